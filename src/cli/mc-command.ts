@@ -1,0 +1,127 @@
+import {Command, Flags, type Interfaces} from '@oclif/core'
+
+import {AuthError, ExitCode, McError, PartialFailureError} from '../core/errors.js'
+import {createDebugLog, type DebugLog, debugEnabledFromEnv} from '../core/log.js'
+import {PROVIDERS, type ProviderName} from '../core/model.js'
+import {redactString} from '../core/redact.js'
+import {loadCredentialModule, parseProviderList} from '../drivers/registry.js'
+import type {DriverRequest} from '../services/drivers.js'
+import {resolveProviderSettings} from '../store/settings.js'
+
+export type McFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof McCommand)['baseFlags'] & T['flags']>
+export type McArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+/** Flags for commands that talk to clouds. */
+export const cloudFlags = {
+  provider: Flags.string({
+    char: 'p',
+    summary: 'Provider(s): ec2, rackspace, openstack, linode, a comma list, or "all". Default: every provider with credentials.',
+    multiple: true,
+    delimiter: ',',
+    env: 'MC_PROVIDER',
+  }),
+  region: Flags.string({char: 'r', summary: 'Region (EC2 region, Rackspace/OpenStack region, Linode region).'}),
+  endpoint: Flags.string({summary: 'API endpoint URL that replaces the provider default (EC2-compatible clouds, private OpenStack, the sandbox).'}),
+}
+
+/** A flag for output formats beyond --json. */
+export const csvFlag = {
+  csv: Flags.boolean({summary: 'Print CSV instead of a table.', exclusive: ['json']}),
+}
+
+/**
+ * Shared flags, lazy driver access, and one error policy: typed errors become their documented exit
+ * code and a one-line message, the same with and without --json.
+ */
+export abstract class McCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true
+  static override baseFlags = {
+    profile: Flags.string({summary: 'mc profile to use (default: MC_PROFILE or "default").', helpGroup: 'GLOBAL', env: 'MC_PROFILE'}),
+    debug: Flags.boolean({summary: 'Log API requests and responses to stderr, secrets redacted (or MC_DEBUG=1).', helpGroup: 'GLOBAL'}),
+  }
+
+  protected flags!: McFlags<T>
+  protected args!: McArgs<T>
+  private debugLog?: DebugLog
+
+  public override async init(): Promise<void> {
+    await super.init()
+    const {args, flags} = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (super.ctor as typeof McCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as McFlags<T>
+    this.args = args as McArgs<T>
+  }
+
+  protected get debugLogger(): DebugLog {
+    this.debugLog ??= createDebugLog(Boolean(this.flags?.debug) || debugEnabledFromEnv())
+    return this.debugLog
+  }
+
+  /** What a service needs to open drivers: profile, region, endpoint and the debug log. */
+  protected driverRequest(): DriverRequest {
+    const flags = this.flags as Record<string, unknown>
+    return {
+      profile: flags.profile as string | undefined,
+      region: flags.region as string | undefined,
+      endpoint: flags.endpoint as string | undefined,
+      log: this.debugLogger,
+    }
+  }
+
+  /** --provider as names; without it, every provider whose credentials are found. */
+  protected async selectedProviders(): Promise<ProviderName[]> {
+    const values = (this.flags as Record<string, unknown>).provider as string[] | undefined
+    if (values && values.length > 0) return parseProviderList(values)
+    const request = this.driverRequest()
+    const found: ProviderName[] = []
+    for (const provider of PROVIDERS) {
+      const settings = resolveProviderSettings(provider, request)
+      if ((await loadCredentialModule(provider)).detectCredentials(settings).found) found.push(provider)
+    }
+    if (found.length === 0) {
+      throw new AuthError('No cloud credentials found for any provider. Pass --provider, run "mc providers" to see where mc looks, or try "mc sandbox start".')
+    }
+    return found
+  }
+
+  /** Human output goes to stdout only when --json is off. */
+  protected print(text: string): void {
+    if (!this.jsonEnabled()) this.log(text)
+  }
+
+  protected warn_(text: string): void {
+    this.logToStderr(`Warning: ${redactString(text)}`)
+  }
+
+  protected override async catch(error: Error & {oclif?: {exit?: number}; exitCode?: number}): Promise<never> {
+    if (error.oclif?.exit !== undefined && error.message === `EEXIT: ${error.oclif.exit}`) throw error
+    if (error instanceof PartialFailureError) {
+      if (this.jsonEnabled()) this.logJson({...(error.result as object), errors: error.failures})
+      for (const f of error.failures) this.logToStderr(`Error (${f.provider}): ${redactString(f.message)}`)
+      return this.exit(ExitCode.partial)
+    }
+    const exitCode = exitCodeOf(error)
+    const message = redactString(error.message || String(error))
+    if (this.jsonEnabled()) {
+      this.logJson({error: {code: error instanceof McError ? error.code : exitCode === ExitCode.usage ? 'USAGE' : 'ERROR', message, exitCode}})
+    } else {
+      this.logToStderr(`Error: ${message}`)
+      if (!(error instanceof McError) && exitCode === ExitCode.general && error.stack && this.debugLogger.enabled) {
+        this.logToStderr(redactString(error.stack))
+      }
+    }
+    return this.exit(exitCode)
+  }
+}
+
+function exitCodeOf(error: Error & {oclif?: {exit?: number}}): number {
+  if (error instanceof McError) return error.exitCode
+  // oclif's own parse errors (unknown flag, missing arg, bad option) carry exit 2.
+  if (error.oclif?.exit !== undefined) return error.oclif.exit
+  return ExitCode.general
+}

@@ -1,0 +1,41 @@
+import {Flags} from '@oclif/core'
+
+import type {Node} from '../../core/model.js'
+import type {ProviderFailure} from '../../core/errors.js'
+import {renderCsv} from '../../output/csv.js'
+import {nodeColumns} from '../../output/model-columns.js'
+import {renderTable} from '../../output/table.js'
+import {listNodes} from '../../services/catalog.js'
+import {settle, throwIfAllFailed} from '../../services/fanout.js'
+import {parseStates, parseTags} from '../../services/filters.js'
+import {cloudFlags, csvFlag, McCommand} from '../../cli/mc-command.js'
+
+export type NodesListResult = {nodes: Node[]; errors: ProviderFailure[]}
+
+export default class NodesList extends McCommand<typeof NodesList> {
+  static override summary = 'List nodes across one, several or all clouds.'
+  static override description =
+    'Providers are queried concurrently. If one fails, the others are still listed and the exit code is 5 (partial).'
+  static override examples = [
+    '<%= config.bin %> nodes list --provider ec2 --region us-east-1',
+    '<%= config.bin %> nodes list --provider all --state running --json',
+    '<%= config.bin %> nodes list --provider ec2,linode --tag mc-fleet=edge --csv',
+    '<%= config.bin %> nodes list --profile sandbox --name "probe-*"',
+  ]
+  static override flags = {
+    ...cloudFlags,
+    ...csvFlag,
+    state: Flags.string({summary: 'Only nodes in these states (comma list): pending, running, stopped, ...', multiple: true, delimiter: ','}),
+    tag: Flags.string({summary: 'Only nodes with this tag, as key=value (repeatable; all must match).', multiple: true}),
+    name: Flags.string({summary: 'Only nodes with this name; "*" matches anything.'}),
+  }
+
+  public async run(): Promise<NodesListResult> {
+    const filter = {states: parseStates(this.flags.state), tags: parseTags(this.flags.tag), name: this.flags.name}
+    const {items, result} = await listNodes(await this.selectedProviders(), filter, this.driverRequest())
+    throwIfAllFailed(result)
+    const data: NodesListResult = {nodes: items, errors: result.failures}
+    if (!this.jsonEnabled()) this.log(this.flags.csv ? renderCsv(items, nodeColumns).trimEnd() : renderTable(items, nodeColumns))
+    return settle(result, data)
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * Typed errors. Each carries the exit code documented in README ("Exit codes"), and a message a
+ * person can act on. Commands never print stack traces for these.
+ */
+
+export const ExitCode = {
+  ok: 0,
+  general: 1,
+  usage: 2,
+  auth: 3,
+  notFound: 4,
+  partial: 5,
+  rateLimit: 6,
+  provider: 7,
+  timeout: 8,
+  config: 9,
+  interrupted: 130,
+} as const
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
+
+export class McError extends Error {
+  readonly exitCode: number = ExitCode.general
+  /** Stable machine-readable code for `--json` output. */
+  readonly code: string = 'ERROR'
+  constructor(message: string, options?: {cause?: unknown}) {
+    super(message, options)
+    this.name = new.target.name
+  }
+}
+
+export class ValidationError extends McError {
+  override readonly exitCode = ExitCode.usage
+  override readonly code = 'VALIDATION'
+  constructor(message: string, readonly fields: {field: string; reason: string}[] = []) {
+    super(message)
+  }
+}
+
+export class AuthError extends McError {
+  override readonly exitCode = ExitCode.auth
+  override readonly code = 'AUTH'
+}
+
+export class NotFoundError extends McError {
+  override readonly exitCode = ExitCode.notFound
+  override readonly code = 'NOT_FOUND'
+}
+
+export class RateLimitError extends McError {
+  override readonly exitCode = ExitCode.rateLimit
+  override readonly code = 'RATE_LIMIT'
+  constructor(message: string, readonly retryAfterMs?: number) {
+    super(message)
+  }
+}
+
+export class ProviderError extends McError {
+  override readonly exitCode = ExitCode.provider
+  override readonly code = 'PROVIDER'
+  constructor(
+    message: string,
+    readonly providerCode?: string,
+    readonly status?: number,
+    options?: {cause?: unknown},
+  ) {
+    super(message, options)
+  }
+}
+
+/** A transient failure worth retrying (5xx, connection reset). */
+export class TransientError extends ProviderError {
+  constructor(message: string, providerCode?: string, status?: number, readonly retryAfterMs?: number) {
+    super(message, providerCode, status)
+  }
+}
+
+export class TimeoutError extends McError {
+  override readonly exitCode = ExitCode.timeout
+  override readonly code = 'TIMEOUT'
+}
+
+export class ConfigError extends McError {
+  override readonly exitCode = ExitCode.config
+  override readonly code = 'CONFIG'
+}
+
+export class InterruptedError extends McError {
+  override readonly exitCode = ExitCode.interrupted
+  override readonly code = 'INTERRUPTED'
+}
+
+export interface ProviderFailure {
+  provider: string
+  code: string
+  exitCode: number
+  message: string
+}
+
+/** Some providers answered and some did not; `result` is what did arrive. */
+export class PartialFailureError<T = unknown> extends McError {
+  override readonly exitCode = ExitCode.partial
+  override readonly code = 'PARTIAL'
+  constructor(
+    readonly failures: ProviderFailure[],
+    readonly result: T,
+  ) {
+    super(`${failures.length} provider(s) failed: ${failures.map((f) => `${f.provider} (${f.message})`).join('; ')}`)
+  }
+}
+
+/** Every provider failed. The exit code is theirs when they agree (all auth, say), else general. */
+export class AllProvidersFailedError extends McError {
+  override readonly exitCode: number
+  override readonly code: string
+  constructor(readonly failures: ProviderFailure[]) {
+    super(failures.map((f) => `${f.provider}: ${f.message}`).join(' | '))
+    const codes = new Set(failures.map((f) => f.exitCode))
+    this.exitCode = codes.size === 1 ? failures[0].exitCode : ExitCode.general
+    this.code = codes.size === 1 ? failures[0].code : 'ERROR'
+  }
+}
+
+export function toMcError(error: unknown): McError {
+  if (error instanceof McError) return error
+  if (error instanceof Error) return new McError(error.message, {cause: error})
+  return new McError(String(error))
+}
+
+export function describeFailure(provider: string, error: unknown): ProviderFailure {
+  const e = toMcError(error)
+  return {provider, code: e.code, exitCode: e.exitCode, message: e.message}
+}

@@ -1,0 +1,17 @@
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterAll} from 'vitest'
+
+// Every test file gets its own MC_HOME and HOME, so no test reads the developer's real config or
+// credentials, and clean-up is one directory this process made.
+const home = mkdtempSync(join(tmpdir(), 'mc-test-'))
+process.env.MC_HOME = join(home, 'mc')
+process.env.HOME = home
+process.env.XDG_CONFIG_HOME = join(home, '.config')
+for (const name of Object.keys(process.env)) {
+  if (/^(AWS_|OS_|RAX_|LINODE_|MC_PROFILE$|MC_PROVIDER$|MC_DEBUG$)/.test(name)) delete process.env[name]
+}
+process.env.NO_COLOR = '1'
+
+afterAll(() => rmSync(home, {recursive: true, force: true}))
