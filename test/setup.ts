@@ -1,7 +1,11 @@
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {settings} from '@oclif/core'
 import {afterAll} from 'vitest'
+
+// Commands run from the compiled dist/ (built by `npm test`), exactly what users run.
+settings.enableAutoTranspile = false
 
 // Every test file gets its own MC_HOME and HOME, so no test reads the developer's real config or
 // credentials, and clean-up is one directory this process made.

@@ -1,11 +1,16 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
-import {AuthError, ExitCode, McError, PartialFailureError} from '../core/errors.js'
+import {AuthError, ExitCode, McError, PartialFailureError, type ProviderFailure, ValidationError} from '../core/errors.js'
 import {createDebugLog, type DebugLog, debugEnabledFromEnv} from '../core/log.js'
 import {PROVIDERS, type ProviderName} from '../core/model.js'
 import {redactString} from '../core/redact.js'
+import {colorEnabled} from '../output/color.js'
+import type {Column} from '../output/columns.js'
+import {renderCsv} from '../output/csv.js'
+import {renderTable} from '../output/table.js'
 import {loadCredentialModule, parseProviderList} from '../drivers/registry.js'
 import type {DriverRequest} from '../services/drivers.js'
+import {type FanOutResult, settle, throwIfAllFailed} from '../services/fanout.js'
 import {resolveProviderSettings} from '../store/settings.js'
 
 export type McFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof McCommand)['baseFlags'] & T['flags']>
@@ -42,11 +47,13 @@ export abstract class McCommand<T extends typeof Command> extends Command {
 
   protected flags!: McFlags<T>
   protected args!: McArgs<T>
+  /** Every positional argument, for variadic commands (static strict = false). */
+  protected positionals: string[] = []
   private debugLog?: DebugLog
 
   public override async init(): Promise<void> {
     await super.init()
-    const {args, flags} = await this.parse({
+    const {args, argv, flags} = await this.parse({
       flags: this.ctor.flags,
       baseFlags: (super.ctor as typeof McCommand).baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
@@ -55,6 +62,7 @@ export abstract class McCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as McFlags<T>
     this.args = args as McArgs<T>
+    this.positionals = argv as string[]
   }
 
   protected get debugLogger(): DebugLog {
@@ -89,6 +97,38 @@ export abstract class McCommand<T extends typeof Command> extends Command {
     return found
   }
 
+  /** Exactly one provider, for commands that act on one node or key. */
+  protected async singleProvider(): Promise<ProviderName> {
+    const values = (this.flags as Record<string, unknown>).provider as string[] | undefined
+    const providers = values && values.length > 0 ? parseProviderList(values) : []
+    if (providers.length !== 1) {
+      throw new ValidationError(`This command acts on one cloud: pass --provider with exactly one of ${PROVIDERS.join(', ')}.`)
+    }
+    return providers[0]
+  }
+
+  /** Rows as an aligned table, or CSV with --csv; nothing with --json (oclif prints the result). */
+  protected printRows<R>(rows: R[], columns: Column<R>[]): void {
+    if (this.jsonEnabled()) return
+    const csv = Boolean((this.flags as Record<string, unknown>).csv)
+    this.log(csv ? renderCsv(rows, columns).trimEnd() : renderTable(rows, columns, {color: colorEnabled()}))
+  }
+
+  /**
+   * The end of every cross-provider listing: fail outright if no provider answered, print the rows,
+   * then return `{<key>: rows, errors}` or raise the partial failure (exit 5) that carries it.
+   */
+  protected finishListing<K extends string, R>(
+    key: K,
+    listing: {items: R[]; result: FanOutResult<unknown>},
+    columns: Column<R>[],
+  ): Record<K, R[]> & {errors: ProviderFailure[]} {
+    throwIfAllFailed(listing.result)
+    this.printRows(listing.items, columns)
+    const data = {[key]: listing.items, errors: listing.result.failures} as Record<K, R[]> & {errors: ProviderFailure[]}
+    return settle(listing.result, data)
+  }
+
   /** Human output goes to stdout only when --json is off. */
   protected print(text: string): void {
     if (!this.jsonEnabled()) this.log(text)
@@ -108,7 +148,7 @@ export abstract class McCommand<T extends typeof Command> extends Command {
     const exitCode = exitCodeOf(error)
     const message = redactString(error.message || String(error))
     if (this.jsonEnabled()) {
-      this.logJson({error: {code: error instanceof McError ? error.code : exitCode === ExitCode.usage ? 'USAGE' : 'ERROR', message, exitCode}})
+      this.logJson({error: {code: error instanceof McError ? error.code : (exitCode === ExitCode.usage ? 'USAGE' : 'ERROR'), message, exitCode}})
     } else {
       this.logToStderr(`Error: ${message}`)
       if (!(error instanceof McError) && exitCode === ExitCode.general && error.stack && this.debugLogger.enabled) {

@@ -108,8 +108,8 @@ export class PartialFailureError<T = unknown> extends McError {
   }
 }
 
-/** Every provider failed. The exit code is theirs when they agree (all auth, say), else general. */
-export class AllProvidersFailedError extends McError {
+/** Every part (provider, node) failed. The exit code is theirs when they agree (all auth, say), else general. */
+export class AllFailedError extends McError {
   override readonly exitCode: number
   override readonly code: string
   constructor(readonly failures: ProviderFailure[]) {

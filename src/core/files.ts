@@ -7,7 +7,7 @@ export function readOptionalFile(path: string, what: string): string | undefined
   try {
     return readFileSync(path, 'utf8')
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
+    const {code} = (error as NodeJS.ErrnoException)
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined
     throw new ConfigError(`Cannot read ${what} ${path}: ${(error as Error).message}. Fix its permissions or remove it.`)
   }

@@ -28,7 +28,7 @@ export interface HttpResponse {
  */
 export async function httpRequest(req: HttpRequest, log: DebugLog, fetchImpl: typeof fetch = fetch): Promise<HttpResponse> {
   const headers: Record<string, string> = {accept: 'application/json', ...req.headers}
-  let body = req.body
+  let {body} = req
   if (req.json !== undefined) {
     body = JSON.stringify(req.json)
     headers['content-type'] ??= 'application/json'

@@ -25,12 +25,12 @@ export function registerSecret(value: string | undefined): void {
 }
 
 export function redactString(text: string): string {
-  let out = text.replace(PEM_BLOCK, REDACTED)
+  let out = text.replaceAll(PEM_BLOCK, REDACTED)
   for (const secret of secrets) out = out.split(secret).join(REDACTED)
   // Signed URLs and form bodies: X-Amz-Signature=..., SecretAccessKey=..., password=...
-  out = out.replace(/([?&](?:[\w.-]*(?:signature|credential|secret|token|password|key)[\w.-]*)=)[^&\s"]*/gi, `$1${REDACTED}`)
+  out = out.replaceAll(/([?&](?:[\w.-]*(?:signature|credential|secret|token|password|key)[\w.-]*)=)[^&\s"]*/gi, `$1${REDACTED}`)
   // AWS SigV4 Authorization header contents, if they slipped into free text.
-  out = out.replace(/(Signature=)[0-9a-f]+/gi, `$1${REDACTED}`)
+  out = out.replaceAll(/(Signature=)[0-9a-f]+/gi, `$1${REDACTED}`)
   return out
 }
 
@@ -67,6 +67,6 @@ export function redactBody(body: string): string {
     }
   }
   return redactString(body)
-    .replace(/(<(\w*(?:secret|token|password|privatekey|keyMaterial)\w*)>)[\s\S]*?(<\/\2>)/gi, `$1${REDACTED}$3`)
-    .replace(/((?:^|&)[\w.]*(?:secret|token|password|keymaterial|userdata)[\w.]*=)[^&]*/gi, `$1${REDACTED}`)
+    .replaceAll(/(<(\w*(?:secret|token|password|privatekey|keyMaterial)\w*)>)[\s\S]*?(<\/\2>)/gi, `$1${REDACTED}$3`)
+    .replaceAll(/((?:^|&)[\w.]*(?:secret|token|password|keymaterial|userdata)[\w.]*=)[^&]*/gi, `$1${REDACTED}`)
 }

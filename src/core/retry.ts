@@ -56,7 +56,7 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Ret
 }
 
 /** Parse an HTTP Retry-After header (delta-seconds or HTTP date) into ms. */
-export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
+export function parseRetryAfter(value?: null | string, now = Date.now()): number | undefined {
   if (!value) return undefined
   const seconds = Number(value)
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000)

@@ -1,4 +1,4 @@
-import {AllProvidersFailedError, describeFailure, McError, PartialFailureError, type ProviderFailure, toMcError} from '../core/errors.js'
+import {AllFailedError, describeFailure, McError, PartialFailureError, type ProviderFailure, toMcError} from '../core/errors.js'
 import type {ProviderName} from '../core/model.js'
 
 export interface FanOutResult<T> {
@@ -30,7 +30,7 @@ export async function fanOut<T>(providers: ProviderName[], task: (provider: Prov
 export function throwIfAllFailed(result: FanOutResult<unknown>): void {
   if (result.failures.length === 0 || result.values.length > 0) return
   if (result.errors.length === 1) throw result.errors[0]
-  throw new AllProvidersFailedError(result.failures)
+  throw new AllFailedError(result.failures)
 }
 
 /** Some failed: a PartialFailureError that carries what did arrive. Call after printing `data`. */

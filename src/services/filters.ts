@@ -24,7 +24,7 @@ export function parseTags(values: string[] | undefined): Record<string, string> 
 }
 
 function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replaceAll(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*')
+  const escaped = glob.replaceAll(/[.+?^${}()|[\]\\]/g, String.raw`\$&`).replaceAll('*', '.*')
   return new RegExp(`^${escaped}$`)
 }
 

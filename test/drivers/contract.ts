@@ -22,7 +22,7 @@ export interface ContractSubject {
 const CAMEL = /^[a-z][a-zA-Z0-9]*$/
 
 function expectCamelKeys(value: unknown, path: string): void {
-  if (Array.isArray(value)) value.forEach((v, i) => expectCamelKeys(v, `${path}[${i}]`))
+  if (Array.isArray(value)) for (const [i, v] of value.entries()) expectCamelKeys(v, `${path}[${i}]`)
   else if (value && typeof value === 'object') {
     for (const [key, v] of Object.entries(value)) {
       // Tag and metadata maps are user data: their keys are whatever the user chose.

@@ -1,21 +1,18 @@
 import {Flags} from '@oclif/core'
 
-import type {Node} from '../../core/model.js'
-import type {ProviderFailure} from '../../core/errors.js'
-import {renderCsv} from '../../output/csv.js'
-import {nodeColumns} from '../../output/model-columns.js'
-import {renderTable} from '../../output/table.js'
-import {listNodes} from '../../services/catalog.js'
-import {settle, throwIfAllFailed} from '../../services/fanout.js'
-import {parseStates, parseTags} from '../../services/filters.js'
 import {cloudFlags, csvFlag, McCommand} from '../../cli/mc-command.js'
+import type {ProviderFailure} from '../../core/errors.js'
+import type {Node} from '../../core/model.js'
+import {nodeColumns} from '../../output/model-columns.js'
+import {listNodes} from '../../services/catalog.js'
+import {parseStates, parseTags} from '../../services/filters.js'
 
 export type NodesListResult = {nodes: Node[]; errors: ProviderFailure[]}
 
 export default class NodesList extends McCommand<typeof NodesList> {
   static override summary = 'List nodes across one, several or all clouds.'
   static override description =
-    'Providers are queried concurrently. If one fails, the others are still listed and the exit code is 5 (partial).'
+    'Providers are queried concurrently. If one fails, the others are still listed, its error goes to stderr (and to "errors" in --json), and the exit code is 5 (partial).'
   static override examples = [
     '<%= config.bin %> nodes list --provider ec2 --region us-east-1',
     '<%= config.bin %> nodes list --provider all --state running --json',
@@ -32,10 +29,6 @@ export default class NodesList extends McCommand<typeof NodesList> {
 
   public async run(): Promise<NodesListResult> {
     const filter = {states: parseStates(this.flags.state), tags: parseTags(this.flags.tag), name: this.flags.name}
-    const {items, result} = await listNodes(await this.selectedProviders(), filter, this.driverRequest())
-    throwIfAllFailed(result)
-    const data: NodesListResult = {nodes: items, errors: result.failures}
-    if (!this.jsonEnabled()) this.log(this.flags.csv ? renderCsv(items, nodeColumns).trimEnd() : renderTable(items, nodeColumns))
-    return settle(result, data)
+    return this.finishListing('nodes', await listNodes(await this.selectedProviders(), filter, this.driverRequest()), nodeColumns)
   }
 }

@@ -1,0 +1,28 @@
+import {Args} from '@oclif/core'
+import {readFileSync} from 'node:fs'
+
+import {McCommand} from '../../cli/mc-command.js'
+import {type ConfigEntry, setConfigValue} from '../../services/config.js'
+import {activeProfile} from '../../store/settings.js'
+
+export default class ConfigSet extends McCommand<typeof ConfigSet> {
+  static override summary = 'Set a key in an mc profile (file mode 0600).'
+  static override description =
+    'Keys are <provider>.<name>; "mc config list --keys" shows them all. Give "-" as the value to read it from stdin, so a secret never lands in shell history.'
+  static override examples = [
+    '<%= config.bin %> config set ec2.region us-east-1',
+    '<%= config.bin %> config set rackspace.username alice --profile rax',
+    'printf %s "$RAX_KEY" | <%= config.bin %> config set rackspace.apiKey - --profile rax',
+  ]
+  static override args = {
+    key: Args.string({description: 'Key, e.g. ec2.region or linode.token.', required: true}),
+    value: Args.string({description: 'Value, or "-" to read it from stdin.', required: true}),
+  }
+
+  public async run(): Promise<ConfigEntry> {
+    const value = this.args.value === '-' ? readFileSync(0, 'utf8').trim() : this.args.value
+    const result = setConfigValue(activeProfile({profile: this.flags.profile}), this.args.key, value)
+    this.print(`${result.profile}: ${result.key} = ${result.value}`)
+    return result
+  }
+}

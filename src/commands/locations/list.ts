@@ -1,0 +1,17 @@
+import {cloudFlags, csvFlag, McCommand} from '../../cli/mc-command.js'
+import type {ProviderFailure} from '../../core/errors.js'
+import type {Location} from '../../core/model.js'
+import {locationColumns} from '../../output/model-columns.js'
+import {listLocations} from '../../services/catalog.js'
+
+export type LocationsListResult = {locations: Location[]; errors: ProviderFailure[]}
+
+export default class LocationsList extends McCommand<typeof LocationsList> {
+  static override summary = 'List the regions and zones a cloud offers.'
+  static override examples = ['<%= config.bin %> locations list --provider ec2 --region us-east-1', '<%= config.bin %> locations list --provider all --json']
+  static override flags = {...cloudFlags, ...csvFlag}
+
+  public async run(): Promise<LocationsListResult> {
+    return this.finishListing('locations', await listLocations(await this.selectedProviders(), this.driverRequest()), locationColumns)
+  }
+}
