@@ -15,15 +15,20 @@ function linodeCliConfig(settings: ProviderSettings): string {
   return join(base, 'linode-cli')
 }
 
-/** The token linode-cli would use: its [DEFAULT] default-user section's `token`. */
-function tokenFromLinodeCli(path: string): string | undefined {
+/** A setting linode-cli would use: from its [DEFAULT] default-user's section, else [DEFAULT]. */
+function linodeCliSetting(path: string, key: 'token' | 'region'): string | undefined {
   const text = readOptionalFile(path, 'linode-cli config')
   if (text === undefined) return undefined
   const ini = parseIni(text) as Record<string, Record<string, string> | string>
   const defaults = (ini.DEFAULT ?? {}) as Record<string, string>
   const user = defaults['default-user']
   const section = user ? (ini[user] as Record<string, string> | undefined) : undefined
-  return section?.token || defaults.token
+  return section?.[key] || defaults[key] || undefined
+}
+
+/** linode-cli's default region for new Linodes, used when neither --region nor the profile sets one. */
+export function linodeCliRegion(settings: ProviderSettings): string | undefined {
+  return linodeCliSetting(linodeCliConfig(settings), 'region')
 }
 
 export function resolveLinodeCredentials(settings: ProviderSettings): LinodeCredentials | undefined {
@@ -38,7 +43,7 @@ export function resolveLinodeCredentials(settings: ProviderSettings): LinodeCred
     found(values.token, `mc profile "${profileName}"`) ??
     found(env.LINODE_TOKEN, 'env LINODE_TOKEN') ??
     found(env.LINODE_CLI_TOKEN, 'env LINODE_CLI_TOKEN') ??
-    found(tokenFromLinodeCli(cliConfig), cliConfig)
+    found(linodeCliSetting(cliConfig, 'token'), cliConfig)
   )
 }
 
