@@ -1,0 +1,129 @@
+import {readFileSync} from 'node:fs'
+import {parse as parseYaml} from 'yaml'
+
+import {ValidationError} from '../core/errors.js'
+import type {Image, ProviderName, Size} from '../core/model.js'
+import {isProviderName, unknownProvider} from '../drivers/registry.js'
+
+/** Where one probe goes: `provider:region`, optionally with a size or image chosen by hand. */
+export type ProbeSite = {provider: ProviderName; region: string; size?: string; image?: string}
+
+export type ProbePlan = {
+  name: string
+  fleet: string
+  provider: ProviderName
+  region: string
+  size: string
+  image: string
+  imageName: string
+  probeReady: boolean
+  priceHourly?: number
+}
+
+const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/
+
+export function validateFleetName(fleet: string): string {
+  if (!NAME.test(fleet)) throw new ValidationError(`Fleet name "${fleet}" must be lower-case letters, digits and "-" (at most 63).`)
+  return fleet
+}
+
+export function parseSite(value: string): ProbeSite {
+  const [provider, region, ...rest] = value.split(':')
+  if (!provider || !region || rest.length > 0) {
+    throw new ValidationError(`--at "${value}" must look like provider:region, e.g. ec2:us-east-1, rackspace:ORD, linode:us-west.`)
+  }
+  const name = provider.toLowerCase()
+  if (!isProviderName(name)) throw unknownProvider(provider)
+  return {provider: name, region}
+}
+
+/** A fleet file: `fleet: edge` and `probes: [{at: ec2:us-east-1, size?: t3.micro, image?: ami-...}]`. */
+export function readFleetFile(path: string): {fleet?: string; sites: ProbeSite[]} {
+  let doc: unknown
+  try {
+    doc = parseYaml(readFileSync(path, 'utf8'))
+  } catch (error) {
+    throw new ValidationError(`Cannot read fleet file ${path}: ${(error as Error).message.split('\n')[0]}`)
+  }
+  const file = (doc ?? {}) as {fleet?: unknown; probes?: unknown}
+  if (!Array.isArray(file.probes) || file.probes.length === 0) {
+    throw new ValidationError(`Fleet file ${path} needs a "probes" list, e.g. probes: [{at: "linode:us-west"}].`)
+  }
+  const sites = file.probes.map((entry: unknown, i: number) => {
+    const item = (typeof entry === 'string' ? {at: entry} : entry) as {at?: unknown; image?: unknown; size?: unknown}
+    if (typeof item?.at !== 'string') throw new ValidationError(`Fleet file ${path}: probes[${i}] needs "at: provider:region".`)
+    return {...parseSite(item.at), size: optionalString(item.size), image: optionalString(item.image)}
+  })
+  return {fleet: optionalString(file.fleet), sites}
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined
+}
+
+export function probeName(fleet: string, site: ProbeSite): string {
+  return `${fleet}-${site.provider}-${site.region}`.toLowerCase().replaceAll(/[^a-z0-9-]/g, '-')
+}
+
+/** A probe runs ping, mtr and curl: the smallest size with 1 vCPU and 512 MB is plenty. */
+const MIN_MEMORY_MB = 512
+
+/** The cheapest size that fits; sizes without a price come last, then the smallest memory wins. */
+export function chooseSize(sizes: Size[]): Size | undefined {
+  const fits = sizes.filter((s) => s.vcpus >= 1 && s.memoryMb >= MIN_MEMORY_MB && (!s.architecture || /x86_64|amd64/.test(s.architecture)))
+  return fits.sort((a, b) => (a.priceHourly ?? Infinity) - (b.priceHourly ?? Infinity) || a.memoryMb - b.memoryMb)[0]
+}
+
+const LTS = [/debian[^0-9]*13\b/i, /debian[^0-9]*12\b/i, /ubuntu[^0-9]*24\.04/i, /ubuntu[^0-9]*22\.04/i]
+
+/**
+ * A current Debian or Ubuntu LTS image. Images that already carry the probe tools (the sandbox's)
+ * win, then the newest release line, then the newest build.
+ */
+export function chooseImage(images: Image[]): Image | undefined {
+  const rank = (image: Image) => {
+    const text = `${image.name} ${image.os ?? ''} ${image.id}`
+    const line = LTS.findIndex((re) => re.test(text))
+    return line === -1 ? undefined : line
+  }
+  const candidates = images
+    .map((image) => ({image, line: rank(image)}))
+    .filter((c): c is {image: Image; line: number} => c.line !== undefined && (!c.image.architecture || /x86_64|amd64/.test(c.image.architecture)))
+  candidates.sort(
+    (a, b) =>
+      Number(Boolean(b.image.probeReady)) - Number(Boolean(a.image.probeReady)) ||
+      a.line - b.line ||
+      (b.image.createdAt ?? '').localeCompare(a.image.createdAt ?? ''),
+  )
+  return candidates[0]?.image
+}
+
+export function planProbe(fleet: string, site: ProbeSite, sizes: Size[], images: Image[]): ProbePlan {
+  const size = site.size > 0 ? sizes.find((s) => s.id === site.size) : chooseSize(sizes)
+  if (!size) {
+    throw new ValidationError(
+      site.size > 0
+        ? `${site.provider}:${site.region} has no size "${site.size}". "mc sizes list --provider ${site.provider} --region ${site.region}" lists them.`
+        : `${site.provider}:${site.region} offers no size with at least 1 vCPU and ${MIN_MEMORY_MB} MB.`,
+    )
+  }
+  const image = site.image ? images.find((i) => i.id === site.image) : chooseImage(images)
+  if (!image) {
+    throw new ValidationError(
+      site.image
+        ? `${site.provider}:${site.region} has no image "${site.image}".`
+        : `${site.provider}:${site.region} offers no Debian or Ubuntu LTS image; pick one with a fleet file "image:".`,
+    )
+  }
+  return {
+    name: probeName(fleet, site),
+    fleet,
+    provider: site.provider,
+    region: site.region,
+    size: size.id,
+    image: image.id,
+    imageName: image.name,
+    probeReady: Boolean(image.probeReady),
+    priceHourly: size.priceHourly,
+  }
+}
