@@ -24,6 +24,8 @@ export interface OpenStackAuth {
   region?: string
   interface?: string
   identityApiVersion?: string
+  /** Picks one compute service when the catalogue has several (clouds.yaml `compute_service_name`). */
+  computeServiceName?: string
   source: string
 }
 
@@ -78,6 +80,7 @@ function fromCloudsYaml(settings: ProviderSettings, cloud: string): OpenStackAut
       region: regionName,
       interface: str(entry.interface),
       identityApiVersion: str(entry.identity_api_version),
+      computeServiceName: str(entry.compute_service_name),
       source: `${path} (cloud "${cloud}")`,
     }
   }
@@ -102,6 +105,7 @@ function fromEnv(env: NodeJS.ProcessEnv): OpenStackAuth {
     region: env.OS_REGION_NAME,
     interface: env.OS_INTERFACE,
     identityApiVersion: env.OS_IDENTITY_API_VERSION,
+    computeServiceName: env.OS_COMPUTE_SERVICE_NAME,
     source: 'env OS_*',
   }
 }

@@ -29,6 +29,11 @@ export function resolveRackspaceCredentials(settings: ProviderSettings): Rackspa
   return undefined
 }
 
+/** --region or the profile's rackspace.region, else RAX_REGION (pyrax's variable). Undefined: the account's default. */
+export function resolveRackspaceRegion(settings: ProviderSettings): string | undefined {
+  return settings.region || settings.env.RAX_REGION || undefined
+}
+
 export function detectCredentials(settings: ProviderSettings): CredentialReport {
   const creds = resolveRackspaceCredentials(settings)
   return {

@@ -1,0 +1,60 @@
+import type {RetryOptions} from '../../core/retry.js'
+import type {Capability, DriverContext} from '../types.js'
+import {catalogRegions, type EndpointInterface, selectEndpoint} from './catalog.js'
+import type {IdentityService} from './identity.js'
+import type {OpenStackFlavour} from './map.js'
+import {NovaDriver, type RegionInfo} from './nova.js'
+import {OpenStackSession} from './session.js'
+import {TokenCache} from './token-cache.js'
+
+/** What makes a flavour: its identity service, how it finds Nova in the catalogue, and its quirks. */
+export interface FlavourConfig {
+  provider: OpenStackFlavour
+  identity: IdentityService
+  service: {type: string; name?: string; interface?: EndpointInterface}
+  /** The region asked for (flag, profile or environment); without one, the account's default or the only one. */
+  region?: string
+  capabilities: Capability[]
+  defaultNetworks?: string[]
+  userDataNeedsConfigDrive?: boolean
+  describeRegion?(region: string): RegionInfo | undefined
+}
+
+/** Seams for tests: where HTTP goes, how long retries wait, how big a page is. */
+export interface DriverOverrides {
+  fetchImpl?: typeof fetch
+  retry?: RetryOptions
+  pageSize?: number
+}
+
+/**
+ * Authenticate (or reuse a cached token), find the compute endpoint for the region, and hand back a
+ * driver bound to it. Authenticating here means a wrong key or region fails before any command work.
+ */
+export async function openNovaDriver(config: FlavourConfig, context: DriverContext, overrides: DriverOverrides = {}): Promise<NovaDriver> {
+  const source = `${config.identity.label} (${config.identity.tokensUrl})`
+  const session = new OpenStackSession({
+    identity: config.identity,
+    endpointFor: (token) => selectEndpoint(token.catalog, {...config.service, region: config.region ?? token.defaultRegion, source}),
+    cache: new TokenCache(context.cacheDir, context.log),
+    log: context.log,
+    signal: context.signal,
+    fetchImpl: overrides.fetchImpl,
+    retry: overrides.retry,
+  })
+  const {token, endpoint} = await session.connect()
+  return new NovaDriver({
+    provider: config.provider,
+    session,
+    region: endpoint.region ?? config.region ?? '',
+    regions: catalogRegions(token.catalog, config.service),
+    capabilities: config.capabilities,
+    defaultNetworks: config.defaultNetworks,
+    userDataNeedsConfigDrive: config.userDataNeedsConfigDrive,
+    describeRegion: config.describeRegion,
+    pageSize: overrides.pageSize,
+    log: context.log,
+    signal: context.signal,
+    retry: overrides.retry,
+  })
+}

@@ -1,0 +1,308 @@
+import {NotFoundError, ProviderError, TransientError, ValidationError} from '../../core/errors.js'
+import type {DebugLog} from '../../core/log.js'
+import type {
+  CreateNodeRequest,
+  Image,
+  ImageFilter,
+  KeyPair,
+  Location,
+  Node,
+  NodeFilter,
+  Size,
+  WaitOptions,
+} from '../../core/model.js'
+import {pollUntil, retry, type RetryOptions} from '../../core/retry.js'
+import type {Capability, CloudDriver} from '../types.js'
+import {flavorToSize, imageToImage, keypairToKeyPair, type OpenStackFlavour, serverFault, serverToNode} from './map.js'
+import type {OpenStackSession} from './session.js'
+
+export interface RegionInfo {
+  name: string
+  country?: string
+}
+
+export interface NovaDriverOptions {
+  provider: OpenStackFlavour
+  session: OpenStackSession
+  /** The region of the compute endpoint in use, as the catalogue spells it. */
+  region: string
+  /** Every region whose catalogue entry offers this compute service. */
+  regions: string[]
+  capabilities: Capability[]
+  /** Networks a new server joins when the request names none (Rackspace: public and ServiceNet). */
+  defaultNetworks?: string[]
+  /** Rackspace only exposes user data to the server through a config drive. */
+  userDataNeedsConfigDrive?: boolean
+  describeRegion?(region: string): RegionInfo | undefined
+  /** Page size for listings; Nova caps it at its own `max_limit`. */
+  pageSize?: number
+  log: DebugLog
+  signal?: AbortSignal
+  /** Backoff for re-sending a create after a lost answer (tests shorten it). */
+  retry?: RetryOptions
+}
+
+type Json = Record<string, unknown>
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** Nova's metadata rules (2.1 schema): keys of these characters, keys and values at most 255 long. */
+const METADATA_KEY = /^[a-zA-Z0-9-_:. ]{1,255}$/
+/** Metadata that marks a server with the create request's idempotency token. */
+export const CLIENT_TOKEN_KEY = 'mc-client-token'
+
+function globToRegExp(glob: string): RegExp {
+  const escaped = glob.replaceAll(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*')
+  return new RegExp(`^${escaped}$`)
+}
+
+function matches(node: Node, filter: NodeFilter | undefined): boolean {
+  if (!filter) return true
+  if (filter.states && !filter.states.includes(node.state)) return false
+  if (filter.tags && Object.entries(filter.tags).some(([k, v]) => node.tags[k] !== v)) return false
+  return !filter.name || globToRegExp(filter.name).test(node.name)
+}
+
+function nextMarkerQuery(links: unknown): Record<string, string> | undefined {
+  if (!Array.isArray(links)) return undefined
+  const next = links.find((l) => isObject(l) && l.rel === 'next' && typeof l.href === 'string') as {href: string} | undefined
+  // Only the query is taken from the link: its host may be an internal name behind the cloud's proxy.
+  return next ? Object.fromEntries(new URL(next.href, 'http://link.invalid').searchParams) : undefined
+}
+
+/** The Nova (compute v2.1) driver behind both the OpenStack and the Rackspace provider. */
+export class NovaDriver implements CloudDriver {
+  readonly provider: OpenStackFlavour
+  readonly region: string
+  readonly capabilities: ReadonlySet<Capability>
+  readonly startNode?: (id: string) => Promise<void>
+  readonly stopNode?: (id: string) => Promise<void>
+
+  constructor(private readonly o: NovaDriverOptions) {
+    this.provider = o.provider
+    this.region = o.region
+    this.capabilities = new Set(o.capabilities)
+    if (this.capabilities.has('startStopNode')) {
+      this.startNode = (id) => this.action(id, {'os-start': null})
+      this.stopNode = (id) => this.action(id, {'os-stop': null})
+    }
+  }
+
+  /** Every page of a Nova listing: `limit`, then the `marker` from each `<key>_links` next link. */
+  private async listAll(path: string, key: string, query: Record<string, string> = {}): Promise<Json[]> {
+    const out: Json[] = []
+    const seen = new Set<string>()
+    let params: Record<string, string> = {...query, limit: String(this.o.pageSize ?? 1000)}
+    for (;;) {
+      const res = await this.o.session.request({method: 'GET', path, query: params, idempotent: true})
+      const body = isObject(res.json) ? res.json : {}
+      const page = body[key]
+      if (!Array.isArray(page)) throw new ProviderError(`Nova's answer to GET ${path} has no "${key}" list (HTTP ${res.status}).`)
+      out.push(...page.filter((item) => isObject(item)))
+      const next = nextMarkerQuery(body[`${key}_links`])
+      if (!next) return out
+      if (!next.marker || seen.has(next.marker)) {
+        throw new ProviderError(`Nova's pagination of ${path} does not advance (next marker ${next.marker ?? 'missing'}).`)
+      }
+      seen.add(next.marker)
+      params = {...params, ...next}
+    }
+  }
+
+  private node(server: Json): Node {
+    return serverToNode(server, this.provider, this.region)
+  }
+
+  async listNodes(filter?: NodeFilter): Promise<Node[]> {
+    const servers = await this.listAll('/servers/detail', 'servers')
+    return servers.map((s) => this.node(s)).filter((n) => matches(n, filter))
+  }
+
+  private async server(id: string): Promise<Json> {
+    if (!id) throw new ValidationError('A node id is required.')
+    const res = await this.o.session.request({
+      method: 'GET',
+      path: `/servers/${encodeURIComponent(id)}`,
+      idempotent: true,
+      subject: `Server "${id}"`,
+    })
+    const server = isObject(res.json) ? res.json.server : undefined
+    if (!isObject(server)) throw new ProviderError(`Nova's answer to GET /servers/${id} has no "server" (HTTP ${res.status}).`)
+    return server
+  }
+
+  async getNode(id: string): Promise<Node> {
+    return this.node(await this.server(id))
+  }
+
+  async listImages(filter?: ImageFilter): Promise<Image[]> {
+    const images = (await this.listAll('/images/detail', 'images'))
+      .map((i) => imageToImage(i, this.provider, this.region))
+      .filter((i) => i.extra.status !== 'DELETED')
+    const name = filter?.name ? globToRegExp(filter.name) : undefined
+    const owners = filter?.owners
+    if (!name && !owners?.length) return images
+    const projectId = owners?.includes('self') ? (await this.o.session.connect()).token.projectId : undefined
+    return images.filter(
+      (i) =>
+        (!name || name.test(i.name)) &&
+        (!owners?.length || (i.owner !== undefined && owners.includes(i.owner)) || (owners.includes('self') && (i.public === false || (projectId !== undefined && i.owner === projectId)))),
+    )
+  }
+
+  async listSizes(): Promise<Size[]> {
+    return (await this.listAll('/flavors/detail', 'flavors')).map((f) => flavorToSize(f, this.provider))
+  }
+
+  async listLocations(): Promise<Location[]> {
+    return this.o.regions.map((region) => {
+      const info = this.o.describeRegion?.(region)
+      return {id: region, name: info?.name ?? region, provider: this.provider, kind: 'region', country: info?.country, extra: {}}
+    })
+  }
+
+  async listRegions(): Promise<string[]> {
+    return [...this.o.regions]
+  }
+
+  async listKeyPairs(): Promise<KeyPair[]> {
+    const res = await this.o.session.request({method: 'GET', path: '/os-keypairs', idempotent: true})
+    const list = isObject(res.json) && Array.isArray(res.json.keypairs) ? res.json.keypairs : undefined
+    if (!list) throw new ProviderError(`Nova's answer to GET /os-keypairs has no "keypairs" list (HTTP ${res.status}).`)
+    // Each item is wrapped: {"keypair": {...}}.
+    return list.filter((k) => isObject(k) && isObject(k.keypair)).map((k) => keypairToKeyPair(k.keypair as Json, this.provider))
+  }
+
+  async importKeyPair(name: string, publicKey: string): Promise<KeyPair> {
+    if (!name) throw new ValidationError('A key pair name is required.')
+    if (!publicKey.trim()) throw new ValidationError(`The public key for key pair "${name}" is empty.`)
+    const res = await this.o.session.request({
+      method: 'POST',
+      path: '/os-keypairs',
+      json: {keypair: {name, public_key: publicKey.trim()}},
+      idempotent: false,
+    })
+    const keypair = isObject(res.json) ? res.json.keypair : undefined
+    if (!isObject(keypair)) throw new ProviderError(`Nova's answer to POST /os-keypairs has no "keypair" (HTTP ${res.status}).`)
+    return keypairToKeyPair(keypair, this.provider)
+  }
+
+  private metadataFor(request: CreateNodeRequest): Record<string, string> | undefined {
+    const metadata: Record<string, string> = {...request.tags}
+    if (request.clientToken) metadata[CLIENT_TOKEN_KEY] = request.clientToken
+    const bad = Object.entries(metadata).filter(([k, v]) => !METADATA_KEY.test(k) || v.length > 255)
+    if (bad.length > 0) {
+      throw new ValidationError(
+        `Nova server metadata keys may use letters, digits and "-_:. " (1-255 characters), values at most 255 characters: ${bad.map(([k]) => `"${k}"`).join(', ')} do not fit.`,
+        bad.map(([k]) => ({field: `tags.${k}`, reason: 'not a valid Nova metadata entry'})),
+      )
+    }
+    return Object.keys(metadata).length > 0 ? metadata : undefined
+  }
+
+  private async ensureKeyPair(request: CreateNodeRequest): Promise<void> {
+    if (!request.keyName || !request.publicKey) return
+    const known = await this.listKeyPairs()
+    if (known.some((k) => k.name === request.keyName)) return
+    this.o.log.line(`${this.provider}: importing key pair "${request.keyName}"`)
+    await this.importKeyPair(request.keyName, request.publicKey)
+  }
+
+  /** A server an earlier try of this same create already made (same name, same client token). */
+  private async findByClientToken(name: string, clientToken: string): Promise<Json | undefined> {
+    // Nova's `name` filter is a regular expression; the exact match is checked here anyway.
+    const servers = await this.listAll('/servers/detail', 'servers', {name: `^${name.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`})
+    return servers.find((s) => s.name === name && isObject(s.metadata) && s.metadata[CLIENT_TOKEN_KEY] === clientToken)
+  }
+
+  async createNode(request: CreateNodeRequest): Promise<Node> {
+    if (!request.name) throw new ValidationError('A node name is required.')
+    if (!request.image) throw new ValidationError('An image id is required (see "mc images list").')
+    if (!request.size) throw new ValidationError('A size (flavor) id is required (see "mc sizes list").')
+    const server: Json = {name: request.name, imageRef: request.image, flavorRef: request.size}
+    if (request.location && request.location.toLowerCase() !== this.region.toLowerCase()) {
+      if (this.o.regions.some((r) => r.toLowerCase() === request.location?.toLowerCase())) {
+        throw new ValidationError(`This ${this.provider} driver speaks to ${this.region}; to create in ${request.location}, pass --region ${request.location}.`)
+      }
+      // Not a region of this cloud: an availability zone within this one.
+      server.availability_zone = request.location
+    }
+    const metadata = this.metadataFor(request)
+    if (metadata) server.metadata = metadata
+    if (request.userData !== undefined) {
+      server.user_data = Buffer.from(request.userData, 'utf8').toString('base64')
+      if ((server.user_data as string).length > 65_535) throw new ValidationError('User data is over Nova\'s limit of 65,535 bytes once base64-encoded.')
+      if (this.o.userDataNeedsConfigDrive) server.config_drive = true
+    }
+    const networks = request.networks?.length ? request.networks : this.o.defaultNetworks
+    if (networks?.length) server.networks = networks.map((uuid) => ({uuid}))
+    if (request.allowSshAndIcmp && this.provider === 'openstack') {
+      this.o.log.line('openstack: security group rules are a Neutron API; the server gets the project\'s default security group')
+    }
+    await this.ensureKeyPair(request)
+    if (request.keyName) server.key_name = request.keyName
+
+    const post = async (): Promise<string> => {
+      const res = await this.o.session.request({method: 'POST', path: '/servers', json: {server}, idempotent: false})
+      const created = isObject(res.json) && isObject(res.json.server) ? res.json.server : undefined
+      if (!created || (typeof created.id !== 'string' && typeof created.id !== 'number')) {
+        throw new ProviderError(`Nova's answer to POST /servers has no server id (HTTP ${res.status}).`)
+      }
+      return String(created.id)
+    }
+    const {clientToken} = request
+    const id = clientToken
+      ? await retry(
+          async () => {
+            const existing = await this.findByClientToken(request.name, clientToken)
+            if (existing) {
+              this.o.log.line(`${this.provider}: server ${String(existing.id)} already carries client token ${clientToken}`)
+              return String(existing.id)
+            }
+            return post()
+          },
+          // With the token checked first, a lost answer can be retried without making a second server.
+          {signal: this.o.signal, ...this.o.retry, isRetryable: (error) => error instanceof TransientError},
+        )
+      : await post()
+    return this.getNode(id)
+  }
+
+  async destroyNode(id: string): Promise<void> {
+    if (!id) throw new ValidationError('A node id is required.')
+    await this.o.session.request({method: 'DELETE', path: `/servers/${encodeURIComponent(id)}`, idempotent: true, subject: `Server "${id}"`})
+  }
+
+  private async action(id: string, body: Json): Promise<void> {
+    if (!id) throw new ValidationError('A node id is required.')
+    await this.o.session.request({
+      method: 'POST',
+      path: `/servers/${encodeURIComponent(id)}/action`,
+      json: body,
+      idempotent: false,
+      subject: `Server "${id}"`,
+    })
+  }
+
+  async rebootNode(id: string, options?: {hard?: boolean}): Promise<void> {
+    await this.action(id, {reboot: {type: options?.hard ? 'HARD' : 'SOFT'}})
+  }
+
+  async waitUntilRunning(id: string, options: WaitOptions = {}): Promise<Node> {
+    const server = await pollUntil(
+      () => this.server(id),
+      (s) => {
+        const node = this.node(s)
+        if (node.state === 'error') {
+          throw new ProviderError(`Server "${id}" went to ERROR while building${serverFault(s) ? `: ${serverFault(s)}` : ''}.`, 'ERROR')
+        }
+        if (node.state === 'terminated') throw new NotFoundError(`Server "${id}" was deleted while waiting for it to become ACTIVE.`)
+        return node.providerState.toUpperCase() === 'ACTIVE' && node.state === 'running'
+      },
+      {timeoutMs: options.timeoutMs ?? 15 * 60_000, pollMs: options.pollMs ?? 2000, signal: options.signal ?? this.o.signal, what: `server "${id}" to become ACTIVE`},
+    )
+    return this.node(server)
+  }
+}
