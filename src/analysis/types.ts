@@ -1,0 +1,72 @@
+/** What triangulation reads: per vantage point, a ping summary and an mtr-style path. */
+
+export type PathHop = {
+  /** 1-based TTL. */
+  index: number
+  /** Undefined when the hop never answered ("???"). */
+  address?: string
+  asn?: string
+  lossPct: number
+  sent: number
+  avgMs?: number
+  bestMs?: number
+}
+
+export type VantageEvidence = {
+  vantage: string
+  ping?: {lossPct: number; sent: number; rttAvgMs?: number}
+  path?: PathHop[]
+}
+
+export type VerdictKind =
+  | 'healthy'
+  | 'target-down'
+  | 'target-side'
+  | 'vantage-side'
+  | 'shared-path'
+  | 'multiple-faults'
+  | 'inconclusive'
+
+export type HopRef = {index: number; address?: string; asn?: string; lossPct: number; avgMs?: number}
+
+export type VantageFinding = {
+  vantage: string
+  status: 'healthy' | 'degraded' | 'down' | 'no-data'
+  lossPct?: number
+  rttAvgMs?: number
+  /** First hop from which loss (or the latency step) persists to the target. */
+  onset?: HopRef & {cause: 'latency' | 'loss'}
+  /** Hops that showed loss that did not persist: ICMP rate limiting, never blamed. */
+  rateLimitedHops: HopRef[]
+  /** Last hop that answered, when the target did not. */
+  lastResponding?: HopRef
+}
+
+export type Verdict = {
+  target: string
+  kind: VerdictKind
+  /** Two or three sentences a person can act on. */
+  explanation: string
+  /** The hop the fault starts at, when one hop explains it. */
+  faultHop?: HopRef
+  affected: string[]
+  healthy: string[]
+  vantages: VantageFinding[]
+  /** For 'inconclusive': what evidence would decide it. */
+  missing: string[]
+}
+
+export type Thresholds = {
+  /** Loss at or above this (percent) counts as degradation. */
+  lossPct: number
+  /** A jump in average latency of at least this (ms) that persists to the target counts as degradation. */
+  latencyStepMs: number
+  /** Hops whose path position is within this many hops of the target count as "near the target". */
+  nearTargetHops: number
+}
+
+/**
+ * Defaults sized for mtr -c 50: a hop with no real loss shows 0 %, and a 10 % threshold keeps a
+ * link dropping 30 % (the lab's fault) far above it while a single lost probe (2 %) stays below.
+ */
+export const DEFAULT_THRESHOLDS: Thresholds = {lossPct: 10, latencyStepMs: 100, nearTargetHops: 1}

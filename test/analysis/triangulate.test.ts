@@ -1,0 +1,116 @@
+import {describe, expect, it} from 'vitest'
+
+import {triangulate} from '../../src/analysis/triangulate.js'
+import type {PathHop, VantageEvidence} from '../../src/analysis/types.js'
+
+/** The lab's topology: three vantage points behind their own routers, one transit, the target's router, the target. */
+const ROUTES: Record<string, string[]> = {
+  dc: ['10.1.0.1', '10.9.0.1', '10.8.0.1', '10.8.1.10'],
+  rackspace: ['10.2.0.1', '10.9.0.1', '10.8.0.1', '10.8.1.10'],
+  linode: ['10.3.0.1', '10.9.0.1', '10.8.0.1', '10.8.1.10'],
+}
+
+/** Evidence for one vantage: `loss` gives the loss per hop index (1-based), `undefined` = 0. */
+function vantage(name: string, loss: Record<number, number> = {}, options: {silentFrom?: number; noPath?: boolean} = {}): VantageEvidence {
+  const path: PathHop[] = ROUTES[name].map((address, i) => {
+    const index = i + 1
+    const silent = options.silentFrom !== undefined && index >= options.silentFrom
+    return {index, address: silent ? undefined : address, lossPct: silent ? 100 : (loss[index] ?? 0), sent: 50, avgMs: 5 * index}
+  })
+  const final = path.at(-1)!
+  return {vantage: name, ping: {lossPct: final.lossPct, sent: 50, rttAvgMs: final.avgMs}, path: options.noPath ? undefined : path}
+}
+
+/** Loss that starts at hop `from` and compounds downstream, as a dropping link does. */
+const from = (hop: number, pct = 30) => Object.fromEntries([1, 2, 3, 4].filter((h) => h >= hop).map((h) => [h, pct]))
+
+describe('triangulate', () => {
+  it('healthy when nobody sees loss', () => {
+    const verdict = triangulate('10.8.1.10', [vantage('dc'), vantage('rackspace'), vantage('linode')])
+    expect(verdict.kind).toBe('healthy')
+    expect(verdict.healthy).toEqual(['dc', 'rackspace', 'linode'])
+  })
+
+  it('target down: every path stops at the same router', () => {
+    const verdict = triangulate('10.8.1.10', [vantage('dc', {}, {silentFrom: 4}), vantage('rackspace', {}, {silentFrom: 4}), vantage('linode', {}, {silentFrom: 4})])
+    expect(verdict.kind).toBe('target-down')
+    expect(verdict.faultHop?.address).toBe('10.8.0.1')
+    expect(verdict.explanation).toContain('hop 3 (10.8.0.1)')
+  })
+
+  it("loss on the target's inbound link is the target's side", () => {
+    const verdict = triangulate('10.8.1.10', ['dc', 'rackspace', 'linode'].map((v) => vantage(v, from(4))))
+    expect(verdict.kind).toBe('target-side')
+    expect(verdict.faultHop?.address).toBe('10.8.1.10')
+  })
+
+  it("loss entering the target's router is still the target's side", () => {
+    expect(triangulate('t', ['dc', 'rackspace', 'linode'].map((v) => vantage(v, from(3)))).kind).toBe('target-side')
+  })
+
+  it("loss on the data center's uplink only is the data center's side", () => {
+    const verdict = triangulate('10.8.1.10', [vantage('dc', from(1)), vantage('rackspace'), vantage('linode')])
+    expect(verdict.kind).toBe('vantage-side')
+    expect(verdict.affected).toEqual(['dc'])
+    expect(verdict.faultHop?.address).toBe('10.1.0.1')
+    expect(verdict.explanation).toMatch(/^Only dc sees loss/)
+  })
+
+  it('loss at the shared transit router is the shared path, not the target', () => {
+    const verdict = triangulate('10.8.1.10', ['dc', 'rackspace', 'linode'].map((v) => vantage(v, from(2))))
+    expect(verdict.kind).toBe('shared-path')
+    expect(verdict.faultHop?.address).toBe('10.9.0.1')
+  })
+
+  it('a shared upstream seen by two probes and not crossed by the healthy one', () => {
+    ROUTES.rackspace2 = ['10.2.0.1', '10.7.0.1', '10.9.0.1', '10.8.1.10']
+    ROUTES.linode2 = ['10.3.0.1', '10.7.0.1', '10.9.0.1', '10.8.1.10']
+    const verdict = triangulate('10.8.1.10', [vantage('dc'), vantage('rackspace2', from(2)), vantage('linode2', from(2))])
+    expect(verdict.kind).toBe('shared-path')
+    expect(verdict.faultHop?.address).toBe('10.7.0.1')
+    expect(verdict.healthy).toEqual(['dc'])
+  })
+
+  it('a rate-limited transit hop is reported healthy, and named as rate limiting', () => {
+    const verdict = triangulate('10.8.1.10', ['dc', 'rackspace', 'linode'].map((v) => vantage(v, {2: 45})))
+    expect(verdict.kind).toBe('healthy')
+    expect(verdict.explanation).toContain('hop 2 (10.9.0.1) showed loss that did not persist')
+    expect(verdict.faultHop).toBeUndefined()
+  })
+
+  it('two faults at once never claim a single cause', () => {
+    const verdict = triangulate('10.8.1.10', [vantage('dc', {1: 30, 2: 30, 3: 30, 4: 51}), vantage('rackspace', from(4)), vantage('linode', from(4))])
+    expect(verdict.kind).toBe('multiple-faults')
+    expect(verdict.faultHop).toBeUndefined()
+    expect(verdict.explanation).toContain('10.1.0.1')
+    expect(verdict.explanation).toContain('10.8.1.10')
+  })
+
+  it('loss without path results is inconclusive and says which results are missing', () => {
+    const verdict = triangulate('t', [vantage('dc', from(1), {noPath: true}), vantage('linode')])
+    expect(verdict.kind).toBe('inconclusive')
+    expect(verdict.missing).toEqual(['path (mtr) results from dc'])
+  })
+
+  it('one vantage point alone cannot place a fault', () => {
+    const verdict = triangulate('t', [vantage('dc', from(2))])
+    expect(verdict.kind).toBe('inconclusive')
+    expect(verdict.missing).toEqual(['a second vantage point in another network'])
+  })
+
+  it('a healthy vantage crossing the blamed hop cleanly makes it inconclusive', () => {
+    const verdict = triangulate('t', [vantage('dc', from(2)), vantage('rackspace')])
+    expect(verdict.kind).toBe('inconclusive')
+  })
+
+  it('a persistent latency step at a shared hop is placed like loss', () => {
+    const slow = (name: string) => {
+      const e = vantage(name)
+      for (const hop of e.path!) if (hop.index >= 2) hop.avgMs! += 250
+      return e
+    }
+    const verdict = triangulate('t', [slow('dc'), slow('rackspace'), slow('linode')])
+    expect(verdict.kind).toBe('shared-path')
+    expect(verdict.explanation).toContain('latency step')
+  })
+})
