@@ -38,7 +38,7 @@ export function triangulate(target: string, evidence: VantageEvidence[], thresho
   }
 
   if (bad.length === 0) {
-    const worst = withData.reduce((a, b) => ((b.lossPct ?? 0) > (a.lossPct ?? 0) ? b : a))
+    const worst = withData.toSorted((a, b) => (b.lossPct ?? 0) - (a.lossPct ?? 0))[0]
     return {
       ...base,
       kind: 'healthy',

@@ -22,6 +22,13 @@ function vantage(name: string, loss: Record<number, number> = {}, options: {sile
 }
 
 /** Loss that starts at hop `from` and compounds downstream, as a dropping link does. */
+/** A vantage whose latency jumps by 250 ms from hop 2 on. */
+function slow(name: string): VantageEvidence {
+  const e = vantage(name)
+  for (const hop of e.path!) if (hop.index >= 2) hop.avgMs! += 250
+  return e
+}
+
 const from = (hop: number, pct = 30) => Object.fromEntries([1, 2, 3, 4].filter((h) => h >= hop).map((h) => [h, pct]))
 
 describe('triangulate', () => {
@@ -104,11 +111,6 @@ describe('triangulate', () => {
   })
 
   it('a persistent latency step at a shared hop is placed like loss', () => {
-    const slow = (name: string) => {
-      const e = vantage(name)
-      for (const hop of e.path!) if (hop.index >= 2) hop.avgMs! += 250
-      return e
-    }
     const verdict = triangulate('t', [slow('dc'), slow('rackspace'), slow('linode')])
     expect(verdict.kind).toBe('shared-path')
     expect(verdict.explanation).toContain('latency step')
