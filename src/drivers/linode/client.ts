@@ -78,7 +78,7 @@ export class LinodeClient {
   async listAll<T>(path: string, options: {pageSize?: number} = {}): Promise<T[]> {
     const items: T[] = []
     for (let page = 1, pages = 1; page <= pages; page++) {
-      const query: Query = options.pageSize ? {page, page_size: options.pageSize} : page > 1 ? {page} : {}
+      const query: Query = options.pageSize ? {page, page_size: options.pageSize} : (page > 1 ? {page} : {})
       const body = await this.get<Page<T>>(path, {query})
       if (!Array.isArray(body?.data)) {
         throw new ProviderError(`${this.where('GET', path)} answered without a "data" list: is ${this.base} a Linode API endpoint?`)

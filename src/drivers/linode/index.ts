@@ -87,8 +87,8 @@ export class LinodeDriver implements CloudDriver {
   ])
 
   /**
-   * @param region the default region for new nodes ('' when none is configured). Linode's API is
-   * global: listings cover every region whatever this is.
+   * `region` is the default region for new nodes ('' when none is configured). Linode's API is
+   * global: listings cover every region whatever it is.
    */
   constructor(
     private readonly client: LinodeClient,

@@ -173,7 +173,7 @@ export function toKeyPair(key: LinodeSshKey): KeyPair {
 
 /** An exact name, or a glob with `*`, as NodeFilter.name and ImageFilter.name take. */
 export function nameMatches(name: string, pattern: string): boolean {
-  return new RegExp(`^${pattern.replaceAll(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*')}$`).test(name)
+  return new RegExp(`^${pattern.replaceAll(/[.+?^${}()|[\]\\]/g, String.raw`\$&`).replaceAll('*', '.*')}$`).test(name)
 }
 
 /**

@@ -67,7 +67,7 @@ describe('linode recorded responses, beyond the shared contract', () => {
       ipv6: '2a01:7e00::f03c:92ff:fe48:dc47',
       vcpus: 1,
       memoryMb: 1024,
-      diskMb: 25600,
+      diskMb: 25_600,
     })
     expect(second.privateIps).toEqual([])
   })

@@ -15,7 +15,7 @@ import {
 import {createDebugLog, silentLog} from '../../../src/core/log.js'
 import type {LinodeInstance} from '../../../src/drivers/linode/api-types.js'
 import {createDriver} from '../../../src/drivers/linode/index.js'
-import type {ProviderSettings} from '../../../src/drivers/types.js'
+import type {CloudDriver, ProviderSettings} from '../../../src/drivers/types.js'
 import {fixture, type LinodeTestServer, NOT_FOUND, type Routes, type SeenRequest, startLinodeServer, testDriver} from './fixture-server.js'
 
 const servers: LinodeTestServer[] = []
@@ -115,7 +115,7 @@ describe('listing', () => {
 describe('errors', () => {
   it('401 is an AuthError naming where the token came from, never the token', async () => {
     const server = await serve(() => ({status: 401, body: {errors: [{reason: 'Invalid Token'}]}}))
-    const error = await testDriver(server.url, {tokenSource: 'env LINODE_TOKEN'}).listNodes().catch((e) => e)
+    const error = await testDriver(server.url, {tokenSource: 'env LINODE_TOKEN'}).listNodes().catch((error_) => error_)
     expect(error).toBeInstanceOf(AuthError)
     expect(error.message).toContain('env LINODE_TOKEN')
     expect(error.message).toContain('Invalid Token')
@@ -125,7 +125,7 @@ describe('errors', () => {
 
   it('403 is an AuthError that says what was not allowed', async () => {
     const server = await serve(() => ({status: 403, body: {errors: [{reason: 'Unauthorized'}]}}))
-    const error = await testDriver(server.url).listKeyPairs().catch((e) => e)
+    const error = await testDriver(server.url).listKeyPairs().catch((error_) => error_)
     expect(error).toBeInstanceOf(AuthError)
     expect(error.message).toContain('GET /v4/profile/sshkeys')
   })
@@ -133,7 +133,7 @@ describe('errors', () => {
   it('404 is a NotFoundError naming the node; a non-numeric id fails without a request', async () => {
     const server = await serve(() => NOT_FOUND)
     const driver = testDriver(server.url)
-    const error = await driver.getNode('5').catch((e) => e)
+    const error = await driver.getNode('5').catch((error_) => error_)
     expect(error).toBeInstanceOf(NotFoundError)
     expect(error.message).toContain('No Linode with id 5')
     await expect(driver.getNode('i-0abc')).rejects.toBeInstanceOf(NotFoundError)
@@ -145,7 +145,10 @@ describe('errors', () => {
     let calls = 0
     const server = await serve(() => (++calls === 1 ? {status: 429, headers: {'retry-after': '2'}, body: {errors: [{reason: 'Too many requests'}]}} : {body: one([])}))
     const delays: number[] = []
-    const driver = testDriver(server.url, {retry: {baseDelayMs: 1, maxDelayMs: 5, sleep: async (ms) => void delays.push(ms)}})
+    const sleep = async (ms: number) => {
+      delays.push(ms)
+    }
+    const driver = testDriver(server.url, {retry: {baseDelayMs: 1, maxDelayMs: 5, sleep}})
     expect(await driver.listLocations()).toEqual([])
     expect(delays).toEqual([2000])
     expect(server.requests).toHaveLength(2)
@@ -153,8 +156,8 @@ describe('errors', () => {
 
   it('a 429 that never ends becomes a RateLimitError carrying Retry-After', async () => {
     const server = await serve(() => ({status: 429, headers: {'retry-after': '1'}, body: {errors: [{reason: 'Too many requests'}]}}))
-    const driver = testDriver(server.url, {retry: {attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {}}})
-    const error = await driver.listSizes().catch((e) => e)
+    const driver = testDriver(server.url, {retry: {attempts: 3, baseDelayMs: 1, maxDelayMs: 5, async sleep() {}}})
+    const error = await driver.listSizes().catch((error_) => error_)
     expect(error).toBeInstanceOf(RateLimitError)
     expect(error.retryAfterMs).toBe(1000)
     expect(error.message).toContain('after 3 tries')
@@ -167,7 +170,7 @@ describe('errors', () => {
         ? {status: 400, body: {errors: [{field: 'type', reason: 'A valid plan type by that ID was not found'}, {field: 'region', reason: 'region is not valid'}]}}
         : undefined,
     )
-    const error = await testDriver(server.url).createNode({name: 'probe-1', image: 'linode/debian12', size: 'g9-huge'}).catch((e) => e)
+    const error = await testDriver(server.url).createNode({name: 'probe-1', image: 'linode/debian12', size: 'g9-huge'}).catch((error_) => error_)
     expect(error).toBeInstanceOf(ValidationError)
     expect(error.fields).toEqual([
       {field: 'type', reason: 'A valid plan type by that ID was not found'},
@@ -186,7 +189,7 @@ describe('errors', () => {
     const driver = testDriver(server.url)
     expect(await driver.listSizes()).toEqual([])
     expect(gets).toBe(3)
-    const error = await driver.createNode({name: 'probe-1', image: 'linode/debian12', size: 'g6-nanode-1'}).catch((e) => e)
+    const error = await driver.createNode({name: 'probe-1', image: 'linode/debian12', size: 'g6-nanode-1'}).catch((error_) => error_)
     expect(error).toBeInstanceOf(TransientError)
     expect(server.requests.filter((r) => r.method === 'POST')).toHaveLength(1)
   })
@@ -199,25 +202,29 @@ describe('errors', () => {
   })
 
   it('an unreachable endpoint is a TransientError after retries', async () => {
-    const server = await serve(() => undefined)
-    const url = server.url
+    const server = await serve(() => NOT_FOUND)
+    const {url} = server
     await server.close()
     servers.length = 0
-    const error = await testDriver(url, {retry: {attempts: 2, baseDelayMs: 1}}).listNodes().catch((e) => e)
+    const error = await testDriver(url, {retry: {attempts: 2, baseDelayMs: 1}}).listNodes().catch((error_) => error_)
     expect(error).toBeInstanceOf(TransientError)
   })
 
   it('a 2xx without a data list says the endpoint may not be Linode', async () => {
     const server = await serve(() => ({body: {hello: 'world'}}))
-    const error = await testDriver(server.url).listNodes().catch((e) => e)
+    const error = await testDriver(server.url).listNodes().catch((error_) => error_)
     expect(error).toBeInstanceOf(ProviderError)
     expect(error.message).toContain('is ' + server.url + ' a Linode API endpoint?')
   })
 })
 
+/** Linode's answer to a create: the new instance, provisioning, carrying what was asked for. */
+function created(req: SeenRequest) {
+  return {body: instance(500, {...(req.body as object), status: 'provisioning'})}
+}
+
 describe('createNode', () => {
   const keys = one([{id: 9, label: 'mc-probe', ssh_key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKnown mc@probe', created: '2024-01-01T00:00:00'}])
-  const created = (req: SeenRequest) => ({body: instance(500, {...(req.body as object), status: 'provisioning'})})
 
   it('sends type, region, image, label, tags and a strong root password nobody sees', async () => {
     const lines: string[] = []
@@ -265,7 +272,7 @@ describe('createNode', () => {
   })
 
   it('uses the public key of a profile key named by keyName', async () => {
-    const server = await serve((req) => (req.path === '/v4/profile/sshkeys' ? {body: keys} : req.method === 'POST' ? created(req) : undefined))
+    const server = await serve((req) => (req.path === '/v4/profile/sshkeys' ? {body: keys} : (req.method === 'POST' ? created(req) : undefined)))
     await testDriver(server.url).createNode({name: 'probe-b', image: 'linode/debian12', size: 'g6-nanode-1', keyName: 'mc-probe'})
     expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /v4/profile/sshkeys', 'POST /v4/linode/instances'])
     expect((server.requests[1].body as {authorized_keys: string[]}).authorized_keys).toEqual([keys.data[0].ssh_key])
@@ -289,11 +296,11 @@ describe('createNode', () => {
   })
 
   it('rejects what Linode would reject before any request: label, tags, region, networks', async () => {
-    const server = await serve(() => undefined)
+    const server = await serve(() => NOT_FOUND)
     const driver = testDriver(server.url)
     const base = {image: 'linode/debian12', size: 'g6-nanode-1'}
     for (const name of ['1probe', 'ab', 'probe--1', 'probe 1', 'x'.repeat(65)]) {
-      const error = await driver.createNode({...base, name}).catch((e) => e)
+      const error = await driver.createNode({...base, name}).catch((error_) => error_)
       expect(error, name).toBeInstanceOf(ValidationError)
       expect(error.fields[0].field).toBe('label')
     }
@@ -308,7 +315,7 @@ describe('createNode', () => {
 describe('node actions', () => {
   it('reboots and deletes by POST .../reboot and DELETE', async () => {
     const server = await serve((req) => (req.method === 'POST' || req.method === 'DELETE' ? {body: {}} : undefined))
-    const driver = testDriver(server.url)
+    const driver: CloudDriver = testDriver(server.url)
     await driver.rebootNode('42', {hard: true})
     await driver.destroyNode('42')
     expect(server.requests.map((r) => `${r.method} ${r.path} ${JSON.stringify(r.body)}`)).toEqual([
@@ -395,7 +402,7 @@ describe('createDriver', () => {
   })
 
   it('fails with an AuthError that lists where it looked', async () => {
-    const error = await createDriver(settings({}), context()).catch((e) => e)
+    const error = await createDriver(settings({}), context()).catch((error_) => error_)
     expect(error).toBeInstanceOf(AuthError)
     expect(error.message).toContain('LINODE_TOKEN')
     expect(error.message).toContain('linode-cli')

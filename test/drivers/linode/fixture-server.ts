@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs'
 import {createServer, type IncomingHttpHeaders} from 'node:http'
 import type {AddressInfo} from 'node:net'
-import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
 
 import {silentLog} from '../../../src/core/log.js'
 import {LinodeClient, type LinodeClientOptions} from '../../../src/drivers/linode/client.js'
@@ -30,10 +30,10 @@ export interface LinodeTestServer {
   close(): Promise<void>
 }
 
-const FIXTURES = join(import.meta.dirname, '../../fixtures/linode')
+const FIXTURES = fileURLToPath(new URL('../../fixtures/linode/', import.meta.url))
 
-export function fixture<T = any>(name: string): T {
-  return JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8')) as T
+export function fixture<T = unknown>(name: string): T {
+  return JSON.parse(readFileSync(`${FIXTURES}${name}.json`, 'utf8')) as T
 }
 
 export const NOT_FOUND: Reply = {status: 404, body: {errors: [{reason: 'Not found'}]}}
@@ -49,7 +49,7 @@ export const recordedRoutes: Routes = ({method, path, query}) => {
   if (key === 'GET /v4/regions') return {body: fixture('list_locations')}
   if (key === 'GET /v4/profile/sshkeys') return {body: fixture('list_key_pairs')}
   if (key === 'POST /v4/profile/sshkeys') return {body: fixture('create_key_pair')}
-  return undefined
+  
 }
 
 /** A local Linode API on 127.0.0.1 (port 0) that records every request it answers. */
@@ -58,7 +58,9 @@ export async function startLinodeServer(routes: Routes): Promise<LinodeTestServe
   const server = createServer((req, res) => {
     let raw = ''
     req.setEncoding('utf8')
-    req.on('data', (chunk: string) => (raw += chunk))
+    req.on('data', (chunk: string) => {
+      raw += chunk
+    })
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://localhost')
       const seen: SeenRequest = {
@@ -79,7 +81,9 @@ export async function startLinodeServer(routes: Routes): Promise<LinodeTestServe
       res.end(reply.body === undefined ? '' : JSON.stringify(reply.body))
     })
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => {
+    server.listen(0, '127.0.0.1', resolve)
+  })
   const {port} = server.address() as AddressInfo
   return {
     url: `http://127.0.0.1:${port}`,

@@ -70,7 +70,7 @@ export const OUTPUT_PATH = join(here, '../../../src/drivers/linode/api-types.ts'
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
 
 function quote(text: string): string {
-  return `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`
+  return `'${text.replaceAll('\\', '\\\\').replaceAll("'", String.raw`\'`)}'`
 }
 
 function propertyName(name: string): string {
@@ -196,8 +196,11 @@ export function generateApiTypes(specText: string): string {
     if (target.sameAs && typeOf(target.sameAs.operationId, target.sameAs.pick) !== type) {
       throw new Error(`${target.sameAs.operationId} no longer returns the same ${target.name} as ${target.operationId}`)
     }
-    out.push('', `/** ${target.pick} of ${target.operationId} */`)
-    out.push(type.startsWith('{') ? `export interface ${target.name} ${type}` : `export type ${target.name} = ${type}`)
+    out.push(
+      '',
+      `/** ${target.pick} of ${target.operationId} */`,
+      type.startsWith('{') ? `export interface ${target.name} ${type}` : `export type ${target.name} = ${type}`,
+    )
   }
   return `${out.join('\n')}\n`
 }

@@ -1,5 +1,7 @@
 import {type ChildProcess, spawn} from 'node:child_process'
-import {join} from 'node:path'
+import {once} from 'node:events'
+import {setTimeout as sleep} from 'node:timers/promises'
+import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
 import {AuthError, NotFoundError, ValidationError} from '../../../src/core/errors.js'
@@ -15,8 +17,8 @@ import {testDriver} from './fixture-server.js'
  * not usable: Linode's examples break their own date-time formats, so every response would fail.)
  */
 
-const ROOT = join(import.meta.dirname, '../../..')
-const SPEC = join(ROOT, 'test/specs/linode-openapi.yaml')
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+const SPEC = `${ROOT}test/specs/linode-openapi.yaml`
 
 let prism: ChildProcess
 let url: string
@@ -41,13 +43,15 @@ function driver() {
   return testDriver(url, {fetch: checkedFetch, region: 'us-east', retry: {attempts: 1}})
 }
 
-async function startPrism(): Promise<{child: ChildProcess; url: string}> {
+/** Starts Prism on a free port; `prism` is set at once, so afterAll ends it even if start-up fails. */
+async function startPrism(): Promise<string> {
   // Its own process group, so afterAll can end Prism and anything it started in one signal.
-  const child = spawn(join(ROOT, 'node_modules/.bin/prism'), ['mock', '-h', '127.0.0.1', '-p', '0', SPEC], {
+  const child = spawn(`${ROOT}node_modules/.bin/prism`, ['mock', '-h', '127.0.0.1', '-p', '0', SPEC], {
     cwd: ROOT,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  prism = child
   let output = ''
   const listening = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -66,15 +70,15 @@ async function startPrism(): Promise<{child: ChildProcess; url: string}> {
       break
     } catch (error) {
       if (i > 100) throw error
-      await new Promise((r) => setTimeout(r, 100))
+      await sleep(100)
     }
   }
-  return {child, url: listening}
+  return listening
 }
 
 async function stopPrism(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise((resolve) => child.once('exit', resolve))
+  const exited = once(child, 'exit')
   process.kill(-child.pid!, 'SIGTERM')
   const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 5000)
   await exited
@@ -82,7 +86,7 @@ async function stopPrism(child: ChildProcess): Promise<void> {
 }
 
 beforeAll(async () => {
-  ;({child: prism, url} = await startPrism())
+  url = await startPrism()
 })
 
 afterAll(async () => {
@@ -160,7 +164,7 @@ describe('linode driver against Prism mocking Linode\'s OpenAPI spec', () => {
   it('maps the spec\'s documented error answers', async () => {
     const d = driver()
     preferCode = 400
-    const invalid = await d.createNode({name: 'mc-probe-3', image: 'linode/debian12', size: 'g6-nanode-1'}).catch((e) => e)
+    const invalid = await d.createNode({name: 'mc-probe-3', image: 'linode/debian12', size: 'g6-nanode-1'}).catch((error) => error)
     expect(invalid).toBeInstanceOf(ValidationError)
     expect(invalid.fields).toEqual([{field: 'fieldname', reason: 'fieldname must be a valid value'}])
     preferCode = 401
