@@ -119,7 +119,11 @@ export function toSize(type: LinodeType): Size {
   }
 }
 
+/** The tag ("mc-probe-ready=true") on images whose nodes already carry the probe tools, as the sandbox's do. */
+const PROBE_READY_TAG = 'mc-probe-ready'
+
 export function toImage(image: LinodeImage): Image {
+  const tags = parseTags(image.tags)
   return {
     id: image.id ?? '',
     name: image.label ?? image.id ?? '',
@@ -128,7 +132,9 @@ export function toImage(image: LinodeImage): Image {
     owner: image.created_by,
     public: image.is_public,
     createdAt: linodeTime(image.created),
+    probeReady: tags[PROBE_READY_TAG] === 'true',
     extra: {
+      tags,
       type: image.type,
       status: image.status,
       deprecated: image.deprecated,

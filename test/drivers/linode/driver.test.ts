@@ -99,16 +99,20 @@ describe('listing', () => {
     expect(await ids({tags: {toString: ''}})).toEqual([])
   })
 
-  it('filters images by owner ("self" = private) and name', async () => {
+  it('filters images by owner ("self" = private) and name, and reads the probe-ready tag', async () => {
     const images = [
       {id: 'linode/debian12', label: 'Debian 12', created_by: 'linode', is_public: true},
-      {id: 'private/42', label: 'probe-base', created_by: 'alice', is_public: false},
+      {id: 'private/42', label: 'probe-base', created_by: 'alice', is_public: false, tags: ['mc-probe-ready=true']},
     ]
     const server = await serve((req) => (req.path === '/v4/images' ? paginate(images, req) : undefined))
     const driver = testDriver(server.url)
     expect((await driver.listImages({owners: ['self']})).map((i) => i.id)).toEqual(['private/42'])
     expect((await driver.listImages({owners: ['linode']})).map((i) => i.id)).toEqual(['linode/debian12'])
     expect((await driver.listImages({name: 'Debian*'})).map((i) => i.id)).toEqual(['linode/debian12'])
+    expect((await driver.listImages()).map((i) => [i.id, i.probeReady])).toEqual([
+      ['linode/debian12', false],
+      ['private/42', true],
+    ])
   })
 })
 
