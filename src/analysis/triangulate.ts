@@ -1,11 +1,24 @@
-import {DEFAULT_THRESHOLDS, type HopRef, type Thresholds, type VantageEvidence, type VantageFinding, type Verdict} from './types.js'
+import {
+  DEFAULT_THRESHOLDS,
+  type HopRef,
+  type PathHop,
+  type Thresholds,
+  type VantageEvidence,
+  type VantageFinding,
+  type Verdict,
+} from './types.js'
 import {analyseVantage} from './vantage.js'
 
 const pct = (n: number | undefined) => `${Math.round(n ?? 0)}%`
 const names = (list: string[]) => (list.length <= 1 ? list.join('') : `${list.slice(0, -1).join(', ')} and ${list.at(-1)}`)
+const capitalise = (text: string) => `${text[0].toUpperCase()}${text.slice(1)}`
 
 export function describeHop(hop: HopRef): string {
   return `hop ${hop.index} (${hop.address ?? 'no reply'}${hop.asn ? `, ${hop.asn}` : ''})`
+}
+
+function toRef(hop: PathHop): HopRef {
+  return {index: hop.index, address: hop.address, asn: hop.asn, lossPct: hop.lossPct, avgMs: hop.avgMs}
 }
 
 /** Where a bad vantage's trouble starts: its onset hop, or for an unreachable target the last hop that answered. */
@@ -13,12 +26,58 @@ function startOf(finding: VantageFinding): HopRef | undefined {
   return finding.onset ?? finding.lastResponding
 }
 
-function rateLimitNote(findings: VantageFinding[]): string {
-  const seen = new Map<string, HopRef>()
-  for (const f of findings) for (const hop of f.rateLimitedHops) seen.set(hop.address ?? `#${hop.index}`, hop)
-  if (seen.size === 0) return ''
-  const hops = [...seen.values()].map((h) => describeHop(h))
-  return ` ${hops.join(', ')} showed loss that did not persist to the target: ICMP rate limiting on that router, not a fault.`
+/** Everything the classifiers share about one target's evidence. */
+class Evidence {
+  readonly vantages: VantageFinding[]
+  readonly withData: VantageFinding[]
+  readonly healthy: string[]
+  readonly bad: VantageFinding[]
+
+  constructor(
+    readonly target: string,
+    private readonly raw: VantageEvidence[],
+    readonly thresholds: Thresholds,
+  ) {
+    this.vantages = raw.map((e) => analyseVantage(e, thresholds))
+    this.withData = this.vantages.filter((v) => v.status !== 'no-data')
+    this.healthy = this.withData.filter((v) => v.status === 'healthy').map((v) => v.vantage)
+    this.bad = this.withData.filter((v) => v.status === 'degraded' || v.status === 'down')
+  }
+
+  path(vantage: string): PathHop[] {
+    return this.raw.find((e) => e.vantage === vantage)?.path ?? []
+  }
+
+  crosses(vantage: string, address: string | undefined): boolean {
+    return address !== undefined && this.path(vantage).some((h) => h.address === address)
+  }
+
+  /** The last hop before `index` that answered, on one vantage point's path. */
+  answeringBefore(vantage: string, index: number): HopRef | undefined {
+    const hop = this.path(vantage).findLast((h) => h.index < index && h.address !== undefined && h.lossPct < 100)
+    return hop ? toRef(hop) : undefined
+  }
+
+  verdict(kind: Verdict['kind'], explanation: string, extra: Partial<Verdict> = {}): Verdict {
+    return {
+      target: this.target,
+      kind,
+      explanation: explanation + (kind === 'target-down' || kind === 'inconclusive' ? '' : this.rateLimitNote()),
+      affected: this.bad.map((v) => v.vantage),
+      healthy: this.healthy,
+      vantages: this.vantages,
+      missing: [],
+      ...extra,
+    }
+  }
+
+  private rateLimitNote(): string {
+    const seen = new Map<string, HopRef>()
+    for (const f of this.withData) for (const hop of f.rateLimitedHops) seen.set(hop.address ?? `#${hop.index}`, hop)
+    if (seen.size === 0) return ''
+    const hops = [...seen.values()].map((h) => describeHop(h))
+    return ` ${hops.join(', ')} showed loss that did not persist to the target: ICMP rate limiting on that router, not a fault.`
+  }
 }
 
 /**
@@ -26,122 +85,143 @@ function rateLimitNote(findings: VantageFinding[]): string {
  * the same verdict, which is what the lab scenarios and the unit tests pin down.
  */
 export function triangulate(target: string, evidence: VantageEvidence[], thresholds: Thresholds = DEFAULT_THRESHOLDS): Verdict {
-  const vantages = evidence.map((e) => analyseVantage(e, thresholds))
-  const withData = vantages.filter((v) => v.status !== 'no-data')
-  const healthy = withData.filter((v) => v.status === 'healthy').map((v) => v.vantage)
-  const bad = withData.filter((v) => v.status === 'degraded' || v.status === 'down')
-  const base = {target, vantages, healthy, affected: bad.map((v) => v.vantage), missing: [] as string[]}
-  const noData = vantages.filter((v) => v.status === 'no-data').map((v) => v.vantage)
+  const e = new Evidence(target, evidence, thresholds)
+  return noEvidence(e) ?? allHealthy(e) ?? targetDown(e) ?? unplaced(e) ?? singleVantage(e) ?? placeFault(e)
+}
 
-  if (withData.length === 0) {
-    return {...base, kind: 'inconclusive', missing: ['results from at least one vantage point'], explanation: `No vantage point returned results for ${target}, so there is nothing to judge. Check that the probes answer ("mc probe list") and run the checks again.`}
-  }
+function noEvidence(e: Evidence): undefined | Verdict {
+  if (e.withData.length > 0) return undefined
+  return e.verdict(
+    'inconclusive',
+    `No vantage point returned results for ${e.target}, so there is nothing to judge. Check that the probes answer ("mc probe list") and run the checks again.`,
+    {missing: ['results from at least one vantage point']},
+  )
+}
 
-  if (bad.length === 0) {
-    const worst = withData.toSorted((a, b) => (b.lossPct ?? 0) - (a.lossPct ?? 0))[0]
-    return {
-      ...base,
-      kind: 'healthy',
-      explanation: `All ${withData.length} vantage point(s) reach ${target} without significant loss (worst ${pct(worst.lossPct)} from ${worst.vantage}).${rateLimitNote(withData)}`,
-    }
-  }
+function allHealthy(e: Evidence): undefined | Verdict {
+  if (e.bad.length > 0) return undefined
+  const worst = e.withData.toSorted((a, b) => (b.lossPct ?? 0) - (a.lossPct ?? 0))[0]
+  return e.verdict('healthy', `All ${e.withData.length} vantage point(s) reach ${e.target} without significant loss (worst ${pct(worst.lossPct)} from ${worst.vantage}).`)
+}
 
-  if (bad.every((v) => v.status === 'down') && healthy.length === 0) {
-    const stops = new Set(bad.map((v) => v.lastResponding?.address))
-    const stop = stops.size === 1 ? bad[0].lastResponding : undefined
-    return {
-      ...base,
-      kind: 'target-down',
-      faultHop: stop,
-      explanation: `${target} answered none of the ${bad.length} vantage point(s). ${stop ? `Every path stops after ${describeHop(stop)}, so the target or its link behind that router is down.` : 'The paths stop at different places, so the target itself is the common factor.'} Check the target host and its provider's status.`,
-    }
-  }
+function targetDown(e: Evidence): undefined | Verdict {
+  if (e.healthy.length > 0 || !e.bad.every((v) => v.status === 'down')) return undefined
+  const stops = new Set(e.bad.map((v) => v.lastResponding?.address))
+  const stop = stops.size === 1 ? e.bad[0].lastResponding : undefined
+  const where = stop
+    ? `Every path stops after ${describeHop(stop)}, so the target or its link behind that router is down.`
+    : 'The paths stop at different places, so the target itself is the common factor.'
+  return e.verdict('target-down', `${e.target} answered none of the ${e.bad.length} vantage point(s). ${where} Check the target host and its provider's status.`, {faultHop: stop})
+}
 
-  const unplaced = bad.filter((v) => !startOf(v))
-  if (unplaced.length > 0) {
-    return {
-      ...base,
-      kind: 'inconclusive',
-      missing: unplaced.map((v) => `path (mtr) results from ${v.vantage}`),
-      explanation: `${names(unplaced.map((v) => v.vantage))} see(s) loss to ${target}, but without path results mc cannot tell where it starts. Run the path check ("--check path") from every vantage point.`,
-    }
-  }
+function unplaced(e: Evidence): undefined | Verdict {
+  const missing = e.bad.filter((v) => !startOf(v)).map((v) => v.vantage)
+  if (missing.length === 0) return undefined
+  return e.verdict(
+    'inconclusive',
+    `${names(missing)} see(s) loss to ${e.target}, but without path results mc cannot tell where it starts. Run the path check ("--check path") from every vantage point.`,
+    {missing: missing.map((v) => `path (mtr) results from ${v}`)},
+  )
+}
 
-  if (withData.length < 2) {
-    const only = bad[0]
-    return {
-      ...base,
-      kind: 'inconclusive',
-      faultHop: startOf(only),
-      missing: ['a second vantage point in another network'],
-      explanation: `${only.vantage} sees ${pct(only.lossPct)} loss to ${target} starting at ${describeHop(startOf(only)!)}, but one vantage point cannot tell whose side that is. Deploy probes in other clouds ("mc probe deploy") and diagnose again.`,
-    }
-  }
+function singleVantage(e: Evidence): undefined | Verdict {
+  if (e.withData.length >= 2) return undefined
+  const only = e.bad[0]
+  return e.verdict(
+    'inconclusive',
+    `${only.vantage} sees ${pct(only.lossPct)} loss to ${e.target} starting at ${describeHop(startOf(only)!)}, but one vantage point cannot tell whose side that is. Deploy probes in other clouds ("mc probe deploy") and diagnose again.`,
+    {faultHop: startOf(only), missing: ['a second vantage point in another network']},
+  )
+}
 
-  // Group the bad vantage points by the hop their trouble starts at.
+function placeFault(e: Evidence): Verdict {
   const groups = new Map<string, VantageFinding[]>()
-  for (const v of bad) {
+  for (const v of e.bad) {
     const key = startOf(v)!.address ?? `#${startOf(v)!.index}`
     groups.set(key, [...(groups.get(key) ?? []), v])
   }
   if (groups.size > 1) {
     const parts = [...groups.values()].map((group) => `${describeHop(startOf(group[0])!)} for ${names(group.map((v) => v.vantage))}`)
-    return {
-      ...base,
-      kind: 'multiple-faults',
-      explanation: `Loss starts at different hops: ${parts.join('; ')}. These are separate faults, not one cause: look at each of them.${rateLimitNote(withData)}`,
-    }
+    return e.verdict('multiple-faults', `Loss starts at different hops: ${parts.join('; ')}. These are separate faults, not one cause: look at each of them.`)
   }
 
-  const hop = startOf(bad[0])!
-  const pathsOf = (vantage: string) => evidence.find((e) => e.vantage === vantage)?.path ?? []
-  const crosses = (vantage: string) => hop.address !== undefined && pathsOf(vantage).some((h) => h.address === hop.address)
-  const lossRange = bad.length === 1 ? pct(bad[0].lossPct) : `${pct(Math.min(...bad.map((v) => v.lossPct ?? 0)))}–${pct(Math.max(...bad.map((v) => v.lossPct ?? 0)))}`
-  const cause = bad.some((v) => v.onset?.cause === 'loss' || v.status === 'down') ? `loss (${lossRange})` : 'a latency step'
-  const healthyCrossing = healthy.filter((v) => crosses(v))
+  const hop = startOf(e.bad[0])!
+  const losses = e.bad.map((v) => v.lossPct ?? 0)
+  const range = losses.length === 1 ? pct(losses[0]) : `${pct(Math.min(...losses))}–${pct(Math.max(...losses))}`
+  const cause = e.bad.some((v) => v.onset?.cause === 'loss' || v.status === 'down') ? `loss (${range})` : 'a latency step'
+  const healthyCrossing = e.healthy.filter((v) => e.crosses(v, hop.address))
+  if (healthyCrossing.length > 0) return faultBeforeCleanHop(e, hop, cause, healthyCrossing)
+  return targetSide(e, hop, cause) ?? privateOrShared(e, hop, cause)
+}
 
-  if (healthyCrossing.length > 0) {
-    return {
-      ...base,
-      kind: 'inconclusive',
-      faultHop: hop,
-      missing: ['repeated runs (the degradation may be intermittent or per-flow)'],
-      explanation: `${names(bad.map((v) => v.vantage))} see(s) ${cause} starting at ${describeHop(hop)}, but ${names(healthyCrossing)} cross(es) the same hop cleanly. The evidence contradicts itself: the fault may be intermittent or affect only some flows; run the diagnosis again.`,
-    }
+/**
+ * The onset router answers the healthy vantage points cleanly, so it is fine itself: the loss is on
+ * the link into it from the bad vantage points' previous hop. Theirs alone: their side.
+ */
+function faultBeforeCleanHop(e: Evidence, hop: HopRef, cause: string, healthyCrossing: string[]): Verdict {
+  const previous = e.bad.map((v) => e.answeringBefore(v.vantage, hop.index))
+  const previousShared = previous.some((p) => p && e.healthy.some((h) => e.crosses(h, p.address)))
+  if (previousShared) {
+    return e.verdict(
+      'inconclusive',
+      `${names(e.bad.map((v) => v.vantage))} see(s) ${cause} starting at ${describeHop(hop)}, but ${names(healthyCrossing)} cross(es) the same hops cleanly. The evidence contradicts itself: the fault may be intermittent or affect only some flows; run the diagnosis again.`,
+      {faultHop: hop, missing: ['repeated runs (the degradation may be intermittent or per-flow)']},
+    )
   }
 
-  if (healthy.length === 0) {
-    const distances = bad.map((v) => {
-      const path = pathsOf(v.vantage).filter((h) => h.address !== undefined)
-      const end = path.at(-1)?.index ?? hop.index
-      return end - hop.index
-    })
-    if (distances.every((d) => d <= thresholds.nearTargetHops)) {
-      return {
-        ...base,
-        kind: 'target-side',
-        faultHop: hop,
-        explanation: `Every vantage point sees ${cause} starting at ${describeHop(hop)}, ${distances.every((d) => d === 0) ? `${target} itself` : `the last router before ${target}`}. The fault is on the target's side (its inbound link or host), not on your side of the network: take it to the target's provider.${rateLimitNote(withData)}`,
-      }
-    }
+  const link = (p: HopRef | undefined) => (p ? `the link from ${describeHop(p)} into ${describeHop(hop)}` : `the link into ${describeHop(hop)}`)
+  if (e.bad.length === 1) {
+    const [only] = e.bad
+    return e.verdict(
+      'vantage-side',
+      `Only ${only.vantage} sees ${cause} to ${e.target}, starting at ${describeHop(hop)}, which ${names(healthyCrossing)} cross(es) cleanly. The fault is on ${link(previous[0])}: ${only.vantage}'s uplink or upstream provider, not the target.`,
+      {faultHop: hop},
+    )
   }
 
-  const otherPaths = withData.filter((v) => !bad.includes(v)).map((v) => v.vantage)
-  const privateHop = bad.length === 1 && !withData.some((v) => v !== bad[0] && crosses(v.vantage))
-  if (privateHop) {
-    return {
-      ...base,
-      kind: 'vantage-side',
-      faultHop: hop,
-      explanation: `Only ${bad[0].vantage} sees ${cause} to ${target}, starting at ${describeHop(hop)} on its own side of the network; ${names(otherPaths)} reach(es) ${target} cleanly. The fault is in ${bad[0].vantage}'s uplink or upstream provider, not at the target.${rateLimitNote(withData)}`,
-    }
+  if (new Set(previous.map((p) => p?.address)).size === 1 && previous[0]) {
+    return e.verdict(
+      'shared-path',
+      `${capitalise(cause)} starts at ${describeHop(hop)} for ${names(e.bad.map((v) => v.vantage))}, which ${names(healthyCrossing)} cross(es) cleanly. The fault is on ${link(previous[0])}, which only the affected vantage points use.`,
+      {faultHop: hop},
+    )
   }
 
-  return {
-    ...base,
-    kind: 'shared-path',
-    faultHop: hop,
-    explanation: `${cause[0].toUpperCase()}${cause.slice(1)} starts at ${describeHop(hop)} for ${names(bad.map((v) => v.vantage))} and persists to ${target}${healthy.length > 0 ? `, while ${names(healthy)}, which do(es) not cross that hop, reach(es) it cleanly` : ''}. The fault is on the shared path through that router, not at the target or at the vantage points.${rateLimitNote(withData)}`,
-    missing: noData.map((v) => `results from ${v}`),
+  const parts = e.bad.map((v, i) => `${v.vantage} (${link(previous[i])})`)
+  return e.verdict(
+    'multiple-faults',
+    `${names(parts)} each lose packets on their own link into a router that ${names(healthyCrossing)} cross(es) cleanly. These are separate faults on each affected vantage point's side, not one cause.`,
+  )
+}
+
+/** Every vantage point degraded, starting at the target or its last router. */
+function targetSide(e: Evidence, hop: HopRef, cause: string): undefined | Verdict {
+  if (e.healthy.length > 0) return undefined
+  const distances = e.bad.map((v) => (e.path(v.vantage).findLast((h) => h.address !== undefined)?.index ?? hop.index) - hop.index)
+  if (!distances.every((d) => d <= e.thresholds.nearTargetHops)) return undefined
+  const where = distances.every((d) => d === 0) ? `${e.target} itself` : `the last router before ${e.target}`
+  return e.verdict(
+    'target-side',
+    `Every vantage point sees ${cause} starting at ${describeHop(hop)}, ${where}. The fault is on the target's side (its inbound link or host), not on your side of the network: take it to the target's provider.`,
+    {faultHop: hop},
+  )
+}
+
+function privateOrShared(e: Evidence, hop: HopRef, cause: string): Verdict {
+  const others = e.withData.filter((v) => !e.bad.includes(v)).map((v) => v.vantage)
+  if (e.bad.length === 1 && !e.withData.some((v) => v !== e.bad[0] && e.crosses(v.vantage, hop.address))) {
+    const [only] = e.bad
+    return e.verdict(
+      'vantage-side',
+      `Only ${only.vantage} sees ${cause} to ${e.target}, starting at ${describeHop(hop)} on its own side of the network; ${names(others)} reach(es) ${e.target} cleanly. The fault is in ${only.vantage}'s uplink or upstream provider, not at the target.`,
+      {faultHop: hop},
+    )
   }
+
+  const clean = e.healthy.length > 0 ? `, while ${names(e.healthy)}, which do(es) not cross that hop, reach(es) it cleanly` : ''
+  return e.verdict(
+    'shared-path',
+    `${capitalise(cause)} starts at ${describeHop(hop)} for ${names(e.bad.map((v) => v.vantage))} and persists to ${e.target}${clean}. The fault is on the shared path through that router, not at the target or at the vantage points.`,
+    {faultHop: hop},
+  )
 }

@@ -105,8 +105,22 @@ describe('triangulate', () => {
     expect(verdict.missing).toEqual(['a second vantage point in another network'])
   })
 
-  it('a healthy vantage crossing the blamed hop cleanly makes it inconclusive', () => {
-    const verdict = triangulate('t', [vantage('dc', from(2)), vantage('rackspace')])
+  it("loss from the first shared router for one vantage only is that vantage's uplink", () => {
+    // dc's uplink drops: its loss shows from the transit router on, which the others cross cleanly.
+    const verdict = triangulate('10.8.1.10', [vantage('dc', from(2)), vantage('rackspace'), vantage('linode')])
+    expect(verdict.kind).toBe('vantage-side')
+    expect(verdict.faultHop?.address).toBe('10.9.0.1')
+    expect(verdict.explanation).toContain('the link from hop 1 (10.1.0.1) into hop 2 (10.9.0.1)')
+  })
+
+  it('two vantage points each losing on their own link into a shared router are two faults', () => {
+    const verdict = triangulate('t', [vantage('dc', from(2)), vantage('rackspace', from(2)), vantage('linode')])
+    expect(verdict.kind).toBe('multiple-faults')
+  })
+
+  it('a healthy vantage crossing both the blamed hop and the hop before it makes it inconclusive', () => {
+    ROUTES.dc2 = ['10.1.0.1', '10.9.0.1', '10.8.0.1', '10.8.1.10']
+    const verdict = triangulate('t', [vantage('dc', from(2)), vantage('dc2')])
     expect(verdict.kind).toBe('inconclusive')
   })
 
