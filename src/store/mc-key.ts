@@ -1,0 +1,62 @@
+import {linkSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {ConfigError} from '../core/errors.js'
+
+/** mc's own SSH key: one ed25519 pair, generated once, that every deployed probe trusts. */
+export type McKey = {privateKeyPath: string; publicKey: string; keyName: string}
+
+/** The name mc imports its public key under in every cloud. */
+export const MC_KEY_NAME = 'mc-probe'
+
+export function mcKeyPaths(dataDir: string): {privateKeyPath: string; publicKeyPath: string} {
+  const dir = join(dataDir, 'keys')
+  return {privateKeyPath: join(dir, 'mc_ed25519'), publicKeyPath: join(dir, 'mc_ed25519.pub')}
+}
+
+/**
+ * Load mc's key pair, creating it the first time. Two processes racing both generate, but only the
+ * first hard link wins; the loser reads the winner's key, so every probe trusts one key.
+ */
+export async function ensureMcKey(dataDir: string): Promise<McKey> {
+  const {privateKeyPath, publicKeyPath} = mcKeyPaths(dataDir)
+  const existing = readKey(privateKeyPath, publicKeyPath)
+  if (existing) return existing
+  mkdirSync(join(dataDir, 'keys'), {recursive: true, mode: 0o700})
+  const {utils} = await import('ssh2')
+  const pair = utils.generateKeyPairSync('ed25519', {comment: 'mc-probe'})
+  const suffix = `${process.pid}.${Date.now()}.tmp`
+  writeFileSync(`${publicKeyPath}.${suffix}`, `${pair.public}\n`, {mode: 0o644})
+  writeFileSync(`${privateKeyPath}.${suffix}`, pair.private, {mode: 0o600})
+  try {
+    // The private key's link decides the winner; the public key follows it at once.
+    linkSync(`${privateKeyPath}.${suffix}`, privateKeyPath)
+    linkSync(`${publicKeyPath}.${suffix}`, publicKeyPath)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+  } finally {
+    rmSync(`${publicKeyPath}.${suffix}`, {force: true})
+    rmSync(`${privateKeyPath}.${suffix}`, {force: true})
+  }
+
+  for (let waited = 0; waited < 5000; waited += 50) {
+    const key = readKey(privateKeyPath, publicKeyPath)
+    if (key) return key
+    await new Promise((resolve) => {
+      setTimeout(resolve, 50)
+    })
+  }
+
+  throw new ConfigError(`mc's key ${privateKeyPath} exists without ${publicKeyPath}. Remove both and run again.`)
+}
+
+function readKey(privateKeyPath: string, publicKeyPath: string): McKey | undefined {
+  try {
+    const publicKey = readFileSync(publicKeyPath, 'utf8').trim()
+    readFileSync(privateKeyPath)
+    return {privateKeyPath, publicKey, keyName: MC_KEY_NAME}
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
+}
