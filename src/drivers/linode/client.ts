@@ -101,43 +101,26 @@ export class LinodeClient {
     // node or key. Only a 429 proves Linode did nothing.
     const isRetryable = (error: unknown) =>
       error instanceof RateLimitError || (method !== 'POST' && error instanceof TransientError)
-    let tries = 0
-    let failedInTransit = false
+    let tries = 1
+    let retriedAfterFailure = false
     try {
       return await retry(
         async () => {
-          tries++
-          let res: HttpResponse
-          try {
-            res = await httpRequest(
-              {
-                method,
-                url: url.href,
-                headers: {authorization: `Bearer ${this.options.token}`},
-                json: options.body,
-                signal: this.options.signal,
-                timeoutMs: this.options.timeoutMs,
-              },
-              this.options.log,
-              this.options.fetch,
-            )
-          } catch (error) {
-            if (error instanceof TransientError) failedInTransit = true
-            throw error
-          }
+          const res = await this.send(method, url, options.body)
           if (res.status >= 200 && res.status < 300) return res.json as T
-          // A DELETE whose first answer was lost, then 404 on the retry: the first one did the work.
-          if (method === 'DELETE' && res.status === 404 && failedInTransit) return undefined as T
-          const error = this.toError(method, path, res, options.notFound)
-          if (error instanceof TransientError) failedInTransit = true
-          throw error
+          // A DELETE retried after a failed try, then 404: the failed try did the work.
+          if (method === 'DELETE' && res.status === 404 && retriedAfterFailure) return undefined as T
+          throw this.toError(method, path, res, options.notFound)
         },
         {
           ...this.options.retry,
           isRetryable,
           signal: this.options.signal,
-          onRetry: ({attempt, delayMs, error}) =>
-            this.options.log.line(`linode: ${method} /v4/${path} try ${attempt} failed (${(error as Error).message}); next in ${delayMs} ms`),
+          onRetry: ({attempt, delayMs, error}) => {
+            tries = attempt + 1
+            if (error instanceof TransientError) retriedAfterFailure = true
+            this.options.log.line(`linode: ${method} /v4/${path} try ${attempt} failed (${(error as Error).message}); next in ${delayMs} ms`)
+          },
         },
       )
     } catch (error) {
@@ -147,6 +130,21 @@ export class LinodeClient {
       }
       throw error
     }
+  }
+
+  private send(method: string, url: URL, body: unknown): Promise<HttpResponse> {
+    return httpRequest(
+      {
+        method,
+        url: url.href,
+        headers: {authorization: `Bearer ${this.options.token}`},
+        json: body,
+        signal: this.options.signal,
+        timeoutMs: this.options.timeoutMs,
+      },
+      this.options.log,
+      this.options.fetch,
+    )
   }
 
   private toError(method: string, path: string, res: HttpResponse, notFound?: string): McError {

@@ -34,7 +34,7 @@ const PASSWORD_CLASSES = ['abcdefghijkmnopqrstuvwxyz', 'ABCDEFGHJKLMNPQRSTUVWXYZ
  * given. 32 characters from 4 classes (about 196 bits), every class present, which Linode's
  * strength check accepts. It is registered as a secret so no debug line can show it.
  */
-export function strongRootPassword(length = 32): string {
+function strongRootPassword(length = 32): string {
   const alphabet = PASSWORD_CLASSES.join('')
   for (;;) {
     const password = Array.from({length}, () => alphabet[randomInt(alphabet.length)]).join('')
