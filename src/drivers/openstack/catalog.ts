@@ -126,7 +126,7 @@ export function selectEndpoint(catalog: CatalogEndpoint[], query: EndpointQuery)
     throw new ProviderError(`The ${service} in the catalogue from ${query.source} has no ${iface} endpoint (only: ${interfaces}).`)
   }
   if (query.region) {
-    const region = query.region
+    const {region} = query
     candidates = candidates.filter((e) => sameRegion(e.region, region))
     if (candidates.length === 0) {
       throw new ValidationError(

@@ -16,7 +16,7 @@ const DEFAULT_DOMAIN_ID = 'default'
  */
 export function keystoneTokensUrl(authUrl: string, identityApiVersion?: string): {version: '2.0' | '3'; tokensUrl: string} {
   const url = authUrl.replace(/\/+$/, '')
-  const stated = /\/v2\.0$/.test(url) ? '2.0' : /\/v3$/.test(url) ? '3' : undefined
+  const stated = /\/v2\.0$/.test(url) ? '2.0' : (/\/v3$/.test(url) ? '3' : undefined)
   const version = stated ?? (identityApiVersion?.startsWith('2') ? '2.0' : '3')
   const base = stated ? url : `${url}/v${version}`
   return {version, tokensUrl: version === '2.0' ? `${base}/tokens` : `${base}/auth/tokens`}
@@ -52,7 +52,7 @@ function credentialsFor(auth: OpenStackAuth, version: '2.0' | '3'): IdentityCred
     kind: 'v3-password',
     user,
     password: auth.password,
-    project: auth.projectId ? {id: auth.projectId} : auth.projectName ? {name: auth.projectName, ...projectDomain} : undefined,
+    project: auth.projectId ? {id: auth.projectId} : (auth.projectName ? {name: auth.projectName, ...projectDomain} : undefined),
   }
 }
 

@@ -54,7 +54,7 @@ const METADATA_KEY = /^[a-zA-Z0-9-_:. ]{1,255}$/
 export const CLIENT_TOKEN_KEY = 'mc-client-token'
 
 function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replaceAll(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*')
+  const escaped = glob.replaceAll(/[.+?^${}()|[\]\\]/g, String.raw`\$&`).replaceAll('*', '.*')
   return new RegExp(`^${escaped}$`)
 }
 
@@ -213,15 +213,16 @@ export class NovaDriver implements CloudDriver {
   /** A server an earlier try of this same create already made (same name, same client token). */
   private async findByClientToken(name: string, clientToken: string): Promise<Json | undefined> {
     // Nova's `name` filter is a regular expression; the exact match is checked here anyway.
-    const servers = await this.listAll('/servers/detail', 'servers', {name: `^${name.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`})
+    const servers = await this.listAll('/servers/detail', 'servers', {name: `^${name.replaceAll(/[.*+?^${}()|[\]\\]/g, String.raw`\$&`)}$`})
     return servers.find((s) => s.name === name && isObject(s.metadata) && s.metadata[CLIENT_TOKEN_KEY] === clientToken)
   }
 
   async createNode(request: CreateNodeRequest): Promise<Node> {
     if (!request.name) throw new ValidationError('A node name is required.')
     if (!request.image) throw new ValidationError('An image id is required (see "mc images list").')
-    if (!request.size) throw new ValidationError('A size (flavor) id is required (see "mc sizes list").')
-    const server: Json = {name: request.name, imageRef: request.image, flavorRef: request.size}
+    const {size: flavorRef} = request
+    if (!flavorRef) throw new ValidationError('A size (flavor) id is required (see "mc sizes list").')
+    const server: Json = {name: request.name, imageRef: request.image, flavorRef}
     if (request.location && request.location.toLowerCase() !== this.region.toLowerCase()) {
       if (this.o.regions.some((r) => r.toLowerCase() === request.location?.toLowerCase())) {
         throw new ValidationError(`This ${this.provider} driver speaks to ${this.region}; to create in ${request.location}, pass --region ${request.location}.`)

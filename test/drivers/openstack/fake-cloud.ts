@@ -100,7 +100,9 @@ export class FakeCloud {
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => this.send(res, 500, {computeFault: {message: String(error), code: 500}}))
     })
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve))
+    await new Promise<void>((resolve) => {
+      this.server!.listen(0, '127.0.0.1', resolve)
+    })
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`
     return this
   }
@@ -108,7 +110,9 @@ export class FakeCloud {
   async stop(): Promise<void> {
     if (!this.server) return
     this.server.closeAllConnections()
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()))
+    await new Promise<void>((resolve) => {
+      this.server!.close(() => resolve())
+    })
   }
 
   /** Base URL of the identity service (Rackspace's `--endpoint`); Keystone auth URLs are `${identity}/v3` or `/v2.0`. */
@@ -188,7 +192,7 @@ export class FakeCloud {
     if (path.startsWith('/ep/')) {
       const segments = path.slice(4).split('/')
       const at = segments.findIndex((s, i) => i > 0 && RESOURCES.has(s))
-      if (at < 0) {
+      if (at === -1) {
         this.send(res, 404, {itemNotFound: {message: 'No such resource', code: 404}})
         return
       }
@@ -198,7 +202,7 @@ export class FakeCloud {
     this.requests.push({method, path: endpoint ? path : url.pathname, endpoint, query: url.searchParams, headers: req.headers, body})
 
     const faultAt = this.faults.findIndex((f) => (!f.method || f.method === method) && f.path.test(path))
-    if (faultAt >= 0) {
+    if (faultAt !== -1) {
       const fault = this.faults[faultAt]
       fault.times = (fault.times ?? 1) - 1
       if (fault.times <= 0) this.faults.splice(faultAt, 1)
@@ -286,7 +290,7 @@ export class FakeCloud {
     let start = 0
     if (marker) {
       const at = items.findIndex((i) => String(i.id) === marker)
-      if (at < 0) {
+      if (at === -1) {
         this.send(res, 400, {badRequest: {message: `marker [${marker}] not found`, code: 400}})
         return
       }

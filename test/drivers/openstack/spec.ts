@@ -74,13 +74,9 @@ class Spec {
     const out: Schema = {}
     for (const [key, value] of Object.entries(schema)) {
       if (key === 'x-openstack' || key === 'description' || key === 'descripion' || key === 'summary' || key === 'readOnly') continue
-      if ((key === 'properties' || key === 'patternProperties') && isObject(value)) {
-        out[key] = Object.fromEntries(
+      out[key] = (key === 'properties' || key === 'patternProperties') && isObject(value) ? Object.fromEntries(
           Object.entries(value).map(([name, prop]) => [name, isObject(prop) && !holdsAt(prop['x-openstack'], version) ? false : this.narrow(prop, version, seen)]),
-        )
-      } else {
-        out[key] = this.narrow(value, version, seen)
-      }
+        ) : this.narrow(value, version, seen);
     }
     // Draft-4 leftovers in the generated spec: `exclusiveMinimum: true` next to `minimum`.
     if (out.exclusiveMinimum === true && typeof out.minimum === 'number') {
@@ -104,11 +100,15 @@ function identitySpec(): Spec {
   return identity
 }
 
+/** Nova's names: non-empty, no control characters. */
+function printable(s: string): boolean {
+  return s.length > 0 && [...s].every((c) => c.codePointAt(0)! >= 0x20 && c.codePointAt(0) !== 0x7F)
+}
+
 function makeAjv(): Ajv2020 {
   const ajv = new Ajv2020({strict: false, allErrors: true})
   addFormats(ajv)
   // Nova's own format checkers (nova/api/validation/validators.py), which the spec names.
-  const printable = (s: string) => s.length > 0 && !/[\u0000-\u001F\u007F]/.test(s)
   ajv.addFormat('name', (s: string) => printable(s) && s.trim() === s)
   ajv.addFormat('name_with_leading_trailing_spaces', (s: string) => printable(s) && s.trim() !== '')
   ajv.addFormat('az_name', (s: string) => printable(s) && s.trim() === s && !s.includes(':'))
@@ -160,7 +160,7 @@ function keystoneValidator(name: string): ValidateFunction {
 }
 
 function describe(errors: ErrorObject[] | null | undefined): string[] {
-  return (errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ''}`)
+  return (errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}${e.params && Object.keys(e.params).length > 0 ? ` ${JSON.stringify(e.params)}` : ''}`)
 }
 
 /** Schema violations of a body (empty when it conforms). */
