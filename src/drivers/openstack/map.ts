@@ -176,6 +176,9 @@ export function flavorToSize(flavor: Json, provider: OpenStackFlavour): Size {
   }
 }
 
+/** Image metadata that marks an image whose nodes already carry the probe tools (the sandbox's images). */
+export const PROBE_READY_KEY = 'mc-probe-ready'
+
 /** Image metadata keys that name the operating system: Glance's, then Rackspace's. */
 const OS_KEYS = ['os_distro', 'org.openstack__1__os_distro', 'os_type', 'org.openstack__1__os_type']
 
@@ -203,6 +206,7 @@ export function imageToImage(image: Json, provider: OpenStackFlavour, region: st
     // Rackspace marks its own images `base` and customers' `snapshot`; elsewhere visibility is not in Nova's view.
     public: imageType === 'base' ? true : (imageType === 'snapshot' ? false : undefined),
     createdAt: created && !Number.isNaN(Date.parse(created)) ? new Date(created).toISOString() : undefined,
+    probeReady: metadata[PROBE_READY_KEY] === 'true',
     extra: Object.fromEntries(Object.entries(extra).filter(([, v]) => v !== undefined)),
   }
 }
