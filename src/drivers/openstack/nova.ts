@@ -142,14 +142,13 @@ export class NovaDriver implements CloudDriver {
       .map((i) => imageToImage(i, this.provider, this.region))
       .filter((i) => i.extra.status !== 'DELETED')
     const name = filter?.name ? globToRegExp(filter.name) : undefined
-    const owners = filter?.owners
-    if (!name && !owners?.length) return images
-    const projectId = owners?.includes('self') ? (await this.o.session.connect()).token.projectId : undefined
-    return images.filter(
-      (i) =>
-        (!name || name.test(i.name)) &&
-        (!owners?.length || (i.owner !== undefined && owners.includes(i.owner)) || (owners.includes('self') && (i.public === false || (projectId !== undefined && i.owner === projectId)))),
-    )
+    const owners = filter?.owners ?? []
+    if (!name && owners.length === 0) return images
+    const projectId = owners.includes('self') ? (await this.o.session.connect()).token.projectId : undefined
+    // "self": the project's own images (owned by its id, or Rackspace snapshots); others: owner ids.
+    const owned = (i: Image) =>
+      (i.owner !== undefined && owners.includes(i.owner)) || (owners.includes('self') && (i.public === false || (projectId !== undefined && i.owner === projectId)))
+    return images.filter((i) => (!name || name.test(i.name)) && (owners.length === 0 || owned(i)))
   }
 
   async listSizes(): Promise<Size[]> {

@@ -93,6 +93,14 @@ describe('listings', () => {
     const driver = await rackspace()
     expect((await driver.listImages({name: 'Ubuntu 22.04*'})).map((i) => i.id)).toEqual([MODERN_IMAGE_ID])
     expect(await driver.listImages({owners: ['self']})).toEqual([])
+    cloud.state('ord.servers.api.rackspacecloud.com/v2/1337').images.push(
+      {id: 'snap-1', name: 'my snapshot', status: 'ACTIVE', metadata: {image_type: 'snapshot'}},
+      {id: 'other-1', name: 'shared', status: 'ACTIVE', metadata: {owner_id: '9999'}},
+      {id: 'gone-1', name: 'deleted', status: 'DELETED', metadata: {image_type: 'snapshot'}},
+    )
+    expect((await driver.listImages({owners: ['self']})).map((i) => i.id)).toEqual(['snap-1'])
+    expect((await driver.listImages({owners: ['9999']})).map((i) => i.id)).toEqual(['other-1'])
+    expect((await driver.listImages({owners: ['self'], name: 'shared'})).map((i) => i.id)).toEqual([])
   })
 
   it('lists key pairs, locations and regions; Rackspace names its regions', async () => {
