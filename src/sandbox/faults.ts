@@ -1,0 +1,75 @@
+import {SANDBOX_CLOUDS, type SandboxCloud} from './types.js'
+
+/**
+ * Fault injection for tests and rehearsals. Grammar, one fault per string:
+ *   throttle=0.2            each API answers 20% of requests with its real throttling error
+ *   throttle=linode:0.5     only Linode
+ *   latency=200ms           every request waits 200 ms first (also "1.5s" or a bare number of ms)
+ *   latency=ec2:200ms       only EC2
+ *   fail=linode             Linode answers every request with its 5xx error (a comma list names several)
+ */
+export interface Faults {
+  throttle: Partial<Record<SandboxCloud, number>>
+  latencyMs: Partial<Record<SandboxCloud, number>>
+  fail: Set<SandboxCloud>
+}
+
+export class FaultSyntaxError extends Error {}
+
+export function noFaults(): Faults {
+  return {throttle: {}, latencyMs: {}, fail: new Set()}
+}
+
+function clouds(scope: string | undefined): SandboxCloud[] {
+  if (scope === undefined || scope === 'all') return [...SANDBOX_CLOUDS]
+  return scope.split(',').map((name) => {
+    const cloud = name.trim().toLowerCase()
+    if (!(SANDBOX_CLOUDS as readonly string[]).includes(cloud)) {
+      throw new FaultSyntaxError(`Unknown API "${name}" in fault; use ${SANDBOX_CLOUDS.join(', ')} or all.`)
+    }
+    return cloud as SandboxCloud
+  })
+}
+
+function splitScope(value: string): [scope: string | undefined, rest: string] {
+  const colon = value.lastIndexOf(':')
+  return colon === -1 ? [undefined, value] : [value.slice(0, colon), value.slice(colon + 1)]
+}
+
+function parseDuration(text: string, fault: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(text.trim())
+  if (!match) throw new FaultSyntaxError(`Bad duration in fault "${fault}": use e.g. 200ms or 1.5s.`)
+  return Math.round(Number(match[1]) * (match[2] === 's' ? 1000 : 1))
+}
+
+export function parseFaults(specs: readonly string[] = []): Faults {
+  const faults = noFaults()
+  for (const spec of specs) {
+    const eq = spec.indexOf('=')
+    if (eq === -1) throw new FaultSyntaxError(`Bad fault "${spec}": expected name=value, e.g. throttle=0.2, latency=200ms, fail=linode.`)
+    const name = spec.slice(0, eq).trim().toLowerCase()
+    const value = spec.slice(eq + 1).trim()
+    switch (name) {
+      case 'throttle': {
+        const [scope, rate] = splitScope(value)
+        const p = Number(rate)
+        if (!Number.isFinite(p) || p < 0 || p > 1) throw new FaultSyntaxError(`Bad throttle rate in "${spec}": use a number from 0 to 1.`)
+        for (const cloud of clouds(scope)) faults.throttle[cloud] = p
+        break
+      }
+      case 'latency': {
+        const [scope, duration] = splitScope(value)
+        const ms = parseDuration(duration, spec)
+        for (const cloud of clouds(scope)) faults.latencyMs[cloud] = ms
+        break
+      }
+      case 'fail': {
+        for (const cloud of clouds(value)) faults.fail.add(cloud)
+        break
+      }
+      default:
+        throw new FaultSyntaxError(`Unknown fault "${name}" in "${spec}": use throttle, latency or fail.`)
+    }
+  }
+  return faults
+}

@@ -1,0 +1,301 @@
+import {randomBytes} from 'node:crypto'
+import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import {SSH_PORT_KEY, PROBE_READY_KEY, PROBE_READY_VALUE} from './catalog.js'
+import {Ec2Api} from './ec2/api.js'
+import {type Faults, parseFaults} from './faults.js'
+import {type ApiHandler, json, type SandboxRequest, type SandboxResponse} from './http.js'
+import {LinodeApi} from './linode/api.js'
+import {OpenStackApi, RackspaceApi} from './openstack/api.js'
+import {seedNodes} from './seed.js'
+import {SandboxStore} from './store.js'
+import {SANDBOX_CLOUDS, type SandboxCloud, type SandboxCredentials} from './types.js'
+import {type SshHost, World} from './world.js'
+
+export {FaultSyntaxError} from './faults.js'
+export {SANDBOX_CLOUDS, type SandboxCloud} from './types.js'
+/** Where clients find a node's SSH port, and the marker on images whose nodes already carry the probe tools. */
+export const SANDBOX_MARKERS = {sshPort: SSH_PORT_KEY, probeReady: `${PROBE_READY_KEY}=${PROBE_READY_VALUE}`} as const
+
+export interface SandboxOptions {
+  /** 0 = ephemeral. */
+  port?: number
+  dataDir: string
+  /** How long nodes take from pending to running (and to stop, reboot, terminate). Default 2000. */
+  bootDelayMs?: number
+  /** e.g. 'throttle=0.2', 'latency=200ms', 'fail=linode' (see faults.ts). */
+  faults?: string[]
+  /** SSH servers for nodes created through the APIs. Default true. */
+  ssh?: boolean
+  /** Make sure each cloud (or the named ones) holds this many seeded running nodes, without SSH. */
+  seedNodes?: number | Partial<Record<SandboxCloud, number>>
+  /** How long terminated EC2 instances stay listed. Default one hour, as on EC2. */
+  terminatedTtlMs?: number
+}
+
+export interface SandboxHandle {
+  endpoints: {ec2: string; rackspace: string; openstack: string; linode: string}
+  credentials: {
+    ec2: {accessKeyId: string; secretAccessKey: string; region: string}
+    rackspace: {username: string; apiKey: string; region: string; password: string; tenantId: string}
+    openstack: {
+      username: string
+      password: string
+      projectName: string
+      userDomainName: string
+      projectDomainName: string
+      region: string
+      projectId: string
+      applicationCredentialId: string
+      applicationCredentialSecret: string
+    }
+    linode: {token: string}
+  }
+  /** mc profile keys (see src/store/config-keys.ts). */
+  profile: Record<string, string>
+  port: number
+  dataDir: string
+  /** Guards the /__sandbox/ control endpoints (status, reset, faults) of this running sandbox. */
+  controlToken: string
+  /** Replace the active faults while running. */
+  setFaults(faults: string[]): void
+  /** Forget every node, key and token (credentials stay); closes the nodes' SSH servers. */
+  reset(): Promise<void>
+  /** Live nodes per cloud. */
+  counts(): Record<SandboxCloud, number>
+  stop(): Promise<void>
+}
+
+const CREDENTIALS_KEY = 'credentials'
+const MAX_BODY = 32 * 1024 * 1024
+
+function base32(bytes: number): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
+  return [...randomBytes(bytes)].map((b) => alphabet[b % 32]).join('')
+}
+
+function newCredentials(): SandboxCredentials {
+  const secret = () => randomBytes(24).toString('base64url')
+  return {
+    ec2: {accessKeyId: `AKIA${base32(16)}`, secretAccessKey: randomBytes(30).toString('base64').replace(/[+/]/g, 'x'), region: 'us-east-1'},
+    rackspace: {username: 'mc-sandbox', apiKey: randomBytes(16).toString('hex'), password: secret(), region: 'DFW', tenantId: String(900_000 + (randomBytes(2).readUInt16BE() % 99_999))},
+    openstack: {
+      username: 'demo',
+      password: secret(),
+      projectName: 'demo',
+      projectId: randomBytes(16).toString('hex'),
+      userId: randomBytes(16).toString('hex'),
+      userDomainName: 'Default',
+      projectDomainName: 'Default',
+      region: 'RegionOne',
+      applicationCredentialId: randomBytes(16).toString('hex'),
+      applicationCredentialSecret: secret(),
+    },
+    linode: {token: randomBytes(32).toString('hex')},
+  }
+}
+
+/** Credentials are made once per data dir and kept across restarts and resets. */
+function loadCredentials(store: SandboxStore): SandboxCredentials {
+  const saved = store.getMeta(CREDENTIALS_KEY)
+  if (saved) return JSON.parse(saved) as SandboxCredentials
+  const fresh = newCredentials()
+  store.setMeta(CREDENTIALS_KEY, JSON.stringify(fresh))
+  return fresh
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > MAX_BODY) {
+        reject(new Error('request body too large'))
+        req.destroy()
+      } else {
+        chunks.push(chunk)
+      }
+    })
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    req.on('error', reject)
+  })
+}
+
+/** Which emulator a path belongs to, and the path below its mount point. */
+function mount(path: string, handlers: Record<SandboxCloud, ApiHandler>): {handler: ApiHandler; path: string} | undefined {
+  if (path === '/') return {handler: handlers.ec2, path}
+  if (/^\/v4(beta)?(\/|$)/.test(path)) return {handler: handlers.linode, path}
+  if (path === '/rackspace' || path.startsWith('/rackspace/')) return {handler: handlers.rackspace, path: path.slice('/rackspace'.length) || '/'}
+  if (/^\/(identity|compute)(\/|$)/.test(path)) return {handler: handlers.openstack, path}
+  return undefined
+}
+
+function settingsFor(options: SandboxOptions) {
+  return {bootDelayMs: options.bootDelayMs ?? 2000, terminatedTtlMs: options.terminatedTtlMs ?? 3_600_000}
+}
+
+/**
+ * Start the sandbox: one HTTP server on 127.0.0.1 for the EC2, Rackspace, OpenStack and Linode
+ * emulators, plus an SSH server per node. State lives in SQLite under `dataDir`.
+ */
+export async function startSandbox(options: SandboxOptions): Promise<SandboxHandle> {
+  const store = new SandboxStore(options.dataDir)
+  try {
+    const credentials = loadCredentials(store)
+    let faults: Faults = parseFaults(options.faults)
+    let ssh: (SshHost & {closeAll(): Promise<void>}) | undefined
+    let world: World
+    if (options.ssh !== false) {
+      const {SshFleet} = await import('./ssh.js')
+      ssh = new SshFleet((cloud, id) => world.getNode(cloud, id))
+    }
+    world = new World(store, credentials, settingsFor(options), ssh)
+    const handlers: Record<SandboxCloud, ApiHandler> = {
+      ec2: new Ec2Api(world),
+      rackspace: new RackspaceApi(world),
+      openstack: new OpenStackApi(world),
+      linode: new LinodeApi(world),
+    }
+    const controlToken = randomBytes(24).toString('hex')
+    const counts = () => Object.fromEntries(SANDBOX_CLOUDS.map((c) => [c, world.listNodes(c).length])) as Record<SandboxCloud, number>
+    const reset = async () => {
+      await ssh?.closeAll()
+      store.reset()
+    }
+
+    const control = async (request: SandboxRequest): Promise<SandboxResponse> => {
+      if (request.headers['x-sandbox-control'] !== controlToken) return json(403, {error: 'control token required'})
+      if (request.path === '/__sandbox/status' && request.method === 'GET') return json(200, {counts: counts()})
+      if (request.path === '/__sandbox/reset' && request.method === 'POST') {
+        await reset()
+        return json(200, {reset: true})
+      }
+      return json(404, {error: 'not found'})
+    }
+
+    const serve = async (req: IncomingMessage, res: ServerResponse) => {
+      let response: SandboxResponse
+      try {
+        const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+        const rawTarget = req.url ?? '/'
+        const q = rawTarget.indexOf('?')
+        const rawPath = q === -1 ? rawTarget : rawTarget.slice(0, q)
+        const rawQuery = q === -1 ? '' : rawTarget.slice(q + 1)
+        const body = await readBody(req)
+        const base = {method: req.method ?? 'GET', url, rawPath, rawQuery, headers: req.headers, rawHeaders: req.rawHeaders, body}
+        if (url.pathname.startsWith('/__sandbox/')) {
+          response = await control({...base, path: url.pathname})
+        } else {
+          const target = mount(url.pathname, handlers)
+          if (!target) {
+            response = json(404, {message: `Nothing is emulated at ${url.pathname}. EC2 is at /, Linode at /v4, OpenStack at /identity and /compute, Rackspace at /rackspace.`})
+          } else {
+            const request: SandboxRequest = {...base, path: target.path}
+            const cloud = target.handler.cloud
+            const latency = faults.latencyMs[cloud]
+            if (latency) await sleep(latency)
+            const throttle = faults.throttle[cloud]
+            if (faults.fail.has(cloud)) response = target.handler.unavailable(request)
+            else if (throttle && Math.random() < throttle) response = target.handler.throttled(request) ?? (await target.handler.handle(request))
+            else response = await target.handler.handle(request)
+          }
+        }
+      } catch (error) {
+        response = json(500, {message: `sandbox internal error: ${(error as Error).message}`})
+        process.stderr.write(`mc sandbox: ${(error as Error).stack ?? String(error)}\n`)
+      }
+      res.writeHead(response.status, {...response.headers, 'content-length': Buffer.byteLength(response.body)})
+      res.end(response.body)
+    }
+
+    const server: Server = createServer((req, res) => void serve(req, res))
+    server.keepAliveTimeout = 5000
+    const port = await new Promise<number>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(options.port ?? 0, '127.0.0.1', () => {
+        server.off('error', reject)
+        resolve((server.address() as {port: number}).port)
+      })
+    })
+
+    try {
+      await world.reopenSshServers()
+      if (options.seedNodes !== undefined) {
+        const wanted = typeof options.seedNodes === 'number' ? Object.fromEntries(SANDBOX_CLOUDS.map((c) => [c, options.seedNodes])) : options.seedNodes
+        for (const cloud of SANDBOX_CLOUDS) if (wanted[cloud]) seedNodes(store, credentials, cloud, wanted[cloud] as number)
+      }
+    } catch (error) {
+      await ssh?.closeAll()
+      server.close()
+      throw error
+    }
+
+    const origin = `http://127.0.0.1:${port}`
+    const endpoints = {ec2: origin, rackspace: `${origin}/rackspace`, openstack: `${origin}/identity/v3`, linode: origin}
+    const {ec2, rackspace, openstack, linode} = credentials
+    const profile: Record<string, string> = {
+      'ec2.endpoint': endpoints.ec2,
+      'ec2.accessKeyId': ec2.accessKeyId,
+      'ec2.secretAccessKey': ec2.secretAccessKey,
+      'ec2.region': ec2.region,
+      'rackspace.endpoint': endpoints.rackspace,
+      'rackspace.username': rackspace.username,
+      'rackspace.apiKey': rackspace.apiKey,
+      'rackspace.region': rackspace.region,
+      'openstack.endpoint': endpoints.openstack,
+      'openstack.username': openstack.username,
+      'openstack.password': openstack.password,
+      'openstack.projectName': openstack.projectName,
+      'openstack.userDomainName': openstack.userDomainName,
+      'openstack.projectDomainName': openstack.projectDomainName,
+      'openstack.region': openstack.region,
+      'linode.endpoint': endpoints.linode,
+      'linode.token': linode.token,
+      'linode.region': 'us-east',
+    }
+    let stopped = false
+    return {
+      endpoints,
+      credentials: {
+        ec2: {...ec2},
+        rackspace: {...rackspace},
+        openstack: {
+          username: openstack.username,
+          password: openstack.password,
+          projectName: openstack.projectName,
+          userDomainName: openstack.userDomainName,
+          projectDomainName: openstack.projectDomainName,
+          region: openstack.region,
+          projectId: openstack.projectId,
+          applicationCredentialId: openstack.applicationCredentialId,
+          applicationCredentialSecret: openstack.applicationCredentialSecret,
+        },
+        linode: {...linode},
+      },
+      profile,
+      port,
+      dataDir: options.dataDir,
+      controlToken,
+      setFaults(specs) {
+        faults = parseFaults(specs)
+      },
+      reset,
+      counts,
+      async stop() {
+        if (stopped) return
+        stopped = true
+        await ssh?.closeAll()
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve())
+          server.closeAllConnections()
+        })
+        store.close()
+      },
+    }
+  } catch (error) {
+    store.close()
+    throw error
+  }
+}

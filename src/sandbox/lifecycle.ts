@@ -1,0 +1,36 @@
+import type {NodeRecord, SandboxCloud} from './types.js'
+
+/**
+ * Node lifecycles are timestamps, not timers: a node stores the status changes still due and
+ * readers apply the ones whose time has come. So a restart of the sandbox mid-boot finishes the boot
+ * on time, and 5,000 seeded nodes cost no timers.
+ */
+export function effective(node: NodeRecord, now = Date.now()): NodeRecord {
+  if (node.transitions.length === 0 || node.transitions[0].at > now) return node
+  const out = {...node, transitions: [...node.transitions]}
+  while (out.transitions.length > 0 && out.transitions[0].at <= now) {
+    const next = out.transitions.shift()!
+    out.status = next.status
+    out.updatedAt = next.at
+    if (out.cloud === 'ec2' && next.status === 'terminated') out.terminatedAt = next.at
+  }
+  return out
+}
+
+/** The status in which a node accepts SSH logins. */
+export const RUNNING_STATUS: Record<SandboxCloud, string> = {
+  ec2: 'running',
+  rackspace: 'ACTIVE',
+  openstack: 'ACTIVE',
+  linode: 'running',
+}
+
+/** Statuses after which the node is gone for good (its SSH server closes). */
+export function isGone(node: NodeRecord): boolean {
+  return node.status === 'terminated' || node.status === 'shutting-down'
+}
+
+/** Schedule `steps` (status, delay from now), replacing whatever was still due. */
+export function schedule(node: NodeRecord, now: number, steps: [status: string, afterMs: number][]): NodeRecord {
+  return {...node, updatedAt: now, transitions: steps.map(([status, afterMs]) => ({status, at: now + afterMs}))}
+}

@@ -1,0 +1,122 @@
+import {randomBytes} from 'node:crypto'
+
+import {SSH_PORT_KEY} from './catalog.js'
+import {effective, isGone} from './lifecycle.js'
+import type {SandboxStore} from './store.js'
+import type {NodeRecord, SandboxCloud, SandboxCredentials} from './types.js'
+
+/** What gives nodes an SSH server (src/sandbox/ssh.ts); absent when SSH is switched off. */
+export interface SshHost {
+  /** Start (or restart) the node's SSH server; resolves with the port it listens on. */
+  open(node: NodeRecord, preferredPort?: number): Promise<number>
+  close(cloud: SandboxCloud, id: string): Promise<void>
+}
+
+export interface WorldSettings {
+  bootDelayMs: number
+  /** How long a terminated EC2 instance stays listed. */
+  terminatedTtlMs: number
+}
+
+/**
+ * The state shared by every emulated API: the store, the credentials, timing, and the SSH servers
+ * of nodes. Reads apply due status changes (see lifecycle.ts).
+ */
+export class World {
+  constructor(
+    readonly store: SandboxStore,
+    readonly credentials: SandboxCredentials,
+    readonly settings: WorldSettings,
+    readonly ssh: SshHost | undefined,
+  ) {}
+
+  now(): number {
+    return Date.now()
+  }
+
+  getNode(cloud: SandboxCloud, id: string): NodeRecord | undefined {
+    const stored = this.store.get<NodeRecord>(cloud, 'node', id)
+    if (!stored) return undefined
+    const node = effective(stored, this.now())
+    return this.expired(node) ? undefined : node
+  }
+
+  /** Nodes in creation order, each with its seq (the pagination cursor). */
+  listNodes(cloud: SandboxCloud, region?: string): {node: NodeRecord; seq: number}[] {
+    const now = this.now()
+    const out: {node: NodeRecord; seq: number}[] = []
+    for (const {value, seq} of this.store.list<NodeRecord>(cloud, 'node', region)) {
+      const node = effective(value, now)
+      if (this.expired(node)) this.store.remove(cloud, 'node', node.id)
+      else out.push({node, seq})
+    }
+    return out
+  }
+
+  private expired(node: NodeRecord): boolean {
+    return node.terminatedAt !== undefined && node.terminatedAt + this.settings.terminatedTtlMs <= this.now()
+  }
+
+  saveNode(node: NodeRecord): void {
+    this.store.update(node.cloud, 'node', node.id, node.region, node)
+  }
+
+  /**
+   * Store a node created through an API, with an SSH server and its port published where each
+   * cloud's clients look (EC2 tag, Nova metadata, Linode tag string).
+   */
+  async launchNode(node: NodeRecord): Promise<NodeRecord> {
+    let out = node
+    if (this.ssh) {
+      const {utils} = (await import('ssh2')).default
+      const hostKey = utils.generateKeyPairSync('ed25519').private
+      out = {...node, ssh: {port: 0, hostKey}}
+      this.store.insert(node.cloud, 'node', node.id, node.region, out)
+      const port = await this.ssh.open(out)
+      out = withSshPort(out, port)
+      this.saveNode(out)
+      return out
+    }
+    this.store.insert(node.cloud, 'node', node.id, node.region, out)
+    return out
+  }
+
+  /** After a restart: give every live API-created node its SSH server back, on its old port if free. */
+  async reopenSshServers(): Promise<void> {
+    if (!this.ssh) return
+    for (const cloud of ['ec2', 'rackspace', 'openstack', 'linode'] as const) {
+      for (const {node} of this.listNodes(cloud)) {
+        if (!node.ssh || isGone(node)) continue
+        const port = await this.ssh.open(node, node.ssh.port)
+        if (port !== node.ssh.port) this.saveNode(withSshPort(node, port))
+      }
+    }
+  }
+
+  async removeNode(cloud: SandboxCloud, id: string): Promise<void> {
+    await this.ssh?.close(cloud, id)
+    this.store.remove(cloud, 'node', id)
+  }
+
+  async closeSsh(cloud: SandboxCloud, id: string): Promise<void> {
+    await this.ssh?.close(cloud, id)
+  }
+}
+
+export function withSshPort(node: NodeRecord, port: number): NodeRecord {
+  const ssh = {...node.ssh!, port}
+  if (node.cloud === 'linode') {
+    const tags = (node.linodeTags ?? []).filter((t) => !t.startsWith(`${SSH_PORT_KEY}=`))
+    return {...node, ssh, linodeTags: [...tags, `${SSH_PORT_KEY}=${port}`].sort()}
+  }
+  return {...node, ssh, tags: {...node.tags, [SSH_PORT_KEY]: String(port)}}
+}
+
+export function randomHex(bytes: number): string {
+  return randomBytes(bytes).toString('hex')
+}
+
+/** Private addresses from a counter, so each node has its own. */
+export function privateAddress(prefix: string, n: number): string {
+  return `${prefix}.${Math.floor(n / 250) % 250}.${(n % 250) + 2}`
+}
