@@ -85,3 +85,15 @@ export function generateRsaKeyPair(comment: string): {privateKey: string; public
     publicKey: `ssh-rsa ${blob.toString('base64')} ${comment}`,
   }
 }
+
+/**
+ * A new ED25519 key pair in OpenSSH format. ssh2's generator writes a malformed key when the public
+ * key starts with a zero byte (about 1 in 256), which ssh2 itself then refuses to load: draw again.
+ */
+export async function generateEd25519KeyPair(comment?: string): Promise<{privateKey: string; publicKey: string}> {
+  const {utils} = (await import('ssh2')).default
+  for (;;) {
+    const pair = utils.generateKeyPairSync('ed25519', comment === undefined ? undefined : {comment})
+    if (!(utils.parseKey(pair.private) instanceof Error)) return {privateKey: pair.private, publicKey: pair.public}
+  }
+}

@@ -1,6 +1,7 @@
 import {randomBytes} from 'node:crypto'
 
 import {SSH_PORT_KEY} from './catalog.js'
+import {generateEd25519KeyPair} from './keys.js'
 import {effective, isGone} from './lifecycle.js'
 import type {SandboxStore} from './store.js'
 import type {NodeRecord, SandboxCloud, SandboxCredentials} from './types.js'
@@ -68,8 +69,7 @@ export class World {
   async launchNode(node: NodeRecord): Promise<NodeRecord> {
     let out = node
     if (this.ssh) {
-      const {utils} = (await import('ssh2')).default
-      const hostKey = utils.generateKeyPairSync('ed25519').private
+      const hostKey = (await generateEd25519KeyPair()).privateKey
       out = {...node, ssh: {port: 0, hostKey}}
       this.store.insert(node.cloud, 'node', node.id, node.region, out)
       const port = await this.ssh.open(out)

@@ -3,7 +3,7 @@ import {createHash, randomUUID} from 'node:crypto'
 import {AMAZON_OWNER_ID, EC2_INSTANCE_TYPES, ec2DefaultGroupId, ec2SubnetId, ec2VpcId, EC2_REGIONS, type Ec2Image, ec2Images, ec2Region, PROBE_READY_KEY, PROBE_READY_VALUE, stableHex} from '../catalog.js'
 import type {ApiHandler, SandboxRequest, SandboxResponse} from '../http.js'
 import {isoSeconds, wildcard} from '../http.js'
-import {ec2ImportFingerprint, generateRsaKeyPair, parsePublicKey, sha256Fingerprint} from '../keys.js'
+import {ec2ImportFingerprint, generateEd25519KeyPair, generateRsaKeyPair, parsePublicKey, sha256Fingerprint} from '../keys.js'
 import {schedule} from '../lifecycle.js'
 import type {KeyPairRecord, NodeRecord, SecurityGroupRecord, SecurityGroupRule} from '../types.js'
 import {privateAddress, randomHex, type World} from '../world.js'
@@ -814,10 +814,7 @@ export class Ec2Api implements ApiHandler {
       const der = createPrivateKey(privateKey).export({type: 'pkcs8', format: 'der'})
       fingerprint = createHash('sha1').update(der).digest('hex').match(/../g)!.join(':')
     } else {
-      const {utils} = (await import('ssh2')).default
-      const pair = utils.generateKeyPairSync('ed25519', {comment: name})
-      privateKey = pair.private
-      publicKey = pair.public
+      ;({privateKey, publicKey} = await generateEd25519KeyPair(name))
       fingerprint = `${sha256Fingerprint(parsePublicKey(publicKey)!)}=`
     }
     const record: KeyPairRecord = {name, publicKey, fingerprint, type, createdAt: this.world.now(), id: `key-${randomHex(9).slice(0, 17)}`, tags: tagSpecifications(params, 'key-pair')}
