@@ -28,58 +28,102 @@ function section(path: string, name: string): IniSection | undefined {
   return parseIni(text)[name] as IniSection | undefined
 }
 
+function configSectionName(profile: string): string {
+  return profile === 'default' ? 'default' : `profile ${profile}`
+}
+
 /**
- * Where EC2 credentials would come from, in the SDK's own order (mc profile first). Instance and
- * container roles count only when asked for: probing the metadata address from a laptop or CI
- * would hang and send traffic off the machine.
+ * Where the driver takes credentials from. `shared` covers everything a profile in ~/.aws can
+ * hold (keys, SSO, an assumed role, credential_process), which the SDK's fromIni resolves.
  */
-export function detectCredentials(settings: ProviderSettings): CredentialReport {
+export type CredentialSource =
+  | {kind: 'static'; label: string; accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: string}
+  | {kind: 'shared'; label: string; files: AwsSharedFiles}
+  | {kind: 'webIdentity'; label: string}
+  | {kind: 'container'; label: string}
+  | {kind: 'instance'; label: string}
+
+/**
+ * The SDK's default chain in its own order, with an mc profile first. Instance and container roles
+ * count only when present or asked for: probing the metadata address from a laptop or CI would
+ * hang and send traffic off the machine. Like the SDK, a named AWS profile beats AWS_* keys.
+ */
+export function findCredentialSource(settings: ProviderSettings): CredentialSource | undefined {
   const {env, values, profileName} = settings
   const files = awsSharedFiles(settings)
-  const lookedAt = [
-    `mc profile "${profileName}" (ec2.accessKeyId, ec2.secretAccessKey)`,
-    'env AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY',
-    `${files.credentialsFile} [${files.profile}]`,
-    `${files.configFile} [${files.profile === 'default' ? 'default' : `profile ${files.profile}`}]`,
-    'AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_*',
-  ]
-  const report = (source: string): CredentialReport => ({provider: 'ec2', found: true, source, lookedAt})
   if (values.accessKeyId && values.secretAccessKey) {
     registerSecret(values.secretAccessKey)
     registerSecret(values.sessionToken)
-    return report(`mc profile "${profileName}"`)
+    return {
+      kind: 'static',
+      label: `mc profile "${profileName}"`,
+      accessKeyId: values.accessKeyId,
+      secretAccessKey: values.secretAccessKey,
+      sessionToken: values.sessionToken || undefined,
+    }
   }
-  if (!values.awsProfile && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+  if (!values.awsProfile && !env.AWS_PROFILE && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
     registerSecret(env.AWS_SECRET_ACCESS_KEY)
     registerSecret(env.AWS_SESSION_TOKEN)
-    return report('env AWS_ACCESS_KEY_ID')
+    return {
+      kind: 'static',
+      label: 'env AWS_ACCESS_KEY_ID',
+      accessKeyId: env.AWS_ACCESS_KEY_ID,
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+      sessionToken: env.AWS_SESSION_TOKEN || undefined,
+      expiration: env.AWS_CREDENTIAL_EXPIRATION || undefined,
+    }
   }
   const creds = section(files.credentialsFile, files.profile)
   if (creds?.aws_access_key_id) {
     registerSecret(creds.aws_secret_access_key)
     registerSecret(creds.aws_session_token)
-    return report(`${files.credentialsFile} [${files.profile}]`)
+    return {kind: 'shared', label: `${files.credentialsFile} [${files.profile}]`, files}
   }
-  const configSection = section(files.configFile, files.profile === 'default' ? 'default' : `profile ${files.profile}`)
-  if (configSection) {
-    const kind = configSection.aws_access_key_id
+  const config = section(files.configFile, configSectionName(files.profile))
+  if (config) {
+    const kind = config.aws_access_key_id
       ? 'keys'
-      : configSection.sso_session || configSection.sso_start_url
+      : config.sso_session || config.sso_start_url
         ? 'SSO'
-        : configSection.role_arn
+        : config.role_arn
           ? 'assumed role'
-          : configSection.credential_process
+          : config.credential_process
             ? 'credential_process'
             : undefined
     if (kind) {
-      registerSecret(configSection.aws_secret_access_key)
-      return report(`${files.configFile} [${files.profile}] (${kind})`)
+      registerSecret(config.aws_secret_access_key)
+      registerSecret(config.aws_session_token)
+      return {kind: 'shared', label: `${files.configFile} [${files.profile}] (${kind})`, files}
     }
   }
-  if (env.AWS_WEB_IDENTITY_TOKEN_FILE) return report('env AWS_WEB_IDENTITY_TOKEN_FILE (web identity)')
+  if (env.AWS_WEB_IDENTITY_TOKEN_FILE && env.AWS_ROLE_ARN) return {kind: 'webIdentity', label: 'env AWS_WEB_IDENTITY_TOKEN_FILE (web identity)'}
   if (env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI || env.AWS_CONTAINER_CREDENTIALS_FULL_URI) {
-    return report('container credentials (AWS_CONTAINER_CREDENTIALS_*)')
+    return {kind: 'container', label: 'container credentials (AWS_CONTAINER_CREDENTIALS_*)'}
   }
-  if (values.credentialSource === 'instance') return report('EC2 instance role (ec2.credentialSource=instance)')
-  return {provider: 'ec2', found: false, lookedAt}
+  if (values.credentialSource === 'instance') return {kind: 'instance', label: 'EC2 instance role (ec2.credentialSource=instance)'}
+  return undefined
+}
+
+export function detectCredentials(settings: ProviderSettings): CredentialReport {
+  const files = awsSharedFiles(settings)
+  const lookedAt = [
+    `mc profile "${settings.profileName}" (ec2.accessKeyId, ec2.secretAccessKey)`,
+    'env AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY',
+    `${files.credentialsFile} [${files.profile}]`,
+    `${files.configFile} [${configSectionName(files.profile)}]`,
+    'AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_*',
+  ]
+  const source = findCredentialSource(settings)
+  return source ? {provider: 'ec2', found: true, source: source.label, lookedAt} : {provider: 'ec2', found: false, lookedAt}
+}
+
+/** The region: --region or the mc profile, else AWS_REGION / AWS_DEFAULT_REGION, else ~/.aws/config. */
+export function findRegion(settings: ProviderSettings): string | undefined {
+  if (settings.region) return settings.region
+  const {env} = settings
+  if (env.AWS_REGION) return env.AWS_REGION
+  if (env.AWS_DEFAULT_REGION) return env.AWS_DEFAULT_REGION
+  const files = awsSharedFiles(settings)
+  return section(files.configFile, configSectionName(files.profile))?.region || undefined
 }

@@ -1,0 +1,394 @@
+import type {
+  DescribeAvailabilityZonesCommandOutput,
+  DescribeImagesCommandOutput,
+  DescribeImagesRequest,
+  DescribeInstancesCommandOutput,
+  DescribeInstanceTypesCommandOutput,
+  DescribeKeyPairsCommandOutput,
+  DescribeRegionsCommandOutput,
+  DescribeSecurityGroupsCommandOutput,
+  CreateSecurityGroupCommandOutput,
+  Image as Ec2Image,
+  ImportKeyPairCommandOutput,
+  RunInstancesCommandOutput,
+  RunInstancesRequest,
+} from '@aws-sdk/client-ec2'
+import type {AwsCredentialIdentity, AwsCredentialIdentityProvider} from '@smithy/types'
+import {randomUUID} from 'node:crypto'
+
+import {NotFoundError, ProviderError, ValidationError} from '../../core/errors.js'
+import type {DebugLog} from '../../core/log.js'
+import type {CreateNodeRequest, Image, ImageFilter, KeyPair, Location, Node, NodeFilter, Size, WaitOptions} from '../../core/model.js'
+import {pollUntil, retry} from '../../core/retry.js'
+import type {Capability, CloudDriver} from '../types.js'
+import {mapEc2Error} from './errors.js'
+import {instanceFilters, regionLocation, toImage, toKeyPair, toNode, toSize, zoneLocation} from './mapping.js'
+import type * as Sdk from './sdk.js'
+
+export type SdkModule = typeof Sdk
+
+export const EC2_CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
+  'createNode',
+  'destroyNode',
+  'rebootNode',
+  'startStopNode',
+  'importKeyPair',
+  'securityGroups',
+  'userData',
+  'tags',
+  'allRegions',
+])
+
+/** The security group createNode makes (once per region/VPC) when asked to allow SSH and ICMP. */
+export const PROBE_SECURITY_GROUP = 'mc-ssh-icmp'
+
+/** Image owners mc lists by default, next to the caller's own images: recent Linux releases only. */
+const WELL_KNOWN_IMAGES: {owner: string; name: string}[] = [
+  {owner: '099720109477', name: 'ubuntu/images/hvm-ssd*/ubuntu-*-24.04-*-server-*'},
+  {owner: '099720109477', name: 'ubuntu/images/hvm-ssd*/ubuntu-*-22.04-*-server-*'},
+  {owner: '136693071363', name: 'debian-13-*'},
+  {owner: '136693071363', name: 'debian-12-*'},
+  {owner: 'amazon', name: 'al2023-ami-2023.*-kernel-*'},
+]
+/** Friendly names for `--owner`; anything else (self, amazon, aws-marketplace, an account id) goes as is. */
+const OWNER_ALIASES: Record<string, string> = {canonical: '099720109477', ubuntu: '099720109477', debian: '136693071363'}
+
+export interface Ec2DriverOptions {
+  sdk: SdkModule
+  region: string
+  endpoint?: string
+  credentials: AwsCredentialIdentityProvider
+  log: DebugLog
+  signal?: AbortSignal
+  sdkParser?: boolean
+}
+
+interface Sender {
+  send(command: unknown, options?: {abortSignal?: AbortSignal}): Promise<unknown>
+  destroy(): void
+}
+
+/** One EC2 region through the SDK; each call mapped to mc's typed errors and retried when that helps. */
+export class Ec2Driver implements CloudDriver {
+  readonly provider = 'ec2' as const
+  readonly capabilities = EC2_CAPABILITIES
+  readonly region: string
+  private readonly client: Sender
+  private readonly endpointLabel: string
+
+  constructor(private readonly options: Ec2DriverOptions) {
+    this.region = options.region
+    this.endpointLabel = options.endpoint ?? `https://ec2.${options.region}.amazonaws.com`
+    this.client = options.sdk.createEc2Client({
+      region: options.region,
+      endpoint: options.endpoint,
+      credentials: options.credentials,
+      log: options.log,
+      sdkParser: options.sdkParser,
+    }) as unknown as Sender
+  }
+
+  /** A new driver for `region` with the same credentials and endpoint; the caller closes it. */
+  forRegion(region: string): Ec2Driver {
+    return new Ec2Driver({...this.options, region})
+  }
+
+  private async call<O>(action: string, command: () => unknown): Promise<O> {
+    const {log, signal} = this.options
+    return retry(
+      async () => {
+        try {
+          return (await this.client.send(command(), {abortSignal: signal})) as O
+        } catch (error) {
+          throw mapEc2Error(error, action, this.endpointLabel)
+        }
+      },
+      {
+        signal,
+        onRetry: ({attempt, delayMs, error}) => log.line(`ec2 ${this.region} ${action}: attempt ${attempt} failed (${(error as Error).message}); retrying in ${delayMs} ms`),
+      },
+    )
+  }
+
+  /** Every page of a NextToken-paginated call, in order. */
+  private async pages<O extends {NextToken?: string}>(action: string, command: (token?: string) => unknown): Promise<O[]> {
+    const out: O[] = []
+    const seen = new Set<string>()
+    let token: string | undefined
+    do {
+      const page: O = await this.call<O>(action, () => command(token))
+      out.push(page)
+      token = page.NextToken || undefined
+      if (token && seen.has(token)) throw new ProviderError(`EC2 ${action} returned the same NextToken twice; stopping instead of looping forever.`)
+      if (token) seen.add(token)
+    } while (token)
+    return out
+  }
+
+  async listNodes(filter?: NodeFilter): Promise<Node[]> {
+    const {sdk} = this.options
+    const filters = instanceFilters(filter)
+    const pages = await this.pages<DescribeInstancesCommandOutput>('DescribeInstances', (NextToken) =>
+      new sdk.DescribeInstancesCommand({Filters: filters.length > 0 ? filters : undefined, MaxResults: 1000, NextToken}),
+    )
+    const nodes: Node[] = []
+    for (const page of pages) {
+      for (const reservation of page.Reservations ?? []) for (const instance of reservation.Instances ?? []) nodes.push(toNode(instance, this.region))
+    }
+    return nodes
+  }
+
+  async getNode(id: string): Promise<Node> {
+    const {sdk} = this.options
+    const output = await this.call<DescribeInstancesCommandOutput>('DescribeInstances', () => new sdk.DescribeInstancesCommand({InstanceIds: [id]}))
+    const instance = (output.Reservations ?? []).flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === id)
+    if (!instance) throw new NotFoundError(`No EC2 instance "${id}" in ${this.region}.`)
+    return toNode(instance, this.region)
+  }
+
+  async listImages(filter: ImageFilter = {}): Promise<Image[]> {
+    const nameFilter = filter.name ? [{Name: 'name', Values: [filter.name]}] : []
+    if (filter.owners && filter.owners.length > 0) {
+      const owners = filter.owners.map((o) => OWNER_ALIASES[o.toLowerCase()] ?? o)
+      return (await this.describeImages({Owners: owners, Filters: nameFilter.length > 0 ? nameFilter : undefined})).map((i) => toImage(i, this.region))
+    }
+    if (filter.name) {
+      const owners = ['self', ...new Set(WELL_KNOWN_IMAGES.map((w) => w.owner))]
+      return (await this.describeImages({Owners: owners, Filters: nameFilter})).map((i) => toImage(i, this.region))
+    }
+    const [own, known] = await Promise.all([
+      this.describeImages({Owners: ['self']}),
+      this.describeImages({
+        Owners: [...new Set(WELL_KNOWN_IMAGES.map((w) => w.owner))],
+        Filters: [
+          {Name: 'name', Values: WELL_KNOWN_IMAGES.map((w) => w.name)},
+          {Name: 'state', Values: ['available']},
+        ],
+      }),
+    ])
+    const ownIds = new Set(own.map((i) => i.ImageId))
+    return [...own, ...newestPerRelease(known.filter((i) => !ownIds.has(i.ImageId)))].map((i) => toImage(i, this.region))
+  }
+
+  private async describeImages(input: DescribeImagesRequest): Promise<Ec2Image[]> {
+    const {sdk} = this.options
+    const pages = await this.pages<DescribeImagesCommandOutput>('DescribeImages', (NextToken) =>
+      new sdk.DescribeImagesCommand({...input, ...(NextToken && {NextToken})}),
+    )
+    return pages.flatMap((p) => p.Images ?? [])
+  }
+
+  async listSizes(): Promise<Size[]> {
+    const {sdk} = this.options
+    const pages = await this.pages<DescribeInstanceTypesCommandOutput>('DescribeInstanceTypes', (NextToken) =>
+      new sdk.DescribeInstanceTypesCommand({MaxResults: 100, NextToken}),
+    )
+    return pages.flatMap((p) => p.InstanceTypes ?? []).map((t) => toSize(t))
+  }
+
+  async listLocations(): Promise<Location[]> {
+    const {sdk} = this.options
+    const [regions, zones] = await Promise.all([
+      this.call<DescribeRegionsCommandOutput>('DescribeRegions', () => new sdk.DescribeRegionsCommand({})),
+      this.call<DescribeAvailabilityZonesCommandOutput>('DescribeAvailabilityZones', () => new sdk.DescribeAvailabilityZonesCommand({})),
+    ])
+    return [...(regions.Regions ?? []).map((r) => regionLocation(r)), ...(zones.AvailabilityZones ?? []).map((z) => zoneLocation(z))]
+  }
+
+  async listRegions(): Promise<string[]> {
+    const {sdk} = this.options
+    const output = await this.call<DescribeRegionsCommandOutput>('DescribeRegions', () => new sdk.DescribeRegionsCommand({}))
+    return (output.Regions ?? []).map((r) => r.RegionName ?? '').filter((name) => name !== '').sort()
+  }
+
+  async listKeyPairs(): Promise<KeyPair[]> {
+    const {sdk} = this.options
+    const output = await this.call<DescribeKeyPairsCommandOutput>('DescribeKeyPairs', () => new sdk.DescribeKeyPairsCommand({}))
+    return (output.KeyPairs ?? []).map((k) => toKeyPair(k))
+  }
+
+  async importKeyPair(name: string, publicKey: string): Promise<KeyPair> {
+    const {sdk} = this.options
+    const output = await this.call<ImportKeyPairCommandOutput>('ImportKeyPair', () =>
+      new sdk.ImportKeyPairCommand({KeyName: name, PublicKeyMaterial: Buffer.from(publicKey.trim())}),
+    )
+    return toKeyPair({KeyName: output.KeyName ?? name, KeyFingerprint: output.KeyFingerprint, KeyPairId: output.KeyPairId, PublicKey: publicKey.trim()})
+  }
+
+  async createNode(request: CreateNodeRequest): Promise<Node> {
+    if (!request.name || !request.image || !request.size) {
+      throw new ValidationError('An EC2 node needs a name, an image (ami-...) and a size (instance type, e.g. t3.micro).')
+    }
+    const placement = this.placement(request.location)
+    if (placement.region !== this.region) {
+      const other = this.forRegion(placement.region)
+      try {
+        return await other.createNode({...request, location: placement.zone})
+      } finally {
+        await other.close()
+      }
+    }
+    if (request.networks && request.networks.length > 1) {
+      throw new ValidationError('EC2 nodes are created in one subnet: pass at most one network (a subnet id).')
+    }
+    const {sdk} = this.options
+    if (request.keyName && request.publicKey) await this.ensureKeyPair(request.keyName, request.publicKey)
+    const groupId = request.allowSshAndIcmp ? await this.ensureProbeSecurityGroup() : undefined
+    const input: RunInstancesRequest = {
+      ImageId: request.image,
+      InstanceType: request.size as RunInstancesRequest['InstanceType'],
+      MinCount: 1,
+      MaxCount: 1,
+      KeyName: request.keyName,
+      SecurityGroupIds: groupId ? [groupId] : undefined,
+      SubnetId: request.networks?.[0],
+      UserData: request.userData ? Buffer.from(request.userData).toString('base64') : undefined,
+      ClientToken: request.clientToken ?? randomUUID(),
+      Placement: placement.zone ? {AvailabilityZone: placement.zone} : undefined,
+      TagSpecifications: [
+        {
+          ResourceType: 'instance',
+          Tags: [{Key: 'Name', Value: request.name}, ...Object.entries(request.tags ?? {}).map(([Key, Value]) => ({Key, Value}))],
+        },
+      ],
+    }
+    const output = await this.call<RunInstancesCommandOutput>('RunInstances', () => new sdk.RunInstancesCommand(input))
+    const instance = output.Instances?.[0]
+    if (!instance?.InstanceId) throw new ProviderError('EC2 RunInstances answered without an instance.')
+    return toNode(instance, this.region)
+  }
+
+  /** Where `location` puts a node: a zone of this region, another region, or (unset) anywhere in this one. */
+  private placement(location: string | undefined): {region: string; zone?: string} {
+    if (!location || location === this.region) return {region: this.region}
+    if (/^[a-z]{2}(-[a-z]+)+-\d+$/.test(location)) return {region: location}
+    if (location.startsWith(this.region)) return {region: this.region, zone: location}
+    throw new ValidationError(`Availability zone "${location}" is not in region ${this.region}: pass --region with the zone's region.`)
+  }
+
+  private async ensureKeyPair(name: string, publicKey: string): Promise<void> {
+    const {sdk} = this.options
+    try {
+      const output = await this.call<DescribeKeyPairsCommandOutput>('DescribeKeyPairs', () => new sdk.DescribeKeyPairsCommand({KeyNames: [name]}))
+      if ((output.KeyPairs ?? []).some((k) => k.KeyName === name)) return
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error
+    }
+    this.options.log.line(`ec2 ${this.region}: importing key pair "${name}"`)
+    await this.importKeyPair(name, publicKey)
+  }
+
+  /** The group that lets probes be reached: SSH from anywhere, and ICMP (v4 and v6) for ping and mtr. */
+  private async ensureProbeSecurityGroup(): Promise<string> {
+    const {sdk} = this.options
+    const found = await this.call<DescribeSecurityGroupsCommandOutput>('DescribeSecurityGroups', () =>
+      new sdk.DescribeSecurityGroupsCommand({Filters: [{Name: 'group-name', Values: [PROBE_SECURITY_GROUP]}]}),
+    )
+    let groupId = found.SecurityGroups?.find((g) => g.GroupName === PROBE_SECURITY_GROUP)?.GroupId
+    if (!groupId) {
+      const created = await this.call<CreateSecurityGroupCommandOutput>('CreateSecurityGroup', () =>
+        new sdk.CreateSecurityGroupCommand({GroupName: PROBE_SECURITY_GROUP, Description: 'mc probes: SSH and ICMP from anywhere'}),
+      )
+      if (!created.GroupId) throw new ProviderError('EC2 CreateSecurityGroup answered without a group id.')
+      groupId = created.GroupId
+    }
+    try {
+      const id = groupId
+      await this.call('AuthorizeSecurityGroupIngress', () =>
+        new sdk.AuthorizeSecurityGroupIngressCommand({
+          GroupId: id,
+          IpPermissions: [
+            {IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{CidrIp: '0.0.0.0/0'}], Ipv6Ranges: [{CidrIpv6: '::/0'}]},
+            {IpProtocol: 'icmp', FromPort: -1, ToPort: -1, IpRanges: [{CidrIp: '0.0.0.0/0'}]},
+            {IpProtocol: 'icmpv6', FromPort: -1, ToPort: -1, Ipv6Ranges: [{CidrIpv6: '::/0'}]},
+          ],
+        }),
+      )
+    } catch (error) {
+      // The rules were there already (an earlier create made the group): nothing to add.
+      if (!(error instanceof ProviderError && error.providerCode === 'InvalidPermission.Duplicate')) throw error
+    }
+    return groupId
+  }
+
+  async waitUntilRunning(id: string, options: WaitOptions = {}): Promise<Node> {
+    const started = Date.now()
+    const node = await pollUntil(
+      async () => {
+        try {
+          return await this.getNode(id)
+        } catch (error) {
+          // EC2 is eventually consistent: a just-created instance can be unknown for a little while.
+          if (error instanceof NotFoundError && Date.now() - started < 60_000) return undefined
+          throw error
+        }
+      },
+      (n) => {
+        if (n && (n.state === 'terminated' || n.state === 'stopped' || n.state === 'stopping')) {
+          const reason = n.extra.ec2?.stateReason ? ` (${n.extra.ec2.stateReason})` : ''
+          throw new ProviderError(`EC2 instance ${id} went ${n.providerState} instead of running${reason}.`, n.providerState)
+        }
+        return n?.state === 'running'
+      },
+      {timeoutMs: options.timeoutMs ?? 600_000, pollMs: options.pollMs ?? 2000, maxPollMs: 15_000, signal: options.signal ?? this.options.signal, what: `EC2 instance ${id} to be running`},
+    )
+    return node!
+  }
+
+  async destroyNode(id: string): Promise<void> {
+    const {sdk} = this.options
+    await this.call('TerminateInstances', () => new sdk.TerminateInstancesCommand({InstanceIds: [id]}))
+  }
+
+  /** EC2 has no hard reboot: `hard` is accepted and the reboot is the same. */
+  async rebootNode(id: string): Promise<void> {
+    const {sdk} = this.options
+    await this.call('RebootInstances', () => new sdk.RebootInstancesCommand({InstanceIds: [id]}))
+  }
+
+  async startNode(id: string): Promise<void> {
+    const {sdk} = this.options
+    await this.call('StartInstances', () => new sdk.StartInstancesCommand({InstanceIds: [id]}))
+  }
+
+  async stopNode(id: string): Promise<void> {
+    const {sdk} = this.options
+    await this.call('StopInstances', () => new sdk.StopInstancesCommand({InstanceIds: [id]}))
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy()
+  }
+}
+
+/** Of the well-known images, only the newest of each release and architecture. */
+function newestPerRelease(images: Ec2Image[]): Ec2Image[] {
+  const patterns = WELL_KNOWN_IMAGES.map((w) => globRegExp(w.name))
+  const newest = new Map<string, Ec2Image>()
+  for (const image of images) {
+    const release = patterns.findIndex((p) => p.test(image.Name ?? ''))
+    if (release === -1) continue
+    const key = `${release}/${image.Architecture ?? ''}`
+    const current = newest.get(key)
+    if (!current || (image.CreationDate ?? '') > (current.CreationDate ?? '')) newest.set(key, image)
+  }
+  return [...newest.values()].sort((a, b) => (a.Name ?? '').localeCompare(b.Name ?? ''))
+}
+
+function globRegExp(glob: string): RegExp {
+  return new RegExp(`^${glob.replaceAll(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.')}$`)
+}
+
+/** Cache credentials across every regional client until five minutes before they expire. */
+export function memoizeCredentials(provider: AwsCredentialIdentityProvider): AwsCredentialIdentityProvider {
+  let cached: Promise<AwsCredentialIdentity> | undefined
+  return async (properties) => {
+    if (cached) {
+      const identity = await cached.catch(() => undefined)
+      if (identity && (!identity.expiration || identity.expiration.getTime() - Date.now() > 300_000)) return identity
+    }
+    cached = provider(properties)
+    return cached
+  }
+}
+

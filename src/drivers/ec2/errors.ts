@@ -1,0 +1,68 @@
+import {AuthError, McError, NotFoundError, ProviderError, RateLimitError, TransientError} from '../../core/errors.js'
+
+/** EC2 error codes for credentials EC2 does not accept, or for a caller without the permission. */
+const AUTH_CODES = new Set([
+  'AuthFailure',
+  'UnauthorizedOperation',
+  'InvalidClientTokenId',
+  'SignatureDoesNotMatch',
+  'ExpiredToken',
+  'RequestExpired',
+  'MissingAuthenticationToken',
+  'OptInRequired',
+])
+const THROTTLE_CODES = new Set(['RequestLimitExceeded', 'Throttling', 'ThrottlingException'])
+const SERVER_CODES = new Set(['InternalError', 'InternalFailure', 'ServiceUnavailable', 'Unavailable'])
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
+
+interface SdkErrorShape {
+  name?: string
+  message?: string
+  code?: string
+  Code?: string
+  $fault?: string
+  $metadata?: {httpStatusCode?: number; requestId?: string}
+}
+
+/**
+ * One EC2 failure as mc's typed error. `action` is the API call (DescribeInstances, ...) and
+ * `endpoint` where it went, so a message says what failed and where.
+ */
+export function mapEc2Error(error: unknown, action: string, endpoint: string): McError {
+  if (error instanceof McError) return error
+  const e = (error ?? {}) as SdkErrorShape
+  const status = e.$metadata?.httpStatusCode
+  const code = e.Code ?? e.name ?? 'Unknown'
+  const message = (e.message ?? String(error)).trim().replaceAll(/\s+/g, ' ')
+  if (e.name === 'CredentialsProviderError' || e.name === 'TokenProviderError') {
+    return new AuthError(`No usable EC2 credentials: ${message}. Set ec2.accessKeyId and ec2.secretAccessKey in the mc profile, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws.`)
+  }
+  if (status === undefined) {
+    const netCode = e.code ?? (error as {cause?: {code?: string}})?.cause?.code
+    if ((netCode && NETWORK_CODES.has(netCode)) || e.name === 'TimeoutError') {
+      return new TransientError(`Cannot reach the EC2 endpoint ${endpoint} (${netCode ?? e.name}) during ${action}. Check --endpoint / ec2.endpoint and the network.`)
+    }
+    if (netCode === 'ENOTFOUND') {
+      return new ProviderError(`The EC2 endpoint host in ${endpoint} does not resolve (ENOTFOUND). Check --region, --endpoint / ec2.endpoint.`, netCode)
+    }
+  }
+  if (AUTH_CODES.has(code)) {
+    const hint =
+      code === 'UnauthorizedOperation'
+        ? `The credentials are valid but not allowed to call ${action}: grant ec2:${action} in their IAM policy.`
+        : code === 'OptInRequired'
+          ? 'The account is not subscribed to EC2 or has not opted in to this region.'
+          : 'Check the access key id and secret (mc profile, AWS_* environment or ~/.aws/credentials) and the system clock.'
+    return new AuthError(`EC2 refused ${action} (${code}): ${message} ${hint}`)
+  }
+  if (THROTTLE_CODES.has(code) || status === 429) {
+    return new RateLimitError(`EC2 is throttling ${action} (${code}): ${message} Wait a minute and retry, or run fewer requests at once.`)
+  }
+  if (code.endsWith('.NotFound')) {
+    return new NotFoundError(`EC2 ${action}: ${message} (${code})`)
+  }
+  if (SERVER_CODES.has(code) || (status !== undefined && status >= 500)) {
+    return new TransientError(`EC2 ${action} failed on the server side (${code}, HTTP ${status ?? '?'}): ${message}`, code, status)
+  }
+  return new ProviderError(`EC2 ${action} failed (${code}): ${message}`, code, status, {cause: error})
+}

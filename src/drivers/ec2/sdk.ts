@@ -1,0 +1,166 @@
+/**
+ * Everything the EC2 driver takes from the AWS SDK at run time, in one module: the build bundles
+ * this file (scripts/bundle-ec2-sdk.mjs) so loading it reads only the commands mc sends instead of
+ * the whole @aws-sdk/client-ec2 package. Other driver files import SDK *types* only.
+ */
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  DescribeAvailabilityZonesCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  DescribeInstanceTypesCommand,
+  DescribeKeyPairsCommand,
+  DescribeRegionsCommand,
+  DescribeSecurityGroupsCommand,
+  EC2Client,
+  ImportKeyPairCommand,
+  RebootInstancesCommand,
+  RunInstancesCommand,
+  StartInstancesCommand,
+  StopInstancesCommand,
+  TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2'
+import {AwsEc2QueryProtocol} from '@aws-sdk/core/protocols'
+import {collectBody} from '@smithy/core/protocols'
+import type {AwsCredentialIdentity, AwsCredentialIdentityProvider, HandlerExecutionContext, HttpResponse, MetadataBearer, OperationSchema, SerdeFunctions} from '@smithy/types'
+
+import type {DebugLog} from '../../core/log.js'
+import type {CredentialSource} from './credentials.js'
+import {readDescribeInstances} from './describe-instances.js'
+
+export {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  DescribeAvailabilityZonesCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  DescribeInstanceTypesCommand,
+  DescribeKeyPairsCommand,
+  DescribeRegionsCommand,
+  DescribeSecurityGroupsCommand,
+  EC2Client,
+  ImportKeyPairCommand,
+  RebootInstancesCommand,
+  RunInstancesCommand,
+  StartInstancesCommand,
+  StopInstancesCommand,
+  TerminateInstancesCommand,
+}
+
+function operationName(schema: OperationSchema): string {
+  return schema.name.split('#')[1] ?? schema.name
+}
+
+/**
+ * EC2 Query with a fast path for successful DescribeInstances bodies (see describe-instances.ts).
+ * Requests, signing, retries and error bodies stay with the SDK.
+ */
+class FastListEc2QueryProtocol extends AwsEc2QueryProtocol {
+  override async deserializeResponse<Output extends MetadataBearer>(
+    operationSchema: OperationSchema,
+    context: HandlerExecutionContext & SerdeFunctions,
+    response: HttpResponse,
+  ): Promise<Output> {
+    if (response.statusCode >= 300 || operationName(operationSchema) !== 'DescribeInstances') {
+      return super.deserializeResponse(operationSchema, context, response)
+    }
+    const bytes = await collectBody(response.body, context)
+    const page = readDescribeInstances(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'))
+    return {...page, $metadata: this.deserializeMetadata(response)} as unknown as Output
+  }
+}
+
+/** Credentials as the SDK resolves them for one source; the client caches and refreshes them. */
+export function credentialProvider(source: CredentialSource, env: NodeJS.ProcessEnv): AwsCredentialIdentityProvider {
+  switch (source.kind) {
+    case 'static': {
+      const identity: AwsCredentialIdentity = {
+        accessKeyId: source.accessKeyId,
+        secretAccessKey: source.secretAccessKey,
+        sessionToken: source.sessionToken,
+        expiration: source.expiration ? new Date(source.expiration) : undefined,
+      }
+      return async () => identity
+    }
+    case 'shared':
+      return async (properties) => {
+        const {fromIni} = await import('@aws-sdk/credential-provider-ini')
+        const {files} = source
+        return fromIni({profile: files.profile, filepath: files.credentialsFile, configFilepath: files.configFile})(properties)
+      }
+    case 'webIdentity':
+      return async (properties) => {
+        const {fromTokenFile} = await import('@aws-sdk/credential-provider-web-identity')
+        return fromTokenFile({
+          webIdentityTokenFile: env.AWS_WEB_IDENTITY_TOKEN_FILE,
+          roleArn: env.AWS_ROLE_ARN,
+          roleSessionName: env.AWS_ROLE_SESSION_NAME,
+        })(properties)
+      }
+    case 'container':
+      return async () => {
+        const {fromHttp} = await import('@aws-sdk/credential-provider-http')
+        return fromHttp({
+          awsContainerCredentialsFullUri: env.AWS_CONTAINER_CREDENTIALS_FULL_URI,
+          awsContainerCredentialsRelativeUri: env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI,
+          awsContainerAuthorizationToken: env.AWS_CONTAINER_AUTHORIZATION_TOKEN,
+        })()
+      }
+    case 'instance':
+      // Only here, asked for with ec2.credentialSource=instance, does mc talk to 169.254.169.254.
+      return async () => {
+        const {fromInstanceMetadata} = await import('@smithy/credential-provider-imds')
+        return fromInstanceMetadata({timeout: 1000, maxRetries: 1})()
+      }
+  }
+}
+
+export interface Ec2ClientOptions {
+  region: string
+  /** Replaces https://ec2.<region>.amazonaws.com. */
+  endpoint?: string
+  credentials: AwsCredentialIdentityProvider
+  log: DebugLog
+  /** Read DescribeInstances with the SDK's own deserialiser (MC_EC2_SDK_PARSER=1; also used to check the fast path). */
+  sdkParser?: boolean
+}
+
+export function createEc2Client(options: Ec2ClientOptions): EC2Client {
+  const client = new EC2Client({
+    region: options.region,
+    endpoint: options.endpoint,
+    credentials: options.credentials,
+    // mc retries with its own backoff (core/retry) on the typed errors, so the SDK sends each call once.
+    maxAttempts: 1,
+    // 'auto' would ask the instance metadata address which region it runs in; mc never probes it unasked.
+    defaultsMode: 'legacy',
+    requestHandler: {connectionTimeout: 10_000, requestTimeout: 120_000},
+    userAgentAppId: 'mc',
+    ...(options.sdkParser ? {} : {protocol: FastListEc2QueryProtocol}),
+  })
+  if (options.log.enabled) addDebugLogging(client, options.log)
+  return client
+}
+
+/**
+ * Log each request as signed and each response as received, through DebugLog (which redacts the
+ * Authorization header, tokens and key material). Runs innermost, between the deserialiser and the
+ * HTTP handler; it reads the response body into memory so it can be logged and then parsed.
+ */
+function addDebugLogging(client: EC2Client, log: DebugLog): void {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as {method: string; protocol: string; hostname: string; port?: number; path: string; headers: Record<string, string>; body?: unknown}
+      const url = `${request.protocol}//${request.hostname}${request.port ? `:${request.port}` : ''}${request.path}`
+      log.request(request.method, url, request.headers, typeof request.body === 'string' ? request.body : undefined)
+      const result = await next(args)
+      const response = result.response as HttpResponse
+      const bytes = await collectBody(response.body, client.config)
+      response.body = bytes
+      log.response(response.statusCode, url, response.headers, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'))
+      return result
+    },
+    {step: 'deserialize', priority: 'low', name: 'mcDebugLog'},
+  )
+}
