@@ -1,0 +1,429 @@
+import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import {alive, run, runSync} from './exec.js'
+
+/**
+ * The fault-injection lab: Linux network namespaces joined by veth pairs.
+ *
+ *   dc (10.1.0.10) - dcr (10.1.0.1) -+
+ *   pa (10.2.0.10) - ra  (10.2.0.1) -+- tr br0 10.90.0.1 - 10.94.0.2 tgr 10.8.1.1 - tg 10.8.1.10
+ *   pb (10.3.0.10) - rb  (10.3.0.1) -+   (dcr .2, ra .3, rb .4 on the bridge)
+ *
+ *   ctl: 10.250.N.1/30 <-> 10.250.N.2/30 on dc, pa, pb (management only: sshd listens there)
+ *
+ * The transit router answers every vantage point from the one address of its bridge, so mtr shows
+ * it as the same hop from everywhere and triangulation can see that the hop is shared. No address
+ * here is ever used in the host's own namespace: the veths are created directly inside the lab's
+ * namespaces, and the host gets no address or route.
+ */
+
+export const TARGET = '10.8.1.10'
+export const VANTAGES = ['dc', 'pa', 'pb'] as const
+export type Vantage = (typeof VANTAGES)[number]
+
+const ROLES = ['ctl', 'dc', 'pa', 'pb', 'dcr', 'ra', 'rb', 'tr', 'tgr', 'tg'] as const
+export type Role = (typeof ROLES)[number]
+const ROUTERS: Role[] = ['dcr', 'ra', 'rb', 'tr', 'tgr']
+
+/** What mtr shows from each vantage point when nothing is wrong. */
+export const EXPECTED_PATHS: Record<Vantage, string[]> = {
+  dc: ['10.1.0.1', '10.90.0.1', '10.94.0.2', TARGET],
+  pa: ['10.2.0.1', '10.90.0.1', '10.94.0.2', TARGET],
+  pb: ['10.3.0.1', '10.90.0.1', '10.94.0.2', TARGET],
+}
+
+const MGMT: Record<Vantage, {ctl: string; vantage: string}> = {
+  dc: {ctl: '10.250.1.1', vantage: '10.250.1.2'},
+  pa: {ctl: '10.250.2.1', vantage: '10.250.2.2'},
+  pb: {ctl: '10.250.3.1', vantage: '10.250.3.2'},
+}
+
+type End = {role: Role; dev: string; address?: string}
+
+/** Veth pairs. tr's ports toward the three routers carry no address: they are ports of its bridge. */
+const LINKS: Array<[End, End]> = [
+  [{role: 'dc', dev: 'lan', address: '10.1.0.10/24'}, {role: 'dcr', dev: 'lan', address: '10.1.0.1/24'}],
+  [{role: 'pa', dev: 'lan', address: '10.2.0.10/24'}, {role: 'ra', dev: 'lan', address: '10.2.0.1/24'}],
+  [{role: 'pb', dev: 'lan', address: '10.3.0.10/24'}, {role: 'rb', dev: 'lan', address: '10.3.0.1/24'}],
+  [{role: 'dcr', dev: 'wan', address: '10.90.0.2/24'}, {role: 'tr', dev: 'p-dcr'}],
+  [{role: 'ra', dev: 'wan', address: '10.90.0.3/24'}, {role: 'tr', dev: 'p-ra'}],
+  [{role: 'rb', dev: 'wan', address: '10.90.0.4/24'}, {role: 'tr', dev: 'p-rb'}],
+  [{role: 'tr', dev: 'to-tgr', address: '10.94.0.1/24'}, {role: 'tgr', dev: 'wan', address: '10.94.0.2/24'}],
+  [{role: 'tgr', dev: 'lan', address: '10.8.1.1/24'}, {role: 'tg', dev: 'lan', address: `${TARGET}/24`}],
+  ...VANTAGES.map((v): [End, End] => [
+    {role: 'ctl', dev: `m-${v}`, address: `${MGMT[v].ctl}/30`},
+    {role: v, dev: 'mgmt', address: `${MGMT[v].vantage}/30`},
+  ]),
+]
+
+const BRIDGE_PORTS = ['p-dcr', 'p-ra', 'p-rb']
+
+/** Every address the lab uses, none of which may ever appear in the host's own namespace. */
+export const LAB_ADDRESSES = ['10.90.0.1', ...LINKS.flat().flatMap((end) => (end.address ? [end.address.split('/')[0]] : []))]
+
+/** Static routes. ctl has none: it reaches only the /30s it is connected to, so no lab traffic crosses it. */
+const ROUTES: Partial<Record<Role, string[][]>> = {
+  dc: [['default', 'via', '10.1.0.1']],
+  pa: [['default', 'via', '10.2.0.1']],
+  pb: [['default', 'via', '10.3.0.1']],
+  dcr: [['default', 'via', '10.90.0.1']],
+  ra: [['default', 'via', '10.90.0.1']],
+  rb: [['default', 'via', '10.90.0.1']],
+  tr: [
+    ['10.1.0.0/24', 'via', '10.90.0.2'],
+    ['10.2.0.0/24', 'via', '10.90.0.3'],
+    ['10.3.0.0/24', 'via', '10.90.0.4'],
+    ['10.8.1.0/24', 'via', '10.94.0.2'],
+  ],
+  tgr: [['default', 'via', '10.94.0.1']],
+  tg: [['default', 'via', '10.8.1.1']],
+}
+
+export type Lab = {
+  pid: number
+  /** Keys, sshd configs, pidfiles and logs of this run. */
+  dir: string
+  target: string
+  ns: Record<Role, string>
+  /** Where each vantage's sshd listens: reachable from the ctl namespace only. */
+  mgmt: Record<Vantage, string>
+  /** Private key that every probe's sshd accepts, and a known_hosts file with their host keys. */
+  clientKey: string
+  knownHosts: string
+  faults: Set<Fault>
+}
+
+/** Namespaces carry the owning process's PID, so cleanup can tell this run's lab from a dead run's. */
+const OWNED = /^mcl(\d+)-/
+const nsName = (pid: number, role: Role) => `mcl${pid}-${role}`
+const labDir = (pid: number) => join(tmpdir(), `mcl${pid}`)
+
+/** Removes this process's exit and signal handlers once its lab is gone. */
+let disarm: (() => void) | undefined
+
+export function labNamespaces(pid?: number): string[] {
+  return runSync('ip', ['netns', 'list'])
+    .split('\n')
+    .map((line) => line.split(' ')[0])
+    .filter((name) => OWNED.test(name) && (pid === undefined || name.startsWith(`mcl${pid}-`)))
+}
+
+/**
+ * Build the lab for this process. Removes first whatever a dead run left behind, and any lab this
+ * process built before, so setup can be repeated; if any step fails, everything built is torn down.
+ */
+export async function setupLab(pid = process.pid): Promise<Lab> {
+  cleanupStale()
+  teardownLab(pid)
+  const dir = labDir(pid)
+  const lab: Lab = {
+    pid,
+    dir,
+    target: TARGET,
+    ns: Object.fromEntries(ROLES.map((role) => [role, nsName(pid, role)])) as Record<Role, string>,
+    mgmt: Object.fromEntries(VANTAGES.map((v) => [v, MGMT[v].vantage])) as Record<Vantage, string>,
+    clientKey: join(dir, 'client_key'),
+    knownHosts: join(dir, 'known_hosts'),
+    faults: new Set(),
+  }
+  disarm = armExitTeardown(pid)
+  try {
+    mkdirSync(dir, {recursive: true, mode: 0o700})
+    await buildNetwork(lab)
+    await startProbesSshd(lab)
+    await waitUntilReachable(lab)
+    return lab
+  } catch (error) {
+    teardownLab(pid)
+    throw error
+  }
+}
+
+const ip = (lab: Lab, role: Role, ...args: string[]) => run('ip', ['-n', lab.ns[role], ...args])
+
+async function buildNetwork(lab: Lab): Promise<void> {
+  for (const role of ROLES) {
+    await run('ip', ['netns', 'add', lab.ns[role]])
+    await ip(lab, role, 'link', 'set', 'lo', 'up')
+  }
+
+  // Before any interface exists, so the defaults apply to every one of them. No redirects: the
+  // three routers share tr's subnet and must not be told to shortcut. No ICMP rate limit: a lab
+  // router's time-exceeded replies are all sent unless a scenario drops some on purpose.
+  for (const role of ROUTERS) {
+    await run('ip', [
+      'netns', 'exec', lab.ns[role], 'sysctl', '-q', '-w',
+      'net.ipv4.ip_forward=1',
+      'net.ipv4.icmp_ratelimit=0',
+      'net.ipv4.conf.all.send_redirects=0',
+      'net.ipv4.conf.default.send_redirects=0',
+    ])
+  }
+
+  await ip(lab, 'tr', 'link', 'add', 'br0', 'type', 'bridge')
+  await ip(lab, 'tr', 'address', 'add', '10.90.0.1/24', 'dev', 'br0')
+  await ip(lab, 'tr', 'link', 'set', 'br0', 'up')
+
+  for (const [a, b] of LINKS) {
+    // Created directly inside both namespaces: the host's namespace never sees these interfaces.
+    await run('ip', ['link', 'add', 'name', a.dev, 'netns', lab.ns[a.role], 'type', 'veth', 'peer', 'name', b.dev, 'netns', lab.ns[b.role]])
+    for (const end of [a, b]) {
+      if (end.address) await ip(lab, end.role, 'address', 'add', end.address, 'dev', end.dev)
+      if (end.role === 'tr' && BRIDGE_PORTS.includes(end.dev)) await ip(lab, 'tr', 'link', 'set', end.dev, 'master', 'br0')
+      await ip(lab, end.role, 'link', 'set', end.dev, 'up')
+    }
+  }
+
+  for (const [role, routes] of Object.entries(ROUTES) as Array<[Role, string[][]]>) {
+    for (const route of routes) await ip(lab, role, 'route', 'add', ...route)
+  }
+}
+
+const sshdFiles = (lab: Lab, v: Vantage) => ({
+  config: join(lab.dir, `sshd-${v}.conf`),
+  hostKey: join(lab.dir, `host-key-${v}`),
+  pidFile: join(lab.dir, `sshd-${v}.pid`),
+  log: join(lab.dir, `sshd-${v}.log`),
+})
+
+async function keygen(path: string, comment: string): Promise<string> {
+  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', path])
+  return readFileSync(`${path}.pub`, 'utf8').trim()
+}
+
+/**
+ * A real OpenSSH sshd in every probe, listening on its management address only, as mc will find
+ * probes in a cloud: key login for root, nothing else. `SetEnv SHLVL=1` keeps bash from running
+ * root's .bashrc (pyenv init, ~0.3 s) on every command.
+ */
+async function startProbesSshd(lab: Lab): Promise<void> {
+  mkdirSync('/run/sshd', {recursive: true, mode: 0o755})
+  const clientPublic = await keygen(lab.clientKey, 'mc-lab-client')
+  writeFileSync(join(lab.dir, 'authorized_keys'), `${clientPublic}\n`, {mode: 0o600})
+  const known: string[] = []
+  for (const v of VANTAGES) {
+    const files = sshdFiles(lab, v)
+    const hostPublic = await keygen(files.hostKey, `mc-lab-${v}`)
+    known.push(`${lab.mgmt[v]} ${hostPublic.split(' ').slice(0, 2).join(' ')}`)
+    writeFileSync(
+      files.config,
+      [
+        `ListenAddress ${lab.mgmt[v]}:22`,
+        `HostKey ${files.hostKey}`,
+        `PidFile ${files.pidFile}`,
+        `AuthorizedKeysFile ${join(lab.dir, 'authorized_keys')}`,
+        'AuthenticationMethods publickey',
+        'PubkeyAuthentication yes',
+        'PasswordAuthentication no',
+        'KbdInteractiveAuthentication no',
+        'PermitRootLogin prohibit-password',
+        'UsePAM no',
+        'StrictModes no',
+        'UseDNS no',
+        'PrintMotd no',
+        'SetEnv SHLVL=1',
+      ].join('\n') + '\n',
+    )
+    await run('ip', ['netns', 'exec', lab.ns[v], '/usr/sbin/sshd', '-f', files.config, '-E', files.log])
+    await waitFor(() => existsSync(files.pidFile), 5000, () => `sshd in ${lab.ns[v]} to start: ${readFileSync(files.log, 'utf8')}`)
+  }
+
+  writeFileSync(lab.knownHosts, known.join('\n') + '\n')
+}
+
+/** Run a command line on a probe over SSH from the ctl namespace, as mc will; the probe's shell runs it. */
+export function ssh(lab: Lab, v: Vantage, command: string): Promise<string> {
+  return run('ip', [
+    'netns', 'exec', lab.ns.ctl,
+    'ssh', '-F', '/dev/null', '-i', lab.clientKey,
+    '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${lab.knownHosts}`, '-o', 'ConnectTimeout=5',
+    `root@${lab.mgmt[v]}`, '--', command,
+  ], {timeoutMs: 20_000})
+}
+
+/** The lab is ready when every vantage point reaches the target: this also fills the ARP caches. */
+export async function waitUntilReachable(lab: Lab): Promise<void> {
+  await Promise.all(
+    VANTAGES.map(async (v) => {
+      const deadline = Date.now() + 10_000
+      for (;;) {
+        try {
+          await run('ip', ['netns', 'exec', lab.ns[v], 'ping', '-n', '-q', '-c', '1', '-W', '1', lab.target])
+          return
+        } catch (error) {
+          if (Date.now() > deadline) throw new Error(`${v} cannot reach ${lab.target}: ${(error as Error).message}`)
+          await sleep(100)
+        }
+      }
+    }),
+  )
+}
+
+/**
+ * Faults. Loss is dropped on the RECEIVING side of a link (netdev ingress): dropped on the
+ * sender's egress the kernel just retries and nothing is lost. Loss is 30 % (see collect-netns.ts
+ * for how that and mtr's round count keep verdicts stable).
+ */
+export type Fault = 'target-down' | 'target-inbound-loss' | 'dc-uplink-loss' | 'transit-loss' | 'transit-icmp-limit'
+
+const LOSS_RULE = 'meta protocol ip numgen random mod 100 < 30 counter drop'
+
+type Table = {role: Role; family: 'ip' | 'netdev'; name: string; ruleset: string}
+
+function ingressLoss(role: Role, name: string, devices: string[]): Table {
+  const chains = devices.map((device, i) => `  chain in${i} { type filter hook ingress device "${device}" priority 0; ${LOSS_RULE}; }`)
+  return {role, family: 'netdev', name, ruleset: `table netdev ${name} {\n${chains.join('\n')}\n}\n`}
+}
+
+const TABLES: Record<Exclude<Fault, 'target-down'>, Table> = {
+  // Probes dropped as they arrive at the target: every vantage point's loss starts at the target.
+  'target-inbound-loss': ingressLoss('tg', 'mc_target_inbound', ['lan']),
+  // Dropped as dcr's packets arrive at the transit router: only dc's loss, from hop 2 on.
+  'dc-uplink-loss': ingressLoss('tr', 'mc_dc_uplink', ['p-dcr']),
+  // Dropped on every link into the transit router: everyone's loss starts at 10.90.0.1.
+  'transit-loss': ingressLoss('tr', 'mc_transit', BRIDGE_PORTS),
+  // Half the time-exceeded replies the transit router itself sends: loss at that hop only, as a
+  // router that rate-limits ICMP shows it; traffic through it is untouched.
+  'transit-icmp-limit': {
+    role: 'tr',
+    family: 'ip',
+    name: 'mc_transit_icmp_limit',
+    ruleset: 'table ip mc_transit_icmp_limit {\n  chain out { type filter hook output priority 0; icmp type time-exceeded numgen random mod 100 < 50 counter drop; }\n}\n',
+  },
+}
+
+export async function injectFault(lab: Lab, fault: Fault): Promise<void> {
+  if (fault === 'target-down') {
+    await ip(lab, 'tg', 'link', 'set', 'lan', 'down')
+  } else {
+    const table = TABLES[fault]
+    await run('ip', ['netns', 'exec', lab.ns[table.role], 'nft', '-f', '-'], {input: table.ruleset})
+  }
+
+  lab.faults.add(fault)
+}
+
+/** Undo every injected fault: delete its table, or bring the target back (its default route went with the link). */
+export async function clearFaults(lab: Lab): Promise<void> {
+  for (const fault of lab.faults) {
+    if (fault === 'target-down') {
+      await ip(lab, 'tg', 'link', 'set', 'lan', 'up')
+      await ip(lab, 'tg', 'route', 'replace', 'default', 'via', '10.8.1.1')
+    } else {
+      const table = TABLES[fault]
+      await run('ip', ['netns', 'exec', lab.ns[table.role], 'nft', 'delete', 'table', table.family, table.name])
+    }
+
+    lab.faults.delete(fault)
+  }
+}
+
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
+
+/** Tear down even if the test process ends without afterAll: on exit, and on a signal (then re-raised). */
+function armExitTeardown(pid: number): () => void {
+  const onExit = () => teardownLab(pid)
+  const onSignal = (signal: NodeJS.Signals) => {
+    teardownLab(pid)
+    process.kill(process.pid, signal)
+  }
+
+  process.once('exit', onExit)
+  for (const signal of SIGNALS) process.once(signal, onSignal)
+  return () => {
+    process.off('exit', onExit)
+    for (const signal of SIGNALS) process.off(signal, onSignal)
+  }
+}
+
+/**
+ * Remove the lab of one owner PID: its sshds (by their pidfiles), anything else still running in
+ * its namespaces (a process keeps a deleted namespace, and its veths, alive), the namespaces, and
+ * its files. Synchronous, so it also works from an 'exit' handler; a no-op when nothing is left.
+ */
+export function teardownLab(pid: number): void {
+  const dir = labDir(pid)
+  const killed: number[] = []
+  const kill = (id: number) => {
+    if (id > 0 && alive(id)) {
+      process.kill(id, 'SIGKILL')
+      killed.push(id)
+    }
+  }
+
+  if (existsSync(dir)) {
+    for (const file of readdirSync(dir).filter((name) => name.endsWith('.pid'))) kill(Number(readFileSync(join(dir, file), 'utf8').trim()))
+  }
+
+  const namespaces = labNamespaces(pid)
+  for (const name of namespaces) for (const id of runSync('ip', ['netns', 'pids', name]).split('\n').filter(Boolean)) kill(Number(id))
+  // A killed process holds its namespace until it has really exited: wait, so nothing outlives teardown.
+  waitSync(() => killed.every((id) => exited(id)), 5000, () => `processes ${killed.join(', ')} of lab ${pid} to exit`)
+  for (const name of namespaces) runSync('ip', ['netns', 'delete', name])
+
+  rmSync(dir, {recursive: true, force: true})
+  if (pid === process.pid && disarm) {
+    disarm()
+    disarm = undefined
+  }
+}
+
+/** Gone, or a zombie: a zombie has already left its namespaces. */
+export function exited(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').startsWith('Z')
+  } catch {
+    return true
+  }
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4))
+
+function waitSync(condition: () => boolean, timeoutMs: number, what: () => string): void {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what()}`)
+    Atomics.wait(pause, 0, 0, 10)
+  }
+}
+
+/**
+ * Remove labs whose owner process is gone (a run killed before its teardown). A PID the system has
+ * since given to another process keeps its stale lab until that process ends too.
+ */
+export function cleanupStale(): void {
+  const owners = new Set<number>()
+  for (const name of labNamespaces()) owners.add(Number(OWNED.exec(name)![1]))
+  for (const name of readdirSync(tmpdir())) {
+    const match = /^mcl(\d+)$/.exec(name)
+    if (match) owners.add(Number(match[1]))
+  }
+
+  for (const pid of owners) if (pid !== process.pid && !alive(pid)) teardownLab(pid)
+}
+
+/** Processes of this lab still running: anything in its namespaces, and any sshd started from its directory. */
+export function labProcesses(pid: number): number[] {
+  const found = new Set<number>()
+  for (const name of labNamespaces(pid)) for (const id of runSync('ip', ['netns', 'pids', name]).split('\n').filter(Boolean)) found.add(Number(id))
+  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(labDir(pid) + '/')) found.add(Number(entry))
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+
+  return [...found]
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what()}`)
+    await sleep(20)
+  }
+}
