@@ -1,0 +1,147 @@
+import {shellQuote as q} from './shell.js'
+import type {CheckDefinition, Implementation} from './types.js'
+import {type ValidCheck, validateCheck} from './validate.js'
+
+/**
+ * A check definition becomes one POSIX shell script run on the vantage (over SSH or locally). The
+ * script picks the first implementation the vantage has: a monitoring-plugin, else a portable tool.
+ * It prints `mc-impl:NAME` before running it (the parser needs to know which ran), or `mc-impl:none`
+ * and `mc-missing: PACKAGES` when nothing is installed. Every value is a single-quoted word.
+ */
+
+/** auto: plugins first, then portable tools; the other two force one family (comparisons, tests). */
+export type ToolChoice = 'auto' | 'plugins' | 'portable'
+
+export interface CheckCommand {
+  check: ValidCheck
+  command: string
+  /** How long the executor should wait: the tool's own timeout plus slack for start-up. */
+  timeoutMs: number
+}
+
+export const PLUGIN_DIRS = ['/usr/lib/nagios/plugins', '/usr/lib/monitoring-plugins', '/usr/local/nagios/libexec']
+
+export const IMPL_MARKER = 'mc-impl:'
+export const MISSING_MARKER = 'mc-missing:'
+
+/** Debian packages that provide each implementation family, named in UNKNOWN results. */
+export const PACKAGES: Record<ValidCheck['kind'], {plugins: string; portable: string}> = {
+  ping: {plugins: 'monitoring-plugins-basic', portable: 'iputils-ping'},
+  tcp: {plugins: 'monitoring-plugins-basic', portable: 'bash'},
+  http: {plugins: 'monitoring-plugins-basic', portable: 'curl'},
+  https: {plugins: 'monitoring-plugins-basic', portable: 'curl'},
+  dns: {plugins: 'monitoring-plugins-standard bind9-dnsutils', portable: 'bind9-dnsutils'},
+  path: {plugins: 'mtr-tiny', portable: 'mtr-tiny'},
+}
+
+const SLACK_S = 5
+
+/** Validate, then build. Throws ValidationError before anything could run. */
+export function buildCheckCommand(definition: CheckDefinition, tools: ToolChoice = 'auto'): CheckCommand {
+  const check = validateCheck(definition)
+  return {check, command: renderScript(check, tools), timeoutMs: (worstCaseSeconds(check) + SLACK_S) * 1000}
+}
+
+function worstCaseSeconds(check: ValidCheck): number {
+  // The portable ping waits up to timeoutS for the last reply after count requests 0.2 s apart.
+  if (check.kind === 'ping') return check.timeoutS + Math.ceil(check.count * 0.2)
+  return check.timeoutS
+}
+
+interface Branch {
+  impl: Implementation
+  family: 'plugins' | 'portable'
+  /** A shell condition that holds when the implementation is available (may set $P). */
+  when: string
+  run: string
+}
+
+const FIND_PLUGIN = `mc_plugin() { for d in ${PLUGIN_DIRS.map((d) => q(d)).join(' ')}; do if [ -x "$d/$1" ]; then echo "$d/$1"; return 0; fi; done; command -v "$1"; }`
+const has = (tool: string) => `command -v ${tool} >/dev/null 2>&1`
+
+const DEV_TCP = 's=${EPOCHREALTIME/./}; exec 3<>"/dev/tcp/$1/$2" || exit 2; e=${EPOCHREALTIME/./}; echo "mc-connect-us $((e - s))"'
+const TIMED_GETENT = 's=$(date +%s%N); getent hosts -- "$1"; r=$?; e=$(date +%s%N); echo "mc-elapsed-ns $((e - s))"; exit $r'
+
+function thresholdArgs(check: ValidCheck): string {
+  return [check.warning === undefined ? '' : ` -w ${q(check.warning)}`, check.critical === undefined ? '' : ` -c ${q(check.critical)}`].join('')
+}
+
+function branches(check: ValidCheck): Branch[] {
+  const t = q(check.target)
+  const timeout = q(check.timeoutS)
+  const limited = `$mc_t` // "timeout -k 2 N" when coreutils' timeout exists, else empty
+  switch (check.kind) {
+    case 'ping':
+      return [
+        {impl: 'check_ping', family: 'plugins', when: 'P=$(mc_plugin check_ping)', run: `"$P" -H ${t}${thresholdArgs(check)} -p ${q(check.count)} -t ${timeout}`},
+        {impl: 'ping', family: 'portable', when: has('ping'), run: `ping -n -c ${q(check.count)} -i 0.2 -W ${timeout} -- ${t}`},
+      ]
+    case 'tcp':
+      return [
+        {impl: 'check_tcp', family: 'plugins', when: 'P=$(mc_plugin check_tcp)', run: `"$P" -H ${t} -p ${q(check.port!)} -t ${timeout}${thresholdArgs(check)}`},
+        {impl: 'bash-dev-tcp', family: 'portable', when: has('bash'), run: `${limited} bash -c ${q(DEV_TCP)} mc ${t} ${q(check.port!)}`},
+      ]
+    case 'http':
+    case 'https': {
+      const tls = check.kind === 'https' ? ' -S --sni' : ''
+      const plugin = `-H ${t} -p ${q(check.port!)} -u ${q(check.path!)} -t ${timeout}${tls}${thresholdArgs(check)}`
+      const host = check.target.includes(':') ? `[${check.target}]` : check.target
+      const url = `${check.kind}://${host}:${check.port!}${check.path!}`
+      const format = 'mc-curl %{http_code} %{time_total} %{size_download}\\n'
+      return [
+        {impl: 'check_http', family: 'plugins', when: 'P=$(mc_plugin check_http)', run: `"$P" ${plugin}`},
+        {impl: 'check_curl', family: 'plugins', when: 'P=$(mc_plugin check_curl)', run: `"$P" ${plugin}`},
+        // -k: like check_http, this checks reachability, not the certificate. -g: no URL globbing ([::1]).
+        {impl: 'curl', family: 'portable', when: has('curl'), run: `curl -sS -k -g -o /dev/null --max-time ${timeout} -w ${q(format)} ${q(url)}`},
+      ]
+    }
+    case 'dns': {
+      const out: Branch[] = []
+      const server = check.server === undefined ? '' : ` -s ${q(check.server)}`
+      const expect = check.expect === undefined ? '' : ` -a ${q(check.expect)}`
+      // check_dns runs nslookup, which always asks port 53.
+      if (check.port === 53) {
+        out.push({
+          impl: 'check_dns',
+          family: 'plugins',
+          when: `P=$(mc_plugin check_dns) && ${has('nslookup')}`,
+          run: `"$P" -H ${t}${server}${expect} -t ${timeout}${thresholdArgs(check)}`,
+        })
+      }
+      const at = check.server === undefined ? '' : ` @${q(check.server)}`
+      out.push({impl: 'dig', family: 'portable', when: has('dig'), run: `dig +tries=1 +time=${timeout} -p ${q(check.port!)}${at} -q ${t} -t A`})
+      // getent asks the vantage's own resolver: only right when no server or port was asked for.
+      if (check.server === undefined && check.port === 53) {
+        out.push({impl: 'getent', family: 'portable', when: has('getent'), run: `${limited} sh -c ${q(TIMED_GETENT)} mc ${t}`})
+      }
+      return out
+    }
+    case 'path':
+      // mtr refuses intervals under 1 s to non-root users.
+      return [
+        {
+          impl: 'mtr',
+          family: 'portable',
+          when: `${has('mtr')} && { mc_i=1; [ "$(id -u)" = 0 ] && mc_i=0.1; true; }`,
+          run: `${limited} mtr -n --json -c ${q(check.count)} -i "$mc_i" -G 1 -- ${t}`,
+        },
+      ]
+  }
+}
+
+/**
+ * The script for an already validated check. Exported so tests can prove that quoting alone keeps
+ * hostile input inert even when validation is bypassed.
+ */
+export function renderScript(check: ValidCheck, tools: ToolChoice = 'auto'): string {
+  // mtr is the only path tool; "plugins" still means "the tool the check is defined by" there.
+  const chosen = branches(check).filter((b) => tools === 'auto' || b.family === tools || check.kind === 'path')
+  const lines = [FIND_PLUGIN, `mc_t=; if ${has('timeout')}; then mc_t=${q(`timeout -k 2 ${check.timeoutS + 1}`)}; fi`]
+  for (const branch of chosen) {
+    lines.push(`if ${branch.when}; then echo ${q(IMPL_MARKER + branch.impl)}; exec ${branch.run}; fi`)
+  }
+  const {plugins, portable} = PACKAGES[check.kind]
+  const packages = tools !== 'auto' ? PACKAGES[check.kind][tools] : plugins === portable ? plugins : `${plugins} (or ${portable})`
+  lines.push(`echo ${q(IMPL_MARKER + 'none')}`, `echo ${q(`${MISSING_MARKER} ${packages}`)}`, 'exit 3')
+  return lines.join('\n')
+}

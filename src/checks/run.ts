@@ -1,0 +1,53 @@
+import {InterruptedError, toMcError} from '../core/errors.js'
+import type {Executor} from '../ssh/types.js'
+import {buildCheckCommand, type CheckCommand, type ToolChoice} from './commands.js'
+import {parseCheckOutput, SERVICE} from './parse.js'
+import type {CheckDefinition, CheckResult} from './types.js'
+
+export interface RunChecksOptions {
+  tools?: ToolChoice
+  /** Called as each result arrives (progress on stderr, streaming output). */
+  onResult?: (result: CheckResult) => void
+  signal?: AbortSignal
+}
+
+/**
+ * Run every check from every vantage at once; executors bound their own concurrency. All definitions
+ * are validated before anything runs. A vantage that cannot be reached yields UNKNOWN results that
+ * carry the reason (error.code/message) and never stops the other vantages. Results come back in
+ * vantage x check order, whatever order they finished in.
+ */
+export async function runChecks(executors: Executor[], definitions: CheckDefinition[], options: RunChecksOptions = {}): Promise<CheckResult[]> {
+  const commands = definitions.map((d) => buildCheckCommand(d, options.tools))
+  const runs = executors.flatMap((executor) => commands.map((command) => runOne(executor, command, options)))
+  return Promise.all(runs)
+}
+
+async function runOne(executor: Executor, command: CheckCommand, options: RunChecksOptions): Promise<CheckResult> {
+  const started = performance.now()
+  let result: CheckResult
+  try {
+    const exec = await executor.exec(command.command, {timeoutMs: command.timeoutMs, signal: options.signal})
+    result = parseCheckOutput(command.check, exec, executor.vantage)
+  } catch (error) {
+    if (error instanceof InterruptedError) throw error
+    const failure = toMcError(error)
+    const {check} = command
+    result = {
+      vantage: executor.vantage,
+      target: check.target,
+      check: check.name,
+      kind: check.kind,
+      state: 'UNKNOWN',
+      summary: `${SERVICE[check.kind]} UNKNOWN - vantage ${executor.vantage} unavailable: ${failure.message}`,
+      metrics: [],
+      implementation: 'none',
+      durationMs: Math.round(performance.now() - started),
+      raw: '',
+      at: new Date().toISOString(),
+      error: {code: failure.code, message: failure.message},
+    }
+  }
+  options.onResult?.(result)
+  return result
+}

@@ -1,0 +1,100 @@
+/** Check definitions (data) and the results every implementation is parsed into. */
+
+export const CHECK_KINDS = ['ping', 'tcp', 'http', 'https', 'dns', 'path'] as const
+export type CheckKind = (typeof CHECK_KINDS)[number]
+
+/** Nagios states; the exit codes 0..3 of a plugin, in that order. */
+export const CHECK_STATES = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const
+export type CheckState = (typeof CHECK_STATES)[number]
+
+export interface CheckDefinition {
+  kind: CheckKind
+  /** Host name or IP address: what to ping, connect to, fetch from, resolve (dns) or trace (path). */
+  target: string
+  /** tcp (required), http/https (default 80/443), dns (the server's port, default 53). */
+  port?: number
+  /**
+   * Thresholds. ping and path: "RTA_MS,LOSS%" as check_ping takes them ("200,20%").
+   * tcp, http, https, dns: response time in seconds ("0.5").
+   */
+  warning?: string
+  critical?: string
+  /** Echo requests (ping) or rounds per hop (path). */
+  count?: number
+  /** Seconds the remote tool may take before it gives up itself. */
+  timeoutS?: number
+  /** http/https: the request path, default "/". */
+  path?: string
+  /** dns: the server to ask (default: the vantage's own resolver). */
+  server?: string
+  /** dns: an address the answer must contain. */
+  expect?: string
+  /** Name used in results and metric paths; default kind, or kind:port when a port is given. */
+  name?: string
+}
+
+export interface Metric {
+  name: string
+  /** null for a Nagios 'U' (the plugin could not determine a value). */
+  value: number | null
+  /** Nagios unit of measure: '', s, ms, us, %, B, KB, MB, TB, c. */
+  unit: string
+  /** Nagios ranges as the plugin wrote them ("200.000000", "@10:20", "~:5"). */
+  warn?: string
+  crit?: string
+  min?: number
+  max?: number
+}
+
+export interface Hop {
+  /** 1-based TTL. */
+  hop: number
+  /** Address (mtr -n), or "???" when the hop never answered. */
+  host: string
+  lossPct: number
+  sent: number
+  lastMs: number
+  avgMs: number
+  bestMs: number
+  worstMs: number
+  stdevMs: number
+}
+
+/** Which tool produced a result: a monitoring-plugin, a portable fallback, or none (missing tools). */
+export type Implementation =
+  | 'check_ping'
+  | 'ping'
+  | 'check_tcp'
+  | 'bash-dev-tcp'
+  | 'check_http'
+  | 'check_curl'
+  | 'curl'
+  | 'check_dns'
+  | 'dig'
+  | 'getent'
+  | 'mtr'
+  | 'none'
+
+export interface CheckResult {
+  /** The probe (or "local") the check ran from. */
+  vantage: string
+  target: string
+  /** The definition's name (kind, or kind:port). */
+  check: string
+  kind: CheckKind
+  state: CheckState
+  summary: string
+  metrics: Metric[]
+  implementation: Implementation
+  durationMs: number
+  /** What the tool printed (stdout, then stderr), for humans and history. */
+  raw: string
+  /** ISO 8601 time the check finished. */
+  at: string
+  hops?: Hop[]
+  /**
+   * Set when mc could not get an answer from the vantage at all (not when the tool reported a
+   * failure): code is the McError code (TIMEOUT for a command that overran, AUTH, TRANSIENT ...).
+   */
+  error?: {code: string; message: string}
+}

@@ -1,0 +1,109 @@
+import {execFile} from 'node:child_process'
+import {existsSync, mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {promisify} from 'node:util'
+
+import {afterAll, describe, expect, it} from 'vitest'
+
+import {buildCheckCommand, IMPL_MARKER, renderScript} from '../../src/checks/commands.js'
+import {shellQuote} from '../../src/checks/shell.js'
+import {CHECK_KINDS, type CheckKind} from '../../src/checks/types.js'
+import {type ValidCheck, validateCheck} from '../../src/checks/validate.js'
+import {HOSTILE_TARGETS} from './hostile.js'
+
+const run = promisify(execFile)
+const dir = mkdtempSync(join(tmpdir(), 'mc-hostile-'))
+afterAll(() => rmSync(dir, {recursive: true, force: true}))
+
+/** A validated check whose target (and server) are then swapped for raw input, as if validation had a hole. */
+function bypassValidation(kind: CheckKind, target: string): ValidCheck {
+  const check = validateCheck({kind, target: 'placeholder.example', ...(kind === 'tcp' ? {port: 9} : {}), ...(kind === 'ping' ? {count: 1} : {}), timeoutS: 2})
+  return {...check, target, ...(kind === 'dns' ? {server: target, port: 5353} : {}), ...(kind === 'path' ? {count: 1} : {})}
+}
+
+describe('shellQuote', () => {
+  it('makes one literal word of anything, in dash and in bash', async () => {
+    const values = [...HOSTILE_TARGETS.filter((t) => !t.includes('\u0000')), "''", "'", '\\', '!', '$$', '%s', 'a\tb']
+    for (const shell of ['sh', 'bash']) {
+      for (const value of values) {
+        const {stdout} = await run(shell, ['-c', `printf '%s' ${shellQuote(value)}`])
+        expect(stdout, `${shell}: ${JSON.stringify(value)}`).toBe(value)
+      }
+    }
+  })
+})
+
+describe('defence in depth: hostile targets that skip validation still run nothing', () => {
+  // Inside an empty network namespace (unshare --net, we are root): the tools fail to resolve the
+  // names at once, and nothing can leave this machine whatever they try.
+  const targets = HOSTILE_TARGETS.filter((t) => !t.includes('\u0000')) // argv cannot carry NUL; validation refuses it anyway
+  for (const kind of CHECK_KINDS) {
+    it(`${kind}: every implementation gets the target as one argument`, async () => {
+      const canaries: string[] = []
+      await Promise.all(
+        targets.flatMap((raw, i) =>
+          (['plugins', 'portable'] as const).flatMap((tools) =>
+            ['sh', 'bash'].map(async (shell) => {
+              const canary = join(dir, `${kind}-${tools}-${shell}-${i}`)
+              canaries.push(canary)
+              const script = renderScript(bypassValidation(kind, raw.replaceAll('CANARY', canary)), tools)
+              const result = await run('unshare', ['--net', '--', shell, '-c', script], {timeout: 20_000}).catch((error: {stdout: string}) => error)
+              expect(result.stdout, `${kind}/${tools}/${shell}: ${JSON.stringify(raw)}`).toContain(IMPL_MARKER)
+            }),
+          ),
+        ),
+      )
+      for (const canary of canaries) expect(existsSync(canary), canary).toBe(false)
+    }, 120_000)
+  }
+})
+
+describe('command structure', () => {
+  it('puts the target in the script only as a quoted word', () => {
+    const {command} = buildCheckCommand({kind: 'http', target: '127.0.0.1', port: 8080, path: '/health?x=1&y=2'})
+    expect(command).toContain(`-H '127.0.0.1' -p '8080' -u '/health?x=1&y=2'`)
+    expect(command).toContain(`'http://127.0.0.1:8080/health?x=1&y=2'`)
+  })
+
+  it('brackets IPv6 targets in URLs and stops curl globbing them', () => {
+    const {command} = buildCheckCommand({kind: 'https', target: '::1', port: 8443}, 'portable')
+    expect(command).toContain(`curl -sS -k -g `)
+    expect(command).toContain(`'https://[::1]:8443/'`)
+  })
+
+  it('tool choice keeps only that family, and names the packages for it', () => {
+    const plugins = buildCheckCommand({kind: 'ping', target: 'h'}, 'plugins').command
+    const portable = buildCheckCommand({kind: 'ping', target: 'h'}, 'portable').command
+    expect(plugins).toContain("echo 'mc-impl:check_ping'")
+    expect(plugins).not.toContain("echo 'mc-impl:ping'")
+    expect(plugins).toContain("'mc-missing: monitoring-plugins-basic'")
+    expect(portable).toContain("echo 'mc-impl:ping'")
+    expect(portable).not.toContain('check_ping')
+    expect(portable).toContain("'mc-missing: iputils-ping'")
+    expect(buildCheckCommand({kind: 'ping', target: 'h'}).command).toContain("'mc-missing: monitoring-plugins-basic (or iputils-ping)'")
+  })
+
+  it('dns: check_dns only for port 53, getent only for the default resolver', () => {
+    const plain = buildCheckCommand({kind: 'dns', target: 'h'}).command
+    expect(plain).toMatch(/mc-impl:check_dns[\s\S]*mc-impl:dig[\s\S]*mc-impl:getent/)
+    const server = buildCheckCommand({kind: 'dns', target: 'h', server: '127.0.0.1'}).command
+    expect(server).toContain("-s '127.0.0.1'")
+    expect(server).toContain("@'127.0.0.1'")
+    expect(server).not.toContain('getent')
+    const port = buildCheckCommand({kind: 'dns', target: 'h', server: '127.0.0.1', port: 5353}).command
+    expect(port).not.toContain('check_dns')
+    expect(port).toContain("-p '5353'")
+  })
+
+  it('path uses mtr -n --json (never --report, which turns the output into text)', () => {
+    const {command} = buildCheckCommand({kind: 'path', target: 'h', count: 4})
+    expect(command).toContain(`mtr -n --json -c '4' -i "$mc_i" -G 1 -- 'h'`)
+    expect(command).not.toContain('--report')
+  })
+
+  it('waits for the tool timeout plus slack', () => {
+    expect(buildCheckCommand({kind: 'tcp', target: 'h', port: 1, timeoutS: 3}).timeoutMs).toBe(8000)
+    expect(buildCheckCommand({kind: 'ping', target: 'h', count: 10, timeoutS: 15}).timeoutMs).toBe(22_000)
+  })
+})
