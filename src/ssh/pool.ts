@@ -1,0 +1,377 @@
+import type {AnyAuthMethod, Client, ClientChannel, ConnectConfig} from 'ssh2'
+
+import {AuthError, InterruptedError, McError, TimeoutError, TransientError} from '../core/errors.js'
+import {type DebugLog, silentLog} from '../core/log.js'
+import {describeIdentity, type LoadedIdentity, loadIdentity, type SshIdentity} from './auth.js'
+import {UnknownHostKeyError} from './errors.js'
+import {hostKeyAlgorithms, type HostKeyPolicy, verifyHostKey} from './host-keys.js'
+import {fingerprint, hostPattern, keyTypeOf, type KnownHostsFile} from './known-hosts.js'
+import {Semaphore} from './semaphore.js'
+import {OutputBuffer} from './output-buffer.js'
+import type {ExecOptions, ExecResult, Executor} from './types.js'
+
+/** ssh2 costs ~250 ms to import: load it on the first connection, never at start-up. */
+type Ssh2 = typeof import('ssh2')
+let ssh2Module: Promise<Ssh2> | undefined
+function loadSsh2(): Promise<Ssh2> {
+  ssh2Module ??= import('ssh2').then((mod) => ((mod as unknown as {default?: Ssh2}).default ?? mod))
+  return ssh2Module
+}
+
+export interface SshTarget {
+  /** The probe's name: the vantage in results and the NAME in `mc probe trust NAME`. */
+  name: string
+  host: string
+  port?: number
+  username: string
+}
+
+export interface SshPoolOptions {
+  knownHosts: KnownHostsFile
+  /** Default 'strict'. */
+  hostKeyPolicy?: HostKeyPolicy
+  identity: SshIdentity
+  /** Commands in flight across all probes. Default 32. */
+  concurrency?: number
+  /** Channels open at once on one connection; OpenSSH's MaxSessions defaults to 10. */
+  maxSessions?: number
+  /** TCP connect + SSH handshake + authentication. Default 10 s. */
+  connectTimeoutMs?: number
+  /** SSH-level keepalives (OpenSSH's ServerAliveInterval). Default 15 s, 3 unanswered end the connection. */
+  keepaliveIntervalMs?: number
+  keepaliveCountMax?: number
+  log?: DebugLog
+  env?: NodeJS.ProcessEnv
+}
+
+/** Resolved settings shared by a pool's executors. */
+interface PoolContext {
+  options: Required<Pick<SshPoolOptions, 'connectTimeoutMs' | 'keepaliveIntervalMs' | 'keepaliveCountMax' | 'maxSessions'>> & SshPoolOptions
+  log: DebugLog
+  global: Semaphore
+  identity(): Promise<LoadedIdentity>
+  /** Prompts one at a time, outside any handshake, so a person can take their time. */
+  prompts: Semaphore
+  countHandshake(): void
+}
+
+/**
+ * One SSH connection per probe, opened on first use and reused by every check in a run (commands run
+ * as parallel channels, up to maxSessions per connection and `concurrency` overall).
+ */
+export class SshPool {
+  private readonly executors = new Map<string, SshExecutor>()
+  private readonly context: PoolContext
+  private identityLoad?: Promise<LoadedIdentity>
+  private handshakeCount = 0
+
+  constructor(options: SshPoolOptions) {
+    const resolved = {
+      connectTimeoutMs: 10_000,
+      keepaliveIntervalMs: 15_000,
+      keepaliveCountMax: 3,
+      maxSessions: 10,
+      ...options,
+    }
+    this.context = {
+      options: resolved,
+      log: options.log ?? silentLog,
+      global: new Semaphore(options.concurrency ?? 32),
+      prompts: new Semaphore(1),
+      identity: () => {
+        this.identityLoad ??= loadSsh2().then((ssh2) => loadIdentity(options.identity, ssh2.utils.parseKey, options.env))
+        return this.identityLoad
+      },
+      countHandshake: () => this.handshakeCount++,
+    }
+  }
+
+  /** Successful SSH handshakes so far (one per probe when connections are reused). */
+  get handshakes(): number {
+    return this.handshakeCount
+  }
+
+  executor(target: SshTarget): SshExecutor {
+    let executor = this.executors.get(target.name)
+    if (!executor) {
+      executor = new SshExecutor(target, this.context)
+      this.executors.set(target.name, executor)
+    }
+    return executor
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.executors.values()].map((e) => e.close()))
+    this.executors.clear()
+  }
+}
+
+export class SshExecutor implements Executor {
+  readonly vantage: string
+  private client?: Client
+  private connecting?: Promise<Client>
+  private readonly channels: Semaphore
+  private readonly port: number
+
+  constructor(
+    readonly target: SshTarget,
+    private readonly context: PoolContext,
+  ) {
+    this.vantage = target.name
+    this.port = target.port ?? 22
+    this.channels = new Semaphore(context.options.maxSessions)
+  }
+
+  async exec(command: string, options: ExecOptions): Promise<ExecResult> {
+    // A channel slot on this connection first, then a global slot: no global slot idles in a queue.
+    return this.channels.use(() =>
+      this.context.global.use(async () => {
+        const client = await this.connection()
+        this.context.log.line(`ssh ${this.vantage}: exec ${JSON.stringify(command)}`)
+        return this.run(client, command, options)
+      }),
+    )
+  }
+
+  /**
+   * The live connection, or one being opened. A failed connection stays failed for this executor
+   * (its remaining checks fail at once instead of each waiting for the same timeout); a connection
+   * that worked and dropped is opened again.
+   */
+  private connection(): Promise<Client> {
+    if (this.client) return Promise.resolve(this.client)
+    this.connecting ??= this.connect()
+    return this.connecting
+  }
+
+  private async connect(): Promise<Client> {
+    const ssh2 = await loadSsh2()
+    const identity = await this.context.identity()
+    const policy = this.context.options.hostKeyPolicy ?? 'strict'
+    try {
+      return await this.handshake(ssh2, identity)
+    } catch (error) {
+      if (!(error instanceof PromptNeeded) || typeof policy !== 'function') throw error
+      const {host} = this.target
+      const accepted = await this.context.prompts.use(() =>
+        policy({vantage: this.vantage, host, port: this.port, keyType: keyTypeOf(error.key), fingerprint: fingerprint(error.key)}),
+      )
+      if (!accepted) throw new UnknownHostKeyError(this.vantage, hostPattern(host, this.port), fingerprint(error.key), keyTypeOf(error.key), true)
+      this.context.options.knownHosts.add(host, this.port, error.key)
+      return this.handshake(ssh2, identity)
+    }
+  }
+
+  private handshake(ssh2: Ssh2, identity: LoadedIdentity): Promise<Client> {
+    const {options, log} = this.context
+    const {host, username} = this.target
+    const pattern = hostPattern(host, this.port)
+    const methods: AnyAuthMethod[] = [
+      ...(identity.agent ? [{type: 'agent' as const, username, agent: identity.agent}] : []),
+      ...identity.keys.map((k) => ({type: 'publickey' as const, username, key: k.key})),
+    ]
+    if (methods.length === 0) {
+      return Promise.reject(new AuthError(`No SSH identity to log in to ${this.vantage} with (${describeIdentity(identity)}). Configure a key file or start ssh-agent.`))
+    }
+    const known = options.knownHosts.lookup(host, this.port)
+    const algorithms = hostKeyAlgorithms(known.keys.map((k) => k.type))
+    const policy = options.hostKeyPolicy ?? 'strict'
+    return new Promise<Client>((resolve, reject) => {
+      const client = new ssh2.Client()
+      let hostKeyError: Error | undefined
+      let settled = false
+      const fail = (error: Error) => {
+        if (settled) return
+        settled = true
+        client.end()
+        reject(error)
+      }
+      client.on('ready', () => {
+        settled = true
+        this.context.countHandshake()
+        log.line(`ssh ${this.vantage}: connected to ${username}@${pattern}`)
+        this.client = client
+        this.connecting = undefined
+        resolve(client)
+      })
+      client.on('error', (error: Error & {level?: string; code?: string}) => {
+        // An unusable agent is not fatal: ssh2 goes on with the key files.
+        if (error.level === 'agent') {
+          log.line(`ssh ${this.vantage}: ssh-agent: ${error.message}`)
+          return
+        }
+        if (settled) {
+          log.line(`ssh ${this.vantage}: connection error: ${error.message}`)
+          return
+        }
+        fail(hostKeyError ?? this.describeConnectError(error, identity))
+      })
+      client.on('close', () => {
+        if (this.client === client) this.client = undefined
+        fail(hostKeyError ?? new TransientError(`SSH connection to ${this.vantage} (${pattern}) closed during the handshake`))
+      })
+      const config: ConnectConfig = {
+        host,
+        port: this.port,
+        username,
+        readyTimeout: options.connectTimeoutMs,
+        keepaliveInterval: options.keepaliveIntervalMs,
+        keepaliveCountMax: options.keepaliveCountMax,
+        authHandler: methods,
+        ...(algorithms ? {algorithms: {serverHostKey: algorithms as NonNullable<ConnectConfig['algorithms']>['serverHostKey']}} : {}),
+        hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
+          const check = {knownHosts: options.knownHosts, vantage: this.vantage, host, port: this.port}
+          // A prompt happens after this handshake is dropped: a person must not race readyTimeout.
+          verifyHostKey({...check, policy: typeof policy === 'function' ? 'strict' : policy}, key).then(
+            () => verify(true),
+            (error: Error) => {
+              hostKeyError = error instanceof UnknownHostKeyError && typeof policy === 'function' ? new PromptNeeded(key) : error
+              verify(false)
+            },
+          )
+        },
+      }
+      log.line(`ssh ${this.vantage}: connecting to ${username}@${pattern}`)
+      client.connect(config)
+    })
+  }
+
+  private describeConnectError(error: Error & {level?: string; code?: string}, identity: LoadedIdentity): McError {
+    const {host, username} = this.target
+    const where = `${this.vantage} (${username}@${hostPattern(host, this.port)})`
+    if (error.level === 'client-authentication') {
+      return new AuthError(`SSH login to ${where} failed: the server accepted none of mc's keys (${describeIdentity(identity)}). Add mc's public key to the probe's ~/.ssh/authorized_keys.`)
+    }
+    if (error.level === 'client-timeout') {
+      const seconds = Math.round(this.context.options.connectTimeoutMs / 1000)
+      return new TimeoutError(`No SSH handshake with ${where} within ${seconds}s: the probe is down, or a firewall drops port ${this.port}.`)
+    }
+    if (/no matching host key/i.test(error.message)) {
+      const known = this.context.options.knownHosts.lookup(host, this.port).keys.map((k) => `${k.type} ${fingerprint(k.blob)}`)
+      return new AuthError(
+        `Host key check for ${where}: the server offers none of the key types mc knows for it (${known.join(', ')}). ` +
+          `If the probe was rebuilt, accept its new key deliberately with \`mc probe trust ${this.vantage}\`.`,
+      )
+    }
+    return new TransientError(`Cannot reach ${where}: ${error.message}`, error.code)
+  }
+
+  private run(client: Client, command: string, options: ExecOptions): Promise<ExecResult> {
+    const started = performance.now()
+    return new Promise<ExecResult>((resolve, reject) => {
+      if (options.signal?.aborted) {
+        reject(new InterruptedError(`Interrupted before running a check on ${this.vantage}`))
+        return
+      }
+      client.exec(command, (error, stream: ClientChannel) => {
+        if (error) {
+          reject(new TransientError(`Cannot open an SSH session on ${this.vantage}: ${error.message}`))
+          return
+        }
+        // stdin stays open: ssh2 sends a "signal" request only on a channel that is still writable.
+        const stdout = new OutputBuffer()
+        const stderr = new OutputBuffer()
+        let exitCode: number | null = null
+        let exitSignal: string | undefined
+        let sawExit = false
+        let timedOut = false
+        let finished = false
+        let graceTimer: NodeJS.Timeout | undefined
+        const stop = () => {
+          if (finished) return
+          // OpenSSH delivers "signal" requests to the session's process; closing the channel ends the rest.
+          stream.signal('KILL')
+          stream.close()
+          graceTimer ??= setTimeout(finish, 2000)
+        }
+        const timer = setTimeout(() => {
+          timedOut = true
+          stop()
+        }, options.timeoutMs)
+        const onAbort = () => stop()
+        options.signal?.addEventListener('abort', onAbort, {once: true})
+        function finish() {
+          if (finished) return
+          finished = true
+          clearTimeout(timer)
+          clearTimeout(graceTimer)
+          options.signal?.removeEventListener('abort', onAbort)
+          const durationMs = performance.now() - started
+          if (options.signal?.aborted && !timedOut) {
+            reject(new InterruptedError('Interrupted while a check was running'))
+          } else if (!sawExit && !timedOut) {
+            reject(new TransientError('The SSH connection closed before the command finished'))
+          } else {
+            resolve({stdout: stdout.text(), stderr: stderr.text(), exitCode, signal: exitSignal, timedOut, durationMs})
+          }
+        }
+        stream.on('data', (chunk: Buffer) => stdout.push(chunk))
+        stream.stderr.on('data', (chunk: Buffer) => stderr.push(chunk))
+        stream.on('exit', (code: number | null, signalName?: string) => {
+          sawExit = true
+          exitCode = typeof code === 'number' ? code : null
+          exitSignal = signalName
+        })
+        stream.on('close', finish)
+      })
+    }).catch((error: unknown) => {
+      throw error instanceof McError ? error : new TransientError(`SSH exec on ${this.vantage} failed: ${(error as Error).message}`)
+    })
+  }
+
+  async close(): Promise<void> {
+    const client = this.client ?? (await this.connecting?.catch(() => undefined))
+    this.client = undefined
+    this.connecting = undefined
+    if (!client) return
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 2000)
+      client.once('close', () => {
+        clearTimeout(timer)
+        resolve()
+      })
+      client.end()
+    })
+  }
+}
+
+/** An unknown host key under a prompting policy: drop this handshake, ask, then connect again. */
+class PromptNeeded extends Error {
+  constructor(readonly key: Buffer) {
+    super('host key needs a decision')
+  }
+}
+
+/**
+ * The key a server presents, without logging in (what `mc probe trust NAME` shows before it replaces
+ * the old entry with KnownHostsFile.replace).
+ */
+export async function scanHostKey(host: string, port = 22, timeoutMs = 10_000): Promise<{type: string; fingerprint: string; blob: Buffer}> {
+  const ssh2 = await loadSsh2()
+  return new Promise((resolve, reject) => {
+    const client = new ssh2.Client()
+    let presented: Buffer | undefined
+    const done = () => {
+      client.end()
+      if (presented) resolve({type: keyTypeOf(presented), fingerprint: fingerprint(presented), blob: presented})
+    }
+    client.on('error', (error: Error & {level?: string}) => {
+      if (presented) done()
+      else reject(error.level === 'client-timeout' ? new TimeoutError(`No SSH answer from ${hostPattern(host, port)} within ${Math.round(timeoutMs / 1000)}s`) : new TransientError(`Cannot reach ${hostPattern(host, port)}: ${error.message}`))
+    })
+    client.on('close', () => {
+      if (presented) done()
+      else reject(new TransientError(`${hostPattern(host, port)} closed the connection before showing a host key`))
+    })
+    client.connect({
+      host,
+      port,
+      username: 'mc-host-key-scan',
+      readyTimeout: timeoutMs,
+      hostVerifier: (key: Buffer) => {
+        presented = key
+        return false
+      },
+    })
+  })
+}

@@ -1,0 +1,32 @@
+/** What runs a shell command on a vantage: a probe over SSH, or this machine. */
+
+export interface ExecOptions {
+  /** Give up (and stop the command) after this long; the result then says timedOut. */
+  timeoutMs: number
+  signal?: AbortSignal
+}
+
+export interface ExecResult {
+  stdout: string
+  stderr: string
+  /** null when the command did not exit by itself (timed out, killed by a signal). */
+  exitCode: number | null
+  signal?: string
+  timedOut: boolean
+  durationMs: number
+}
+
+export interface Executor {
+  /** Vantage name for results: the probe's name, or "local". */
+  readonly vantage: string
+  /**
+   * Run one POSIX shell command. Resolves with whatever the command printed, also on a non-zero exit
+   * or a timeout; rejects only when the command could not be started (probe unreachable, host key
+   * refused, authentication failed).
+   */
+  exec(command: string, options: ExecOptions): Promise<ExecResult>
+  close(): Promise<void>
+}
+
+/** Cap on what one command may print; more is cut (a check prints a few KB at most). */
+export const MAX_OUTPUT_BYTES = 1024 * 1024
