@@ -1,4 +1,6 @@
 import {AuthError, McError, NotFoundError, ProviderError, RateLimitError, TransientError} from '../../core/errors.js'
+import {UnexpectedBodyError} from './describe-instances.js'
+import {XmlSyntaxError} from './xml.js'
 
 /** EC2 error codes for credentials EC2 does not accept, or for a caller without the permission. */
 const AUTH_CODES = new Set([
@@ -33,7 +35,12 @@ export function mapEc2Error(error: unknown, action: string, endpoint: string): M
   const e = (error ?? {}) as SdkErrorShape
   const status = e.$metadata?.httpStatusCode
   const code = e.Code ?? e.name ?? 'Unknown'
-  const message = (e.message ?? String(error)).trim().replaceAll(/\s+/g, ' ')
+  const raw = e.message ?? String(error)
+  const message = raw.trim().replaceAll(/\s+/g, ' ')
+  if (error instanceof XmlSyntaxError || error instanceof UnexpectedBodyError) {
+    // The SDK appends a hint about $response to deserialisation errors; the first line is ours.
+    return new ProviderError(`EC2 ${action} answered with a body mc cannot read (${raw.split('\n')[0]}). Is ${endpoint} an EC2 endpoint?`)
+  }
   if (e.name === 'CredentialsProviderError' || e.name === 'TokenProviderError') {
     return new AuthError(`No usable EC2 credentials: ${message}. Set ec2.accessKeyId and ec2.secretAccessKey in the mc profile, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws.`)
   }

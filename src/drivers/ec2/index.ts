@@ -1,19 +1,21 @@
 import {AuthError, ValidationError} from '../../core/errors.js'
 import type {CloudDriver, DriverContext, ProviderModule, ProviderSettings} from '../types.js'
 import {AllRegionsEc2Driver} from './all-regions.js'
-import {findCredentialSource, findRegion} from './credentials.js'
+import {type CredentialSource, findCredentialSource, findRegion} from './credentials.js'
 import {Ec2Driver, memoizeCredentials, type SdkModule} from './driver.js'
-
-export {listAcrossRegions} from './regions.js'
 
 /** Signing needs a region even when an EC2-compatible endpoint ignores it. */
 const ENDPOINT_DEFAULT_REGION = 'us-east-1'
 
-/**
- * The EC2 driver on @aws-sdk/client-ec2, which loads only here, on a path that talks to EC2.
- * `sdk` is the SDK facade (./sdk.js, bundled by the build); tests pass one in.
- */
-export async function openEc2Driver(settings: ProviderSettings, context: DriverContext, sdk: SdkModule): Promise<CloudDriver> {
+export interface Ec2Plan {
+  source: CredentialSource
+  /** The region to talk to; with `allRegions`, the one asked for the region list. */
+  region: string
+  allRegions: boolean
+}
+
+/** Credentials and region, checked before the SDK loads so a missing one fails fast and cheap. */
+export function planEc2Driver(settings: ProviderSettings): Ec2Plan {
   const source = findCredentialSource(settings)
   if (!source) {
     throw new AuthError('No EC2 credentials found: set ec2.accessKeyId/ec2.secretAccessKey in the mc profile, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws (see "mc providers").')
@@ -23,6 +25,12 @@ export async function openEc2Driver(settings: ProviderSettings, context: DriverC
   if (!region) {
     throw new ValidationError('No EC2 region: pass --region (or "all"), set ec2.region in the mc profile, AWS_REGION, or region in ~/.aws/config.')
   }
+  return {source, region, allRegions}
+}
+
+/** The EC2 driver on the SDK facade `sdk` (./sdk.js, bundled by the build; tests may pass the bundle). */
+export function openEc2Driver(settings: ProviderSettings, context: DriverContext, sdk: SdkModule, plan = planEc2Driver(settings)): CloudDriver {
+  const {source, region, allRegions} = plan
   context.log.line(`ec2: region ${allRegions ? `all (asking ${region})` : region}, endpoint ${settings.endpoint ?? 'AWS'}, credentials from ${source.label}`)
   const home = new Ec2Driver({
     sdk,
@@ -36,8 +44,10 @@ export async function openEc2Driver(settings: ProviderSettings, context: DriverC
   return allRegions ? new AllRegionsEc2Driver(home) : home
 }
 
+/** @aws-sdk/client-ec2 loads only here, on a path that talks to EC2. */
 export const createDriver: ProviderModule['createDriver'] = async (settings, context) => {
+  const plan = planEc2Driver(settings)
   // The SDK warns on every run that future releases need Node 22; mc supports Node 20 and users cannot act on it.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
-  return openEc2Driver(settings, context, await import('./sdk.js'))
+  return openEc2Driver(settings, context, await import('./sdk.js'), plan)
 }

@@ -19,6 +19,8 @@ export class XmlReader {
   /** Where the qualified name of the element last returned by nextChild() starts and ends. */
   private nameStart = 0
   private nameEnd = 0
+  /** Open elements, so a truncated document is an error rather than a short list. */
+  private depth = 0
 
   constructor(private readonly xml: string) {}
 
@@ -36,12 +38,14 @@ export class XmlReader {
     for (;;) {
       const lt = xml.indexOf('<', this.pos)
       if (lt === -1) {
+        if (this.depth > 0) throw new XmlSyntaxError('unexpected end of document')
         this.pos = xml.length
         return undefined
       }
       const c = xml.charCodeAt(lt + 1)
       if (c === SLASH) {
         this.pos = this.end(lt, '>') + 1
+        this.depth--
         return undefined
       }
       if (c === QUESTION || c === BANG) {
@@ -50,6 +54,7 @@ export class XmlReader {
       }
       const gt = this.tagEnd(lt)
       this.selfClosing = xml.charCodeAt(gt - 1) === SLASH
+      if (!this.selfClosing) this.depth++
       this.pos = gt + 1
       this.nameStart = lt + 1
       this.nameEnd = nameEnd(xml, lt + 1, this.selfClosing ? gt - 1 : gt)
@@ -68,6 +73,7 @@ export class XmlReader {
     const lt = xml.indexOf('<', start)
     if (lt !== -1 && xml.charCodeAt(lt + 1) === SLASH) {
       this.pos = this.end(lt, '>') + 1
+      this.depth--
       return decodeEntities(xml.slice(start, lt))
     }
     return this.mixedText(start)
@@ -87,9 +93,11 @@ export class XmlReader {
       const nested = xml.indexOf(`<${qualified}`, this.pos)
       if (nested === -1 || nested > close) {
         this.pos = this.end(close, '>') + 1
+        this.depth--
         return
       }
     }
+    this.depth--
     let depth = 1
     while (depth > 0) {
       const lt = xml.indexOf('<', this.pos)
@@ -123,6 +131,7 @@ export class XmlReader {
         from = close + 3
       } else if (xml.charCodeAt(lt + 1) === SLASH) {
         this.pos = this.end(lt, '>') + 1
+        this.depth--
         return out
       } else if (xml.charCodeAt(lt + 1) === BANG || xml.charCodeAt(lt + 1) === QUESTION) {
         from = this.skipMarkup(lt)

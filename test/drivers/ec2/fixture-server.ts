@@ -58,6 +58,11 @@ export function ec2Error(code: string, message: string, status = 400): Reply {
  */
 export class FixtureServer {
   readonly requests: RecordedRequest[] = []
+  /** Hold each answer this long, so concurrency shows in `maxInFlight`. */
+  delayMs = 0
+  /** The most requests being answered at the same time. */
+  maxInFlight = 0
+  private inFlight = 0
   private readonly handlers: Handler[] = []
   private server = createServer((req, res) => this.handle(req, res))
   url = ''
@@ -76,6 +81,8 @@ export class FixtureServer {
   reset(): void {
     this.handlers.length = 0
     this.requests.length = 0
+    this.delayMs = 0
+    this.maxInFlight = 0
   }
 
   actions(): string[] {
@@ -88,6 +95,9 @@ export class FixtureServer {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    this.inFlight++
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight)
+    res.on('close', () => this.inFlight--)
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
@@ -96,8 +106,10 @@ export class FixtureServer {
       const request: RecordedRequest = {action: params.get('Action') ?? '', params, headers: req.headers, method: req.method ?? ''}
       this.requests.push(request)
       const reply = this.reply(request)
-      res.writeHead(reply.status ?? 200, {'content-type': 'text/xml;charset=UTF-8', ...reply.headers})
-      res.end(reply.body)
+      setTimeout(() => {
+        res.writeHead(reply.status ?? 200, {'content-type': 'text/xml;charset=UTF-8', ...reply.headers})
+        res.end(reply.body)
+      }, this.delayMs)
     })
   }
 
