@@ -43,13 +43,15 @@ export function redactHeaders(headers: Record<string, string>): Record<string, s
 }
 
 /** Deep copy of a JSON-like value with secret-looking keys replaced. */
-export function redactJson(value: unknown): unknown {
+export function redactJson(value: unknown, insideSecret = false): unknown {
   if (typeof value === 'string') return redactString(value)
-  if (Array.isArray(value)) return value.map((v) => redactJson(v))
+  if (Array.isArray(value)) return value.map((v) => redactJson(v, insideSecret))
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {}
     for (const [key, v] of Object.entries(value)) {
-      out[key] = SECRET_KEY.test(key) && (typeof v === 'string' || typeof v === 'number') ? REDACTED : redactJson(v)
+      const secret = SECRET_KEY.test(key) || (insideSecret && key === 'id')
+      // A secret-named object ({"token": {"id": ...}} in Keystone v2.0) hides its id too.
+      out[key] = secret && (typeof v === 'string' || typeof v === 'number') ? REDACTED : redactJson(v, SECRET_KEY.test(key))
     }
     return out
   }

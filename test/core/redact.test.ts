@@ -23,6 +23,13 @@ describe('redaction', () => {
     expect(out).not.toMatch(/"apiKey":"k"|"password":"p"|"root_pass":"r"/)
   })
 
+  it("hides a token object's id (Keystone v2.0 access.token.id) but keeps other ids", () => {
+    const out = JSON.stringify(redactJson({access: {token: {id: 'gAAAAtoken', expires: '2030-01-01'}, user: {id: 'u-1'}}}))
+    expect(out).not.toContain('gAAAAtoken')
+    expect(out).toContain('2030-01-01')
+    expect(out).toContain('"id":"u-1"')
+  })
+
   it('hides private keys, form secrets and XML secrets', () => {
     const pem = '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----'
     expect(redactString(`key: ${pem}`)).toBe('key: [REDACTED]')
