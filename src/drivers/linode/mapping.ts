@@ -69,6 +69,8 @@ export function toNode(instance: LinodeInstance): Node {
   if (typeof instance.id !== 'number') throw new ProviderError('Linode returned an instance without a numeric id')
   const ipv4 = (instance.ipv4 ?? []).filter((ip) => isIPv4(ip))
   const status = instance.status as string | undefined
+  // The SLAAC address, without the prefix length Linode appends. Public like every driver's IPv6.
+  const ipv6 = instance.ipv6?.split('/')[0] || undefined
   return {
     id: String(instance.id),
     name: instance.label ?? '',
@@ -76,7 +78,7 @@ export function toNode(instance: LinodeInstance): Node {
     region: instance.region ?? '',
     state: nodeState(status),
     providerState: status ?? '',
-    publicIps: ipv4.filter((ip) => !isPrivateIpv4(ip)),
+    publicIps: [...ipv4.filter((ip) => !isPrivateIpv4(ip)), ...(ipv6 ? [ipv6] : [])],
     privateIps: ipv4.filter((ip) => isPrivateIpv4(ip)),
     image: instance.image ?? '',
     size: instance.type ?? '',
@@ -87,8 +89,7 @@ export function toNode(instance: LinodeInstance): Node {
         label: instance.label ?? '',
         group: instance.group || undefined,
         hypervisor: instance.hypervisor,
-        // The SLAAC address, without the prefix length Linode appends.
-        ipv6: instance.ipv6?.split('/')[0] || undefined,
+        ipv6,
         vcpus: instance.specs?.vcpus,
         memoryMb: instance.specs?.memory,
         diskMb: instance.specs?.disk,

@@ -117,7 +117,7 @@ describe('linode driver against Prism mocking Linode\'s OpenAPI spec', () => {
     const [node] = await d.listNodes()
     expectNodeShape(node, {extraKey: 'linode'})
     // The spec's example addresses are documentation ranges, not private ones: both public.
-    expect(node).toMatchObject({id: '123', state: 'running', publicIps: ['203.0.113.1', '192.0.2.1'], privateIps: []})
+    expect(node).toMatchObject({id: '123', state: 'running', publicIps: ['203.0.113.1', '192.0.2.1', 'c001:d00d::1337'], privateIps: []})
     expect((await d.getNode(node.id)).id).toBe('123')
     expect((await d.waitUntilRunning(node.id, {pollMs: 1})).state).toBe('running')
     expectSpecCompliant(3)
