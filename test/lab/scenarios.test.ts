@@ -3,7 +3,7 @@ import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 
 import {triangulate} from '../../src/analysis/triangulate.js'
-import type {VantageEvidence, Verdict} from '../../src/analysis/types.js'
+import type {PathHop, VantageEvidence, Verdict} from '../../src/analysis/types.js'
 import {collectEvidence} from './collect-netns.js'
 import {alive, run, runSync} from './exec.js'
 import {
@@ -29,12 +29,15 @@ import {
  * Triangulation against a real network: namespaces, veths, nftables drops, mtr, sshd. Needs root
  * (CI runs as root). Each scenario injects faults, runs mtr from every vantage point and asserts
  * the verdict; the evidence is printed with every verdict, and in the message of a failed one.
+ * Run: `npx vitest run test/lab` as root; ~1 minute.
  */
 const isRoot = process.getuid?.() === 0
 if (!isRoot) console.warn('test/lab: skipped: the network lab needs root (network namespaces, nftables, sshd)')
 
+const hop = (h: PathHop) => `${h.index} ${h.address ?? '???'} ${h.lossPct}% ${h.avgMs === undefined ? '-' : h.avgMs.toFixed(1)} ms`
+
 function show(evidence: VantageEvidence[], verdict: Verdict): string {
-  const paths = evidence.map((e) => `  ${e.vantage}: ${(e.path ?? []).map((h) => `${h.index} ${h.address ?? '???'} ${h.lossPct}%`).join(' | ')}`)
+  const paths = evidence.map((e) => `  ${e.vantage}: ${(e.path ?? []).map((h) => hop(h)).join(' | ')}`)
   return [`verdict ${verdict.kind}${verdict.faultHop ? ` at ${verdict.faultHop.address}` : ''}: ${verdict.explanation}`, ...paths].join('\n')
 }
 
@@ -128,6 +131,15 @@ describe.skipIf(!isRoot)('network lab (root only: network namespaces, nftables, 
     expect(verdict.faultHop, why).toBeUndefined()
     expect(verdict.explanation, why).toContain('10.90.0.1')
     expect(verdict.explanation, why).toContain(TARGET)
+  })
+
+  it("a latency step on the data center's uplink is the data center's side", async () => {
+    const {verdict, why} = await diagnose('data center uplink latency', 'dc-uplink-delay')
+    expect(verdict.kind, why).toBe('vantage-side')
+    expect(verdict.affected, why).toEqual(['dc'])
+    expect(verdict.faultHop?.address, why).toBe('10.90.0.1')
+    expect(verdict.vantages.find((v) => v.vantage === 'dc')?.onset?.cause, why).toBe('latency')
+    expect(verdict.explanation, why).toContain('Only dc sees a latency step')
   })
 
   it('teardown is idempotent and leaves no namespace, sshd or lab directory behind', () => {

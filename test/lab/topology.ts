@@ -1,6 +1,9 @@
+import {type ChildProcess, spawn} from 'node:child_process'
+import {once} from 'node:events'
 import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {alive, run, runSync} from './exec.js'
@@ -94,6 +97,7 @@ export type Lab = {
   clientKey: string
   knownHosts: string
   faults: Set<Fault>
+  delayForwarder?: ChildProcess
 }
 
 /** Namespaces carry the owning process's PID, so cleanup can tell this run's lab from a dead run's. */
@@ -152,7 +156,8 @@ async function buildNetwork(lab: Lab): Promise<void> {
 
   // Before any interface exists, so the defaults apply to every one of them. No redirects: the
   // three routers share tr's subnet and must not be told to shortcut. No ICMP rate limit: a lab
-  // router's time-exceeded replies are all sent unless a scenario drops some on purpose.
+  // router's time-exceeded replies are all sent unless a scenario drops some on purpose. No
+  // reverse-path filter: the delay forwarder's device hands back packets from the vantage's LAN.
   for (const role of ROUTERS) {
     await run('ip', [
       'netns', 'exec', lab.ns[role], 'sysctl', '-q', '-w',
@@ -160,6 +165,8 @@ async function buildNetwork(lab: Lab): Promise<void> {
       'net.ipv4.icmp_ratelimit=0',
       'net.ipv4.conf.all.send_redirects=0',
       'net.ipv4.conf.default.send_redirects=0',
+      'net.ipv4.conf.all.rp_filter=0',
+      'net.ipv4.conf.default.rp_filter=0',
     ])
   }
 
@@ -265,20 +272,45 @@ export async function waitUntilReachable(lab: Lab): Promise<void> {
 /**
  * Faults. Loss is dropped on the RECEIVING side of a link (netdev ingress): dropped on the
  * sender's egress the kernel just retries and nothing is lost. Loss is 30 % (see collect-netns.ts
- * for how that and mtr's round count keep verdicts stable).
+ * for how that and mtr's round count keep verdicts stable). Each fault is undone by deleting its
+ * nftables table, or by undoing exactly what it set up.
  */
-export type Fault = 'target-down' | 'target-inbound-loss' | 'dc-uplink-loss' | 'transit-loss' | 'transit-icmp-limit'
+export type Fault = 'target-down' | 'target-inbound-loss' | 'dc-uplink-loss' | 'transit-loss' | 'transit-icmp-limit' | 'dc-uplink-delay'
 
-const LOSS_RULE = 'meta protocol ip numgen random mod 100 < 30 counter drop'
+type FaultControl = {inject(lab: Lab): Promise<void>; clear(lab: Lab): Promise<void>}
 
-type Table = {role: Role; family: 'ip' | 'netdev'; name: string; ruleset: string}
-
-function ingressLoss(role: Role, name: string, devices: string[]): Table {
-  const chains = devices.map((device, i) => `  chain in${i} { type filter hook ingress device "${device}" priority 0; ${LOSS_RULE}; }`)
-  return {role, family: 'netdev', name, ruleset: `table netdev ${name} {\n${chains.join('\n')}\n}\n`}
+function nftFault(role: Role, family: 'ip' | 'netdev', name: string, chains: string[]): FaultControl {
+  const ruleset = `table ${family} ${name} {\n${chains.map((chain, i) => `  chain c${i} { ${chain}; }`).join('\n')}\n}\n`
+  return {
+    async inject(lab) {
+      await run('ip', ['netns', 'exec', lab.ns[role], 'nft', '-f', '-'], {input: ruleset})
+    },
+    async clear(lab) {
+      await run('ip', ['netns', 'exec', lab.ns[role], 'nft', 'delete', 'table', family, name])
+    },
+  }
 }
 
-const TABLES: Record<Exclude<Fault, 'target-down'>, Table> = {
+const ingressLoss = (role: Role, name: string, devices: string[]) =>
+  nftFault(role, 'netdev', name, devices.map((device) => `type filter hook ingress device "${device}" priority 0; meta protocol ip numgen random mod 100 < 30 counter drop`))
+
+/** Added to the path of dc's traffic to the target at dc's router: 2x the analysis's 100 ms step. */
+export const DELAY_MS = 200
+const FORWARDER = fileURLToPath(new URL('delay-forwarder.py', import.meta.url))
+const DELAY_TABLE = '100'
+
+const FAULTS: Record<Fault, FaultControl> = {
+  // The target's link goes down: its router answers for it with host-unreachable, or not at all.
+  'target-down': {
+    async inject(lab) {
+      await ip(lab, 'tg', 'link', 'set', 'lan', 'down')
+    },
+    async clear(lab) {
+      await ip(lab, 'tg', 'link', 'set', 'lan', 'up')
+      // The default route went away with the link.
+      await ip(lab, 'tg', 'route', 'replace', 'default', 'via', '10.8.1.1')
+    },
+  },
   // Probes dropped as they arrive at the target: every vantage point's loss starts at the target.
   'target-inbound-loss': ingressLoss('tg', 'mc_target_inbound', ['lan']),
   // Dropped as dcr's packets arrive at the transit router: only dc's loss, from hop 2 on.
@@ -287,37 +319,57 @@ const TABLES: Record<Exclude<Fault, 'target-down'>, Table> = {
   'transit-loss': ingressLoss('tr', 'mc_transit', BRIDGE_PORTS),
   // Half the time-exceeded replies the transit router itself sends: loss at that hop only, as a
   // router that rate-limits ICMP shows it; traffic through it is untouched.
-  'transit-icmp-limit': {
-    role: 'tr',
-    family: 'ip',
-    name: 'mc_transit_icmp_limit',
-    ruleset: 'table ip mc_transit_icmp_limit {\n  chain out { type filter hook output priority 0; icmp type time-exceeded numgen random mod 100 < 50 counter drop; }\n}\n',
+  'transit-icmp-limit': nftFault('tr', 'ip', 'mc_transit_icmp_limit', [
+    'type filter hook output priority 0; icmp type time-exceeded numgen random mod 100 < 50 counter drop',
+  ]),
+  // dcr routes dc's traffic to the target through the delay forwarder's TUN device, and what comes
+  // back out of it (policy routing by incoming device) on to the transit router: dc's latency
+  // steps up from hop 2, the transit router, which pa and pb reach at normal speed.
+  'dc-uplink-delay': {
+    async inject(lab) {
+      const child = spawn('ip', ['netns', 'exec', lab.ns.dcr, '/usr/bin/python3', FORWARDER, 'tun0', String(DELAY_MS)], {stdio: ['ignore', 'pipe', 'pipe']})
+      lab.delayForwarder = child
+      await new Promise<void>((resolve, reject) => {
+        let stderr = ''
+        child.stderr.on('data', (chunk) => {
+          stderr += chunk
+        })
+        child.stdout.once('data', () => resolve())
+        child.once('error', reject)
+        child.once('exit', (code) => reject(new Error(`the delay forwarder exited (${code}): ${stderr}`)))
+      })
+      await ip(lab, 'dcr', 'link', 'set', 'tun0', 'up')
+      await ip(lab, 'dcr', 'route', 'add', 'default', 'via', '10.90.0.1', 'table', DELAY_TABLE)
+      await ip(lab, 'dcr', 'rule', 'add', 'iif', 'tun0', 'lookup', DELAY_TABLE)
+      await ip(lab, 'dcr', 'route', 'add', `${TARGET}/32`, 'dev', 'tun0')
+    },
+    async clear(lab) {
+      const child = lab.delayForwarder
+      if (child && child.exitCode === null && child.signalCode === null) {
+        const exited = once(child, 'exit')
+        child.kill('SIGTERM')
+        await exited
+      }
+
+      lab.delayForwarder = undefined
+      // The route into tun0 went with the device.
+      await ip(lab, 'dcr', 'rule', 'del', 'iif', 'tun0', 'lookup', DELAY_TABLE)
+      await ip(lab, 'dcr', 'route', 'flush', 'table', DELAY_TABLE)
+    },
   },
 }
 
 export async function injectFault(lab: Lab, fault: Fault): Promise<void> {
-  if (fault === 'target-down') {
-    await ip(lab, 'tg', 'link', 'set', 'lan', 'down')
-  } else {
-    const table = TABLES[fault]
-    await run('ip', ['netns', 'exec', lab.ns[table.role], 'nft', '-f', '-'], {input: table.ruleset})
-  }
-
+  // Recorded first, so a fault that fails half-way is still cleared.
   lab.faults.add(fault)
+  await FAULTS[fault].inject(lab)
 }
 
-/** Undo every injected fault: delete its table, or bring the target back (its default route went with the link). */
+/** Undo every injected fault. */
 export async function clearFaults(lab: Lab): Promise<void> {
   for (const fault of lab.faults) {
-    if (fault === 'target-down') {
-      await ip(lab, 'tg', 'link', 'set', 'lan', 'up')
-      await ip(lab, 'tg', 'route', 'replace', 'default', 'via', '10.8.1.1')
-    } else {
-      const table = TABLES[fault]
-      await run('ip', ['netns', 'exec', lab.ns[table.role], 'nft', 'delete', 'table', table.family, table.name])
-    }
-
     lab.faults.delete(fault)
+    await FAULTS[fault].clear(lab)
   }
 }
 
