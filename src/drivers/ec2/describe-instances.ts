@@ -19,7 +19,9 @@ import {XmlReader} from './xml.js'
  */
 export type DescribeInstancesPage = Pick<DescribeInstancesCommandOutput, 'Reservations' | 'NextToken'>
 
-export class UnexpectedBodyError extends Error {}
+export class UnexpectedBodyError extends Error {
+  override name = 'UnexpectedBodyError'
+}
 
 export function readDescribeInstances(body: string): DescribeInstancesPage {
   const r = new XmlReader(body)

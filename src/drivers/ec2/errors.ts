@@ -1,6 +1,4 @@
 import {AuthError, McError, NotFoundError, ProviderError, RateLimitError, TransientError} from '../../core/errors.js'
-import {UnexpectedBodyError} from './describe-instances.js'
-import {XmlSyntaxError} from './xml.js'
 
 /** EC2 error codes for credentials EC2 does not accept, or for a caller without the permission. */
 const AUTH_CODES = new Set([
@@ -37,7 +35,8 @@ export function mapEc2Error(error: unknown, action: string, endpoint: string): M
   const code = e.Code ?? e.name ?? 'Unknown'
   const raw = e.message ?? String(error)
   const message = raw.trim().replaceAll(/\s+/g, ' ')
-  if (error instanceof XmlSyntaxError || error instanceof UnexpectedBodyError) {
+  // By name, not instanceof: the build bundles the parser into the SDK module, a copy of these classes.
+  if (e.name === 'XmlSyntaxError' || e.name === 'UnexpectedBodyError') {
     // The SDK appends a hint about $response to deserialisation errors; the first line is ours.
     return new ProviderError(`EC2 ${action} answered with a body mc cannot read (${raw.split('\n')[0]}). Is ${endpoint} an EC2 endpoint?`)
   }

@@ -28,8 +28,17 @@ export function planEc2Driver(settings: ProviderSettings): Ec2Plan {
   return {source, region, allRegions}
 }
 
+/**
+ * The SDK warns on every run that its future releases need Node 22: mc supports Node 20 and users
+ * cannot act on it. It reads this variable when a client is made; set it before the SDK loads too.
+ */
+function quietNodeVersionWarning(): void {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
+}
+
 /** The EC2 driver on the SDK facade `sdk` (./sdk.js, bundled by the build; tests may pass the bundle). */
 export function openEc2Driver(settings: ProviderSettings, context: DriverContext, sdk: SdkModule, plan = planEc2Driver(settings)): CloudDriver {
+  quietNodeVersionWarning()
   const {source, region, allRegions} = plan
   context.log.line(`ec2: region ${allRegions ? `all (asking ${region})` : region}, endpoint ${settings.endpoint ?? 'AWS'}, credentials from ${source.label}`)
   const home = new Ec2Driver({
@@ -47,7 +56,6 @@ export function openEc2Driver(settings: ProviderSettings, context: DriverContext
 /** @aws-sdk/client-ec2 loads only here, on a path that talks to EC2. */
 export const createDriver: ProviderModule['createDriver'] = async (settings, context) => {
   const plan = planEc2Driver(settings)
-  // The SDK warns on every run that future releases need Node 22; mc supports Node 20 and users cannot act on it.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
+  quietNodeVersionWarning()
   return openEc2Driver(settings, context, await import('./sdk.js'), plan)
 }

@@ -6,7 +6,9 @@
  * values it returns, because it reads multi-megabyte DescribeInstances pages on the hot path.
  */
 
-export class XmlSyntaxError extends Error {}
+export class XmlSyntaxError extends Error {
+  override name = 'XmlSyntaxError'
+}
 
 const SLASH = 47 // '/'
 const BANG = 33 // '!'
@@ -21,6 +23,8 @@ export class XmlReader {
   private nameEnd = 0
   /** Open elements, so a truncated document is an error rather than a short list. */
   private depth = 0
+  /** `</name>` and `<name` per qualified name, built once: skip() runs for most elements. */
+  private readonly tags = new Map<string, [close: string, open: string]>()
 
   constructor(private readonly xml: string) {}
 
@@ -88,10 +92,16 @@ export class XmlReader {
     const {xml} = this
     // Fast path: jump to the matching end tag when no element of the same name nests inside.
     const qualified = xml.slice(this.nameStart, this.nameEnd)
-    const close = xml.indexOf(`</${qualified}>`, this.pos)
+    let tags = this.tags.get(qualified)
+    if (!tags) {
+      tags = [`</${qualified}>`, `<${qualified}`]
+      this.tags.set(qualified, tags)
+    }
+    const close = xml.indexOf(tags[0], this.pos)
     if (close !== -1) {
-      const nested = xml.indexOf(`<${qualified}`, this.pos)
-      if (nested === -1 || nested > close) {
+      // Searching back from the end tag finds a nested namesake, or else this element's own start tag.
+      const nested = xml.lastIndexOf(tags[1], close - 1)
+      if (nested < this.pos) {
         this.pos = this.end(close, '>') + 1
         this.depth--
         return
