@@ -2,6 +2,7 @@ import type {AnyAuthMethod, Client, ClientChannel, ConnectConfig} from 'ssh2'
 
 import {AuthError, InterruptedError, McError, TimeoutError, TransientError} from '../core/errors.js'
 import {type DebugLog, silentLog} from '../core/log.js'
+import {retry} from '../core/retry.js'
 import {describeIdentity, type LoadedIdentity, loadIdentity, type SshIdentity} from './auth.js'
 import {UnknownHostKeyError} from './errors.js'
 import {hostKeyAlgorithms, type HostKeyPolicy, verifyHostKey} from './host-keys.js'
@@ -33,7 +34,7 @@ export interface SshPoolOptions {
   identity: SshIdentity
   /** Commands in flight across all probes. Default 32. */
   concurrency?: number
-  /** Channels open at once on one connection; OpenSSH's MaxSessions defaults to 10. */
+  /** The server's session limit per connection (OpenSSH MaxSessions, default 10); one stays free for stopping overruns. */
   maxSessions?: number
   /** TCP connect + SSH handshake + authentication. Default 10 s. */
   connectTimeoutMs?: number
@@ -119,7 +120,8 @@ export class SshExecutor implements Executor {
   ) {
     this.vantage = target.name
     this.port = target.port ?? 22
-    this.channels = new Semaphore(context.options.maxSessions)
+    // One session stays free for stopping a command that overran (see kill).
+    this.channels = new Semaphore(Math.max(1, context.options.maxSessions - 1))
   }
 
   async exec(command: string, options: ExecOptions): Promise<ExecResult> {
@@ -256,66 +258,103 @@ export class SshExecutor implements Executor {
     return new TransientError(`Cannot reach ${where}: ${error.message}`, error.code)
   }
 
+  /**
+   * Open a session channel. OpenSSH frees a closed session only after it has read the next packets, so
+   * a channel opened right after another closed can be refused ("open failed") though we keep within
+   * MaxSessions: retry those briefly.
+   */
+  private openChannel(client: Client, command: string, attach: (stream: ClientChannel) => void): Promise<void> {
+    const open = () =>
+      new Promise<void>((resolve, reject) => {
+        client.exec(command, (error, stream) => {
+          if (error) {
+            reject(new TransientError(`Cannot open an SSH session on ${this.vantage}: ${error.message}`, OPEN_FAILED))
+            return
+          }
+          // Listeners go on now: ssh2 may emit data, exit and close from the same read, before a promise settles.
+          attach(stream)
+          resolve()
+        })
+      })
+    return retry(open, {
+      attempts: 8,
+      baseDelayMs: 25,
+      maxDelayMs: 400,
+      isRetryable: (error) => error instanceof TransientError && error.providerCode === OPEN_FAILED,
+    })
+  }
+
+  /**
+   * Stop a command that overran. A "signal" request is enough for OpenSSH sessions of ordinary users,
+   * but sshd refuses it for root logins ("session signalling requires privilege separation"), so the
+   * command's process group (sshd makes each session a new session, its shell the group leader) is
+   * also killed from a second channel, on the slot kept free for that.
+   */
+  private kill(client: Client, stream: ClientChannel, pid: string | undefined): void {
+    stream.signal('KILL')
+    if (pid) {
+      // Retried like any channel: several overruns at once share the one spare session.
+      this.openChannel(client, `kill -KILL -- -${pid} 2>/dev/null; kill -KILL ${pid} 2>/dev/null; true`, (killer) => killer.resume()).catch(
+        (error: Error) => this.context.log.line(`ssh ${this.vantage}: could not stop process ${pid}: ${error.message}`),
+      )
+    }
+    stream.close()
+  }
+
   private run(client: Client, command: string, options: ExecOptions): Promise<ExecResult> {
+    if (options.signal?.aborted) return Promise.reject(new InterruptedError(`Interrupted before running a check on ${this.vantage}`))
     const started = performance.now()
     return new Promise<ExecResult>((resolve, reject) => {
-      if (options.signal?.aborted) {
-        reject(new InterruptedError(`Interrupted before running a check on ${this.vantage}`))
-        return
+      const stdout = new OutputBuffer()
+      const stderr = new OutputBuffer()
+      let stream: ClientChannel | undefined
+      let exitCode: number | null = null
+      let exitSignal: string | undefined
+      let sawExit = false
+      let timedOut = false
+      let finished = false
+      let timer: NodeJS.Timeout | undefined
+      let graceTimer: NodeJS.Timeout | undefined
+      const stop = () => {
+        if (finished || graceTimer || !stream) return
+        this.kill(client, stream, PID_LINE.exec(stderr.text())?.[1])
+        graceTimer = setTimeout(finish, 3000)
       }
-      client.exec(command, (error, stream: ClientChannel) => {
-        if (error) {
-          reject(new TransientError(`Cannot open an SSH session on ${this.vantage}: ${error.message}`))
-          return
+      const finish = () => {
+        if (finished) return
+        finished = true
+        clearTimeout(timer)
+        clearTimeout(graceTimer)
+        options.signal?.removeEventListener('abort', stop)
+        const durationMs = performance.now() - started
+        if (options.signal?.aborted && !timedOut) {
+          reject(new InterruptedError('Interrupted while a check was running'))
+        } else if (!sawExit && !timedOut) {
+          reject(new TransientError(`The SSH connection to ${this.vantage} closed before the command finished`))
+        } else {
+          const errors = stderr.text().replace(PID_LINE, '')
+          resolve({stdout: stdout.text(), stderr: errors, exitCode, signal: exitSignal, timedOut, durationMs})
         }
+      }
+      const attach = (channel: ClientChannel) => {
         // stdin stays open: ssh2 sends a "signal" request only on a channel that is still writable.
-        const stdout = new OutputBuffer()
-        const stderr = new OutputBuffer()
-        let exitCode: number | null = null
-        let exitSignal: string | undefined
-        let sawExit = false
-        let timedOut = false
-        let finished = false
-        let graceTimer: NodeJS.Timeout | undefined
-        const stop = () => {
-          if (finished) return
-          // OpenSSH delivers "signal" requests to the session's process; closing the channel ends the rest.
-          stream.signal('KILL')
-          stream.close()
-          graceTimer ??= setTimeout(finish, 2000)
-        }
-        const timer = setTimeout(() => {
-          timedOut = true
-          stop()
-        }, options.timeoutMs)
-        const onAbort = () => stop()
-        options.signal?.addEventListener('abort', onAbort, {once: true})
-        function finish() {
-          if (finished) return
-          finished = true
-          clearTimeout(timer)
-          clearTimeout(graceTimer)
-          options.signal?.removeEventListener('abort', onAbort)
-          const durationMs = performance.now() - started
-          if (options.signal?.aborted && !timedOut) {
-            reject(new InterruptedError('Interrupted while a check was running'))
-          } else if (!sawExit && !timedOut) {
-            reject(new TransientError('The SSH connection closed before the command finished'))
-          } else {
-            resolve({stdout: stdout.text(), stderr: stderr.text(), exitCode, signal: exitSignal, timedOut, durationMs})
-          }
-        }
-        stream.on('data', (chunk: Buffer) => stdout.push(chunk))
-        stream.stderr.on('data', (chunk: Buffer) => stderr.push(chunk))
-        stream.on('exit', (code: number | null, signalName?: string) => {
+        stream = channel
+        channel.on('data', (chunk: Buffer) => stdout.push(chunk))
+        channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk))
+        channel.on('exit', (code: number | null, signalName?: string) => {
           sawExit = true
           exitCode = typeof code === 'number' ? code : null
           exitSignal = signalName
         })
-        stream.on('close', finish)
-      })
-    }).catch((error: unknown) => {
-      throw error instanceof McError ? error : new TransientError(`SSH exec on ${this.vantage} failed: ${(error as Error).message}`)
+        channel.on('close', finish)
+        timer = setTimeout(() => {
+          timedOut = true
+          stop()
+        }, options.timeoutMs)
+        options.signal?.addEventListener('abort', stop, {once: true})
+      }
+      // The shell announces its PID on stderr first, so an overrunning command can be killed.
+      this.openChannel(client, `printf '${PID_MARKER}%s\\n' "$$" >&2; ${command}`, attach).catch(reject)
     })
   }
 
@@ -334,6 +373,10 @@ export class SshExecutor implements Executor {
     })
   }
 }
+
+const OPEN_FAILED = 'CHANNEL_OPEN_FAILED'
+const PID_MARKER = 'mc-pid:'
+const PID_LINE = /^mc-pid:(\d+)\n/
 
 /** An unknown host key under a prompting policy: drop this handshake, ask, then connect again. */
 class PromptNeeded extends Error {
