@@ -10,6 +10,7 @@ import type {
   CreateSecurityGroupCommandOutput,
   Image as Ec2Image,
   ImportKeyPairCommandOutput,
+  IpPermission,
   RunInstancesCommandOutput,
   RunInstancesRequest,
 } from '@aws-sdk/client-ec2'
@@ -41,6 +42,24 @@ export const EC2_CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
 
 /** The security group createNode makes (once per region/VPC) when asked to allow SSH and ICMP. */
 export const PROBE_SECURITY_GROUP = 'mc-ssh-icmp'
+
+/** What probes need reachable: SSH (IPv4 and IPv6) and ICMP for ping and mtr, one rule per call. */
+const PROBE_RULES: IpPermission[] = [
+  {IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{CidrIp: '0.0.0.0/0'}], Ipv6Ranges: [{CidrIpv6: '::/0'}]},
+  {IpProtocol: 'icmp', FromPort: -1, ToPort: -1, IpRanges: [{CidrIp: '0.0.0.0/0'}]},
+  {IpProtocol: 'icmpv6', FromPort: -1, ToPort: -1, Ipv6Ranges: [{CidrIpv6: '::/0'}]},
+]
+
+/** An existing rule covers a wanted one: same protocol and ports, and every wanted range. */
+function sameRule(existing: IpPermission, wanted: IpPermission): boolean {
+  return (
+    existing.IpProtocol === wanted.IpProtocol &&
+    existing.FromPort === wanted.FromPort &&
+    existing.ToPort === wanted.ToPort &&
+    (wanted.IpRanges ?? []).every((r) => existing.IpRanges?.some((e) => e.CidrIp === r.CidrIp)) &&
+    (wanted.Ipv6Ranges ?? []).every((r) => existing.Ipv6Ranges?.some((e) => e.CidrIpv6 === r.CidrIpv6))
+  )
+}
 
 /** Image owners mc lists by default, next to the caller's own images: recent Linux releases only. */
 const WELL_KNOWN_IMAGES: {owner: string; name: string}[] = [
@@ -278,13 +297,17 @@ export class Ec2Driver implements CloudDriver {
     await this.importKeyPair(name, publicKey)
   }
 
-  /** The group that lets probes be reached: SSH from anywhere, and ICMP (v4 and v6) for ping and mtr. */
+  /**
+   * The group that lets probes be reached: SSH from anywhere, and ICMP (v4 and v6) for ping and mtr.
+   * Rules missing from an existing group (someone removed them) are added back.
+   */
   private async ensureProbeSecurityGroup(): Promise<string> {
     const {sdk} = this.options
     const found = await this.call<DescribeSecurityGroupsCommandOutput>('DescribeSecurityGroups', () =>
       new sdk.DescribeSecurityGroupsCommand({Filters: [{Name: 'group-name', Values: [PROBE_SECURITY_GROUP]}]}),
     )
-    let groupId = found.SecurityGroups?.find((g) => g.GroupName === PROBE_SECURITY_GROUP)?.GroupId
+    const group = found.SecurityGroups?.find((g) => g.GroupName === PROBE_SECURITY_GROUP)
+    let groupId = group?.GroupId
     if (!groupId) {
       const created = await this.call<CreateSecurityGroupCommandOutput>('CreateSecurityGroup', () =>
         new sdk.CreateSecurityGroupCommand({GroupName: PROBE_SECURITY_GROUP, Description: 'mc probes: SSH and ICMP from anywhere'}),
@@ -292,21 +315,22 @@ export class Ec2Driver implements CloudDriver {
       if (!created.GroupId) throw new ProviderError('EC2 CreateSecurityGroup answered without a group id.')
       groupId = created.GroupId
     }
-    try {
-      const id = groupId
-      await this.call('AuthorizeSecurityGroupIngress', () =>
-        new sdk.AuthorizeSecurityGroupIngressCommand({
-          GroupId: id,
-          IpPermissions: [
-            {IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{CidrIp: '0.0.0.0/0'}], Ipv6Ranges: [{CidrIpv6: '::/0'}]},
-            {IpProtocol: 'icmp', FromPort: -1, ToPort: -1, IpRanges: [{CidrIp: '0.0.0.0/0'}]},
-            {IpProtocol: 'icmpv6', FromPort: -1, ToPort: -1, Ipv6Ranges: [{CidrIpv6: '::/0'}]},
-          ],
-        }),
-      )
-    } catch (error) {
-      // The rules were there already (an earlier create made the group): nothing to add.
-      if (!(error instanceof ProviderError && error.providerCode === 'InvalidPermission.Duplicate')) throw error
+    const existing = group?.IpPermissions ?? []
+    for (const rule of PROBE_RULES.filter((r) => !existing.some((e) => sameRule(e, r)))) {
+      try {
+        const id = groupId
+        await this.call('AuthorizeSecurityGroupIngress', () => new sdk.AuthorizeSecurityGroupIngressCommand({GroupId: id, IpPermissions: [rule]}))
+      } catch (error) {
+        if (!(error instanceof ProviderError)) throw error
+        // Already there (listed differently, or added meanwhile): nothing to do.
+        if (error.providerCode === 'InvalidPermission.Duplicate') continue
+        // EC2-compatible clouds without IPv6 reject icmpv6; IPv4 probes work without it.
+        if (rule.IpProtocol === 'icmpv6' && error.providerCode === 'InvalidParameterValue') {
+          this.options.log.line(`ec2 ${this.region}: no ICMPv6 rule (${error.message})`)
+          continue
+        }
+        throw error
+      }
     }
     return groupId
   }

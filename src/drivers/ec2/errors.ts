@@ -70,5 +70,5 @@ export function mapEc2Error(error: unknown, action: string, endpoint: string): M
   if (SERVER_CODES.has(code) || (status !== undefined && status >= 500)) {
     return new TransientError(`EC2 ${action} failed on the server side (${code}, HTTP ${status ?? '?'}): ${message}`, code, status)
   }
-  return new ProviderError(`EC2 ${action} failed (${code}): ${message}`, code, status, {cause: error})
+  return new ProviderError(`EC2 ${action} failed (${code}): ${message}`, code, status)
 }

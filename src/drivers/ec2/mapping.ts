@@ -41,26 +41,27 @@ function isPrivateIpv6(address: string): boolean {
   return (first & 0xfe00) === 0xfc00 || (first & 0xffc0) === 0xfe80
 }
 
+/** Public and private addresses from the instance and every interface: IPv4 first, then IPv6, no repeats. */
 function addresses(instance: Instance): {publicIps: string[]; privateIps: string[]} {
-  const publicIps = new Set<string>()
-  const privateIps = new Set<string>()
-  const addV4Public = (ip: string | undefined) => present(ip) && publicIps.add(ip)
-  const addV4Private = (ip: string | undefined) => present(ip) && privateIps.add(ip)
-  const addV6 = (ip: string | undefined) => present(ip) && (isPrivateIpv6(ip) ? privateIps : publicIps).add(ip)
-  addV4Public(instance.PublicIpAddress)
-  addV4Private(instance.PrivateIpAddress)
-  addV6(instance.Ipv6Address)
+  const publicV4 = new Set<string>()
+  const privateV4 = new Set<string>()
+  const publicV6 = new Set<string>()
+  const privateV6 = new Set<string>()
+  const v4 = (set: Set<string>, ip: string | undefined) => present(ip) && isIP(ip) === 4 && set.add(ip)
+  const v6 = (ip: string | undefined) => present(ip) && isIP(ip) === 6 && (isPrivateIpv6(ip) ? privateV6 : publicV6).add(ip)
+  v4(publicV4, instance.PublicIpAddress)
+  v4(privateV4, instance.PrivateIpAddress)
+  v6(instance.Ipv6Address)
   for (const eni of instance.NetworkInterfaces ?? []) {
-    addV4Private(eni.PrivateIpAddress)
-    addV4Public(eni.Association?.PublicIp)
+    v4(privateV4, eni.PrivateIpAddress)
+    v4(publicV4, eni.Association?.PublicIp)
     for (const p of eni.PrivateIpAddresses ?? []) {
-      addV4Private(p.PrivateIpAddress)
-      addV4Public(p.Association?.PublicIp)
+      v4(privateV4, p.PrivateIpAddress)
+      v4(publicV4, p.Association?.PublicIp)
     }
-    for (const a of eni.Ipv6Addresses ?? []) addV6(a.Ipv6Address)
+    for (const a of eni.Ipv6Addresses ?? []) v6(a.Ipv6Address)
   }
-  const valid = (ips: Set<string>) => [...ips].filter((ip) => isIP(ip) > 0)
-  return {publicIps: valid(publicIps), privateIps: valid(privateIps)}
+  return {publicIps: [...publicV4, ...publicV6], privateIps: [...privateV4, ...privateV6]}
 }
 
 function tagMap(tags: {Key?: string; Value?: string}[] | undefined): Record<string, string> {

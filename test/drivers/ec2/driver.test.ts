@@ -357,26 +357,31 @@ describe('ec2 createNode and lifecycle', () => {
 
   it('imports the missing key, opens SSH and ICMP, and runs the instance with tags, user data and a client token', async () => {
     const node = await (await open()).createNode(request)
-    expect(server.actions()).toEqual(['DescribeKeyPairs', 'ImportKeyPair', 'DescribeSecurityGroups', 'CreateSecurityGroup', 'AuthorizeSecurityGroupIngress', 'RunInstances'])
+    expect(server.actions()).toEqual([
+      'DescribeKeyPairs',
+      'ImportKeyPair',
+      'DescribeSecurityGroups',
+      'CreateSecurityGroup',
+      'AuthorizeSecurityGroupIngress',
+      'AuthorizeSecurityGroupIngress',
+      'AuthorizeSecurityGroupIngress',
+      'RunInstances',
+    ])
     expect(params(only('DescribeKeyPairs')[0])).toEqual({'KeyName.1': 'mc-probe'})
     expect(params(only('DescribeSecurityGroups')[0])).toEqual({'Filter.1.Name': 'group-name', 'Filter.1.Value.1': PROBE_SECURITY_GROUP})
     expect(params(only('CreateSecurityGroup')[0])).toMatchObject({GroupName: PROBE_SECURITY_GROUP})
-    expect(params(only('AuthorizeSecurityGroupIngress')[0])).toEqual({
-      GroupId: 'sg-52e2f530',
-      'IpPermissions.1.IpProtocol': 'tcp',
-      'IpPermissions.1.FromPort': '22',
-      'IpPermissions.1.ToPort': '22',
-      'IpPermissions.1.IpRanges.1.CidrIp': '0.0.0.0/0',
-      'IpPermissions.1.Ipv6Ranges.1.CidrIpv6': '::/0',
-      'IpPermissions.2.IpProtocol': 'icmp',
-      'IpPermissions.2.FromPort': '-1',
-      'IpPermissions.2.ToPort': '-1',
-      'IpPermissions.2.IpRanges.1.CidrIp': '0.0.0.0/0',
-      'IpPermissions.3.IpProtocol': 'icmpv6',
-      'IpPermissions.3.FromPort': '-1',
-      'IpPermissions.3.ToPort': '-1',
-      'IpPermissions.3.Ipv6Ranges.1.CidrIpv6': '::/0',
-    })
+    expect(only('AuthorizeSecurityGroupIngress').map((r) => params(r))).toEqual([
+      {
+        GroupId: 'sg-52e2f530',
+        'IpPermissions.1.IpProtocol': 'tcp',
+        'IpPermissions.1.FromPort': '22',
+        'IpPermissions.1.ToPort': '22',
+        'IpPermissions.1.IpRanges.1.CidrIp': '0.0.0.0/0',
+        'IpPermissions.1.Ipv6Ranges.1.CidrIpv6': '::/0',
+      },
+      {GroupId: 'sg-52e2f530', 'IpPermissions.1.IpProtocol': 'icmp', 'IpPermissions.1.FromPort': '-1', 'IpPermissions.1.ToPort': '-1', 'IpPermissions.1.IpRanges.1.CidrIp': '0.0.0.0/0'},
+      {GroupId: 'sg-52e2f530', 'IpPermissions.1.IpProtocol': 'icmpv6', 'IpPermissions.1.FromPort': '-1', 'IpPermissions.1.ToPort': '-1', 'IpPermissions.1.Ipv6Ranges.1.CidrIpv6': '::/0'},
+    ])
     expect(params(only('RunInstances')[0])).toEqual({
       ImageId: 'ami-0abcdef1234567890',
       InstanceType: 't3.micro',
@@ -398,18 +403,39 @@ describe('ec2 createNode and lifecycle', () => {
     expect(node).toMatchObject({id: 'i-2ba64342', state: 'pending', image: 'ami-be3adfd7', size: 'm1.small', region: 'us-east-1', extra: {ec2: {availabilityZone: 'us-east-1b'}}})
   })
 
-  it('reuses an existing key pair and group; rules already there are fine', async () => {
+  it('reuses an existing key pair and group, adding back only the rules it lacks', async () => {
+    const group = `<item><groupId>sg-0probe</groupId><groupName>${PROBE_SECURITY_GROUP}</groupName><ipPermissions>
+      <item><ipProtocol>tcp</ipProtocol><fromPort>22</fromPort><toPort>22</toPort><ipRanges><item><cidrIp>0.0.0.0/0</cidrIp></item></ipRanges><ipv6Ranges><item><cidrIpv6>::/0</cidrIpv6></item></ipv6Ranges></item>
+      <item><ipProtocol>icmpv6</ipProtocol><fromPort>-1</fromPort><toPort>-1</toPort><ipv6Ranges><item><cidrIpv6>::/0</cidrIpv6></item></ipv6Ranges></item>
+    </ipPermissions></item>`
     server.on((r) => {
       if (r.action === 'DescribeKeyPairs') return {body: '<DescribeKeyPairsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><keySet><item><keyName>mc-probe</keyName></item></keySet></DescribeKeyPairsResponse>'}
-      if (r.action === 'DescribeSecurityGroups') return {body: `<DescribeSecurityGroupsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><securityGroupInfo><item><groupId>sg-0probe</groupId><groupName>${PROBE_SECURITY_GROUP}</groupName></item></securityGroupInfo></DescribeSecurityGroupsResponse>`}
-      if (r.action === 'AuthorizeSecurityGroupIngress') return ec2Error('InvalidPermission.Duplicate', 'the specified rule "peer: 0.0.0.0/0, TCP, from port: 22, to port: 22, ALLOW" already exists')
+      if (r.action === 'DescribeSecurityGroups') return {body: `<DescribeSecurityGroupsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><securityGroupInfo>${group}</securityGroupInfo></DescribeSecurityGroupsResponse>`}
       return undefined
     })
     await (await open()).createNode({...request, clientToken: undefined})
     expect(server.actions()).toEqual(['DescribeKeyPairs', 'DescribeSecurityGroups', 'AuthorizeSecurityGroupIngress', 'RunInstances'])
+    expect(params(only('AuthorizeSecurityGroupIngress')[0])).toMatchObject({GroupId: 'sg-0probe', 'IpPermissions.1.IpProtocol': 'icmp'})
     const run = params(only('RunInstances')[0])
     expect(run['SecurityGroupId.1']).toBe('sg-0probe')
     expect(run.ClientToken).toMatch(/^[0-9a-f-]{36}$/)
+  })
+
+  it('takes a rule that is already there, and a cloud without ICMPv6, in its stride', async () => {
+    server.on((r) => {
+      if (r.action !== 'AuthorizeSecurityGroupIngress') return undefined
+      if (r.params.get('IpPermissions.1.IpProtocol') === 'icmpv6') return ec2Error('InvalidParameterValue', "Invalid value 'icmpv6' for IP protocol. Unknown protocol.")
+      return ec2Error('InvalidPermission.Duplicate', 'the specified rule "peer: 0.0.0.0/0, TCP, from port: 22, to port: 22, ALLOW" already exists')
+    })
+    const node = await (await open()).createNode({...request, keyName: undefined})
+    expect(node.id).toBe('i-2ba64342')
+    expect(only('AuthorizeSecurityGroupIngress')).toHaveLength(3)
+  })
+
+  it('fails on any other error while opening the ports', async () => {
+    server.on((r) => (r.action === 'AuthorizeSecurityGroupIngress' ? ec2Error('RulesPerSecurityGroupLimitExceeded', 'The maximum number of rules per security group has been reached.') : undefined))
+    await expect((await open()).createNode({...request, keyName: undefined})).rejects.toMatchObject({providerCode: 'RulesPerSecurityGroupLimitExceeded'})
+    expect(server.actions()).not.toContain('RunInstances')
   })
 
   it('imports the key when EC2 says InvalidKeyPair.NotFound', async () => {
