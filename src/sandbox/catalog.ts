@@ -58,7 +58,7 @@ export interface Ec2InstanceType {
 
 // m1.small is RunInstances' default type when a request names none.
 export const EC2_INSTANCE_TYPES: Ec2InstanceType[] = [
-  {name: 'm1.small', vcpus: 1, cores: 1, memoryMiB: 1740, architecture: 'x86_64', clockGhz: 2.0, network: 'Low', freeTier: false, burstable: false, nitro: false, previousGeneration: true},
+  {name: 'm1.small', vcpus: 1, cores: 1, memoryMiB: 1740, architecture: 'x86_64', clockGhz: 2, network: 'Low', freeTier: false, burstable: false, nitro: false, previousGeneration: true},
   {name: 't2.micro', vcpus: 1, cores: 1, memoryMiB: 1024, architecture: 'x86_64', clockGhz: 2.5, network: 'Low to Moderate', freeTier: true, burstable: true, nitro: false},
   {name: 't3.nano', vcpus: 2, cores: 1, memoryMiB: 512, architecture: 'x86_64', clockGhz: 2.5, network: 'Up to 5 Gigabit', freeTier: false, burstable: true, nitro: true},
   {name: 't3.micro', vcpus: 2, cores: 1, memoryMiB: 1024, architecture: 'x86_64', clockGhz: 2.5, network: 'Up to 5 Gigabit', freeTier: true, burstable: true, nitro: true},
@@ -70,7 +70,7 @@ export const EC2_INSTANCE_TYPES: Ec2InstanceType[] = [
   {name: 'c6g.medium', vcpus: 1, cores: 1, memoryMiB: 2048, architecture: 'arm64', clockGhz: 2.5, network: 'Up to 10 Gigabit', freeTier: false, burstable: false, nitro: true},
   {name: 'm5.large', vcpus: 2, cores: 1, memoryMiB: 8192, architecture: 'x86_64', clockGhz: 3.1, network: 'Up to 10 Gigabit', freeTier: false, burstable: false, nitro: true},
   {name: 'm6i.large', vcpus: 2, cores: 1, memoryMiB: 8192, architecture: 'x86_64', clockGhz: 3.5, network: 'Up to 12.5 Gigabit', freeTier: false, burstable: false, nitro: true},
-  {name: 'r5.large', vcpus: 2, cores: 1, memoryMiB: 16384, architecture: 'x86_64', clockGhz: 3.1, network: 'Up to 10 Gigabit', freeTier: false, burstable: false, nitro: true},
+  {name: 'r5.large', vcpus: 2, cores: 1, memoryMiB: 16_384, architecture: 'x86_64', clockGhz: 3.1, network: 'Up to 10 Gigabit', freeTier: false, burstable: false, nitro: true},
 ]
 
 export interface Ec2Image {
@@ -185,7 +185,7 @@ export const OPENSTACK: NovaCloud = {
     {id: '2', name: 'm1.small', vcpus: 1, ram: 2048, disk: 20, ephemeral: 0, swap: 0, rxtxFactor: 1},
     {id: '3', name: 'm1.medium', vcpus: 2, ram: 4096, disk: 40, ephemeral: 0, swap: 0, rxtxFactor: 1},
     {id: '4', name: 'm1.large', vcpus: 4, ram: 8192, disk: 80, ephemeral: 0, swap: 0, rxtxFactor: 1},
-    {id: '5', name: 'm1.xlarge', vcpus: 8, ram: 16384, disk: 160, ephemeral: 0, swap: 0, rxtxFactor: 1},
+    {id: '5', name: 'm1.xlarge', vcpus: 8, ram: 16_384, disk: 160, ephemeral: 0, swap: 0, rxtxFactor: 1},
     {id: 'c1', name: 'cirros256', vcpus: 1, ram: 256, disk: 1, ephemeral: 0, swap: 0, rxtxFactor: 1},
   ],
   images: [
@@ -206,7 +206,7 @@ export const RACKSPACE: NovaCloud = {
     {id: 'general1-4', name: '4 GB General Purpose v1', vcpus: 4, ram: 4096, disk: 80, ephemeral: 0, swap: 0, rxtxFactor: 800, extraSpecs: {class: 'general1', policy_class: 'general_flavor', number_of_data_disks: '0', disk_io_index: '40'}},
     {id: 'general1-8', name: '8 GB General Purpose v1', vcpus: 8, ram: 8192, disk: 160, ephemeral: 0, swap: 0, rxtxFactor: 1600, extraSpecs: {class: 'general1', policy_class: 'general_flavor', number_of_data_disks: '0', disk_io_index: '40'}},
     {id: 'compute1-4', name: '3.75 GB Compute v1', vcpus: 2, ram: 3840, disk: 0, ephemeral: 0, swap: 0, rxtxFactor: 312.5, extraSpecs: {class: 'compute1', policy_class: 'compute_flavor', number_of_data_disks: '0', disk_io_index: '-1'}},
-    {id: 'memory1-15', name: '15 GB Memory v1', vcpus: 2, ram: 15360, disk: 0, ephemeral: 0, swap: 0, rxtxFactor: 625, extraSpecs: {class: 'memory1', policy_class: 'memory_flavor', number_of_data_disks: '0', disk_io_index: '-1'}},
+    {id: 'memory1-15', name: '15 GB Memory v1', vcpus: 2, ram: 15_360, disk: 0, ephemeral: 0, swap: 0, rxtxFactor: 625, extraSpecs: {class: 'memory1', policy_class: 'memory_flavor', number_of_data_disks: '0', disk_io_index: '-1'}},
   ],
   images: [
     novaImage('rackspace', 'Debian 12 (Bookworm) (PVHVM)', '2024-07-10T16:00:00Z', {os_distro: 'debian', os_version: '12', org_openstack__1__os_distro: 'org.debian', vm_mode: 'hvm', flavor_classes: '*,!onmetal', image_type: 'base'}, 20, 512),
@@ -254,13 +254,13 @@ export interface LinodeType {
 
 // Prices are Linode's published list prices (USD).
 export const LINODE_TYPES: LinodeType[] = [
-  {id: 'g6-nanode-1', label: 'Nanode 1GB', class: 'nanode', vcpus: 1, memory: 1024, disk: 25600, transfer: 1000, networkOut: 1000, hourly: 0.0075, monthly: 5, backupsHourly: 0.003, backupsMonthly: 2},
-  {id: 'g6-standard-1', label: 'Linode 2GB', class: 'standard', vcpus: 1, memory: 2048, disk: 51200, transfer: 2000, networkOut: 2000, hourly: 0.018, monthly: 12, backupsHourly: 0.004, backupsMonthly: 2.5},
-  {id: 'g6-standard-2', label: 'Linode 4GB', class: 'standard', vcpus: 2, memory: 4096, disk: 81920, transfer: 4000, networkOut: 4000, hourly: 0.036, monthly: 24, backupsHourly: 0.008, backupsMonthly: 5},
-  {id: 'g6-standard-4', label: 'Linode 8GB', class: 'standard', vcpus: 4, memory: 8192, disk: 163840, transfer: 5000, networkOut: 5000, hourly: 0.072, monthly: 48, backupsHourly: 0.015, backupsMonthly: 10},
-  {id: 'g6-dedicated-2', label: 'Dedicated 4GB', class: 'dedicated', vcpus: 2, memory: 4096, disk: 81920, transfer: 4000, networkOut: 4000, hourly: 0.054, monthly: 36, backupsHourly: 0.008, backupsMonthly: 5},
-  {id: 'g6-dedicated-4', label: 'Dedicated 8GB', class: 'dedicated', vcpus: 4, memory: 8192, disk: 163840, transfer: 5000, networkOut: 5000, hourly: 0.108, monthly: 72, backupsHourly: 0.015, backupsMonthly: 10},
-  {id: 'g7-highmem-1', label: 'Linode 24GB', class: 'highmem', vcpus: 2, memory: 24576, disk: 20480, transfer: 5000, networkOut: 5000, hourly: 0.09, monthly: 60, backupsHourly: 0.008, backupsMonthly: 5},
+  {id: 'g6-nanode-1', label: 'Nanode 1GB', class: 'nanode', vcpus: 1, memory: 1024, disk: 25_600, transfer: 1000, networkOut: 1000, hourly: 0.0075, monthly: 5, backupsHourly: 0.003, backupsMonthly: 2},
+  {id: 'g6-standard-1', label: 'Linode 2GB', class: 'standard', vcpus: 1, memory: 2048, disk: 51_200, transfer: 2000, networkOut: 2000, hourly: 0.018, monthly: 12, backupsHourly: 0.004, backupsMonthly: 2.5},
+  {id: 'g6-standard-2', label: 'Linode 4GB', class: 'standard', vcpus: 2, memory: 4096, disk: 81_920, transfer: 4000, networkOut: 4000, hourly: 0.036, monthly: 24, backupsHourly: 0.008, backupsMonthly: 5},
+  {id: 'g6-standard-4', label: 'Linode 8GB', class: 'standard', vcpus: 4, memory: 8192, disk: 163_840, transfer: 5000, networkOut: 5000, hourly: 0.072, monthly: 48, backupsHourly: 0.015, backupsMonthly: 10},
+  {id: 'g6-dedicated-2', label: 'Dedicated 4GB', class: 'dedicated', vcpus: 2, memory: 4096, disk: 81_920, transfer: 4000, networkOut: 4000, hourly: 0.054, monthly: 36, backupsHourly: 0.008, backupsMonthly: 5},
+  {id: 'g6-dedicated-4', label: 'Dedicated 8GB', class: 'dedicated', vcpus: 4, memory: 8192, disk: 163_840, transfer: 5000, networkOut: 5000, hourly: 0.108, monthly: 72, backupsHourly: 0.015, backupsMonthly: 10},
+  {id: 'g7-highmem-1', label: 'Linode 24GB', class: 'highmem', vcpus: 2, memory: 24_576, disk: 20_480, transfer: 5000, networkOut: 5000, hourly: 0.09, monthly: 60, backupsHourly: 0.008, backupsMonthly: 5},
 ]
 
 export interface LinodeImage {

@@ -67,8 +67,9 @@ export function parseFaults(specs: readonly string[] = []): Faults {
         for (const cloud of clouds(value)) faults.fail.add(cloud)
         break
       }
-      default:
+      default: {
         throw new FaultSyntaxError(`Unknown fault "${name}" in "${spec}": use throttle, latency or fail.`)
+      }
     }
   }
   return faults

@@ -78,7 +78,7 @@ function base32(bytes: number): string {
 function newCredentials(): SandboxCredentials {
   const secret = () => randomBytes(24).toString('base64url')
   return {
-    ec2: {accessKeyId: `AKIA${base32(16)}`, secretAccessKey: randomBytes(30).toString('base64').replace(/[+/]/g, 'x'), region: 'us-east-1'},
+    ec2: {accessKeyId: `AKIA${base32(16)}`, secretAccessKey: randomBytes(30).toString('base64').replaceAll(/[+/]/g, 'x'), region: 'us-east-1'},
     rackspace: {username: 'mc-sandbox', apiKey: randomBytes(16).toString('hex'), password: secret(), region: 'DFW', tenantId: String(900_000 + (randomBytes(2).readUInt16BE() % 99_999))},
     openstack: {
       username: 'demo',
@@ -145,13 +145,10 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
   try {
     const credentials = loadCredentials(store)
     let faults: Faults = parseFaults(options.faults)
-    let ssh: (SshHost & {closeAll(): Promise<void>}) | undefined
-    let world: World
-    if (options.ssh !== false) {
-      const {SshFleet} = await import('./ssh.js')
-      ssh = new SshFleet((cloud, id) => world.getNode(cloud, id))
-    }
-    world = new World(store, credentials, settingsFor(options), ssh)
+    // ssh2 loads only when nodes get SSH servers; the fleet looks nodes up in the world made next.
+    const ssh: (SshHost & {closeAll(): Promise<void>}) | undefined =
+      options.ssh === false ? undefined : new (await import('./ssh.js')).SshFleet((cloud, id) => world.getNode(cloud, id))
+    const world = new World(store, credentials, settingsFor(options), ssh)
     const handlers: Record<SandboxCloud, ApiHandler> = {
       ec2: new Ec2Api(world),
       rackspace: new RackspaceApi(world),
@@ -163,6 +160,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
     const reset = async () => {
       await ssh?.closeAll()
       store.reset()
+      world.forgetCache()
     }
 
     const control = async (request: SandboxRequest): Promise<SandboxResponse> => {
@@ -189,28 +187,31 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
           response = await control({...base, path: url.pathname})
         } else {
           const target = mount(url.pathname, handlers)
-          if (!target) {
-            response = json(404, {message: `Nothing is emulated at ${url.pathname}. EC2 is at /, Linode at /v4, OpenStack at /identity and /compute, Rackspace at /rackspace.`})
-          } else {
+          if (target) {
             const request: SandboxRequest = {...base, path: target.path}
-            const cloud = target.handler.cloud
+            const {cloud} = target.handler
             const latency = faults.latencyMs[cloud]
             if (latency) await sleep(latency)
             const throttle = faults.throttle[cloud]
             if (faults.fail.has(cloud)) response = target.handler.unavailable(request)
             else if (throttle && Math.random() < throttle) response = target.handler.throttled(request) ?? (await target.handler.handle(request))
             else response = await target.handler.handle(request)
+          } else {
+            response = json(404, {message: `Nothing is emulated at ${url.pathname}. EC2 is at /, Linode at /v4, OpenStack at /identity and /compute, Rackspace at /rackspace.`})
           }
         }
       } catch (error) {
         response = json(500, {message: `sandbox internal error: ${(error as Error).message}`})
         process.stderr.write(`mc sandbox: ${(error as Error).stack ?? String(error)}\n`)
       }
-      res.writeHead(response.status, {...response.headers, 'content-length': Buffer.byteLength(response.body)})
-      res.end(response.body)
+      const payload = Buffer.from(response.body)
+      res.writeHead(response.status, {...response.headers, 'content-length': payload.length})
+      res.end(payload)
     }
 
-    const server: Server = createServer((req, res) => void serve(req, res))
+    const server: Server = createServer((req, res) => {
+      serve(req, res).catch(() => res.destroy())
+    })
     server.keepAliveTimeout = 5000
     const port = await new Promise<number>((resolve, reject) => {
       server.once('error', reject)
@@ -287,9 +288,11 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
         if (stopped) return
         stopped = true
         await ssh?.closeAll()
+        // Idle keep-alive sockets are ended politely so clients see the close before reusing them.
         await new Promise<void>((resolve) => {
           server.close(() => resolve())
-          server.closeAllConnections()
+          server.closeIdleConnections()
+          setTimeout(() => server.closeAllConnections(), 1000).unref()
         })
         store.close()
       },

@@ -55,11 +55,15 @@ export function sha256Fingerprint(key: PublicKey): string {
  * EC2's fingerprint of an imported key: MD5 of the DER public key for RSA, the OpenSSH SHA256
  * form for ED25519 (as the EC2 console and DescribeKeyPairs show them).
  */
+/** An SSH mpint as the unsigned big-endian base64url a JWK wants. */
+function unsigned(b: Buffer): string {
+  return (b[0] === 0 ? b.subarray(1) : b).toString('base64url')
+}
+
 export function ec2ImportFingerprint(key: PublicKey): string {
   if (key.kind !== 'rsa') return `${sha256Fingerprint(key)}=`
   const e = readString(key.blob, readString(key.blob, 0)![1])!
   const n = readString(key.blob, e[1])!
-  const unsigned = (b: Buffer) => (b[0] === 0 ? b.subarray(1) : b).toString('base64url')
   const der = createPublicKey({key: {kty: 'RSA', e: unsigned(e[0]), n: unsigned(n[0])}, format: 'jwk'}).export({type: 'spki', format: 'der'})
   return colonHex(createHash('md5').update(der).digest())
 }
@@ -72,7 +76,7 @@ function sshString(data: Buffer): Buffer {
 
 function mpint(base64url: string): Buffer {
   const raw = Buffer.from(base64url, 'base64url')
-  return sshString(raw[0] & 0x80 ? Buffer.concat([Buffer.from([0]), raw]) : raw)
+  return sshString(raw[0] >= 0x80 ? Buffer.concat([Buffer.from([0]), raw]) : raw)
 }
 
 /** A new RSA key pair as clouds hand them out: PEM private key, OpenSSH public key. */

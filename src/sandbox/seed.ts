@@ -71,7 +71,7 @@ export function seedNodes(store: SandboxStore, credentials: SandboxCredentials, 
           status: 'ACTIVE',
           tags: {[SEEDED_TAG]: 'true'},
           privateIp: privateAddress('10.0', n),
-          ipv6: `2001:4800:7818:104:be76:4eff:fe00:${(n & 0xffff).toString(16)}`,
+          ipv6: `2001:4800:7818:104:be76:4eff:fe00:${(n % 65_536).toString(16)}`,
           nova: {tenantId, userId, hostId: stableHex(`${tenantId}/host-${n % 7}`, 56), securityGroups: ['default'], launchedAt: now},
         }
       }

@@ -35,7 +35,7 @@ class NodeServer {
   ) {
     this.server = new Server({hostKeys: [hostKey], ident: 'OpenSSH_9.2p1 Debian-2+deb12u3'}, (client) => this.accept(client))
     // A failed listen is reported through listen(); nothing after it may crash the sandbox.
-    this.server.on('error', () => undefined)
+    this.server.on('error', () => {})
   }
 
   listen(port: number): Promise<number> {
@@ -106,7 +106,7 @@ class NodeServer {
   private run(stream: ServerChannel, args: string[], env: Record<string, string>): ChildProcess {
     const child = spawn('/bin/sh', args, {cwd: homedir(), env: {...process.env, ...env, MC_SANDBOX_NODE: `${this.cloud}/${this.id}`}, stdio: 'pipe'})
     this.children.add(child)
-    child.stdin.on('error', () => undefined)
+    child.stdin.on('error', () => {})
     stream.on('data', (data: Buffer) => child.stdin.write(data))
     stream.on('end', () => child.stdin.end())
     stream.on('close', () => {
@@ -131,7 +131,9 @@ class NodeServer {
   close(): Promise<void> {
     for (const child of this.children) child.kill('SIGKILL')
     for (const client of this.clients) client.end()
-    return new Promise((resolve) => this.server.close(() => resolve()))
+    return new Promise((resolve) => {
+      this.server.close(() => resolve())
+    })
   }
 }
 

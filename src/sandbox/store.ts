@@ -37,7 +37,7 @@ export class SandboxStore {
   }
 
   private prepare() {
-    const db = this.db
+    const {db} = this
     return {
       getMeta: db.prepare<[string], {value: string}>('SELECT value FROM meta WHERE key = ?'),
       setMeta: db.prepare<[string, string]>('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
@@ -96,8 +96,12 @@ export class SandboxStore {
 
   /** Resources in creation order, with their seq; `region` undefined lists every region. */
   list<T>(cloud: SandboxCloud, kind: ResourceKind, region?: string): {value: T; seq: number}[] {
-    const rows = region === undefined ? this.statements.listAll.all(cloud, kind) : this.statements.listRegion.all(cloud, kind, region)
-    return rows.map((row) => ({value: JSON.parse(row.data) as T, seq: row.seq}))
+    return this.listRaw(cloud, kind, region).map((row) => ({value: JSON.parse(row.data) as T, seq: row.seq}))
+  }
+
+  /** The stored JSON text itself, for callers that cache what they parsed from it. */
+  listRaw(cloud: SandboxCloud, kind: ResourceKind, region?: string): {data: string; seq: number}[] {
+    return region === undefined ? this.statements.listAll.all(cloud, kind) : this.statements.listRegion.all(cloud, kind, region)
   }
 
   count(cloud: SandboxCloud, kind: ResourceKind): number {

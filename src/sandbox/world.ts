@@ -24,6 +24,9 @@ export interface WorldSettings {
  * of nodes. Reads apply due status changes (see lifecycle.ts).
  */
 export class World {
+  /** Parsed nodes by seq (unique across clouds), with the text they were parsed from. */
+  private readonly parsed = new Map<number, {raw: string; node: NodeRecord}>()
+
   constructor(
     readonly store: SandboxStore,
     readonly credentials: SandboxCredentials,
@@ -42,16 +45,34 @@ export class World {
     return this.expired(node) ? undefined : node
   }
 
-  /** Nodes in creation order, each with its seq (the pagination cursor). */
+  /**
+   * Nodes in creation order, each with its seq (the pagination cursor). A node whose stored text is
+   * unchanged comes back as the same object, so renderers can cache per object (WeakMap) and a
+   * listing of thousands of unchanged nodes parses and renders nothing twice.
+   */
   listNodes(cloud: SandboxCloud, region?: string): {node: NodeRecord; seq: number}[] {
     const now = this.now()
     const out: {node: NodeRecord; seq: number}[] = []
-    for (const {value, seq} of this.store.list<NodeRecord>(cloud, 'node', region)) {
-      const node = effective(value, now)
-      if (this.expired(node)) this.store.remove(cloud, 'node', node.id)
-      else out.push({node, seq})
+    for (const {data, seq} of this.store.listRaw(cloud, 'node', region)) {
+      let cached = this.parsed.get(seq)
+      if (cached?.raw !== data) {
+        cached = {raw: data, node: JSON.parse(data) as NodeRecord}
+        this.parsed.set(seq, cached)
+      }
+      const node = effective(cached.node, now)
+      if (this.expired(node)) {
+        this.store.remove(cloud, 'node', node.id)
+        this.parsed.delete(seq)
+      } else {
+        out.push({node, seq})
+      }
     }
     return out
+  }
+
+  /** After a reset nothing cached may survive. */
+  forgetCache(): void {
+    this.parsed.clear()
   }
 
   private expired(node: NodeRecord): boolean {

@@ -50,7 +50,7 @@ function gmtReason(ms: number): string {
 }
 
 function matches(filter: Filter, values: string[]): boolean {
-  const patterns = filter.values.map(wildcard)
+  const patterns = filter.values.map((v) => wildcard(v))
   return values.some((v) => patterns.some((p) => p.test(v)))
 }
 
@@ -72,6 +72,17 @@ function applyFilters<T>(items: T[], given: Filter[], accessors: Record<string, 
       return matches(f, accessors[f.name](item))
     }),
   )
+}
+
+/** A list of plain values: <name><item>v</item>...</name>. */
+function strings(name: string, values: string[]): string {
+  return node(name, values.map((v) => `<item>${v}</item>`).join(''))
+}
+
+/** Protocol numbers and "all" as EC2 stores them. */
+function normalizeProtocol(protocol: string): string {
+  const lower = protocol.toLowerCase()
+  return ({'6': 'tcp', '17': 'udp', '1': 'icmp', all: '-1'} as Record<string, string>)[lower] ?? lower
 }
 
 function notFoundList(code: string, noun: string, missing: string[]): Ec2Error {
@@ -167,10 +178,22 @@ export class Ec2Api implements ApiHandler {
 
   // ------------------------------------------------------------ instances
 
+  /** Rendered instances, per node object: an unchanged node is the same object on the next listing. */
+  private readonly rendered = new WeakMap<NodeRecord, string>()
+
   private instanceXml(n: NodeRecord): string {
+    let xml = this.rendered.get(n)
+    if (xml === undefined) {
+      xml = this.renderInstance(n)
+      this.rendered.set(n, xml)
+    }
+    return xml
+  }
+
+  private renderInstance(n: NodeRecord): string {
     const e = n.ec2!
     const hasPublicIp = n.status === 'pending' || n.status === 'running' || n.status === 'stopping'
-    const privateDns = n.status === 'terminated' ? '' : `ip-${n.privateIp.replace(/\./g, '-')}.${n.region === 'us-east-1' ? 'ec2.internal' : `${n.region}.compute.internal`}`
+    const privateDns = n.status === 'terminated' ? '' : `ip-${n.privateIp.replaceAll('.', '-')}.${n.region === 'us-east-1' ? 'ec2.internal' : `${n.region}.compute.internal`}`
     const groups = list('groupSet', e.securityGroups, (g) => el('groupId', g.id) + el('groupName', g.name))
     const association = hasPublicIp ? node('association', el('publicIp', n.publicIp) + '<publicDnsName/>' + el('ipOwnerId', 'amazon')) : ''
     const eni = `eni-${stableHex(`${n.id}/eni`, 17)}`
@@ -243,7 +266,7 @@ export class Ec2Api implements ApiHandler {
       el('virtualizationType', 'hvm') +
       el('clientToken', e.clientToken ?? '') +
       tagSet(n.tags) +
-      el('hypervisor', 'xen') +
+      el('hypervisor', type?.nitro ? 'nitro' : 'xen') +
       interfaces +
       el('ebsOptimized', false) +
       el('enaSupport', true) +
@@ -259,7 +282,7 @@ export class Ec2Api implements ApiHandler {
   private reservationsXml(nodes: NodeRecord[]): string {
     const groups: NodeRecord[][] = []
     for (const n of nodes) {
-      const last = groups[groups.length - 1]
+      const last = groups.at(-1)
       if (last && last[0].ec2!.reservationId === n.ec2!.reservationId) last.push(n)
       else groups.push([n])
     }
@@ -650,7 +673,6 @@ export class Ec2Api implements ApiHandler {
       params,
       maxResults(params, 5, 100),
     )
-    const strings = (name: string, values: string[]) => node(name, values.map((v) => `<item>${v}</item>`).join(''))
     return (
       list(
         'instanceTypeSet',
@@ -882,16 +904,15 @@ export class Ec2Api implements ApiHandler {
     const {params, region} = call
     const group = this.findGroup(call)
     const requested: Omit<SecurityGroupRule, 'ruleId'>[] = []
-    const normalize = (p: string) => ({'6': 'tcp', '17': 'udp', '1': 'icmp', all: '-1'})[p.toLowerCase()] ?? p.toLowerCase()
     for (const i of indexes(params, 'IpPermissions')) {
       const prefix = `IpPermissions.${i}`
-      const protocol = normalize(params.get(`${prefix}.IpProtocol`) ?? '-1')
+      const protocol = normalizeProtocol(params.get(`${prefix}.IpProtocol`) ?? '-1')
       const cidrs = indexes(params, `${prefix}.IpRanges`).map((j) => params.get(`${prefix}.IpRanges.${j}.CidrIp`)!).filter(Boolean)
       requested.push({protocol, fromPort: integer(params, `${prefix}.FromPort`), toPort: integer(params, `${prefix}.ToPort`), cidrs})
     }
     if (params.get('IpProtocol')) {
       requested.push({
-        protocol: normalize(params.get('IpProtocol')!),
+        protocol: normalizeProtocol(params.get('IpProtocol')!),
         fromPort: integer(params, 'FromPort'),
         toPort: integer(params, 'ToPort'),
         cidrs: params.get('CidrIp') ? [params.get('CidrIp')!] : [],
@@ -1056,7 +1077,7 @@ export class Ec2Api implements ApiHandler {
   }
 
   private describeSubnets(call: Call): string {
-    const region = call.region
+    const {region} = call
     const all = zones(region).map((zone, i) => ({zone, id: ec2SubnetId(region, zone), cidr: `172.31.${i * 16}.0/20`, zoneId: `${ec2Region(region)!.zoneIdPrefix}-az${i + 1}`}))
     const wanted = indexed(call.params, 'SubnetId')
     const missing = wanted.filter((w) => !all.some((s) => s.id === w))

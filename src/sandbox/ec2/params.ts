@@ -111,5 +111,5 @@ export function page<T>(items: {item: T; position: number}[], params: Params, li
   const rest = after === undefined ? items : items.filter((x) => x.position > after)
   if (limit === undefined || rest.length <= limit) return {items: rest.map((x) => x.item)}
   const slice = rest.slice(0, limit)
-  return {items: slice.map((x) => x.item), nextToken: encodeToken(slice[slice.length - 1].position)}
+  return {items: slice.map((x) => x.item), nextToken: encodeToken(slice.at(-1)!.position)}
 }

@@ -13,11 +13,11 @@ export type SignatureCheck =
 
 /** RFC 3986 encoding as AWS canonicalisation wants it. */
 export function awsEncode(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+  return encodeURIComponent(value).replaceAll(/[!'()*]/g, (c) => `%${c.codePointAt(0)!.toString(16).toUpperCase()}`)
 }
 
 function decodeComponent(value: string, plusIsSpace: boolean): string {
-  const text = plusIsSpace ? value.replace(/\+/g, ' ') : value
+  const text = plusIsSpace ? value.replaceAll('+', ' ') : value
   try {
     return decodeURIComponent(text)
   } catch {
@@ -39,10 +39,16 @@ export function parsePairs(text: string, plusIsSpace = true): [string, string][]
     })
 }
 
+/** Byte order of the encoded names, then values, as SigV2 and SigV4 sort them. */
+function byCodeUnits(a: string, b: string): number {
+  if (a === b) return 0
+  return a < b ? -1 : 1
+}
+
 function canonicalQuery(pairs: [string, string][]): string {
   return pairs
     .map(([k, v]) => [awsEncode(k), awsEncode(v)] as const)
-    .sort(([ak, av], [bk, bv]) => (ak < bk ? -1 : ak > bk ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
+    .sort(([ak, av], [bk, bv]) => byCodeUnits(ak, bk) || byCodeUnits(av, bv))
     .map(([k, v]) => `${k}=${v}`)
     .join('&')
 }
@@ -66,7 +72,7 @@ function headerValues(request: SandboxRequest): Map<string, string> {
   const out = new Map<string, string>()
   for (let i = 0; i < request.rawHeaders.length; i += 2) {
     const name = request.rawHeaders[i].toLowerCase()
-    const value = request.rawHeaders[i + 1].trim().replace(/\s+/g, ' ')
+    const value = request.rawHeaders[i + 1].trim().replaceAll(/\s+/g, ' ')
     out.set(name, out.has(name) ? `${out.get(name)},${value}` : value)
   }
   return out
@@ -95,7 +101,7 @@ interface V4Parts {
 }
 
 function v4Parts(request: SandboxRequest, query: [string, string][]): V4Parts | 'missing' | 'malformed' {
-  const authorization = request.headers.authorization
+  const {authorization} = request.headers
   const q = new Map(query)
   let credential: string
   let signedHeaders: string

@@ -4,8 +4,10 @@ export const EC2_NAMESPACE = 'http://ec2.amazonaws.com/doc/2016-11-15/'
 
 const ENTITIES: Record<string, string> = {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;'}
 
+const SPECIAL = /[&<>"']/
+
 export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ENTITIES[c])
+  return SPECIAL.test(text) ? text.replaceAll(/[&<>"']/g, (c) => ENTITIES[c]) : text
 }
 
 export type XmlValue = string | number | boolean | undefined | null

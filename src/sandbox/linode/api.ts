@@ -37,20 +37,27 @@ function filterMatches(item: Body, filter: Body): boolean {
       if (ops) {
         return Object.entries(ops).every(([op, operand]) => {
           switch (op) {
-            case '+contains':
+            case '+contains': {
               return Array.isArray(value) ? value.some((v) => String(v).includes(String(operand))) : String(value ?? '').includes(String(operand))
-            case '+neq':
+            }
+            case '+neq': {
               return Array.isArray(value) ? !value.includes(operand) : value !== operand
-            case '+gt':
+            }
+            case '+gt': {
               return Number(value) > Number(operand)
-            case '+gte':
+            }
+            case '+gte': {
               return Number(value) >= Number(operand)
-            case '+lt':
+            }
+            case '+lt': {
               return Number(value) < Number(operand)
-            case '+lte':
+            }
+            case '+lte': {
               return Number(value) <= Number(operand)
-            default:
+            }
+            default: {
               return false
+            }
           }
         })
       }
@@ -126,20 +133,23 @@ export class LinodeApi implements ApiHandler {
     }
     if (m !== 'GET' && parts[0] !== 'profile') return errors(405, 'Method Not Allowed')
     switch (parts[0]) {
-      case 'linode':
-        if (parts[1] === 'types') return this.collection(request, LINODE_TYPES.map(typeJson), parts[2], filter)
+      case 'linode': {
+        if (parts[1] === 'types') return this.collection(request, LINODE_TYPES.map((t) => typeJson(t)), parts[2], filter)
         break
-      case 'regions':
-        return this.collection(request, LINODE_REGIONS.map(regionJson), parts[1], filter)
+      }
+      case 'regions': {
+        return this.collection(request, LINODE_REGIONS.map((r) => regionJson(r)), parts[1], filter)
+      }
       case 'images': {
         // Image ids contain a slash: /images/linode/debian12.
         const id = parts.length > 1 ? parts.slice(1).join('/') : undefined
-        return this.collection(request, LINODE_IMAGES.map(imageJson), id, authenticated ? filter : {...filter, is_public: true})
+        return this.collection(request, LINODE_IMAGES.map((i) => imageJson(i)), id, authenticated ? filter : {...filter, is_public: true})
       }
-      case 'profile':
+      case 'profile': {
         if (parts.length === 1 && m === 'GET') return json(200, this.profile())
         if (parts[1] === 'sshkeys') return this.sshKeys(request, parts[2], body(), filter)
         break
+      }
     }
     return notFound()
   }
@@ -155,7 +165,7 @@ export class LinodeApi implements ApiHandler {
     const orderBy = filter['+order_by']
     if (typeof orderBy === 'string') {
       const dir = filter['+order'] === 'desc' ? -1 : 1
-      selected = [...selected].sort((a, b) => (String(a[orderBy]) < String(b[orderBy]) ? -dir : String(a[orderBy]) > String(b[orderBy]) ? dir : 0))
+      selected = [...selected].sort((a, b) => (String(a[orderBy]) < String(b[orderBy]) ? -dir : (String(a[orderBy]) > String(b[orderBy]) ? dir : 0)))
     }
     const pages = Math.max(1, Math.ceil(selected.length / size))
     return json(200, {data: selected.slice((page - 1) * size, page * size), page, pages, results: selected.length})
@@ -177,7 +187,19 @@ export class LinodeApi implements ApiHandler {
     return /^\d+$/.test(id) ? this.world.getNode('linode', id) : undefined
   }
 
+  /** Per node object; see World.listNodes. */
+  private readonly rendered = new WeakMap<NodeRecord, Body>()
+
   private instanceJson(n: NodeRecord): Body {
+    let body = this.rendered.get(n)
+    if (body === undefined) {
+      body = this.renderInstance(n)
+      this.rendered.set(n, body)
+    }
+    return body
+  }
+
+  private renderInstance(n: NodeRecord): Body {
     const type = LINODE_TYPES.find((t) => t.id === n.size)!
     const l = n.linode!
     return {
@@ -193,7 +215,7 @@ export class LinodeApi implements ApiHandler {
       image: n.image || null,
       region: n.region,
       specs: {disk: type.disk, memory: type.memory, vcpus: type.vcpus, gpus: 0, transfer: type.transfer},
-      alerts: {cpu: type.vcpus * 90, network_in: 10, network_out: 10, transfer_quota: 80, io: 10000},
+      alerts: {cpu: type.vcpus * 90, network_in: 10, network_out: 10, transfer_quota: 80, io: 10_000},
       backups: {enabled: false, available: false, schedule: {day: null, window: null}, last_successful: null},
       hypervisor: 'kvm',
       watchdog_enabled: l.watchdog,
@@ -209,13 +231,13 @@ export class LinodeApi implements ApiHandler {
   private async createInstance(raw: unknown): Promise<SandboxResponse> {
     const body = obj(raw)
     if (!body) return errors(400, 'Invalid JSON')
-    const region = body.region
+    const {region} = body
     const typeId = body.type
     if (typeof region !== 'string') return errors(400, 'region is required', 'region')
     if (typeof typeId !== 'string') return errors(400, 'type is required', 'type')
     if (!LINODE_REGIONS.some((r) => r.id === region)) return errors(400, 'region is not valid', 'region')
     if (!LINODE_TYPES.some((t) => t.id === typeId)) return errors(400, 'A valid plan type by that ID was not found', 'type')
-    const image = body.image
+    const {image} = body
     if (image !== undefined && image !== null) {
       if (typeof image !== 'string' || !LINODE_IMAGES.some((i) => i.id === image)) return errors(400, 'image is not valid', 'image')
       if (typeof body.root_pass !== 'string') return errors(400, 'root_pass is required when deploying from an image', 'root_pass')

@@ -11,7 +11,7 @@ import type {World} from '../world.js'
  * apiKeyCredentials or passwordCredentials) with Rackspace's service catalogue.
  */
 
-export const TOKEN_LIFETIME_MS = 24 * 3600_000
+export const TOKEN_LIFETIME_MS = 24 * 3_600_000
 const DOMAIN = {id: 'default', name: 'Default'}
 const ROLES = [
   {id: stableHex('role/member', 32), name: 'member'},

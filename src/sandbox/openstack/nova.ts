@@ -155,7 +155,19 @@ export class Nova {
     ]
   }
 
+  /** Per node object and endpoint (links carry the client's host); see World.listNodes. */
+  private readonly rendered = new WeakMap<NodeRecord, {base: string; detail: boolean; body: Body}>()
+
   private serverJson(n: NodeRecord, scope: NovaScope, detail: boolean): Body {
+    const cached = this.rendered.get(n)
+    if (cached && cached.base === scope.base && cached.detail === detail) return cached.body
+    const body = this.renderServer(n, scope, detail)
+    // A building server's progress moves with the clock.
+    if (n.status !== 'BUILD') this.rendered.set(n, {base: scope.base, detail, body})
+    return body
+  }
+
+  private renderServer(n: NodeRecord, scope: NovaScope, detail: boolean): Body {
     const summary = {id: n.id, name: n.name, links: this.links(scope, 'servers', n.id)}
     if (!detail) return summary
     const [status, vmState, taskState, powerState] = SHOWN[n.status] ?? [n.status, 'error', null, 0]
@@ -238,7 +250,7 @@ export class Nova {
     if (page.length === 0 || page.length < params.limit) return {page}
     const q = new URLSearchParams(request.url.searchParams)
     q.set('limit', String(params.limit))
-    q.set('marker', page[page.length - 1].id)
+    q.set('marker', page.at(-1)!.id)
     return {page, links: [{rel: 'next', href: `${scope.base}/${path}?${q.toString()}`}]}
   }
 
@@ -281,11 +293,11 @@ export class Nova {
   private async createServer(body: unknown, scope: NovaScope): Promise<SandboxResponse> {
     const server = obj(obj(body)?.server)
     if (!server) return this.invalid('server', body ?? null, "'server' is a required property")
-    const name = server.name
+    const {name} = server
     if (typeof name !== 'string') return this.invalid('server', server, "'name' is a required property")
     if (name.trim() === '' || name.length > 255) return this.invalid('name', name, 'Is not a valid server name')
-    const imageRef = server.imageRef
-    const flavorRef = server.flavorRef
+    const {imageRef} = server
+    const {flavorRef} = server
     if (flavorRef === undefined) return this.invalid('server', server, "'flavorRef' is a required property")
     if (typeof imageRef !== 'string' || imageRef === '') return novaError(400, 'Block Device Mapping is Invalid: You specified more local devices than the limit allows')
     const imageId = imageRef.split('/').pop()!
@@ -343,7 +355,7 @@ export class Nova {
         password: adminPass,
         publicIp: '127.0.0.1',
         privateIp: privateAddress('10.0', n),
-        ipv6: `2001:4800:7818:104:be76:4eff:fe00:${(n & 0xffff).toString(16)}`,
+        ipv6: `2001:4800:7818:104:be76:4eff:fe00:${(n % 65_536).toString(16)}`,
         nova: {
           tenantId: scope.tenantId,
           userId: scope.userId,
@@ -412,8 +424,9 @@ export class Nova {
         this.world.saveNode(schedule({...n, status: 'POWERING_ON'}, now, [['ACTIVE', delay]]))
         return empty(202)
       }
-      default:
+      default: {
         return novaError(400, `There is no such action: ${name ?? ''}`)
+      }
     }
   }
 
@@ -536,7 +549,7 @@ export class Nova {
   private createKeypair(body: unknown, scope: NovaScope): SandboxResponse {
     const keypair = obj(obj(body)?.keypair)
     if (!keypair) return this.invalid('keypair', body ?? null, "'keypair' is a required property")
-    const name = keypair.name
+    const {name} = keypair
     if (typeof name !== 'string') return this.invalid('keypair', keypair, "'name' is a required property")
     if (!/^[a-zA-Z0-9 _-]{1,255}$/.test(name)) return novaError(400, 'Keypair data is invalid: Keypair name contains unsafe characters')
     const id = `${scope.region}/${name}`

@@ -1,0 +1,124 @@
+import {DescribeImagesCommand, DescribeInstancesCommand, ImportKeyPairCommand, RunInstancesCommand, TerminateInstancesCommand} from '@aws-sdk/client-ec2'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {ec2Client, http, keystoneToken, linodeHeaders, newKeyPair, openSandbox, sleep, sshExec, type TestSandbox} from './helpers.js'
+
+let box: TestSandbox
+const key = newKeyPair()
+
+beforeAll(async () => {
+  box = await openSandbox({bootDelayMs: 200})
+})
+
+afterAll(async () => {
+  await box?.close()
+})
+
+async function createLinode(label: string, extra: Record<string, unknown> = {}): Promise<{id: number; port: number}> {
+  const res = await http(`${box.handle.endpoints.linode}/v4/linode/instances`, {
+    method: 'POST',
+    headers: linodeHeaders(box.handle),
+    json: {region: 'us-east', type: 'g6-nanode-1', image: 'linode/debian12', label, root_pass: 'c0rrect-Horse-battery', authorized_keys: [key.publicKey], ...extra},
+  })
+  expect(res.status).toBe(200)
+  const port = Number(res.body.tags.find((t: string) => t.startsWith('mc-ssh-port=')).split('=')[1])
+  return {id: res.body.id, port}
+}
+
+describe('SSH into sandbox nodes', () => {
+  it('runs commands with the key the node was created with: stdout, stderr, exit status, several channels at once', async () => {
+    const {id, port} = await createLinode('ssh-linode')
+    await sleep(250)
+    const {results} = await sshExec(port, {privateKey: key.privateKey}, [
+      'echo out; echo err >&2; exit 3',
+      'printf "%s" "$MC_SANDBOX_NODE"',
+      'sleep 0.3; echo slow',
+      'id -u',
+    ])
+    expect(results[0]).toEqual({stdout: 'out\n', stderr: 'err\n', code: 3})
+    expect(results[1].stdout).toBe(`linode/${id}`)
+    expect(results[2]).toMatchObject({stdout: 'slow\n', code: 0})
+    expect(results[3].stdout.trim()).toBe(String(process.getuid!()))
+  })
+
+  it('refuses a wrong key, accepts the root password, and refuses everything while the node boots', async () => {
+    const {port} = await createLinode('ssh-auth')
+    await expect(sshExec(port, {privateKey: key.privateKey}, ['true'])).rejects.toThrow()
+    await sleep(250)
+    await expect(sshExec(port, {privateKey: newKeyPair().privateKey}, ['true'])).rejects.toThrow(/authentication methods failed/)
+    await expect(sshExec(port, {password: 'wrong-password'}, ['true'])).rejects.toThrow(/authentication methods failed/)
+    const {results} = await sshExec(port, {password: 'c0rrect-Horse-battery'}, ['echo ok'])
+    expect(results[0].stdout).toBe('ok\n')
+  })
+
+  it('reports a signal that ended the command', async () => {
+    const {port} = await createLinode('ssh-signal')
+    await sleep(250)
+    const {results} = await sshExec(port, {privateKey: key.privateKey}, ['kill -TERM $$'])
+    // ssh2's client names the signal the server sent as "TERM" with the SIG prefix.
+    expect(results[0].signal).toBe('SIGTERM')
+  })
+
+  it('EC2 nodes use the imported key pair; a terminated instance refuses connections', async () => {
+    const ec2 = ec2Client(box.handle)
+    await ec2.send(new ImportKeyPairCommand({KeyName: 'ssh-test', PublicKeyMaterial: Buffer.from(key.publicKey)}))
+    const ami = (await ec2.send(new DescribeImagesCommand({Filters: [{Name: 'name', Values: ['ubuntu/images/*noble*amd64*']}]}))).Images![0].ImageId!
+    const run = await ec2.send(new RunInstancesCommand({ImageId: ami, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, KeyName: 'ssh-test'}))
+    const id = run.Instances![0].InstanceId!
+    await sleep(250)
+    const described = await ec2.send(new DescribeInstancesCommand({InstanceIds: [id]}))
+    const port = Number(described.Reservations![0].Instances![0].Tags!.find((t) => t.Key === 'mc-ssh-port')!.Value)
+    const {results} = await sshExec(port, {privateKey: key.privateKey}, ['echo ec2'])
+    expect(results[0].stdout).toBe('ec2\n')
+    await ec2.send(new TerminateInstancesCommand({InstanceIds: [id]}))
+    await expect(sshExec(port, {privateKey: key.privateKey}, ['true'])).rejects.toThrow()
+    ec2.destroy()
+  })
+
+  it('Nova nodes use the key_name key pair', async () => {
+    const {token, nova} = await keystoneToken(box.handle)
+    const headers = {'x-auth-token': token}
+    await http(`${nova()}/os-keypairs`, {method: 'POST', headers, json: {keypair: {name: 'ssh-test', public_key: key.publicKey}}})
+    const image = (await http(`${nova()}/images`, {headers})).body.images[0].id
+    const created = await http(`${nova()}/servers`, {method: 'POST', headers, json: {server: {name: 'ssh-nova', imageRef: image, flavorRef: '2', key_name: 'ssh-test'}}})
+    await sleep(250)
+    const {server} = (await http(`${nova()}/servers/${created.body.server.id}`, {headers})).body
+    const {results} = await sshExec(Number(server.metadata['mc-ssh-port']), {privateKey: key.privateKey}, ['echo nova'])
+    expect(results[0].stdout).toBe('nova\n')
+  })
+})
+
+describe('state across restarts', () => {
+  it('keeps nodes, keys, credentials, SSH ports and host keys across a restart; reset clears them', async () => {
+    const restartBox = await openSandbox({bootDelayMs: 100})
+    try {
+      const before = restartBox.handle
+      const res = await http(`${before.endpoints.linode}/v4/linode/instances`, {
+        method: 'POST',
+        headers: linodeHeaders(before),
+        json: {region: 'eu-west', type: 'g6-standard-1', image: 'linode/ubuntu24.04', root_pass: 'c0rrect-Horse-battery', authorized_keys: [key.publicKey]},
+      })
+      const {id} = res.body
+      const port = Number(res.body.tags[0].split('=')[1])
+      await sleep(150)
+      const first = await sshExec(port, {privateKey: key.privateKey}, ['echo before'])
+
+      const after = await restartBox.restart()
+      expect(after.port).toBe(before.port)
+      expect(after.credentials).toEqual(before.credentials)
+      const listed = await http(`${after.endpoints.linode}/v4/linode/instances/${id}`, {headers: linodeHeaders(after)})
+      expect(listed.body).toMatchObject({id, region: 'eu-west', status: 'running', tags: [`mc-ssh-port=${port}`]})
+      const second = await sshExec(port, {privateKey: key.privateKey}, ['echo after'])
+      expect(second.results[0].stdout).toBe('after\n')
+      expect(second.hostKey).toBe(first.hostKey)
+
+      await after.reset()
+      expect(after.counts()).toEqual({ec2: 0, rackspace: 0, openstack: 0, linode: 0})
+      expect((await http(`${after.endpoints.linode}/v4/linode/instances/${id}`, {headers: linodeHeaders(after)})).status).toBe(404)
+      await expect(sshExec(port, {privateKey: key.privateKey}, ['true'])).rejects.toThrow()
+      expect((await http(`${after.endpoints.linode}/v4/linode/instances`, {headers: linodeHeaders(after)})).status).toBe(200)
+    } finally {
+      await restartBox.close()
+    }
+  })
+})
