@@ -9,7 +9,8 @@
 import {spawn} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join, resolve} from 'node:path'
+import {dirname, join, resolve} from 'node:path'
+import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
 
 import {startListServer} from './server.js'
@@ -17,7 +18,7 @@ import {startListServer} from './server.js'
 const {values} = parseArgs({options: {instances: {type: 'string', default: '1000'}, 'page-size': {type: 'string', default: '1000'}, runs: {type: 'string', default: '5'}}})
 const instances = Number(values.instances)
 const runs = Number(values.runs)
-const root = resolve(import.meta.dirname, '..', '..')
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const TIME = '/usr/bin/time'
 
 interface Client {
@@ -44,8 +45,12 @@ function measure(client: Client, env: NodeJS.ProcessEnv): Promise<Sample> {
     const child = spawn(wrapped[0], wrapped.slice(1), {cwd: root, env: {...env, ...client.env}})
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (c: Buffer) => (stdout += c))
-    child.stderr.on('data', (c: Buffer) => (stderr += c))
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c
+    })
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c
+    })
     child.on('close', (code) => {
       const m = /MEASURE ([\d.]+) (\d+)/.exec(stderr)
       if (code !== 0 || !m) return reject(new Error(`${client.name} failed (exit ${code}):\n${stderr.slice(-2000)}`))
@@ -76,7 +81,7 @@ for node in driver.list_nodes():
 
 const server = await startListServer(instances, Number(values['page-size']))
 const home = mkdtempSync(join(tmpdir(), 'mc-bench-'))
-const port = new URL(server.url).port
+const {port} = new URL(server.url)
 const env: NodeJS.ProcessEnv = {
   PATH: process.env.PATH,
   HOME: home,

@@ -82,15 +82,7 @@ export function findCredentialSource(settings: ProviderSettings): CredentialSour
   }
   const config = section(files.configFile, configSectionName(files.profile))
   if (config) {
-    const kind = config.aws_access_key_id
-      ? 'keys'
-      : config.sso_session || config.sso_start_url
-        ? 'SSO'
-        : config.role_arn
-          ? 'assumed role'
-          : config.credential_process
-            ? 'credential_process'
-            : undefined
+    const kind = profileKind(config)
     if (kind) {
       registerSecret(config.aws_secret_access_key)
       registerSecret(config.aws_session_token)
@@ -102,6 +94,15 @@ export function findCredentialSource(settings: ProviderSettings): CredentialSour
     return {kind: 'container', label: 'container credentials (AWS_CONTAINER_CREDENTIALS_*)'}
   }
   if (values.credentialSource === 'instance') return {kind: 'instance', label: 'EC2 instance role (ec2.credentialSource=instance)'}
+  return undefined
+}
+
+/** What a profile in ~/.aws/config holds that yields credentials, if anything. */
+function profileKind(config: IniSection): string | undefined {
+  if (config.aws_access_key_id) return 'keys'
+  if (config.sso_session || config.sso_start_url) return 'SSO'
+  if (config.role_arn) return 'assumed role'
+  if (config.credential_process) return 'credential_process'
   return undefined
 }
 

@@ -61,10 +61,23 @@ function leaves(r: XmlReader, wanted: readonly string[]): Record<string, string>
 function reservation(r: XmlReader): Reservation {
   const out: Reservation = {Instances: []}
   for (let name = r.nextChild(); name !== undefined; name = r.nextChild()) {
-    if (name === 'reservationId') out.ReservationId = r.text()
-    else if (name === 'ownerId') out.OwnerId = r.text()
-    else if (name === 'instancesSet') out.Instances = list(r, instance)
-    else r.skip()
+    switch (name) {
+      case 'reservationId': {
+        out.ReservationId = r.text()
+        break
+      }
+      case 'ownerId': {
+        out.OwnerId = r.text()
+        break
+      }
+      case 'instancesSet': {
+        out.Instances = list(r, instance)
+        break
+      }
+      default: {
+        r.skip()
+      }
+    }
   }
   return out
 }
@@ -73,77 +86,96 @@ function instance(r: XmlReader): Instance {
   const out: Instance = {}
   for (let name = r.nextChild(); name !== undefined; name = r.nextChild()) {
     switch (name) {
-      case 'instanceId':
+      case 'instanceId': {
         out.InstanceId = r.text()
         break
-      case 'imageId':
+      }
+      case 'imageId': {
         out.ImageId = r.text()
         break
+      }
       case 'instanceState': {
         const s = leaves(r, ['code', 'name'])
         out.State = {Code: toInt(s.code), Name: s.name as NonNullable<Instance['State']>['Name']}
         break
       }
-      case 'privateDnsName':
+      case 'privateDnsName': {
         out.PrivateDnsName = r.text()
         break
-      case 'dnsName':
+      }
+      case 'dnsName': {
         out.PublicDnsName = r.text()
         break
-      case 'reason':
+      }
+      case 'reason': {
         out.StateTransitionReason = r.text()
         break
-      case 'keyName':
+      }
+      case 'keyName': {
         out.KeyName = r.text()
         break
-      case 'instanceType':
+      }
+      case 'instanceType': {
         out.InstanceType = r.text() as Instance['InstanceType']
         break
+      }
       case 'launchTime': {
         const text = r.text()
         if (text) out.LaunchTime = new Date(text)
         break
       }
-      case 'placement':
+      case 'placement': {
         out.Placement = {AvailabilityZone: leaves(r, ['availabilityZone']).availabilityZone}
         break
-      case 'subnetId':
+      }
+      case 'subnetId': {
         out.SubnetId = r.text()
         break
-      case 'vpcId':
+      }
+      case 'vpcId': {
         out.VpcId = r.text()
         break
-      case 'privateIpAddress':
+      }
+      case 'privateIpAddress': {
         out.PrivateIpAddress = r.text()
         break
-      case 'ipAddress':
+      }
+      case 'ipAddress': {
         out.PublicIpAddress = r.text()
         break
-      case 'ipv6Address':
+      }
+      case 'ipv6Address': {
         out.Ipv6Address = r.text()
         break
-      case 'groupSet':
+      }
+      case 'groupSet': {
         out.SecurityGroups = list(r, group)
         break
+      }
       case 'stateReason': {
         const s = leaves(r, ['code', 'message'])
         out.StateReason = {Code: s.code, Message: s.message}
         break
       }
-      case 'architecture':
+      case 'architecture': {
         out.Architecture = r.text() as Instance['Architecture']
         break
-      case 'platform':
+      }
+      case 'platform': {
         out.Platform = r.text() as Instance['Platform']
         break
-      case 'tagSet':
+      }
+      case 'tagSet': {
         out.Tags = list(r, tag)
         break
-      case 'networkInterfaceSet':
+      }
+      case 'networkInterfaceSet': {
         out.NetworkInterfaces = list(r, networkInterface)
         break
-      default:
+      }
+      default: {
         r.skip()
+      }
     }
   }
   return out
@@ -163,23 +195,29 @@ function networkInterface(r: XmlReader): InstanceNetworkInterface {
   const out: InstanceNetworkInterface = {}
   for (let name = r.nextChild(); name !== undefined; name = r.nextChild()) {
     switch (name) {
-      case 'networkInterfaceId':
+      case 'networkInterfaceId': {
         out.NetworkInterfaceId = r.text()
         break
-      case 'privateIpAddress':
+      }
+      case 'privateIpAddress': {
         out.PrivateIpAddress = r.text()
         break
-      case 'association':
+      }
+      case 'association': {
         out.Association = {PublicIp: leaves(r, ['publicIp']).publicIp}
         break
-      case 'privateIpAddressesSet':
+      }
+      case 'privateIpAddressesSet': {
         out.PrivateIpAddresses = list(r, privateAddress)
         break
-      case 'ipv6AddressesSet':
+      }
+      case 'ipv6AddressesSet': {
         out.Ipv6Addresses = list(r, ipv6Address)
         break
-      default:
+      }
+      default: {
         r.skip()
+      }
     }
   }
   return out

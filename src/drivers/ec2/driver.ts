@@ -235,7 +235,7 @@ export class Ec2Driver implements CloudDriver {
   }
 
   async createNode(request: CreateNodeRequest): Promise<Node> {
-    if (!request.name || !request.image || !request.size) {
+    if ([request.name, request.image, request.size].some((value) => !value)) {
       throw new ValidationError('An EC2 node needs a name, an image (ami-...) and a size (instance type, e.g. t3.micro).')
     }
     const placement = this.placement(request.location)
@@ -343,7 +343,7 @@ export class Ec2Driver implements CloudDriver {
           return await this.getNode(id)
         } catch (error) {
           // EC2 is eventually consistent: a just-created instance can be unknown for a little while.
-          if (error instanceof NotFoundError && Date.now() - started < 60_000) return undefined
+          if (error instanceof NotFoundError && Date.now() - started < 60_000) return
           throw error
         }
       },
@@ -400,7 +400,7 @@ function newestPerRelease(images: Ec2Image[]): Ec2Image[] {
 }
 
 function globRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.replaceAll(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.')}$`)
+  return new RegExp(`^${glob.replaceAll(/[.+^${}()|[\]\\]/g, String.raw`\$&`).replaceAll('*', '.*').replaceAll('?', '.')}$`)
 }
 
 /** Cache credentials across every regional client until five minutes before they expire. */
@@ -408,7 +408,7 @@ export function memoizeCredentials(provider: AwsCredentialIdentityProvider): Aws
   let cached: Promise<AwsCredentialIdentity> | undefined
   return async (properties) => {
     if (cached) {
-      const identity = await cached.catch(() => undefined)
+      const identity = await cached.catch(() => {})
       if (identity && (!identity.expiration || identity.expiration.getTime() - Date.now() > 300_000)) return identity
     }
     cached = provider(properties)

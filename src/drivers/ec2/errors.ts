@@ -15,6 +15,12 @@ const THROTTLE_CODES = new Set(['RequestLimitExceeded', 'Throttling', 'Throttlin
 const SERVER_CODES = new Set(['InternalError', 'InternalFailure', 'ServiceUnavailable', 'Unavailable'])
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
 
+function authHint(code: string, action: string): string {
+  if (code === 'UnauthorizedOperation') return `The credentials are valid but not allowed to call ${action}: grant ec2:${action} in their IAM policy.`
+  if (code === 'OptInRequired') return 'The account is not subscribed to EC2 or has not opted in to this region.'
+  return 'Check the access key id and secret (mc profile, AWS_* environment or ~/.aws/credentials) and the system clock.'
+}
+
 interface SdkErrorShape {
   name?: string
   message?: string
@@ -22,6 +28,19 @@ interface SdkErrorShape {
   Code?: string
   $fault?: string
   $metadata?: {httpStatusCode?: number; requestId?: string}
+}
+
+/** A failure before any HTTP answer: refused, reset, timed out, or a host that does not resolve. */
+function networkError(error: unknown, action: string, endpoint: string): McError | undefined {
+  const e = error as SdkErrorShape & {cause?: {code?: string}}
+  const code = e.code ?? e.cause?.code
+  if ((code && NETWORK_CODES.has(code)) || e.name === 'TimeoutError') {
+    return new TransientError(`Cannot reach the EC2 endpoint ${endpoint} (${code ?? e.name}) during ${action}. Check --endpoint / ec2.endpoint and the network.`)
+  }
+  if (code === 'ENOTFOUND') {
+    return new ProviderError(`The EC2 endpoint host in ${endpoint} does not resolve (ENOTFOUND). Check --region, --endpoint / ec2.endpoint.`, code)
+  }
+  return undefined
 }
 
 /**
@@ -43,23 +62,10 @@ export function mapEc2Error(error: unknown, action: string, endpoint: string): M
   if (e.name === 'CredentialsProviderError' || e.name === 'TokenProviderError') {
     return new AuthError(`No usable EC2 credentials: ${message}. Set ec2.accessKeyId and ec2.secretAccessKey in the mc profile, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws.`)
   }
-  if (status === undefined) {
-    const netCode = e.code ?? (error as {cause?: {code?: string}})?.cause?.code
-    if ((netCode && NETWORK_CODES.has(netCode)) || e.name === 'TimeoutError') {
-      return new TransientError(`Cannot reach the EC2 endpoint ${endpoint} (${netCode ?? e.name}) during ${action}. Check --endpoint / ec2.endpoint and the network.`)
-    }
-    if (netCode === 'ENOTFOUND') {
-      return new ProviderError(`The EC2 endpoint host in ${endpoint} does not resolve (ENOTFOUND). Check --region, --endpoint / ec2.endpoint.`, netCode)
-    }
-  }
+  const network = status === undefined ? networkError(error, action, endpoint) : undefined
+  if (network) return network
   if (AUTH_CODES.has(code)) {
-    const hint =
-      code === 'UnauthorizedOperation'
-        ? `The credentials are valid but not allowed to call ${action}: grant ec2:${action} in their IAM policy.`
-        : code === 'OptInRequired'
-          ? 'The account is not subscribed to EC2 or has not opted in to this region.'
-          : 'Check the access key id and secret (mc profile, AWS_* environment or ~/.aws/credentials) and the system clock.'
-    return new AuthError(`EC2 refused ${action} (${code}): ${message} ${hint}`)
+    return new AuthError(`EC2 refused ${action} (${code}): ${message} ${authHint(code, action)}`)
   }
   if (THROTTLE_CODES.has(code) || status === 429) {
     return new RateLimitError(`EC2 is throttling ${action} (${code}): ${message} Wait a minute and retry, or run fewer requests at once.`)

@@ -53,7 +53,7 @@ export function openEc2Driver(settings: ProviderSettings, context: DriverContext
   return allRegions ? new AllRegionsEc2Driver(home) : home
 }
 
-/** @aws-sdk/client-ec2 loads only here, on a path that talks to EC2. */
+/** The AWS SDK loads only here, on a path that talks to EC2. */
 export const createDriver: ProviderModule['createDriver'] = async (settings, context) => {
   const plan = planEc2Driver(settings)
   quietNodeVersionWarning()

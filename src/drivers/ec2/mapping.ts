@@ -37,8 +37,8 @@ function present(value: string | undefined): value is string {
 
 /** An IPv6 address is private when it is unique-local (fc00::/7) or link-local (fe80::/10). */
 function isPrivateIpv6(address: string): boolean {
-  const first = Number.parseInt(address.split(':')[0] || '0', 16)
-  return (first & 0xfe00) === 0xfc00 || (first & 0xffc0) === 0xfe80
+  const first = address.split(':')[0]
+  return first.length === 4 && /^(f[cd]|fe[89ab])/i.test(first)
 }
 
 /** Public and private addresses from the instance and every interface: IPv4 first, then IPv6, no repeats. */
@@ -112,7 +112,7 @@ function toIso(value: Date | string): string | undefined {
 
 /** EC2 filter values treat `*` and `?` as wildcards and `\` as escape; mc's name glob has only `*`. */
 function ec2Glob(glob: string): string {
-  return glob.replaceAll(/[\\?]/g, '\\$&')
+  return glob.replaceAll(/[\\?]/g, String.raw`\$&`)
 }
 
 /**
@@ -127,7 +127,7 @@ export function instanceFilters(filter: NodeFilter = {}): Filter[] {
     if (names.every((n) => n.length > 0)) filters.push({Name: 'instance-state-name', Values: names.flat()})
   }
   for (const [key, value] of Object.entries(filter.tags ?? {})) {
-    filters.push({Name: `tag:${key}`, Values: [ec2Glob(value).replaceAll('*', '\\*')]})
+    filters.push({Name: `tag:${key}`, Values: [ec2Glob(value).replaceAll('*', String.raw`\*`)]})
   }
   if (filter.name) filters.push({Name: 'tag:Name', Values: [ec2Glob(filter.name)]})
   return filters

@@ -3,32 +3,6 @@
  * this file (scripts/bundle-ec2-sdk.mjs) so loading it reads only the commands mc sends instead of
  * the whole @aws-sdk/client-ec2 package. Other driver files import SDK *types* only.
  */
-import {
-  AuthorizeSecurityGroupIngressCommand,
-  CreateSecurityGroupCommand,
-  DescribeAvailabilityZonesCommand,
-  DescribeImagesCommand,
-  DescribeInstancesCommand,
-  DescribeInstanceTypesCommand,
-  DescribeKeyPairsCommand,
-  DescribeRegionsCommand,
-  DescribeSecurityGroupsCommand,
-  EC2Client,
-  ImportKeyPairCommand,
-  RebootInstancesCommand,
-  RunInstancesCommand,
-  StartInstancesCommand,
-  StopInstancesCommand,
-  TerminateInstancesCommand,
-} from '@aws-sdk/client-ec2'
-import {AwsEc2QueryProtocol} from '@aws-sdk/core/protocols'
-import {collectBody} from '@smithy/core/protocols'
-import type {AwsCredentialIdentity, AwsCredentialIdentityProvider, HandlerExecutionContext, HttpResponse, MetadataBearer, OperationSchema, SerdeFunctions} from '@smithy/types'
-
-import type {DebugLog} from '../../core/log.js'
-import type {CredentialSource} from './credentials.js'
-import {readDescribeInstances} from './describe-instances.js'
-
 export {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
@@ -46,7 +20,15 @@ export {
   StartInstancesCommand,
   StopInstancesCommand,
   TerminateInstancesCommand,
-}
+} from '@aws-sdk/client-ec2'
+import {EC2Client} from '@aws-sdk/client-ec2'
+import {AwsEc2QueryProtocol} from '@aws-sdk/core/protocols'
+import {collectBody} from '@smithy/core/protocols'
+import type {AwsCredentialIdentity, AwsCredentialIdentityProvider, HandlerExecutionContext, HttpResponse, MetadataBearer, OperationSchema, SerdeFunctions} from '@smithy/types'
+
+import type {DebugLog} from '../../core/log.js'
+import type {CredentialSource} from './credentials.js'
+import {readDescribeInstances} from './describe-instances.js'
 
 function operationName(schema: OperationSchema): string {
   return schema.name.split('#')[1] ?? schema.name
@@ -83,13 +65,14 @@ export function credentialProvider(source: CredentialSource, env: NodeJS.Process
       }
       return async () => identity
     }
-    case 'shared':
+    case 'shared': {
       return async (properties) => {
         const {fromIni} = await import('@aws-sdk/credential-provider-ini')
         const {files} = source
         return fromIni({profile: files.profile, filepath: files.credentialsFile, configFilepath: files.configFile})(properties)
       }
-    case 'webIdentity':
+    }
+    case 'webIdentity': {
       return async (properties) => {
         const {fromTokenFile} = await import('@aws-sdk/credential-provider-web-identity')
         return fromTokenFile({
@@ -98,7 +81,8 @@ export function credentialProvider(source: CredentialSource, env: NodeJS.Process
           roleSessionName: env.AWS_ROLE_SESSION_NAME,
         })(properties)
       }
-    case 'container':
+    }
+    case 'container': {
       return async () => {
         const {fromHttp} = await import('@aws-sdk/credential-provider-http')
         return fromHttp({
@@ -107,12 +91,14 @@ export function credentialProvider(source: CredentialSource, env: NodeJS.Process
           awsContainerAuthorizationToken: env.AWS_CONTAINER_AUTHORIZATION_TOKEN,
         })()
       }
-    case 'instance':
+    }
+    case 'instance': {
       // Only here, asked for with ec2.credentialSource=instance, does mc talk to 169.254.169.254.
       return async () => {
         const {fromInstanceMetadata} = await import('@smithy/credential-provider-imds')
         return fromInstanceMetadata({timeout: 1000, maxRetries: 1})()
       }
+    }
   }
 }
 

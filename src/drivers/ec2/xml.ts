@@ -46,7 +46,7 @@ export class XmlReader {
         this.pos = xml.length
         return undefined
       }
-      const c = xml.charCodeAt(lt + 1)
+      const c = xml.codePointAt(lt + 1)
       if (c === SLASH) {
         this.pos = this.end(lt, '>') + 1
         this.depth--
@@ -57,7 +57,7 @@ export class XmlReader {
         continue
       }
       const gt = this.tagEnd(lt)
-      this.selfClosing = xml.charCodeAt(gt - 1) === SLASH
+      this.selfClosing = xml.codePointAt(gt - 1) === SLASH
       if (!this.selfClosing) this.depth++
       this.pos = gt + 1
       this.nameStart = lt + 1
@@ -75,7 +75,7 @@ export class XmlReader {
     const {xml} = this
     const start = this.pos
     const lt = xml.indexOf('<', start)
-    if (lt !== -1 && xml.charCodeAt(lt + 1) === SLASH) {
+    if (lt !== -1 && xml.codePointAt(lt + 1) === SLASH) {
       this.pos = this.end(lt, '>') + 1
       this.depth--
       return decodeEntities(xml.slice(start, lt))
@@ -112,7 +112,7 @@ export class XmlReader {
     while (depth > 0) {
       const lt = xml.indexOf('<', this.pos)
       if (lt === -1) throw new XmlSyntaxError('unexpected end of document')
-      const c = xml.charCodeAt(lt + 1)
+      const c = xml.codePointAt(lt + 1)
       if (c === SLASH) {
         depth--
         this.pos = this.end(lt, '>') + 1
@@ -120,7 +120,7 @@ export class XmlReader {
         this.pos = this.skipMarkup(lt)
       } else {
         const gt = this.tagEnd(lt)
-        if (xml.charCodeAt(gt - 1) !== SLASH) depth++
+        if (xml.codePointAt(gt - 1) !== SLASH) depth++
         this.pos = gt + 1
       }
     }
@@ -139,11 +139,11 @@ export class XmlReader {
         const close = this.end(lt, ']]>')
         out += xml.slice(lt + 9, close)
         from = close + 3
-      } else if (xml.charCodeAt(lt + 1) === SLASH) {
+      } else if (xml.codePointAt(lt + 1) === SLASH) {
         this.pos = this.end(lt, '>') + 1
         this.depth--
         return out
-      } else if (xml.charCodeAt(lt + 1) === BANG || xml.charCodeAt(lt + 1) === QUESTION) {
+      } else if (xml.codePointAt(lt + 1) === BANG || xml.codePointAt(lt + 1) === QUESTION) {
         from = this.skipMarkup(lt)
       } else {
         throw new XmlSyntaxError(`element inside a text value at offset ${lt}`)
@@ -155,7 +155,7 @@ export class XmlReader {
     const {xml} = this
     if (xml.startsWith('<!--', lt)) return this.end(lt, '-->') + 3
     if (xml.startsWith('<![CDATA[', lt)) return this.end(lt, ']]>') + 3
-    if (xml.charCodeAt(lt + 1) === QUESTION) return this.end(lt, '?>') + 2
+    if (xml.codePointAt(lt + 1) === QUESTION) return this.end(lt, '?>') + 2
     return this.end(lt, '>') + 1
   }
 
@@ -171,13 +171,13 @@ export class XmlReader {
     const gt = this.end(lt, '>')
     let quoted = false
     for (let j = lt + 1; j < gt && !quoted; j++) {
-      const ch = xml.charCodeAt(j)
+      const ch = xml.codePointAt(j)
       quoted = ch === 34 || ch === 39
     }
     if (!quoted) return gt
     let open = 0
     for (let j = lt + 1; j < xml.length; j++) {
-      const ch = xml.charCodeAt(j)
+      const ch = xml.codePointAt(j)
       if (open) {
         if (ch === open) open = 0
       } else if (ch === 34 || ch === 39) {
@@ -194,7 +194,7 @@ export class XmlReader {
 function nameEnd(xml: string, from: number, to: number): number {
   let end = from
   while (end < to) {
-    const ch = xml.charCodeAt(end)
+    const ch = xml.codePointAt(end)
     if (ch === 32 || ch === 9 || ch === 10 || ch === 13) break
     end++
   }
@@ -203,7 +203,7 @@ function nameEnd(xml: string, from: number, to: number): number {
 
 function localName(xml: string, from: number, to: number): string {
   let start = from
-  for (let j = from; j < to; j++) if (xml.charCodeAt(j) === 58) start = j + 1
+  for (let j = from; j < to; j++) if (xml.codePointAt(j) === 58) start = j + 1
   return xml.slice(start, to)
 }
 
@@ -219,10 +219,10 @@ export function decodeEntities(text: string): string {
     if (semi === -1) break
     const entity = text.slice(amp + 1, semi)
     let decoded: string | undefined
-    if (entity.charCodeAt(0) === 35) {
+    if (entity.codePointAt(0) === 35) {
       const hex = entity[1] === 'x' || entity[1] === 'X'
       const code = Number.parseInt(entity.slice(hex ? 2 : 1), hex ? 16 : 10)
-      if (Number.isInteger(code) && code >= 0 && code <= 0x10ffff) decoded = String.fromCodePoint(code)
+      if (Number.isInteger(code) && code >= 0 && code <= 0x10_FF_FF) decoded = String.fromCodePoint(code)
     } else {
       decoded = NAMED[entity]
     }

@@ -1,7 +1,7 @@
 import {execFile} from 'node:child_process'
 import {readdirSync, readFileSync, statSync} from 'node:fs'
-import {join, resolve} from 'node:path'
-import {pathToFileURL} from 'node:url'
+import {dirname, join, resolve} from 'node:path'
+import {fileURLToPath, pathToFileURL} from 'node:url'
 import {promisify} from 'node:util'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -12,7 +12,7 @@ import {openEc2Driver} from '../../../src/drivers/ec2/index.js'
 import {FixtureServer} from './fixture-server.js'
 import {ec2Settings, tempHome} from './helpers.js'
 
-const root = resolve(import.meta.dirname, '..', '..', '..')
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 const server = new FixtureServer()
 const {home, cleanup} = tempHome()
 const outdir = join(home, 'bundle')
@@ -58,7 +58,7 @@ describe('the bundled EC2 SDK facade', () => {
       ])
       await expect(driver.getNode('i-missing')).rejects.toMatchObject({code: 'NOT_FOUND'})
       server.on((r) => (r.action === 'DescribeInstances' ? {body: '<oops/>'} : undefined))
-      const error = await driver.listNodes().catch((e: unknown) => e)
+      const error = await driver.listNodes().catch((error_: unknown) => error_)
       expect(error).toBeInstanceOf(ProviderError)
       expect((error as Error).message).toContain('answered with a body mc cannot read')
     } finally {

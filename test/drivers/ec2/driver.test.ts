@@ -36,6 +36,14 @@ function only(action: string): RecordedRequest[] {
   return server.requests.filter((r) => r.action === action)
 }
 
+function imageXml(i: {id: string; name: string; arch: string; date: string; owner?: string}): string {
+  return `<item><imageId>${i.id}</imageId><imageOwnerId>${i.owner ?? '099720109477'}</imageOwnerId><imageState>available</imageState><isPublic>true</isPublic><architecture>${i.arch}</architecture><name>${i.name}</name><creationDate>${i.date}</creationDate><platformDetails>Linux/UNIX</platformDetails></item>`
+}
+
+function instanceTypesPage(type: string, token?: string): string {
+  return `<DescribeInstanceTypesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><instanceTypeSet><item><instanceType>${type}</instanceType><vCpuInfo><defaultVCpus>4</defaultVCpus></vCpuInfo><memoryInfo><sizeInMiB>16384</sizeInMiB></memoryInfo></item></instanceTypeSet>${token ? `<nextToken>${token}</nextToken>` : ''}</DescribeInstanceTypesResponse>`
+}
+
 describeDriverContract({
   name: 'ec2 (libcloud recorded responses over HTTP, real SDK client)',
   extraKey: 'ec2',
@@ -150,7 +158,7 @@ describe('ec2 listNodes', () => {
       'Filter.3.Name': 'tag:odd',
       'Filter.3.Value.1': 'a\\*b\\?c\\\\',
       'Filter.4.Name': 'tag:Name',
-      'Filter.4.Value.1': 'probe-\\?-*',
+      'Filter.4.Value.1': String.raw`probe-\?-*`,
     })
   })
 
@@ -162,7 +170,7 @@ describe('ec2 listNodes', () => {
   it('follows NextToken: 2,500 instances over three pages arrive whole and in order', async () => {
     const pages = describeInstancesPages(2500, 1000)
     server.on((r) => {
-      if (r.action !== 'DescribeInstances') return undefined
+      if (r.action !== 'DescribeInstances') return
       const token = r.params.get('NextToken')
       return {body: pages[token ? Number(token.slice('page-'.length)) - 1 : 0]}
     })
@@ -241,14 +249,12 @@ describe('ec2 listImages', () => {
   })
 
   it('keeps only the newest well-known image per release and architecture', async () => {
-    const image = (id: string, name: string, arch: string, date: string, owner = '099720109477') =>
-      `<item><imageId>${id}</imageId><imageOwnerId>${owner}</imageOwnerId><imageState>available</imageState><isPublic>true</isPublic><architecture>${arch}</architecture><name>${name}</name><creationDate>${date}</creationDate><platformDetails>Linux/UNIX</platformDetails></item>`
     const known = `<DescribeImagesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><imagesSet>${[
-      image('ami-old', 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20240423', 'x86_64', '2024-04-23T00:00:00.000Z'),
-      image('ami-new', 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20250101', 'x86_64', '2025-01-01T00:00:00.000Z'),
-      image('ami-arm', 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-arm64-server-20240423', 'arm64', '2024-04-23T00:00:00.000Z'),
-      image('ami-deb', 'debian-12-amd64-20240507-1740', 'x86_64', '2024-05-07T00:00:00.000Z', '136693071363'),
-      image('ami-other', 'someone-elses-image', 'x86_64', '2025-06-01T00:00:00.000Z', 'amazon'),
+      imageXml({id: 'ami-old', name: 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20240423', arch: 'x86_64', date: '2024-04-23T00:00:00.000Z'}),
+      imageXml({id: 'ami-new', name: 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20250101', arch: 'x86_64', date: '2025-01-01T00:00:00.000Z'}),
+      imageXml({id: 'ami-arm', name: 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-arm64-server-20240423', arch: 'arm64', date: '2024-04-23T00:00:00.000Z'}),
+      imageXml({id: 'ami-deb', name: 'debian-12-amd64-20240507-1740', arch: 'x86_64', date: '2024-05-07T00:00:00.000Z', owner: '136693071363'}),
+      imageXml({id: 'ami-other', name: 'someone-elses-image', arch: 'x86_64', date: '2025-06-01T00:00:00.000Z', owner: 'amazon'}),
     ].join('')}</imagesSet></DescribeImagesResponse>`
     const own = '<DescribeImagesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><imagesSet/></DescribeImagesResponse>'
     server.on((r) => (r.action === 'DescribeImages' ? {body: r.params.get('Owner.1') === 'self' ? own : known} : undefined))
@@ -300,11 +306,9 @@ describe('ec2 listSizes, listLocations, key pairs', () => {
   })
 
   it('reads every DescribeInstanceTypes page', async () => {
-    const page = (type: string, token?: string) =>
-      `<DescribeInstanceTypesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><instanceTypeSet><item><instanceType>${type}</instanceType><vCpuInfo><defaultVCpus>4</defaultVCpus></vCpuInfo><memoryInfo><sizeInMiB>16384</sizeInMiB></memoryInfo></item></instanceTypeSet>${token ? `<nextToken>${token}</nextToken>` : ''}</DescribeInstanceTypesResponse>`
     server.on((r) => {
-      if (r.action !== 'DescribeInstanceTypes') return undefined
-      return {body: r.params.get('NextToken') === 't2' ? page('m5.xlarge') : page('c5.xlarge', 't2')}
+      if (r.action !== 'DescribeInstanceTypes') return
+      return {body: r.params.get('NextToken') === 't2' ? instanceTypesPage('m5.xlarge') : instanceTypesPage('c5.xlarge', 't2')}
     })
     const sizes = await (await open()).listSizes()
     expect(sizes.map((s) => s.id)).toEqual(['c5.xlarge', 'm5.xlarge'])
@@ -411,7 +415,7 @@ describe('ec2 createNode and lifecycle', () => {
     server.on((r) => {
       if (r.action === 'DescribeKeyPairs') return {body: '<DescribeKeyPairsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><keySet><item><keyName>mc-probe</keyName></item></keySet></DescribeKeyPairsResponse>'}
       if (r.action === 'DescribeSecurityGroups') return {body: `<DescribeSecurityGroupsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><securityGroupInfo>${group}</securityGroupInfo></DescribeSecurityGroupsResponse>`}
-      return undefined
+      
     })
     await (await open()).createNode({...request, clientToken: undefined})
     expect(server.actions()).toEqual(['DescribeKeyPairs', 'DescribeSecurityGroups', 'AuthorizeSecurityGroupIngress', 'RunInstances'])
@@ -423,7 +427,7 @@ describe('ec2 createNode and lifecycle', () => {
 
   it('takes a rule that is already there, and a cloud without ICMPv6, in its stride', async () => {
     server.on((r) => {
-      if (r.action !== 'AuthorizeSecurityGroupIngress') return undefined
+      if (r.action !== 'AuthorizeSecurityGroupIngress') return
       if (r.params.get('IpPermissions.1.IpProtocol') === 'icmpv6') return ec2Error('InvalidParameterValue', "Invalid value 'icmpv6' for IP protocol. Unknown protocol.")
       return ec2Error('InvalidPermission.Duplicate', 'the specified rule "peer: 0.0.0.0/0, TCP, from port: 22, to port: 22, ALLOW" already exists')
     })
@@ -447,7 +451,7 @@ describe('ec2 createNode and lifecycle', () => {
   it('a retried create with different parameters is IdempotentParameterMismatch, as a ProviderError', async () => {
     const {fixture} = await import('./fixture-server.js')
     server.on((r) => (r.action === 'RunInstances' ? {status: 400, body: fixture('run_instances_idem_mismatch.xml')} : undefined))
-    const error = await (await open()).createNode({name: 'n', image: 'ami-1', size: 't3.micro'}).catch((e: unknown) => e)
+    const error = await (await open()).createNode({name: 'n', image: 'ami-1', size: 't3.micro'}).catch((error_: unknown) => error_)
     expect(error).toBeInstanceOf(ProviderError)
     expect(error).toMatchObject({providerCode: 'IdempotentParameterMismatch', status: 400})
     expect((error as Error).message).toContain('Arguments on this idempotent request are inconsistent')
@@ -468,7 +472,7 @@ describe('ec2 createNode and lifecycle', () => {
   it('waits until running with backoff, riding out a not-yet-visible instance, and returns the addresses', async () => {
     const states = ['NotFound', 'pending', 'pending', 'running']
     server.on((r) => {
-      if (r.action !== 'DescribeInstances') return undefined
+      if (r.action !== 'DescribeInstances') return
       const state = states.shift() ?? 'running'
       if (state === 'NotFound') return ec2Error('InvalidInstanceID.NotFound', "The instance ID 'i-00000000000000002' does not exist")
       return {body: describeInstancesPage(2, 3).replace('<name>pending</name>', `<name>${state}</name>`)}

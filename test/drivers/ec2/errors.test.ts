@@ -34,7 +34,7 @@ describe('ec2 error mapping (EC2 error bodies over HTTP, parsed by the SDK)', ()
     ['SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.'],
   ])('%s is an AuthError (exit 3) that says what to check', async (code, message) => {
     failListing(code, message, 401)
-    const error = await (await open()).listNodes().catch((e: unknown) => e)
+    const error = await (await open()).listNodes().catch((error_: unknown) => error_)
     expect(error).toBeInstanceOf(AuthError)
     expect((error as AuthError).exitCode).toBe(ExitCode.auth)
     expect((error as Error).message).toContain(`EC2 refused DescribeInstances (${code}): ${message}`)
@@ -55,7 +55,7 @@ describe('ec2 error mapping (EC2 error bodies over HTTP, parsed by the SDK)', ()
     ['InvalidKeyPair.NotFound', "The key pair 'k' does not exist"],
   ])('%s is a NotFoundError (exit 4)', async (code, message) => {
     failListing(code, message)
-    const error = await (await open()).listNodes().catch((e: unknown) => e)
+    const error = await (await open()).listNodes().catch((error_: unknown) => error_)
     expect(error).toBeInstanceOf(NotFoundError)
     expect((error as NotFoundError).exitCode).toBe(ExitCode.notFound)
     expect((error as Error).message).toBe(`EC2 DescribeInstances: ${message} (${code})`)
@@ -63,7 +63,7 @@ describe('ec2 error mapping (EC2 error bodies over HTTP, parsed by the SDK)', ()
 
   it('any other code is a ProviderError carrying EC2 code, message and HTTP status', async () => {
     server.on((r) => (r.action === 'RunInstances' ? {status: 400, body: fixture('run_instances_idem_mismatch.xml')} : undefined))
-    const error = await (await open()).createNode({name: 'n', image: 'ami-1', size: 't3.micro'}).catch((e: unknown) => e)
+    const error = await (await open()).createNode({name: 'n', image: 'ami-1', size: 't3.micro'}).catch((error_: unknown) => error_)
     expect(error).toBeInstanceOf(ProviderError)
     expect(error).not.toBeInstanceOf(TransientError)
     expect(error).toMatchObject({
@@ -84,7 +84,7 @@ describe('ec2 error mapping (EC2 error bodies over HTTP, parsed by the SDK)', ()
 
   it('RequestLimitExceeded that never lets up becomes a RateLimitError (exit 6) after five tries', async () => {
     failListing('RequestLimitExceeded', 'Request limit exceeded.', 503)
-    const error = await (await open()).listNodes().catch((e: unknown) => e)
+    const error = await (await open()).listNodes().catch((error_: unknown) => error_)
     expect(error).toBeInstanceOf(RateLimitError)
     expect((error as RateLimitError).exitCode).toBe(ExitCode.rateLimit)
     expect(server.requests).toHaveLength(5)
@@ -110,14 +110,14 @@ describe('ec2 error mapping (EC2 error bodies over HTTP, parsed by the SDK)', ()
       })
     })
     const driver = await openDriver(ec2Settings(`http://127.0.0.1:${port}`, home))
-    const error = await driver.listKeyPairs().catch((e: unknown) => e)
+    const error = await driver.listKeyPairs().catch((error_: unknown) => error_)
     expect(error).toBeInstanceOf(TransientError)
     expect((error as Error).message).toContain(`Cannot reach the EC2 endpoint http://127.0.0.1:${port} (ECONNREFUSED)`)
   }, 40_000)
 
   it('never puts the secret key in an error message', async () => {
     failListing('AuthFailure', `AWS was not able to validate ${SECRET_ACCESS_KEY}`, 401)
-    const error = (await (await open()).listNodes().catch((e: unknown) => e)) as Error
+    const error = (await (await open()).listNodes().catch((error_: unknown) => error_)) as Error
     // EC2 never echoes secrets, but if a server did, the CLI's redaction (registered on load) scrubs it.
     const {redactString} = await import('../../../src/core/redact.js')
     expect(redactString(error.message)).not.toContain(SECRET_ACCESS_KEY)

@@ -64,11 +64,13 @@ export class FixtureServer {
   maxInFlight = 0
   private inFlight = 0
   private readonly handlers: Handler[] = []
-  private server = createServer((req, res) => this.handle(req, res))
+  private readonly server = createServer(this.handle.bind(this))
   url = ''
 
   async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve))
+    await new Promise<void>((resolve) => {
+      this.server.listen(0, '127.0.0.1', resolve)
+    })
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`
     return this
   }
@@ -91,7 +93,9 @@ export class FixtureServer {
 
   async stop(): Promise<void> {
     this.server.closeAllConnections()
-    await new Promise<void>((resolve) => this.server.close(() => resolve()))
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve())
+    })
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {

@@ -33,7 +33,7 @@ const regionsBody = `<DescribeRegionsResponse xmlns="http://ec2.amazonaws.com/do
 function serveRegions(fail: string[] = []): void {
   server.on((r) => (r.action === 'DescribeRegions' ? {body: regionsBody} : undefined))
   server.on((r) => {
-    if (r.action !== 'DescribeInstances') return undefined
+    if (r.action !== 'DescribeInstances') return
     const region = regionOf(r)
     if (fail.includes(region)) return ec2Error('AuthFailure', `Not allowed in ${region}`, 401)
     const i = REGIONS.indexOf(region)
@@ -75,7 +75,7 @@ describe('ec2 --region all', () => {
   it('a failing region never hides the others: PartialFailureError carries the nodes that arrived', async () => {
     serveRegions(['eu-west-2', 'sa-east-1'])
     const driver = await openDriver(ec2Settings(server.url, home, {region: 'all'}))
-    const error = (await driver.listNodes().catch((e: unknown) => e)) as PartialFailureError<{length: number}>
+    const error = (await driver.listNodes().catch((error_: unknown) => error_)) as PartialFailureError<{length: number}>
     expect(error).toBeInstanceOf(PartialFailureError)
     expect(error.failures.map((f) => [f.provider, f.code])).toEqual([
       ['ec2 eu-west-2', 'AUTH'],
@@ -87,7 +87,7 @@ describe('ec2 --region all', () => {
   it('finds a node\'s region for calls about one node, and needs one region to create', async () => {
     serveRegions()
     server.on((r) => {
-      if (r.action !== 'DescribeInstances' || !r.params.get('InstanceId.1')) return undefined
+      if (r.action !== 'DescribeInstances' || !r.params.get('InstanceId.1')) return
       return regionOf(r) === 'eu-north-1' ? {body: describeInstancesPage(4, 5)} : ec2Error('InvalidInstanceID.NotFound', 'The instance ID does not exist')
     })
     const driver = await openDriver(ec2Settings(server.url, home, {region: 'all'}))
