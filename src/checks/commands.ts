@@ -59,6 +59,7 @@ interface Branch {
 const FIND_PLUGIN = `mc_plugin() { for d in ${PLUGIN_DIRS.map((d) => q(d)).join(' ')}; do if [ -x "$d/$1" ]; then echo "$d/$1"; return 0; fi; done; command -v "$1"; }`
 const has = (tool: string) => `command -v ${tool} >/dev/null 2>&1`
 
+// eslint-disable-next-line no-template-curly-in-string -- ${...} is bash parameter expansion here
 const DEV_TCP = 's=${EPOCHREALTIME/./}; exec 3<>"/dev/tcp/$1/$2" || exit 2; e=${EPOCHREALTIME/./}; echo "mc-connect-us $((e - s))"'
 const TIMED_GETENT = 's=$(date +%s%N); getent hosts -- "$1"; r=$?; e=$(date +%s%N); echo "mc-elapsed-ns $((e - s))"; exit $r'
 
@@ -71,23 +72,25 @@ function branches(check: ValidCheck): Branch[] {
   const timeout = q(check.timeoutS)
   const limited = `$mc_t` // "timeout -k 2 N" when coreutils' timeout exists, else empty
   switch (check.kind) {
-    case 'ping':
+    case 'ping': {
       return [
         {impl: 'check_ping', family: 'plugins', when: 'P=$(mc_plugin check_ping)', run: `"$P" -H ${t}${thresholdArgs(check)} -p ${q(check.count)} -t ${timeout}`},
         {impl: 'ping', family: 'portable', when: has('ping'), run: `ping -n -c ${q(check.count)} -i 0.2 -W ${timeout} -- ${t}`},
       ]
-    case 'tcp':
+    }
+    case 'tcp': {
       return [
         {impl: 'check_tcp', family: 'plugins', when: 'P=$(mc_plugin check_tcp)', run: `"$P" -H ${t} -p ${q(check.port!)} -t ${timeout}${thresholdArgs(check)}`},
         {impl: 'bash-dev-tcp', family: 'portable', when: has('bash'), run: `${limited} bash -c ${q(DEV_TCP)} mc ${t} ${q(check.port!)}`},
       ]
+    }
     case 'http':
     case 'https': {
       const tls = check.kind === 'https' ? ' -S --sni' : ''
       const plugin = `-H ${t} -p ${q(check.port!)} -u ${q(check.path!)} -t ${timeout}${tls}${thresholdArgs(check)}`
       const host = check.target.includes(':') ? `[${check.target}]` : check.target
       const url = `${check.kind}://${host}:${check.port!}${check.path!}`
-      const format = 'mc-curl %{http_code} %{time_total} %{size_download}\\n'
+      const format = String.raw`mc-curl %{http_code} %{time_total} %{size_download}\n`
       return [
         {impl: 'check_http', family: 'plugins', when: 'P=$(mc_plugin check_http)', run: `"$P" ${plugin}`},
         {impl: 'check_curl', family: 'plugins', when: 'P=$(mc_plugin check_curl)', run: `"$P" ${plugin}`},
@@ -116,7 +119,7 @@ function branches(check: ValidCheck): Branch[] {
       }
       return out
     }
-    case 'path':
+    case 'path': {
       // mtr refuses intervals under 1 s to non-root users.
       return [
         {
@@ -126,6 +129,7 @@ function branches(check: ValidCheck): Branch[] {
           run: `${limited} mtr -n --json -c ${q(check.count)} -i "$mc_i" -G 1 -- ${t}`,
         },
       ]
+    }
   }
 }
 
@@ -141,7 +145,7 @@ export function renderScript(check: ValidCheck, tools: ToolChoice = 'auto'): str
     lines.push(`if ${branch.when}; then echo ${q(IMPL_MARKER + branch.impl)}; exec ${branch.run}; fi`)
   }
   const {plugins, portable} = PACKAGES[check.kind]
-  const packages = tools !== 'auto' ? PACKAGES[check.kind][tools] : plugins === portable ? plugins : `${plugins} (or ${portable})`
+  const packages = tools === 'auto' ? (plugins === portable ? plugins : `${plugins} (or ${portable})`) : PACKAGES[check.kind][tools]
   lines.push(`echo ${q(IMPL_MARKER + 'none')}`, `echo ${q(`${MISSING_MARKER} ${packages}`)}`, 'exit 3')
   return lines.join('\n')
 }

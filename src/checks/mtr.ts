@@ -14,7 +14,7 @@ export interface MtrReport {
 }
 
 function num(value: unknown, field: string): number {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN
+  const n = typeof value === 'number' ? value : (typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN)
   if (!Number.isFinite(n)) throw new ToolOutputError(`mtr JSON: "${field}" is not a number (${JSON.stringify(value)})`)
   return n
 }

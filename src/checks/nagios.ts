@@ -19,7 +19,7 @@ export interface PluginOutput {
 }
 
 export function parsePluginOutput(output: string): PluginOutput {
-  const lines = output.replace(/\r\n/g, '\n').replace(/\n+$/, '').split('\n')
+  const lines = output.replaceAll('\r\n', '\n').replace(/\n+$/, '').split('\n')
   const [first = '', ...rest] = lines
   const bar = first.indexOf('|')
   const text = (bar === -1 ? first : first.slice(0, bar)).trim()

@@ -59,18 +59,24 @@ export function parseCheckOutput(check: ValidCheck, exec: ExecResult, vantage: s
 export function parseImplementation(impl: Implementation, check: ValidCheck, body: string, stderr: string, exitCode: number | null, vantage = 'local'): Verdict {
   if (PLUGINS.has(impl)) return pluginVerdict(body, stderr, exitCode)
   switch (impl) {
-    case 'ping':
+    case 'ping': {
       return pingVerdict(check, body, stderr)
-    case 'bash-dev-tcp':
+    }
+    case 'bash-dev-tcp': {
       return devTcpVerdict(check, body, stderr, exitCode)
-    case 'curl':
+    }
+    case 'curl': {
       return curlVerdict(check, body, stderr, exitCode)
-    case 'dig':
-      return digVerdict(check, body, exitCode)
-    case 'getent':
+    }
+    case 'dig': {
+      return digVerdict(check, body)
+    }
+    case 'getent': {
       return getentVerdict(check, body, stderr, exitCode)
-    case 'mtr':
+    }
+    case 'mtr': {
       return mtrVerdict(check, body, stderr, exitCode)
+    }
     default: {
       const missing = body.split('\n').find((line) => line.startsWith(MISSING_MARKER))?.slice(MISSING_MARKER.length).trim()
       return {state: 'UNKNOWN', summary: `${SERVICE[check.kind]} UNKNOWN - no ${check.kind} tool on ${vantage}: install ${missing ?? 'monitoring-plugins'}`, metrics: []}
@@ -159,7 +165,7 @@ function curlVerdict(check: ValidCheck, body: string, stderr: string, exitCode: 
   const seconds = Number(line[2])
   const bytes = Number(line[3])
   // check_http's default: 4xx is a warning, 5xx critical, anything else answered is fine.
-  const byStatus: CheckState = status >= 500 ? 'CRITICAL' : status >= 400 ? 'WARNING' : 'OK'
+  const byStatus: CheckState = status >= 500 ? 'CRITICAL' : (status >= 400 ? 'WARNING' : 'OK')
   const state = worstState([byStatus, stateFor(seconds, check.warning, check.critical)])
   return {
     state,
@@ -179,7 +185,7 @@ function dnsAnswerVerdict(check: ValidCheck, addresses: string[], seconds: numbe
   return {state, summary: `DNS ${state}: ${time}${check.target} returns ${addresses.join(',')}`, metrics}
 }
 
-function digVerdict(check: ValidCheck, body: string, exitCode: number | null): Verdict {
+function digVerdict(check: ValidCheck, body: string): Verdict {
   const status = /status: ([A-Z]+)/.exec(body)?.[1]
   if (!status) {
     const reason = body.split('\n').find((l) => /communications error|no servers could be reached|timed out/.test(l))?.replace(/^;;\s*/, '')
@@ -211,14 +217,14 @@ function mtrVerdict(check: ValidCheck, body: string, stderr: string, exitCode: n
     return {state: 'UNKNOWN', summary: `PATH UNKNOWN - ${firstLine(stderr).replace(/^mtr: /, '') || `mtr printed nothing (exit ${exitCode})`}`, metrics: []}
   }
   const report = parseMtrJson(body)
-  const hops = report.hops
+  const {hops} = report
   const last = hops.at(-1)
   if (!last) {
     return {state: 'CRITICAL', summary: `PATH CRITICAL - no hop answered in ${report.rounds} rounds to ${check.target}`, metrics: [{name: 'hops', value: 0, unit: ''}], hops}
   }
   const reached = last.host !== '???' && last.lossPct < 100
   if (!reached) {
-    const answering = hops.filter((h) => h.host !== '???' && h.lossPct < 100).at(-1)
+    const answering = hops.findLast((h) => h.host !== '???' && h.lossPct < 100)
     const lastAnswer = answering ? `last answer from hop ${answering.hop} (${answering.host})` : 'no hop answered'
     return {
       state: 'CRITICAL',

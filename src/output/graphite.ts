@@ -14,7 +14,7 @@ export interface GraphiteOptions {
  * outside letters, digits, "-" and "_") become "_".
  */
 export function graphiteName(part: string): string {
-  return part.replace(/[^A-Za-z0-9_-]/g, '_') || '_'
+  return part.replaceAll(/[^A-Za-z0-9_-]/g, '_') || '_'
 }
 
 /**

@@ -24,7 +24,7 @@ export function effectiveState(result: CheckResult, options: NagiosOptions = {})
 
 /** A "|" in text would start perfdata, and a newline would start long output. */
 function clean(text: string): string {
-  return text.replaceAll('|', '/').replace(/\s*[\r\n]+\s*/g, ' ').trim()
+  return text.replaceAll('|', '/').replaceAll(/\s*[\r\n]+\s*/g, ' ').trim()
 }
 
 const ORDER: CheckState[] = ['CRITICAL', 'WARNING', 'UNKNOWN', 'OK']

@@ -37,12 +37,12 @@ const UNITS: Record<string, {suffix: string; convert: (value: number) => number;
 }
 
 export function metricName(name: string): string {
-  const clean = name.replace(/[^A-Za-z0-9_]/g, '_')
+  const clean = name.replaceAll(/[^A-Za-z0-9_]/g, '_')
   return /^[0-9]/.test(clean) ? `_${clean}` : clean
 }
 
 export function labelValue(value: string): string {
-  return value.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n')
+  return value.replaceAll('\\', '\\\\').replaceAll('"', String.raw`\"`).replaceAll('\n', String.raw`\n`)
 }
 
 function labels(pairs: Record<string, string>, omit: Set<string>): string {
@@ -90,7 +90,7 @@ export function renderPrometheus(results: CheckResult[], options: PrometheusOpti
   }
   const out: string[] = []
   for (const [name, family] of [...families.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    out.push(`# HELP ${name} ${family.help.replaceAll('\\', '\\\\').replaceAll('\n', '\\n')}`, `# TYPE ${name} ${family.type}`, ...family.samples)
+    out.push(`# HELP ${name} ${family.help.replaceAll('\\', '\\\\').replaceAll('\n', String.raw`\n`)}`, `# TYPE ${name} ${family.type}`, ...family.samples)
   }
   return out.length > 0 ? out.join('\n') + '\n' : ''
 }

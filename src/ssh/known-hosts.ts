@@ -53,14 +53,15 @@ export function fingerprint(blob: Buffer): string {
 function wildcardMatch(pattern: string, name: string): boolean {
   const regex = pattern
     .toLowerCase()
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replaceAll(/[.+^${}()|[\]\\]/g, String.raw`\$&`)
     .replaceAll('*', '.*')
     .replaceAll('?', '.')
   return new RegExp(`^${regex}$`).test(name)
 }
 
 function hashedMatch(entry: string, name: string): boolean {
-  const [, , salt, hash] = entry.split('|')
+  // |1|salt|hash
+  const [salt, hash] = entry.split('|').slice(2)
   if (!salt || !hash) return false
   const expected = createHmac('sha1', Buffer.from(salt, 'base64')).update(name).digest('base64')
   return expected === hash

@@ -359,7 +359,7 @@ export class SshExecutor implements Executor {
   }
 
   async close(): Promise<void> {
-    const client = this.client ?? (await this.connecting?.catch(() => undefined))
+    const client = this.client ?? (await this.connecting?.catch(() => {}))
     this.client = undefined
     this.connecting = undefined
     if (!client) return
@@ -411,7 +411,7 @@ export async function scanHostKey(host: string, port = 22, timeoutMs = 10_000): 
       port,
       username: 'mc-host-key-scan',
       readyTimeout: timeoutMs,
-      hostVerifier: (key: Buffer) => {
+      hostVerifier(key: Buffer) {
         presented = key
         return false
       },

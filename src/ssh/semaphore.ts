@@ -8,8 +8,13 @@ export class Semaphore {
   }
 
   async use<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve))
-    else this.active++
+    if (this.active >= this.limit) {
+      await new Promise<void>((resolve) => {
+        this.waiting.push(resolve)
+      })
+    } else {
+      this.active++
+    }
     try {
       return await task()
     } finally {

@@ -95,7 +95,7 @@ export class CheckHistory {
   }
 
   addResults(runId: number, results: CheckResult[]): void {
-    const insert = this.db.prepare(`INSERT INTO results (run_id, ${RESULT_COLUMNS}) VALUES (${Array(15).fill('?').join(', ')})`)
+    const insert = this.db.prepare(`INSERT INTO results (run_id, ${RESULT_COLUMNS}) VALUES (${Array.from({length: 15}).fill('?').join(', ')})`)
     const addAll = this.db.transaction((batch: CheckResult[]) => {
       for (const r of batch) {
         insert.run(

@@ -32,7 +32,10 @@ export async function startDnsServer(records: Record<string, string>, options: {
     address: bound.address,
     port: bound.port,
     queries,
-    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        socket.close(() => resolve())
+      }),
   }
 }
 
@@ -54,14 +57,15 @@ function answer(query: Buffer, questionEnd: number, ipv4: string | undefined, kn
   const header = Buffer.alloc(12)
   query.copy(header, 0, 0, 2)
   // QR=1, opcode copied, AA=1, RD copied; RA=1; RCODE 0 or 3 (NXDOMAIN).
+  // eslint-disable-next-line no-bitwise -- DNS header flags are bit fields
   header[2] = 0x84 | (query[2] & 0x79)
-  header[3] = 0x80 | (known ? 0 : 3)
+  header[3] = known ? 0x80 : 0x83
   header.writeUInt16BE(1, 4)
   header.writeUInt16BE(ipv4 ? 1 : 0, 6)
   const question = query.subarray(12, questionEnd)
   if (!ipv4) return Buffer.concat([header, question])
   const record = Buffer.alloc(16)
-  record.writeUInt16BE(0xc00c, 0)
+  record.writeUInt16BE(0xC0_0C, 0)
   record.writeUInt16BE(TYPE_A, 2)
   record.writeUInt16BE(1, 4)
   record.writeUInt32BE(60, 6)

@@ -17,6 +17,7 @@ export const HOSTILE_TARGETS = [
   '-oProxyCommand=sh -c "touch CANARY"',
   '--output=CANARY',
   '-w1',
+  // eslint-disable-next-line no-template-curly-in-string -- shell expansion is the point
   '${IFS}touch${IFS}CANARY',
   'example.com>CANARY',
   'example.com<CANARY',
@@ -26,7 +27,7 @@ export const HOSTILE_TARGETS = [
   '',
   ' ',
   'example.com#',
-  '\\x41',
+  String.raw`\x41`,
   '127.0.0.1:22',
   '[::1]',
   'http://example.com/',

@@ -101,7 +101,7 @@ describe('LocalExecutor', () => {
     const executor = {
       vantage: 'slow',
       exec: (command: string) => new LocalExecutor().exec(`sleep 3; ${command}`, {timeoutMs: 1000}),
-      close: async () => {},
+      async close() {},
     }
     const [result] = await runChecks([executor], [{kind: 'tcp', target: '127.0.0.1', port: targets.tcp.port}])
     expect(result).toMatchObject({state: 'UNKNOWN', error: {code: 'TIMEOUT'}, vantage: 'slow'})

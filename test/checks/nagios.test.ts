@@ -126,7 +126,7 @@ describe('perfdata writing', () => {
     expect(perfdataLabel('rta')).toBe('rta')
     expect(perfdataLabel("probe a's rta")).toBe("'probe a''s rta'")
     expect(perfdataLabel('a=b')).toBe('a_b')
-    expect(formatPerfdata({name: 'x y', value: 0.0000001, unit: 's'})).toBe("'x y'=0s")
+    expect(formatPerfdata({name: 'x y', value: 0.000_000_1, unit: 's'})).toBe("'x y'=0s")
     expect(formatPerfdata({name: 'rta', value: null, unit: 'ms', warn: '200', crit: '500'})).toBe('rta=U;200;500')
     expect(formatPerfdata({name: 'pl', value: 12.5, unit: '%', min: 0})).toBe('pl=12.5%;;;0')
   })
@@ -134,7 +134,10 @@ describe('perfdata writing', () => {
   it('round-trips through the parser for generated labels and values', () => {
     const alphabet = "ab c'=_-.:/"
     let seed = 7
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31)
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31
+      return seed / 2 ** 31
+    }
     for (let i = 0; i < 500; i++) {
       const name = Array.from({length: 1 + Math.floor(random() * 10)}, () => alphabet[Math.floor(random() * alphabet.length)]).join('')
       if (name.trim() === '' || name.replaceAll('=', '_').trim() !== name.replaceAll('=', '_')) continue

@@ -11,6 +11,8 @@ function verdict(impl: Implementation, capture: string, definition: CheckDefinit
 }
 
 const ping = {kind: 'ping', target: '127.0.0.1'} as const
+/** check_ping's rule for the default 20%/60% loss thresholds. */
+const expected = (loss: number) => (loss >= 60 ? 'CRITICAL' : (loss >= 20 ? 'WARNING' : 'OK'))
 const lab = {kind: 'ping', target: '10.231.2.2'} as const
 
 describe('ping: check_ping and the portable ping agree on states and metric names', () => {
@@ -26,7 +28,6 @@ describe('ping: check_ping and the portable ping agree on states and metric name
   })
 
   it('random loss (30% dropped inbound) is judged against 20%/60% the same way by both tools', () => {
-    const expected = (loss: number) => (loss >= 60 ? 'CRITICAL' : loss >= 20 ? 'WARNING' : 'OK')
     const plugin = verdict('check_ping', 'check_ping.loss30', lab)
     const pluginLoss = plugin.metrics.find((m) => m.name === 'pl')!.value!
     expect(pluginLoss).toBeGreaterThan(0)
@@ -170,7 +171,7 @@ describe('path (mtr)', () => {
   it('loss at the destination follows the RTA,LOSS% thresholds; a silent router alone is not loss', () => {
     const v = verdict('mtr', 'mtr.silent_hop_loss30', path)
     const loss = v.hops!.at(-1)!.lossPct
-    expect(v.state).toBe(loss >= 60 ? 'CRITICAL' : loss >= 20 ? 'WARNING' : 'OK')
+    expect(v.state).toBe(loss >= 60 ? 'CRITICAL' : (loss >= 20 ? 'WARNING' : 'OK'))
     expect(v.metrics.find((m) => m.name === 'pl')!.value).toBe(loss)
   })
 

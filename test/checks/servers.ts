@@ -14,7 +14,9 @@ export interface LocalServer {
 
 function closeServer(server: Server | HttpServer, sockets: Set<Socket>): Promise<void> {
   for (const socket of sockets) socket.destroy()
-  return new Promise((resolve) => server.close(() => resolve()))
+  return new Promise((resolve) => {
+    server.close(() => resolve())
+  })
 }
 
 function track(server: Server | HttpServer): Set<Socket> {
@@ -53,10 +55,22 @@ function routes(slowMs: number) {
       response.writeHead(status, {'content-type': 'text/plain'})
       response.end(body)
     }
-    if (request.url === '/missing') send(404, 'not here\n')
-    else if (request.url === '/error') send(500, 'broken\n')
-    else if (request.url === '/slow') setTimeout(() => send(200, 'slow ok\n'), slowMs)
-    else send(200, 'hello from mc test\n')
+    switch (request.url) {
+    case '/missing': {
+    send(404, 'not here\n')
+    break;
+    }
+    case '/error': {
+    send(500, 'broken\n')
+    break;
+    }
+    case '/slow': {
+    setTimeout(() => send(200, 'slow ok\n'), slowMs)
+    break;
+    }
+    default: { send(200, 'hello from mc test\n')
+    }
+    }
   }
 }
 
@@ -89,6 +103,8 @@ export async function startHttpsServer(options: {slowMs?: number} = {}): Promise
 export async function closedPort(): Promise<number> {
   const server = createTcpServer()
   const port = await listen(server)
-  await new Promise<void>((resolve) => server.close(() => resolve()))
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve())
+  })
   return port
 }

@@ -29,7 +29,7 @@ export async function startTargets(): Promise<Targets> {
   const dns53 = await startDnsServer(records, {address: `127.53.${randomInt(1, 255)}.${randomInt(1, 255)}`, port: 53})
   return {
     tcp, http, https, dns, dns53, closed,
-    close: async () => {
+    async close() {
       await Promise.all([tcp.close(), http.close(), https.close(), dns.close(), dns53.close()])
     },
   }

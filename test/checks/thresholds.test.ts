@@ -4,11 +4,11 @@ import {ValidationError} from '../../src/core/errors.js'
 import {formatRange, parseRange, parseRtaLoss, rangeAlerts, stateFor, worstState} from '../../src/checks/thresholds.js'
 import {CHECK_STATES, type CheckState} from '../../src/checks/types.js'
 
-/** A small seeded generator, so a failing case can be replayed from the printed seed. */
+/** A small seeded generator (an LCG), so a failing case can be replayed from the printed seed. */
 function rng(seed: number): () => number {
-  let state = seed >>> 0
+  let state = seed % 2 ** 32
   return () => {
-    state = (state * 1_664_525 + 1_013_904_223) >>> 0
+    state = (state * 1_664_525 + 1_013_904_223) % 2 ** 32
     return state / 2 ** 32
   }
 }
@@ -77,7 +77,7 @@ describe('threshold properties over generated values', () => {
       const warn = Math.abs(number())
       const crit = warn + Math.abs(number())
       const v = Math.abs(number())
-      const expected: CheckState = v > crit ? 'CRITICAL' : v > warn ? 'WARNING' : 'OK'
+      const expected: CheckState = v > crit ? 'CRITICAL' : (v > warn ? 'WARNING' : 'OK')
       expect(stateFor(v, String(warn), String(crit)), `w=${warn} c=${crit} v=${v}`).toBe(expected)
     }
     expect(stateFor(5)).toBe('OK')
@@ -87,7 +87,8 @@ describe('threshold properties over generated values', () => {
     const rank: Record<CheckState, number> = {OK: 0, UNKNOWN: 1, WARNING: 2, CRITICAL: 3}
     for (let i = 0; i < ROUNDS; i++) {
       const states = Array.from({length: 1 + Math.floor(random() * 6)}, () => CHECK_STATES[Math.floor(random() * 4)])
-      const expected = states.reduce((a, b) => (rank[b] > rank[a] ? b : a))
+      let expected: CheckState = states[0]
+      for (const s of states) if (rank[s] > rank[expected]) expected = s
       expect(worstState(states)).toBe(expected)
     }
     expect(worstState([])).toBe('OK')

@@ -9,20 +9,29 @@ import {sampleResults, TS} from './results.js'
 
 let server: Server | undefined
 afterEach(async () => {
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))
+  await new Promise<void>((resolve) => {
+    if (server) server.close(() => resolve())
+    else resolve()
+  })
   server = undefined
 })
 
 /** A Carbon stand-in: collects what each connection sends. */
 async function carbon(): Promise<{port: number; received: Promise<string>}> {
   let deliver: (text: string) => void
-  const received = new Promise<string>((resolve) => (deliver = resolve))
+  const received = new Promise<string>((resolve) => {
+    deliver = resolve
+  })
   server = createServer((socket) => {
     let text = ''
-    socket.setEncoding('utf8').on('data', (chunk: string) => (text += chunk))
+    socket.setEncoding('utf8').on('data', (chunk: string) => {
+      text += chunk
+    })
     socket.on('end', () => deliver(text))
   })
-  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => {
+    server!.listen(0, '127.0.0.1', resolve)
+  })
   return {port: (server.address() as {port: number}).port, received}
 }
 
@@ -86,7 +95,7 @@ describe('renderGraphite + sendGraphite', () => {
 
   it('a refused connection is a TransientError naming the receiver', async () => {
     const port = await closedPort()
-    const error = await sendGraphite('x 1 1\n', {host: '127.0.0.1', port}).catch((e: unknown) => e)
+    const error = await sendGraphite('x 1 1\n', {host: '127.0.0.1', port}).catch((error_: unknown) => error_)
     expect(error).toBeInstanceOf(TransientError)
     expect((error as Error).message).toContain(`Graphite at 127.0.0.1:${port}`)
   })

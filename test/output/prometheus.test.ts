@@ -18,7 +18,10 @@ afterAll(() => rmSync(dir, {recursive: true, force: true}))
 
 let server: Server | undefined
 afterEach(async () => {
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))
+  await new Promise<void>((resolve) => {
+    if (server) server.close(() => resolve())
+    else resolve()
+  })
   server = undefined
 })
 
@@ -51,12 +54,12 @@ describe('renderPrometheus', () => {
   })
 
   it('escapes label values and cleans metric names', () => {
-    expect(labelValue('a"b\\c\nd')).toBe('a\\"b\\\\c\\nd')
+    expect(labelValue('a"b\\c\nd')).toBe(String.raw`a\"b\\c\nd`)
     expect(metricName('mc_tcp:443-time')).toBe('mc_tcp_443_time')
     expect(metricName('9lives')).toBe('_9lives')
     const [template] = sampleResults()
     const text = renderPrometheus([{...template, vantage: 'q"uote\\back\nline', metrics: [{name: 'odd.name', value: 3, unit: 'KB'}, {name: 'hits', value: 7, unit: 'c'}]}])
-    expect(text).toContain('mc_ping_odd_name_bytes{vantage="q\\"uote\\\\back\\nline",target="10.231.2.2",check="ping"} 3072')
+    expect(text).toContain(String.raw`mc_ping_odd_name_bytes{vantage="q\"uote\\back\nline",target="10.231.2.2",check="ping"} 3072`)
     expect(text).toContain('# TYPE mc_ping_hits_total counter')
   })
 
@@ -73,8 +76,12 @@ describe('renderPrometheus', () => {
     const child = spawn('/usr/bin/python3', ['-c', script])
     child.stdin.end(text)
     let stdout = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk
+    })
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('close', resolve)
+    })
     expect(code).toBe(0)
     const samples = JSON.parse(stdout) as [string, Record<string, string>, number][]
     const ours = text.split('\n').filter((l) => l !== '' && !l.startsWith('#'))
@@ -89,7 +96,7 @@ describe('writePromTextfile', () => {
     writePromTextfile(path, sampleResults())
     writePromTextfile(path, sampleResults().slice(0, 1))
     expect(readFileSync(path, 'utf8')).toBe(renderPrometheus(sampleResults().slice(0, 1)))
-    expect(statSync(path).mode & 0o777).toBe(0o644)
+    expect((statSync(path).mode % 0o1000).toString(8)).toBe('644')
     expect(readdirSync(join(dir, 'textfile'))).toEqual(['mc.prom'])
   })
 })
@@ -99,13 +106,17 @@ async function gateway(status = 200): Promise<{url: string; requests: {method: s
   const requests: {method: string; url: string; contentType: string; body: string}[] = []
   server = createServer((request: IncomingMessage, response) => {
     let body = ''
-    request.setEncoding('utf8').on('data', (chunk: string) => (body += chunk))
+    request.setEncoding('utf8').on('data', (chunk: string) => {
+      body += chunk
+    })
     request.on('end', () => {
       requests.push({method: request.method!, url: request.url!, contentType: request.headers['content-type'] ?? '', body})
       response.writeHead(status).end(status === 200 ? '' : 'pushed metrics are invalid or inconsistent with existing metrics')
     })
   })
-  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => {
+    server!.listen(0, '127.0.0.1', resolve)
+  })
   return {url: `http://127.0.0.1:${(server.address() as {port: number}).port}/`, requests}
 }
 
@@ -133,7 +144,7 @@ describe('pushToGateway', () => {
 
   it('POST when asked; a refusal is a ProviderError with the status; no gateway is a TransientError', async () => {
     const {url, requests} = await gateway(400)
-    const error = await pushToGateway(url, sampleResults().slice(0, 1), {method: 'POST'}).catch((e: unknown) => e)
+    const error = await pushToGateway(url, sampleResults().slice(0, 1), {method: 'POST'}).catch((error_: unknown) => error_)
     expect(requests[0].method).toBe('POST')
     expect(error).toBeInstanceOf(ProviderError)
     expect((error as ProviderError).status).toBe(400)
@@ -162,7 +173,9 @@ describe('pushToGateway', () => {
       expect(again).toContain('vantage="chicago 1"')
     } finally {
       child.kill('SIGTERM')
-      await new Promise((resolve) => child.once('close', resolve))
+      await new Promise((resolve) => {
+        child.once('close', resolve)
+      })
     }
   })
 })

@@ -40,7 +40,7 @@ describe('verifyHostKey', () => {
   it('refuses a changed key under every policy, naming host, both fingerprints and the command to accept it', async () => {
     for (const policy of ['strict', 'accept-new', async () => true] as const) {
       const knownHosts = fresh(line('[127.0.0.1]:2222', oldKey))
-      const error = await verifyHostKey({...base, knownHosts, policy}, newKey).catch((e: unknown) => e)
+      const error = await verifyHostKey({...base, knownHosts, policy}, newKey).catch((error_: unknown) => error_)
       expect(error).toBeInstanceOf(HostKeyChangedError)
       const changed = error as HostKeyChangedError
       expect(changed.exitCode).toBe(ExitCode.auth)
@@ -57,7 +57,7 @@ describe('verifyHostKey', () => {
 
   it('strict refuses an unknown host and says how to trust it', async () => {
     const knownHosts = fresh()
-    const error = (await verifyHostKey({...base, knownHosts, policy: 'strict'}, newKey).catch((e: unknown) => e)) as UnknownHostKeyError
+    const error = (await verifyHostKey({...base, knownHosts, policy: 'strict'}, newKey).catch((error_: unknown) => error_)) as UnknownHostKeyError
     expect(error).toBeInstanceOf(UnknownHostKeyError)
     expect(error.message).toContain(fingerprint(newKey))
     expect(error.message).toContain('--accept-new-host-key')
@@ -75,11 +75,14 @@ describe('verifyHostKey', () => {
   it('a prompt sees the fingerprint and decides', async () => {
     const asked: UnknownHostInfo[] = []
     const yes = fresh()
-    await verifyHostKey({...base, knownHosts: yes, policy: async (info) => (asked.push(info), true)}, newKey)
+    await verifyHostKey({...base, knownHosts: yes, async policy(info) {
+      asked.push(info)
+      return true
+    }}, newKey)
     expect(asked).toEqual([{vantage: 'probe-a', host: '127.0.0.1', port: 2222, keyType: 'ssh-ed25519', fingerprint: fingerprint(newKey)}])
     expect(yes.lookup('127.0.0.1', 2222).keys).toHaveLength(1)
     const no = fresh()
-    const error = await verifyHostKey({...base, knownHosts: no, policy: async () => false}, newKey).catch((e: unknown) => e)
+    const error = await verifyHostKey({...base, knownHosts: no, policy: async () => false}, newKey).catch((error_: unknown) => error_)
     expect(error).toBeInstanceOf(UnknownHostKeyError)
     expect((error as Error).message).toContain('was not accepted')
     expect(no.lookup('127.0.0.1', 2222).keys).toEqual([])

@@ -69,7 +69,7 @@ describe('connection reuse', () => {
       const executor = pool(small, {maxSessions: 3}).executor(target(small))
       const started = Date.now()
       const ok = await Promise.all(Array.from({length: 6}, () => executor.exec('sleep 0.3; echo ok', {timeoutMs: 10_000})))
-      expect(ok.map((r) => r.stdout)).toEqual(Array(6).fill('ok\n'))
+      expect(ok.map((r) => r.stdout)).toEqual(Array.from({length: 6}).fill('ok\n'))
       // Two channels at a time: three rounds of 0.3 s.
       expect(Date.now() - started).toBeGreaterThanOrEqual(880)
       // Two commands overrun at once, and both are still stopped through the spare session.
@@ -97,7 +97,7 @@ describe('connection reuse', () => {
     const executor = p.executor(target(sshd))
     await executor.exec('true', {timeoutMs: 5000})
     // Kill this session's sshd process from inside: the connection ends under the client.
-    await executor.exec('kill -9 $PPID', {timeoutMs: 5000}).catch(() => undefined)
+    await executor.exec('kill -9 $PPID', {timeoutMs: 5000}).catch(() => {})
     await sleep(200)
     const again = await executor.exec('echo back', {timeoutMs: 5000})
     expect(again.stdout).toBe('back\n')
@@ -136,11 +136,15 @@ describe('dead probes', () => {
       sockets.add(socket)
       socket.on('close', () => sockets.delete(socket))
     })
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    await new Promise<void>((resolve) => {
+      silent.listen(0, '127.0.0.1', resolve)
+    })
   })
   afterAll(async () => {
     for (const s of sockets) s.destroy()
-    await new Promise<void>((resolve) => silent.close(() => resolve()))
+    await new Promise<void>((resolve) => {
+      silent.close(() => resolve())
+    })
   })
 
   it('the rest still report; each dead probe fails once, fast, with the reason', async () => {
@@ -194,9 +198,9 @@ describe('host keys', () => {
       const newPrint = fingerprint(Buffer.from(fresh.publicKey.split(' ')[1], 'base64'))
       const before = rotating.acceptedLogins()
       const second = pool(rotating, {knownHosts})
-      const error = await second.executor(target(rotating, 'edge-1')).exec('true', {timeoutMs: 5000}).catch((e: unknown) => e)
+      const error = await second.executor(target(rotating, 'edge-1')).exec('true', {timeoutMs: 5000}).catch((error_: unknown) => error_)
       expect(error).toBeInstanceOf(HostKeyChangedError)
-      const message = (error as Error).message
+      const {message} = (error as Error)
       expect(message).toContain(`edge-1 ([127.0.0.1]:${rotating.port})`)
       expect(message).toContain(oldPrint)
       expect(message).toContain(newPrint)
@@ -241,11 +245,11 @@ describe('host keys', () => {
     const p = pool(sshd, {hostKeyPolicy: slowYes, connectTimeoutMs: 1000})
     const executor = p.executor(target(sshd))
     const results = await Promise.all(Array.from({length: 5}, () => executor.exec('echo hi', {timeoutMs: 5000})))
-    expect(results.map((r) => r.stdout)).toEqual(Array(5).fill('hi\n'))
+    expect(results.map((r) => r.stdout)).toEqual(Array.from({length: 5}).fill('hi\n'))
     expect(asked).toEqual([fingerprint(Buffer.from(sshd.hostKey.publicKey.split(' ')[1], 'base64'))])
 
     const declined = pool(sshd, {hostKeyPolicy: async () => false})
-    const error = await declined.executor(target(sshd)).exec('true', {timeoutMs: 5000}).catch((e: unknown) => e)
+    const error = await declined.executor(target(sshd)).exec('true', {timeoutMs: 5000}).catch((error_: unknown) => error_)
     expect(error).toBeInstanceOf(UnknownHostKeyError)
     expect((error as Error).message).toContain('was not accepted')
   })

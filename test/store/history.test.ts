@@ -71,8 +71,8 @@ describe('schema', () => {
     const error = (() => {
       try {
         openDatabase(path)
-      } catch (e) {
-        return e
+      } catch (error_) {
+        return error_
       }
     })()
     expect(error).toBeInstanceOf(ConfigError)
