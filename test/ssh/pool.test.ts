@@ -9,13 +9,13 @@ import {promisify} from 'node:util'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 
 import {runChecks} from '../../src/checks/run.js'
-import {ExitCode, TimeoutError, TransientError} from '../../src/core/errors.js'
+import {AuthError, ExitCode, TimeoutError, TransientError} from '../../src/core/errors.js'
 import {HostKeyChangedError, UnknownHostKeyError} from '../../src/ssh/errors.js'
 import type {HostKeyPolicy} from '../../src/ssh/host-keys.js'
 import {fingerprint, KnownHostsFile} from '../../src/ssh/known-hosts.js'
 import {scanHostKey, SshPool, type SshPoolOptions} from '../../src/ssh/pool.js'
 import {closedPort} from '../checks/servers.js'
-import {freePort, type Sshd, startSshd} from '../helpers/sshd.js'
+import {freePort, generateKey, type Sshd, startSshd} from '../helpers/sshd.js'
 
 const run = promisify(execFile)
 const dir = mkdtempSync(join(tmpdir(), 'mc-ssh-pool-'))
@@ -265,6 +265,15 @@ describe('host keys', () => {
     } finally {
       await multi.stop()
     }
+  })
+
+  it('a server that no longer offers the key type on file is refused, pointing at mc probe trust', async () => {
+    const knownHosts = knownHostsFile()
+    const rsa = await generateKey(dir, 'old-rsa-host', 'rsa')
+    knownHosts.add(sshd.host, sshd.port, Buffer.from(rsa.publicKey.split(' ')[1], 'base64'))
+    const error = await pool(sshd, {knownHosts}).executor(target(sshd, 'edge-2')).exec('true', {timeoutMs: 5000}).catch((error_: unknown) => error_)
+    expect(error).toBeInstanceOf(AuthError)
+    expect((error as Error).message).toMatch(/offers none of the key types mc knows for it \(ssh-rsa SHA256:.*mc probe trust edge-2/)
   })
 
   it('scanHostKey fails clearly when nothing answers', async () => {
