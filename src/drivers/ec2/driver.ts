@@ -13,6 +13,7 @@ import type {
   IpPermission,
   RunInstancesCommandOutput,
   RunInstancesRequest,
+  SecurityGroup,
 } from '@aws-sdk/client-ec2'
 import type {AwsCredentialIdentity, AwsCredentialIdentityProvider} from '@smithy/types'
 import {randomUUID} from 'node:crypto'
@@ -294,7 +295,12 @@ export class Ec2Driver implements CloudDriver {
       if (!(error instanceof NotFoundError)) throw error
     }
     this.options.log.line(`ec2 ${this.region}: importing key pair "${name}"`)
-    await this.importKeyPair(name, publicKey)
+    try {
+      await this.importKeyPair(name, publicKey)
+    } catch (error) {
+      // Another create (probes deploy in parallel) imported it first.
+      if (!(error instanceof ProviderError && error.providerCode === 'InvalidKeyPair.Duplicate')) throw error
+    }
   }
 
   /**
@@ -303,17 +309,21 @@ export class Ec2Driver implements CloudDriver {
    */
   private async ensureProbeSecurityGroup(): Promise<string> {
     const {sdk} = this.options
-    const found = await this.call<DescribeSecurityGroupsCommandOutput>('DescribeSecurityGroups', () =>
-      new sdk.DescribeSecurityGroupsCommand({Filters: [{Name: 'group-name', Values: [PROBE_SECURITY_GROUP]}]}),
-    )
-    const group = found.SecurityGroups?.find((g) => g.GroupName === PROBE_SECURITY_GROUP)
+    let group = await this.findProbeSecurityGroup()
     let groupId = group?.GroupId
     if (!groupId) {
-      const created = await this.call<CreateSecurityGroupCommandOutput>('CreateSecurityGroup', () =>
-        new sdk.CreateSecurityGroupCommand({GroupName: PROBE_SECURITY_GROUP, Description: 'mc probes: SSH and ICMP from anywhere'}),
-      )
-      if (!created.GroupId) throw new ProviderError('EC2 CreateSecurityGroup answered without a group id.')
-      groupId = created.GroupId
+      try {
+        const created = await this.call<CreateSecurityGroupCommandOutput>('CreateSecurityGroup', () =>
+          new sdk.CreateSecurityGroupCommand({GroupName: PROBE_SECURITY_GROUP, Description: 'mc probes: SSH and ICMP from anywhere'}),
+        )
+        groupId = created.GroupId
+      } catch (error) {
+        // Another create (probes deploy in parallel) made it first: use theirs.
+        if (!(error instanceof ProviderError && error.providerCode === 'InvalidGroup.Duplicate')) throw error
+        group = await this.findProbeSecurityGroup()
+        groupId = group?.GroupId
+      }
+      if (!groupId) throw new ProviderError(`EC2 did not say which security group "${PROBE_SECURITY_GROUP}" is.`)
     }
     const existing = group?.IpPermissions ?? []
     for (const rule of PROBE_RULES.filter((r) => !existing.some((e) => sameRule(e, r)))) {
@@ -333,6 +343,14 @@ export class Ec2Driver implements CloudDriver {
       }
     }
     return groupId
+  }
+
+  private async findProbeSecurityGroup(): Promise<SecurityGroup | undefined> {
+    const {sdk} = this.options
+    const found = await this.call<DescribeSecurityGroupsCommandOutput>('DescribeSecurityGroups', () =>
+      new sdk.DescribeSecurityGroupsCommand({Filters: [{Name: 'group-name', Values: [PROBE_SECURITY_GROUP]}]}),
+    )
+    return found.SecurityGroups?.find((g) => g.GroupName === PROBE_SECURITY_GROUP)
   }
 
   async waitUntilRunning(id: string, options: WaitOptions = {}): Promise<Node> {

@@ -436,6 +436,34 @@ describe('ec2 createNode and lifecycle', () => {
     expect(only('AuthorizeSecurityGroupIngress')).toHaveLength(3)
   })
 
+  it('uses the key pair and group a parallel create made first', async () => {
+    let groupCreated = false
+    server.on((r) => {
+      if (r.action === 'ImportKeyPair') return ec2Error('InvalidKeyPair.Duplicate', "The keypair 'mc-probe' already exists.")
+      if (r.action === 'CreateSecurityGroup') {
+        groupCreated = true
+        return ec2Error('InvalidGroup.Duplicate', `The security group '${PROBE_SECURITY_GROUP}' already exists for VPC 'vpc-1'`)
+      }
+      if (r.action === 'DescribeSecurityGroups' && groupCreated) {
+        return {body: `<DescribeSecurityGroupsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><securityGroupInfo><item><groupId>sg-0theirs</groupId><groupName>${PROBE_SECURITY_GROUP}</groupName></item></securityGroupInfo></DescribeSecurityGroupsResponse>`}
+      }
+      return
+    })
+    await (await open()).createNode(request)
+    expect(server.actions()).toEqual([
+      'DescribeKeyPairs',
+      'ImportKeyPair',
+      'DescribeSecurityGroups',
+      'CreateSecurityGroup',
+      'DescribeSecurityGroups',
+      'AuthorizeSecurityGroupIngress',
+      'AuthorizeSecurityGroupIngress',
+      'AuthorizeSecurityGroupIngress',
+      'RunInstances',
+    ])
+    expect(params(only('RunInstances')[0])['SecurityGroupId.1']).toBe('sg-0theirs')
+  })
+
   it('fails on any other error while opening the ports', async () => {
     server.on((r) => (r.action === 'AuthorizeSecurityGroupIngress' ? ec2Error('RulesPerSecurityGroupLimitExceeded', 'The maximum number of rules per security group has been reached.') : undefined))
     await expect((await open()).createNode({...request, keyName: undefined})).rejects.toMatchObject({providerCode: 'RulesPerSecurityGroupLimitExceeded'})
