@@ -1,5 +1,5 @@
 import {execFile} from 'node:child_process'
-import {existsSync, mkdtempSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {createServer, type Server, type Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -102,6 +102,24 @@ describe('connection reuse', () => {
     const again = await executor.exec('echo back', {timeoutMs: 5000})
     expect(again.stdout).toBe('back\n')
     expect(p.handshakes).toBe(2)
+  })
+})
+
+describe('keepalive', () => {
+  it('a probe that stops answering fails the running command in about interval x count, not at its timeout', async () => {
+    const p = pool(sshd, {keepaliveIntervalMs: 200, keepaliveCountMax: 2})
+    const executor = p.executor(target(sshd))
+    await executor.exec('true', {timeoutMs: 5000})
+    const pids = join(dir, 'frozen-pids')
+    const started = Date.now()
+    // Freeze this session's sshd process: nothing answers on the connection any more.
+    const outcome = await executor.exec(`echo "$PPID $$" > '${pids}'; kill -STOP $PPID; sleep 30`, {timeoutMs: 20_000}).catch((error_: unknown) => error_)
+    const elapsed = Date.now() - started
+    const [sshdPid, shellPid] = readFileSync(pids, 'utf8').trim().split(' ').map(Number)
+    process.kill(-shellPid, 'SIGKILL')
+    process.kill(sshdPid, 'SIGKILL')
+    expect(outcome).toBeInstanceOf(TransientError)
+    expect(elapsed).toBeLessThan(3000)
   })
 })
 
