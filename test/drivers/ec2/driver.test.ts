@@ -447,7 +447,6 @@ describe('ec2 createNode and lifecycle', () => {
       if (r.action === 'DescribeSecurityGroups' && groupCreated) {
         return {body: `<DescribeSecurityGroupsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><securityGroupInfo><item><groupId>sg-0theirs</groupId><groupName>${PROBE_SECURITY_GROUP}</groupName></item></securityGroupInfo></DescribeSecurityGroupsResponse>`}
       }
-      return
     })
     await (await open()).createNode(request)
     expect(server.actions()).toEqual([
