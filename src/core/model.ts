@@ -89,6 +89,9 @@ export interface Image {
   createdAt?: string
   /** True when nodes from this image already carry the probe tools (sandbox images). */
   probeReady?: boolean
+  /** The smallest root disk and memory a node from this image needs, where the cloud says (Glance minDisk/minRam). */
+  minDiskGb?: number
+  minMemoryMb?: number
   extra: Record<string, unknown>
 }
 

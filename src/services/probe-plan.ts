@@ -68,9 +68,18 @@ export function probeName(fleet: string, site: ProbeSite): string {
 /** A probe runs ping, mtr and curl: the smallest size with 1 vCPU and 512 MB is plenty. */
 const MIN_MEMORY_MB = 512
 
-/** The cheapest size that fits; sizes without a price come last, then the smallest memory wins. */
-export function chooseSize(sizes: Size[]): Size | undefined {
-  const fits = sizes.filter((s) => s.vcpus >= 1 && s.memoryMb >= MIN_MEMORY_MB && (!s.architecture || /x86_64|amd64/.test(s.architecture)))
+/**
+ * The cheapest size that fits the probe and the image (its minimum disk and memory, where the cloud
+ * says); sizes without a price come last, then the smallest memory wins. A size with disk 0 boots
+ * from a volume and fits any image.
+ */
+export function chooseSize(sizes: Size[], image?: Pick<Image, 'minDiskGb' | 'minMemoryMb'>): Size | undefined {
+  const minMemory = Math.max(MIN_MEMORY_MB, image?.minMemoryMb ?? 0)
+  const minDisk = image?.minDiskGb ?? 0
+  const fits = sizes.filter(
+    (s) =>
+      s.vcpus >= 1 && s.memoryMb >= minMemory && (!s.diskGb || s.diskGb >= minDisk) && (!s.architecture || /x86_64|amd64/.test(s.architecture)),
+  )
   return fits.sort((a, b) => (a.priceHourly ?? Infinity) - (b.priceHourly ?? Infinity) || a.memoryMb - b.memoryMb)[0]
 }
 
@@ -99,14 +108,6 @@ export function chooseImage(images: Image[]): Image | undefined {
 }
 
 export function planProbe(fleet: string, site: ProbeSite, sizes: Size[], images: Image[]): ProbePlan {
-  const size = site.size > 0 ? sizes.find((s) => s.id === site.size) : chooseSize(sizes)
-  if (!size) {
-    throw new ValidationError(
-      site.size > 0
-        ? `${site.provider}:${site.region} has no size "${site.size}". "mc sizes list --provider ${site.provider} --region ${site.region}" lists them.`
-        : `${site.provider}:${site.region} offers no size with at least 1 vCPU and ${MIN_MEMORY_MB} MB.`,
-    )
-  }
   const image = site.image ? images.find((i) => i.id === site.image) : chooseImage(images)
   if (!image) {
     throw new ValidationError(
@@ -115,6 +116,16 @@ export function planProbe(fleet: string, site: ProbeSite, sizes: Size[], images:
         : `${site.provider}:${site.region} offers no Debian or Ubuntu LTS image; pick one with a fleet file "image:".`,
     )
   }
+
+  const size = site.size === undefined ? chooseSize(sizes, image) : sizes.find((s) => s.id === site.size)
+  if (!size) {
+    throw new ValidationError(
+      site.size === undefined
+        ? `${site.provider}:${site.region} offers no size with at least 1 vCPU and ${MIN_MEMORY_MB} MB that fits image ${image.name}.`
+        : `${site.provider}:${site.region} has no size "${site.size}". "mc sizes list --provider ${site.provider} --region ${site.region}" lists them.`,
+    )
+  }
+
   return {
     name: probeName(fleet, site),
     fleet,

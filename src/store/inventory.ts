@@ -186,13 +186,13 @@ export class Inventory {
     return this.get(name)
   }
 
-  find(name: string): Probe | undefined {
+  lookup(name: string): Probe | undefined {
     const row = this.db.prepare('SELECT * FROM probes WHERE name = ?').get(name) as Row | undefined
     return row ? fromRow(row) : undefined
   }
 
   get(name: string): Probe {
-    const probe = this.find(name)
+    const probe = this.lookup(name)
     if (!probe) throw new NotFoundError(`No probe named "${name}" in the inventory. "mc probe list" shows them.`)
     return probe
   }

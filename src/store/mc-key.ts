@@ -23,7 +23,9 @@ export async function ensureMcKey(dataDir: string): Promise<McKey> {
   const existing = readKey(privateKeyPath, publicKeyPath)
   if (existing) return existing
   mkdirSync(join(dataDir, 'keys'), {recursive: true, mode: 0o700})
-  const {utils} = await import('ssh2')
+  // ssh2 is CommonJS: under Node's ESM loader its exports sit on `default`.
+  const ssh2 = await import('ssh2')
+  const {utils} = (ssh2 as unknown as {default?: typeof ssh2}).default ?? ssh2
   const pair = utils.generateKeyPairSync('ed25519', {comment: 'mc-probe'})
   const suffix = `${process.pid}.${Date.now()}.tmp`
   writeFileSync(`${publicKeyPath}.${suffix}`, `${pair.public}\n`, {mode: 0o644})

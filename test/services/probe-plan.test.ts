@@ -26,6 +26,14 @@ describe('probe planning', () => {
     expect(chooseSize([size('tiny', 1, 256, 0.001)])).toBeUndefined()
   })
 
+  it("respects the image's minimum disk and memory", () => {
+    const sizes = [{...size('tiny', 1, 512, 0.01), diskGb: 1}, {...size('small', 1, 2048, 0.02), diskGb: 20}, {...size('volume', 1, 1024, 0.03), diskGb: 0}]
+    expect(chooseSize(sizes)?.id).toBe('tiny')
+    expect(chooseSize(sizes, {minDiskGb: 5})?.id).toBe('small')
+    expect(chooseSize(sizes, {minDiskGb: 40})?.id).toBe('volume')
+    expect(chooseSize(sizes, {minMemoryMb: 1500})?.id).toBe('small')
+  })
+
   it('prefers probe-ready images, then the newest Debian/Ubuntu LTS line, then the newest build', () => {
     const images = [
       image('ami-win', 'Windows_Server-2022'),
@@ -45,7 +53,7 @@ describe('probe planning', () => {
       name: 'edge-linode-us-west', fleet: 'edge', provider: 'linode', region: 'us-west', size: 'g6-nanode-1',
       image: 'linode/debian12', imageName: 'Debian 12', probeReady: false, priceHourly: 0.0075,
     })
-    expect(() => planProbe('edge', {provider: 'linode', region: 'us-west', size: 'g6-huge'}, [], [])).toThrow(/no size "g6-huge"/)
+    expect(() => planProbe('edge', {provider: 'linode', region: 'us-west', size: 'g6-huge'}, [], [image('linode/debian12', 'Debian 12')])).toThrow(/no size "g6-huge"/)
     expect(() => planProbe('edge', {provider: 'linode', region: 'us-west'}, [size('n', 1, 1024)], [])).toThrow(/no Debian or Ubuntu LTS image/)
   })
 

@@ -189,8 +189,6 @@ export function imageToImage(image: Json, provider: OpenStackFlavour, region: st
   const imageType = metadata.image_type
   const extra = {
     status: optionalString(image.status),
-    minDiskGb: optionalNumber(image.minDisk),
-    minRamMb: optionalNumber(image.minRam),
     progress: optionalNumber(image.progress),
     serverId: isObject(image.server) ? idOf(image.server.id) : undefined,
     metadata,
@@ -198,6 +196,8 @@ export function imageToImage(image: Json, provider: OpenStackFlavour, region: st
   return {
     id: idOf(image.id),
     name: typeof image.name === 'string' ? image.name : '',
+    minDiskGb: optionalNumber(image.minDisk),
+    minMemoryMb: optionalNumber(image.minRam),
     provider,
     region,
     os: osKey ? metadata[osKey] : undefined,

@@ -156,7 +156,8 @@ describe('flavors, images, key pairs', () => {
     const images = (fixture('openstack', '_images_detail.json').images as Json[]).map((i) => imageToImage(i, 'openstack', 'RegionOne'))
     expect(images.length).toBeGreaterThan(10)
     expect(images[0]).toMatchObject({id: '13', name: 'Windows 2008 SP2 x86 (B24)', os: 'windows', createdAt: '2011-08-06T18:13:11.000Z', region: 'RegionOne'})
-    expect(images[0].extra).toMatchObject({status: 'ACTIVE', serverId: '52415800-8b69-11e0-9b19-734f335aa7b3', minDiskGb: 0})
+    expect(images[0]).toMatchObject({minDiskGb: 0})
+    expect(images[0].extra).toMatchObject({status: 'ACTIVE', serverId: '52415800-8b69-11e0-9b19-734f335aa7b3'})
     expect(images.every((i) => i.probeReady === false)).toBe(true)
     expect(imageToImage({id: 'p', name: 'probe', metadata: {'mc-probe-ready': 'true'}}, 'openstack', 'r').probeReady).toBe(true)
     expect(imageToImage({id: 'a', name: 'x', metadata: {image_type: 'snapshot', 'org.openstack__1__os_distro': 'org.debian'}}, 'rackspace', 'ORD')).toMatchObject({
@@ -164,7 +165,7 @@ describe('flavors, images, key pairs', () => {
       os: 'org.debian',
     })
     // The recorded single image has minDisk as a string.
-    expect(imageToImage(fixture('openstack', '_images_13.json').image as Json, 'openstack', 'r').extra).toMatchObject({minDiskGb: 5, minRamMb: 256})
+    expect(imageToImage(fixture('openstack', '_images_13.json').image as Json, 'openstack', 'r')).toMatchObject({minDiskGb: 5, minMemoryMb: 256})
   })
 
   it('maps key pairs without the trailing newline Nova keeps', () => {

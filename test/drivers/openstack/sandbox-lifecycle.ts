@@ -8,7 +8,7 @@ export const PUBLIC_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6U
 
 /** The smallest flavor whose disk holds the image (Nova refuses a flavor below the image's minDisk). */
 export function fittingSize(sizes: Size[], image: Image): Size {
-  const minDisk = Number(image.extra.minDiskGb ?? 0)
+  const minDisk = image.minDiskGb ?? 0
   const fits = sizes.filter((s) => (s.diskGb ?? 0) >= minDisk).sort((a, b) => a.memoryMb - b.memoryMb)
   expect(fits.length, `a flavor with at least ${minDisk} GB of disk`).toBeGreaterThan(0)
   return fits[0]
