@@ -9,6 +9,7 @@ import {alive, run, runSync} from './exec.js'
 import {
   cleanupStale,
   clearFaults,
+  DELAY_MS,
   exited,
   EXPECTED_PATHS,
   type Fault,
@@ -138,7 +139,9 @@ describe.skipIf(!isRoot)('network lab (root only: network namespaces, nftables, 
     expect(verdict.kind, why).toBe('vantage-side')
     expect(verdict.affected, why).toEqual(['dc'])
     expect(verdict.faultHop?.address, why).toBe('10.90.0.1')
-    expect(verdict.vantages.find((v) => v.vantage === 'dc')?.onset?.cause, why).toBe('latency')
+    const onset = verdict.vantages.find((v) => v.vantage === 'dc')?.onset
+    expect(onset?.cause, why).toBe('latency')
+    expect(onset?.avgMs, why).toBeGreaterThanOrEqual(DELAY_MS)
     expect(verdict.explanation, why).toContain('Only dc sees a latency step')
   })
 

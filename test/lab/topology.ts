@@ -86,7 +86,6 @@ const ROUTES: Partial<Record<Role, string[][]>> = {
 }
 
 export type Lab = {
-  pid: number
   /** Keys, sshd configs, pidfiles and logs of this run. */
   dir: string
   target: string
@@ -116,15 +115,16 @@ export function labNamespaces(pid?: number): string[] {
 }
 
 /**
- * Build the lab for this process. Removes first whatever a dead run left behind, and any lab this
- * process built before, so setup can be repeated; if any step fails, everything built is torn down.
+ * Build the lab, owned by this process. Removes first whatever a dead run left behind, and any lab
+ * this process built before, so setup can be repeated; if any step fails, everything built is torn
+ * down.
  */
-export async function setupLab(pid = process.pid): Promise<Lab> {
+export async function setupLab(): Promise<Lab> {
+  const {pid} = process
   cleanupStale()
   teardownLab(pid)
   const dir = labDir(pid)
   const lab: Lab = {
-    pid,
     dir,
     target: TARGET,
     ns: Object.fromEntries(ROLES.map((role) => [role, nsName(pid, role)])) as Record<Role, string>,
