@@ -3,7 +3,7 @@ import type {CheckDefinition, Implementation} from './types.js'
 import {type ValidCheck, validateCheck} from './validate.js'
 
 /**
- * A check definition becomes one POSIX shell script run on the vantage (over SSH or locally). The
+ * A check definition becomes one POSIX shell script run on the vantage (over SSH or locally) by sh. The
  * script picks the first implementation the vantage has: a monitoring-plugin, else a portable tool.
  * It prints `mc-impl:NAME` before running it (the parser needs to know which ran), or `mc-impl:none`
  * and `mc-missing: PACKAGES` when nothing is installed. Every value is a single-quoted word.
@@ -39,7 +39,15 @@ const SLACK_S = 5
 /** Validate, then build. Throws ValidationError before anything could run. */
 export function buildCheckCommand(definition: CheckDefinition, tools: ToolChoice = 'auto'): CheckCommand {
   const check = validateCheck(definition)
-  return {check, command: renderScript(check, tools), timeoutMs: (worstCaseSeconds(check) + SLACK_S) * 1000}
+  return {check, command: renderCommand(check, tools), timeoutMs: (worstCaseSeconds(check) + SLACK_S) * 1000}
+}
+
+/**
+ * The script as one `/bin/sh -c '...'` word, so it runs under sh whatever the login shell is (zsh, for
+ * one, does not split the unquoted $mc_t the script relies on).
+ */
+export function renderCommand(check: ValidCheck, tools: ToolChoice = 'auto'): string {
+  return `/bin/sh -c ${q(renderScript(check, tools))}`
 }
 
 function worstCaseSeconds(check: ValidCheck): number {
@@ -75,6 +83,7 @@ function branches(check: ValidCheck): Branch[] {
     case 'ping': {
       return [
         {impl: 'check_ping', family: 'plugins', when: 'P=$(mc_plugin check_ping)', run: `"$P" -H ${t}${thresholdArgs(check)} -p ${q(check.count)} -t ${timeout}`},
+        // Exactly count requests: check_ping adds ping -w, which keeps sending under loss.
         {impl: 'ping', family: 'portable', when: has('ping'), run: `ping -n -c ${q(check.count)} -i 0.2 -W ${timeout} -- ${t}`},
       ]
     }
@@ -133,10 +142,7 @@ function branches(check: ValidCheck): Branch[] {
   }
 }
 
-/**
- * The script for an already validated check. Exported so tests can prove that quoting alone keeps
- * hostile input inert even when validation is bypassed.
- */
+/** The script for an already validated check (exported for tests that bypass validation on purpose). */
 export function renderScript(check: ValidCheck, tools: ToolChoice = 'auto'): string {
   // mtr is the only path tool; "plugins" still means "the tool the check is defined by" there.
   const chosen = branches(check).filter((b) => tools === 'auto' || b.family === tools || check.kind === 'path')

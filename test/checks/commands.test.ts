@@ -6,7 +6,7 @@ import {promisify} from 'node:util'
 
 import {afterAll, describe, expect, it} from 'vitest'
 
-import {buildCheckCommand, IMPL_MARKER, renderScript} from '../../src/checks/commands.js'
+import {buildCheckCommand, IMPL_MARKER, renderCommand, renderScript} from '../../src/checks/commands.js'
 import {shellQuote} from '../../src/checks/shell.js'
 import {CHECK_KINDS, type CheckKind} from '../../src/checks/types.js'
 import {type ValidCheck, validateCheck} from '../../src/checks/validate.js'
@@ -47,8 +47,9 @@ describe('defence in depth: hostile targets that skip validation still run nothi
             ['sh', 'bash'].map(async (shell) => {
               const canary = join(dir, `${kind}-${tools}-${shell}-${i}`)
               canaries.push(canary)
-              const script = renderScript(bypassValidation(kind, raw.replaceAll('CANARY', canary)), tools)
-              const result = await run('unshare', ['--net', '--', shell, '-c', script], {timeout: 20_000}).catch((error: {stdout: string}) => error)
+              // The whole command as a login shell gets it: an sh -c word around the script.
+              const command = renderCommand(bypassValidation(kind, raw.replaceAll('CANARY', canary)), tools)
+              const result = await run('unshare', ['--net', '--', shell, '-c', command], {timeout: 20_000}).catch((error_: {stdout: string}) => error_)
               expect(result.stdout, `${kind}/${tools}/${shell}: ${JSON.stringify(raw)}`).toContain(IMPL_MARKER)
             }),
           ),
@@ -59,45 +60,50 @@ describe('defence in depth: hostile targets that skip validation still run nothi
   }
 })
 
+/** The script a validated definition becomes (what sh -c runs). */
+const script = (definition: Parameters<typeof validateCheck>[0], tools?: 'plugins' | 'portable') => renderScript(validateCheck(definition), tools)
+
 describe('command structure', () => {
-  it('puts the target in the script only as a quoted word', () => {
-    const {command} = buildCheckCommand({kind: 'http', target: '127.0.0.1', port: 8080, path: '/health?x=1&y=2'})
-    expect(command).toContain(`-H '127.0.0.1' -p '8080' -u '/health?x=1&y=2'`)
-    expect(command).toContain(`'http://127.0.0.1:8080/health?x=1&y=2'`)
+  it('puts the target in the script only as a quoted word, and the script in one sh -c word', () => {
+    const {check, command} = buildCheckCommand({kind: 'http', target: '127.0.0.1', port: 8080, path: '/health?x=1&y=2'})
+    const inner = renderScript(check)
+    expect(inner).toContain(`-H '127.0.0.1' -p '8080' -u '/health?x=1&y=2'`)
+    expect(inner).toContain(`'http://127.0.0.1:8080/health?x=1&y=2'`)
+    expect(command).toBe(`/bin/sh -c ${shellQuote(inner)}`)
   })
 
   it('brackets IPv6 targets in URLs and stops curl globbing them', () => {
-    const {command} = buildCheckCommand({kind: 'https', target: '::1', port: 8443}, 'portable')
+    const command = script({kind: 'https', target: '::1', port: 8443}, 'portable')
     expect(command).toContain(`curl -sS -k -g `)
     expect(command).toContain(`'https://[::1]:8443/'`)
   })
 
   it('tool choice keeps only that family, and names the packages for it', () => {
-    const plugins = buildCheckCommand({kind: 'ping', target: 'h'}, 'plugins').command
-    const portable = buildCheckCommand({kind: 'ping', target: 'h'}, 'portable').command
+    const plugins = script({kind: 'ping', target: 'h'}, 'plugins')
+    const portable = script({kind: 'ping', target: 'h'}, 'portable')
     expect(plugins).toContain("echo 'mc-impl:check_ping'")
     expect(plugins).not.toContain("echo 'mc-impl:ping'")
     expect(plugins).toContain("'mc-missing: monitoring-plugins-basic'")
     expect(portable).toContain("echo 'mc-impl:ping'")
     expect(portable).not.toContain('check_ping')
     expect(portable).toContain("'mc-missing: iputils-ping'")
-    expect(buildCheckCommand({kind: 'ping', target: 'h'}).command).toContain("'mc-missing: monitoring-plugins-basic (or iputils-ping)'")
+    expect(script({kind: 'ping', target: 'h'})).toContain("'mc-missing: monitoring-plugins-basic (or iputils-ping)'")
   })
 
   it('dns: check_dns only for port 53, getent only for the default resolver', () => {
-    const plain = buildCheckCommand({kind: 'dns', target: 'h'}).command
+    const plain = script({kind: 'dns', target: 'h'})
     expect(plain).toMatch(/mc-impl:check_dns[\s\S]*mc-impl:dig[\s\S]*mc-impl:getent/)
-    const server = buildCheckCommand({kind: 'dns', target: 'h', server: '127.0.0.1'}).command
+    const server = script({kind: 'dns', target: 'h', server: '127.0.0.1'})
     expect(server).toContain("-s '127.0.0.1'")
     expect(server).toContain("@'127.0.0.1'")
     expect(server).not.toContain('getent')
-    const port = buildCheckCommand({kind: 'dns', target: 'h', server: '127.0.0.1', port: 5353}).command
+    const port = script({kind: 'dns', target: 'h', server: '127.0.0.1', port: 5353})
     expect(port).not.toContain('check_dns')
     expect(port).toContain("-p '5353'")
   })
 
   it('path uses mtr -n --json (never --report, which turns the output into text)', () => {
-    const {command} = buildCheckCommand({kind: 'path', target: 'h', count: 4})
+    const command = script({kind: 'path', target: 'h', count: 4})
     expect(command).toContain(`mtr -n --json -c '4' -i "$mc_i" -G 1 -- 'h'`)
     expect(command).not.toContain('--report')
   })
