@@ -11,6 +11,8 @@ import {analyseVantage} from './vantage.js'
 
 const pct = (n: number | undefined) => `${Math.round(n ?? 0)}%`
 const names = (list: string[]) => (list.length <= 1 ? list.join('') : `${list.slice(0, -1).join(', ')} and ${list.at(-1)}`)
+/** "dc sees" / "dc and linode see": the verb agrees with how many vantage points there are. */
+const says = (list: string[], singular: string, plural: string) => `${names(list)} ${list.length === 1 ? singular : plural}`
 const capitalise = (text: string) => `${text[0].toUpperCase()}${text.slice(1)}`
 
 export function describeHop(hop: HopRef): string {
@@ -101,7 +103,7 @@ function noEvidence(e: Evidence): undefined | Verdict {
 function allHealthy(e: Evidence): undefined | Verdict {
   if (e.bad.length > 0) return undefined
   const worst = e.withData.toSorted((a, b) => (b.lossPct ?? 0) - (a.lossPct ?? 0))[0]
-  return e.verdict('healthy', `All ${e.withData.length} vantage point(s) reach ${e.target} without significant loss (worst ${pct(worst.lossPct)} from ${worst.vantage}).`)
+  return e.verdict('healthy', `All ${e.withData.length === 1 ? "1 vantage point reaches" : `${e.withData.length} vantage points reach`} ${e.target} without significant loss (worst ${pct(worst.lossPct)} from ${worst.vantage}).`)
 }
 
 function targetDown(e: Evidence): undefined | Verdict {
@@ -111,7 +113,7 @@ function targetDown(e: Evidence): undefined | Verdict {
   const where = stop
     ? `Every path stops after ${describeHop(stop)}, so the target or its link behind that router is down.`
     : 'The paths stop at different places, so the target itself is the common factor.'
-  return e.verdict('target-down', `${e.target} answered none of the ${e.bad.length} vantage point(s). ${where} Check the target host and its provider's status.`, {faultHop: stop})
+  return e.verdict('target-down', `${e.target} answered none of the ${e.bad.length === 1 ? "1 vantage point" : `${e.bad.length} vantage points`}. ${where} Check the target host and its provider's status.`, {faultHop: stop})
 }
 
 function unplaced(e: Evidence): undefined | Verdict {
@@ -119,7 +121,7 @@ function unplaced(e: Evidence): undefined | Verdict {
   if (missing.length === 0) return undefined
   return e.verdict(
     'inconclusive',
-    `${names(missing)} see(s) loss to ${e.target}, but without path results mc cannot tell where it starts. Run the path check ("--check path") from every vantage point.`,
+    `${says(missing, 'sees', 'see')} loss to ${e.target}, but without path results mc cannot tell where it starts. Run the path check ("--check path") from every vantage point.`,
     {missing: missing.map((v) => `path (mtr) results from ${v}`)},
   )
 }
@@ -147,7 +149,7 @@ function placeFault(e: Evidence): Verdict {
 
   const hop = startOf(e.bad[0])!
   const losses = e.bad.map((v) => v.lossPct ?? 0)
-  const range = losses.length === 1 ? pct(losses[0]) : `${pct(Math.min(...losses))}–${pct(Math.max(...losses))}`
+  const range = Math.min(...losses) === Math.max(...losses) ? pct(losses[0]) : `${pct(Math.min(...losses))}–${pct(Math.max(...losses))}`
   const cause = e.bad.some((v) => v.onset?.cause === 'loss' || v.status === 'down') ? `loss (${range})` : 'a latency step'
   const healthyCrossing = e.healthy.filter((v) => e.crosses(v, hop.address))
   if (healthyCrossing.length > 0) return faultBeforeCleanHop(e, hop, cause, healthyCrossing)
@@ -164,7 +166,7 @@ function faultBeforeCleanHop(e: Evidence, hop: HopRef, cause: string, healthyCro
   if (previousShared) {
     return e.verdict(
       'inconclusive',
-      `${names(e.bad.map((v) => v.vantage))} see(s) ${cause} starting at ${describeHop(hop)}, but ${names(healthyCrossing)} cross(es) the same hops cleanly. The evidence contradicts itself: the fault may be intermittent or affect only some flows; run the diagnosis again.`,
+      `${says(e.bad.map((v) => v.vantage), 'sees', 'see')} ${cause} starting at ${describeHop(hop)}, but ${says(healthyCrossing, 'crosses', 'cross')} the same hops cleanly. The evidence contradicts itself: the fault may be intermittent or affect only some flows; run the diagnosis again.`,
       {faultHop: hop, missing: ['repeated runs (the degradation may be intermittent or per-flow)']},
     )
   }
@@ -174,7 +176,7 @@ function faultBeforeCleanHop(e: Evidence, hop: HopRef, cause: string, healthyCro
     const [only] = e.bad
     return e.verdict(
       'vantage-side',
-      `Only ${only.vantage} sees ${cause} to ${e.target}, starting at ${describeHop(hop)}, which ${names(healthyCrossing)} cross(es) cleanly. The fault is on ${link(previous[0])}: ${only.vantage}'s uplink or upstream provider, not the target.`,
+      `Only ${only.vantage} sees ${cause} to ${e.target}, starting at ${describeHop(hop)}, which ${says(healthyCrossing, 'crosses', 'cross')} cleanly. The fault is on ${link(previous[0])}: ${only.vantage}'s uplink or upstream provider, not the target.`,
       {faultHop: hop},
     )
   }
@@ -182,7 +184,7 @@ function faultBeforeCleanHop(e: Evidence, hop: HopRef, cause: string, healthyCro
   if (new Set(previous.map((p) => p?.address)).size === 1 && previous[0]) {
     return e.verdict(
       'shared-path',
-      `${capitalise(cause)} starts at ${describeHop(hop)} for ${names(e.bad.map((v) => v.vantage))}, which ${names(healthyCrossing)} cross(es) cleanly. The fault is on ${link(previous[0])}, which only the affected vantage points use.`,
+      `${capitalise(cause)} starts at ${describeHop(hop)} for ${names(e.bad.map((v) => v.vantage))}, which ${says(healthyCrossing, 'crosses', 'cross')} cleanly. The fault is on ${link(previous[0])}, which only the affected vantage points use.`,
       {faultHop: hop},
     )
   }
@@ -190,7 +192,7 @@ function faultBeforeCleanHop(e: Evidence, hop: HopRef, cause: string, healthyCro
   const parts = e.bad.map((v, i) => `${v.vantage} (${link(previous[i])})`)
   return e.verdict(
     'multiple-faults',
-    `${names(parts)} each lose packets on their own link into a router that ${names(healthyCrossing)} cross(es) cleanly. These are separate faults on each affected vantage point's side, not one cause.`,
+    `${names(parts)} each lose packets on their own link into a router that ${says(healthyCrossing, 'crosses', 'cross')} cleanly. These are separate faults on each affected vantage point's side, not one cause.`,
   )
 }
 
@@ -213,12 +215,12 @@ function privateOrShared(e: Evidence, hop: HopRef, cause: string): Verdict {
     const [only] = e.bad
     return e.verdict(
       'vantage-side',
-      `Only ${only.vantage} sees ${cause} to ${e.target}, starting at ${describeHop(hop)} on its own side of the network; ${names(others)} reach(es) ${e.target} cleanly. The fault is in ${only.vantage}'s uplink or upstream provider, not at the target.`,
+      `Only ${only.vantage} sees ${cause} to ${e.target}, starting at ${describeHop(hop)} on its own side of the network; ${says(others, 'reaches', 'reach')} ${e.target} cleanly. The fault is in ${only.vantage}'s uplink or upstream provider, not at the target.`,
       {faultHop: hop},
     )
   }
 
-  const clean = e.healthy.length > 0 ? `, while ${names(e.healthy)}, which do(es) not cross that hop, reach(es) it cleanly` : ''
+  const clean = e.healthy.length > 0 ? `, while ${says(e.healthy, 'which does', 'which do')} not cross that hop, ${e.healthy.length === 1 ? 'reaches' : 'reach'} it cleanly` : ''
   return e.verdict(
     'shared-path',
     `${capitalise(cause)} starts at ${describeHop(hop)} for ${names(e.bad.map((v) => v.vantage))} and persists to ${e.target}${clean}. The fault is on the shared path through that router, not at the target or at the vantage points.`,

@@ -14,6 +14,8 @@ export type PathHop = {
 
 export type VantageEvidence = {
   vantage: string
+  /** The address the path traced to, when known: a last hop with another address did not reach it. */
+  targetAddress?: string
   ping?: {lossPct: number; sent: number; rttAvgMs?: number}
   path?: PathHop[]
 }

@@ -40,19 +40,34 @@ function latencyOnset(hops: PathHop[], t: Thresholds): PathHop | undefined {
   return undefined
 }
 
+/**
+ * Did the trace get to the target? Not when its last hop is silent, is another address than the
+ * target's, or repeats an earlier hop (a router answering "host unreachable" in the target's place).
+ */
+function reachedTarget(path: PathHop[], targetAddress: string | undefined): boolean {
+  const last = path.at(-1)
+  if (!last?.address || last.lossPct >= 100) return false
+  if (targetAddress !== undefined) return last.address === targetAddress
+  return !path.slice(0, -1).some((h) => h.address === last.address)
+}
+
 export function analyseVantage(evidence: VantageEvidence, t: Thresholds): VantageFinding {
   const {ping, path, vantage} = evidence
   const finding: VantageFinding = {vantage, status: 'no-data', rateLimitedHops: []}
   const last = path?.at(-1)
-  const finalLossPct = ping?.lossPct ?? last?.lossPct
+  const reached = path ? reachedTarget(path, evidence.targetAddress) : true
+  const finalLossPct = ping?.lossPct ?? (reached ? last?.lossPct : 100)
   if (finalLossPct === undefined) return finding
   finding.lossPct = finalLossPct
   finding.rttAvgMs = ping?.rttAvgMs ?? last?.avgMs
   const hops = path ? answering(path) : []
 
-  if (finalLossPct >= 100) {
+  if (finalLossPct >= 100 || !reached) {
     finding.status = 'down'
-    const lastAnswering = hops.at(-1)
+    finding.lossPct = 100
+    // A router that answers for an unreachable target (ICMP host unreachable) shows up twice: the
+    // path stops at its first appearance.
+    const lastAnswering = hops.find((h) => h.address === hops.at(-1)?.address)
     if (lastAnswering) finding.lastResponding = ref(lastAnswering)
     return finding
   }

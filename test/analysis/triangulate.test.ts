@@ -130,3 +130,28 @@ describe('triangulate', () => {
     expect(verdict.explanation).toContain('latency step')
   })
 })
+
+describe('a router answering for an unreachable target', () => {
+  // Seen in the lab: with the target's link down, its router answers hop 4 with host-unreachable,
+  // so mtr lists that router twice and never the target.
+  const unreachable = (name: string): VantageEvidence => {
+    const e = vantage(name)
+    e.path![3] = {index: 4, address: '10.8.0.1', lossPct: 94, sent: 50, avgMs: 1500}
+    e.ping = undefined
+    return e
+  }
+
+  it('is target-down, stopping at the router, not loss at the target', () => {
+    const verdict = triangulate('10.8.1.10', ['dc', 'rackspace', 'linode'].map((v) => unreachable(v)))
+    expect(verdict.kind).toBe('target-down')
+    expect(verdict.faultHop).toMatchObject({index: 3, address: '10.8.0.1'})
+  })
+
+  it('a known target address that the last hop is not means not reached', () => {
+    const e = vantage('dc')
+    e.path!.pop()
+    e.ping = undefined
+    e.targetAddress = '10.8.1.10'
+    expect(triangulate('10.8.1.10', [e, {...e, vantage: 'linode'}]).kind).toBe('target-down')
+  })
+})
