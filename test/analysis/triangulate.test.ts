@@ -131,16 +131,18 @@ describe('triangulate', () => {
   })
 })
 
-describe('a router answering for an unreachable target', () => {
-  // Seen in the lab: with the target's link down, its router answers hop 4 with host-unreachable,
-  // so mtr lists that router twice and never the target.
-  const unreachable = (name: string): VantageEvidence => {
-    const e = vantage(name)
-    e.path![3] = {index: 4, address: '10.8.0.1', lossPct: 94, sent: 50, avgMs: 1500}
-    e.ping = undefined
-    return e
-  }
+/**
+ * Seen in the lab: with the target's link down, its router answers hop 4 with host-unreachable, so
+ * mtr lists that router twice and never the target.
+ */
+function unreachable(name: string): VantageEvidence {
+  const e = vantage(name)
+  e.path![3] = {index: 4, address: '10.8.0.1', lossPct: 94, sent: 50, avgMs: 1500}
+  e.ping = undefined
+  return e
+}
 
+describe('a router answering for an unreachable target', () => {
   it('is target-down, stopping at the router, not loss at the target', () => {
     const verdict = triangulate('10.8.1.10', ['dc', 'rackspace', 'linode'].map((v) => unreachable(v)))
     expect(verdict.kind).toBe('target-down')
