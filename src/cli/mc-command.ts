@@ -129,6 +129,14 @@ export abstract class McCommand<T extends typeof Command> extends Command {
     return settle(listing.result, data)
   }
 
+  /**
+   * oclif's logJson runs a JSON colouriser over the whole document even without a theme: 100-150 ms
+   * for 1,000 nodes. Plain JSON.stringify prints the same bytes in a few ms.
+   */
+  public override logJson(json: unknown): void {
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`)
+  }
+
   /** Human output goes to stdout only when --json is off. */
   protected print(text: string): void {
     if (!this.jsonEnabled()) this.log(text)

@@ -15,6 +15,11 @@ export async function fanOut<T>(providers: ProviderName[], task: (provider: Prov
     const provider = providers[i]
     if (outcome.status === 'fulfilled') {
       result.values.push({provider, value: outcome.value})
+    } else if (outcome.reason instanceof PartialFailureError) {
+      // A provider that half-answered (some EC2 regions with --region all) keeps what it got.
+      result.values.push({provider, value: outcome.reason.result as T})
+      result.failures.push(...outcome.reason.failures)
+      result.errors.push(outcome.reason)
     } else {
       result.failures.push(describeFailure(provider, outcome.reason))
       result.errors.push(toMcError(outcome.reason))

@@ -39,6 +39,20 @@ describe('fanOut and settle', () => {
     expect(partial.failures).toEqual([{provider: 'ec2', code: 'AUTH', exitCode: ExitCode.auth, message: 'refused'}])
   })
 
+  it('a provider that half-answered keeps what it got, and its failures are listed', async () => {
+    const result = await fanOut(['ec2', 'linode'], async (p) => {
+      if (p === 'ec2') throw new PartialFailureError([{provider: 'ec2 eu-west-3', code: 'AUTH', exitCode: ExitCode.auth, message: 'opt-in region'}], ['i-1'])
+      return ['l-1']
+    })
+    expect(result.values.flatMap((v) => v.value)).toEqual(['i-1', 'l-1'])
+    expect(() => settle(result, null)).toThrow(PartialFailureError)
+    try {
+      settle(result, null)
+    } catch (error) {
+      expect((error as PartialFailureError).failures.map((f) => f.provider)).toEqual(['ec2 eu-west-3'])
+    }
+  })
+
   it('a single provider failing keeps its own error and exit code', async () => {
     const result = await fanOut(['linode'], async () => {
       throw new NotFoundError('gone')
