@@ -10,6 +10,15 @@ import type {SshHost} from './world.js'
 // ssh2 is CommonJS: its classes come from the default export under ESM.
 const {Server, utils} = ssh2
 
+/** Signal a session's whole process group; the shell alone if the group is already gone. */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal)
+  } catch {
+    child.kill(signal)
+  }
+}
+
 type Lookup = (cloud: SandboxCloud, id: string) => NodeRecord | undefined
 
 function sameBytes(a: Buffer, b: Buffer): boolean {
@@ -87,7 +96,7 @@ class NodeServer {
         session.on('pty', (accept) => accept?.())
         session.on('window-change', (accept) => accept?.())
         session.on('signal', (accept, _reject, info) => {
-          child?.kill(`SIG${info.name}` as NodeJS.Signals)
+          if (child) signalGroup(child, `SIG${info.name}` as NodeJS.Signals)
           accept?.()
         })
         session.on('exec', (accept, _reject, info) => {
@@ -104,13 +113,21 @@ class NodeServer {
 
   /** /bin/sh with the channel as its stdio; the exit status (or signal) goes back to the client. */
   private run(stream: ServerChannel, args: string[], env: Record<string, string>): ChildProcess {
-    const child = spawn('/bin/sh', args, {cwd: homedir(), env: {...process.env, ...env, MC_SANDBOX_NODE: `${this.cloud}/${this.id}`}, stdio: 'pipe'})
+    // Like sshd, each session's shell leads its own session and process group, so a client can stop
+    // a command with everything it started (kill -- -PID), and so can the sandbox.
+    const child = spawn('/bin/sh', args, {
+      cwd: homedir(),
+      env: {...process.env, ...env, MC_SANDBOX_NODE: `${this.cloud}/${this.id}`},
+      stdio: 'pipe',
+      detached: true,
+    })
     this.children.add(child)
     child.stdin.on('error', () => {})
     stream.on('data', (data: Buffer) => child.stdin.write(data))
     stream.on('end', () => child.stdin.end())
+    // ssh2 closes the channel when the connection drops too: hang up the command, as sshd does.
     stream.on('close', () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGHUP')
+      if (child.exitCode === null && child.signalCode === null) signalGroup(child, 'SIGHUP')
     })
     child.stdout.on('data', (data: Buffer) => stream.write(data))
     child.stderr.on('data', (data: Buffer) => stream.stderr.write(data))
@@ -129,7 +146,7 @@ class NodeServer {
   }
 
   close(): Promise<void> {
-    for (const child of this.children) child.kill('SIGKILL')
+    for (const child of this.children) signalGroup(child, 'SIGKILL')
     for (const client of this.clients) client.end()
     return new Promise((resolve) => {
       this.server.close(() => resolve())

@@ -1,4 +1,6 @@
 import {DescribeImagesCommand, DescribeInstancesCommand, ImportKeyPairCommand, RunInstancesCommand, TerminateInstancesCommand} from '@aws-sdk/client-ec2'
+import {readdirSync, readFileSync} from 'node:fs'
+import ssh2 from 'ssh2'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {ec2Client, http, keystoneToken, linodeHeaders, newKeyPair, openSandbox, sleep, sshExec, type TestSandbox} from './helpers.js'
@@ -13,6 +15,21 @@ beforeAll(async () => {
 afterAll(async () => {
   await box?.close()
 })
+
+/** Live (not zombie) processes in a process group, from /proc. */
+function groupMembers(pgid: number): number[] {
+  const members: number[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z') members.push(Number(entry))
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return members
+}
 
 async function createLinode(label: string, extra: Record<string, unknown> = {}): Promise<{id: number; port: number}> {
   const res = await http(`${box.handle.endpoints.linode}/v4/linode/instances`, {
@@ -57,6 +74,34 @@ describe('SSH into sandbox nodes', () => {
     const {results} = await sshExec(port, {privateKey: key.privateKey}, ['kill -TERM $$'])
     // ssh2's client names the signal the server sent as "TERM" with the SIG prefix.
     expect(results[0].signal).toBe('SIGTERM')
+  })
+
+  it('gives each session its own process group; closing the channel ends the command and what it started', async () => {
+    const {port} = await createLinode('ssh-group')
+    await sleep(250)
+    const leader = await new Promise<number>((resolve, reject) => {
+      const client = new ssh2.Client()
+      client.on('error', reject)
+      client.on('ready', () => {
+        client.exec('echo $$; sleep 30 & sleep 30', (error, stream) => {
+          if (error) return reject(error)
+          stream.once('data', (d: Buffer) => {
+            resolve(Number(d.toString().trim()))
+            client.end()
+          })
+        })
+      })
+      client.connect({host: '127.0.0.1', port, username: 'root', privateKey: key.privateKey})
+    })
+    // The shell leads its own process group, as under sshd.
+    expect(readFileSync(`/proc/${leader}/stat`, 'utf8').split(') ')[1].split(' ')[2]).toBe(String(leader))
+    let running = groupMembers(leader)
+    expect(running.length).toBeGreaterThan(0)
+    for (let i = 0; i < 40 && running.length > 0; i++) {
+      await sleep(50)
+      running = groupMembers(leader)
+    }
+    expect(running).toEqual([])
   })
 
   it('EC2 nodes use the imported key pair; a terminated instance refuses connections', async () => {
