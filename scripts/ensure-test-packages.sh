@@ -4,7 +4,8 @@
 # (as root, with apt-get), or say exactly what to install.
 set -euo pipefail
 packages=(openssh-server iproute2 iputils-ping mtr-tiny nftables monitoring-plugins-basic
-  monitoring-plugins-standard liburiparser1 python3-libcloud awscli)
+  monitoring-plugins-standard liburiparser1 bind9-dnsutils curl openssl prometheus-pushgateway
+  python3-prometheus-client python3-libcloud awscli)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

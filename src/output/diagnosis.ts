@@ -1,0 +1,73 @@
+import {describeHop} from '../analysis/triangulate.js'
+import type {Verdict, VerdictKind} from '../analysis/types.js'
+import {formatPerfdata} from '../checks/nagios.js'
+import {STATE_EXIT_CODE, worstState} from '../checks/thresholds.js'
+import type {CheckResult, CheckState} from '../checks/types.js'
+import {paint} from './color.js'
+import type {Column} from './columns.js'
+import {renderTable} from './table.js'
+
+/** How a verdict reads to Nagios: the target's own trouble is critical, one vantage point's side a warning. */
+export const VERDICT_STATE: Record<VerdictKind, CheckState> = {
+  healthy: 'OK',
+  'vantage-side': 'WARNING',
+  'target-side': 'CRITICAL',
+  'target-down': 'CRITICAL',
+  'shared-path': 'CRITICAL',
+  'multiple-faults': 'CRITICAL',
+  inconclusive: 'UNKNOWN',
+}
+
+const STYLE: Record<CheckState, Parameters<typeof paint>[0]> = {OK: 'green', WARNING: 'yellow', CRITICAL: 'red', UNKNOWN: 'magenta'}
+
+type VantageRow = Verdict['vantages'][number]
+const vantageColumns: Column<VantageRow>[] = [
+  {header: 'vantage', value: (v) => v.vantage},
+  {header: 'status', value: (v) => v.status},
+  {header: 'loss', value: (v) => (v.lossPct === undefined ? '' : `${Math.round(v.lossPct)}%`)},
+  {header: 'rtt ms', value: (v) => (v.rttAvgMs === undefined ? '' : v.rttAvgMs.toFixed(1))},
+  {header: 'starts at', value: (v) => (v.onset ? `${describeHop(v.onset)} (${v.onset.cause})` : (v.lastResponding ? `after ${describeHop(v.lastResponding)}` : ''))},
+  {header: 'rate-limited hops', value: (v) => v.rateLimitedHops.map((h) => h.address ?? `#${h.index}`).join(' ')},
+]
+
+/** Hops down, vantage points across: where each path goes and how much it loses at each hop. */
+function hopTable(target: string, results: CheckResult[]): string {
+  const paths = results.filter((r) => r.target === target && r.kind === 'path' && r.hops?.length)
+  if (paths.length === 0) return ''
+  const depth = Math.max(...paths.map((p) => p.hops!.length))
+  const rows = Array.from({length: depth}, (_, i) => i + 1)
+  const columns: Column<number>[] = [
+    {header: 'hop', value: (i) => i},
+    ...paths.map((p) => ({
+      header: p.vantage,
+      value(i: number) {
+        const hop = p.hops!.find((h) => h.hop === i)
+        return hop ? `${hop.host} ${Math.round(hop.lossPct)}%${hop.host === '???' ? '' : ` ${hop.avgMs.toFixed(1)}ms`}` : ''
+      },
+    })),
+  ]
+  return renderTable(rows, columns)
+}
+
+export function renderDiagnosis(verdicts: Verdict[], results: CheckResult[], options: {color?: boolean} = {}): string {
+  return verdicts
+    .map((v) => {
+      const state = VERDICT_STATE[v.kind]
+      const head = `${paint('bold', v.target, options.color)}: ${paint(STYLE[state], v.kind, options.color)}`
+      const hops = hopTable(v.target, results)
+      return [head, v.explanation, '', renderTable(v.vantages, vantageColumns), ...(hops ? ['', hops] : [])].join('\n')
+    })
+    .join('\n\n')
+}
+
+/** One Nagios status line for all targets; the worst verdict decides the state. */
+export function renderDiagnosisNagios(verdicts: Verdict[]): {exitCode: number; state: CheckState; text: string} {
+  const state = verdicts.length === 0 ? 'UNKNOWN' : worstState(verdicts.map((v) => VERDICT_STATE[v.kind]))
+  const summary = verdicts.map((v) => `${v.target} ${v.kind}${v.faultHop?.address ? ` at ${v.faultHop.address}` : ''}`).join(', ')
+  const perfdata = verdicts.flatMap((v) =>
+    v.vantages.filter((x) => x.lossPct !== undefined).map((x) => formatPerfdata({name: `${x.vantage}/${v.target}/pl`, value: x.lossPct!, unit: '%', min: 0, max: 100})),
+  )
+  const long = verdicts.map((v) => `${v.target}: ${v.explanation}`)
+  const text = `MC DIAGNOSE ${state} - ${summary || 'no targets'}${perfdata.length > 0 ? ` | ${perfdata.join(' ')}` : ''}\n${long.join('\n')}\n`
+  return {exitCode: STATE_EXIT_CODE[state], state, text}
+}

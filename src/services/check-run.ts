@@ -1,0 +1,48 @@
+import {runChecks} from '../checks/run.js'
+import type {CheckDefinition, CheckResult} from '../checks/types.js'
+import type {DebugLog} from '../core/log.js'
+import {CheckHistory} from '../store/history.js'
+import {Inventory} from '../store/inventory.js'
+import {mcPaths} from '../store/paths.js'
+import {openVantages} from './vantages.js'
+
+export type CheckRunRequest = {
+  definitions: CheckDefinition[]
+  from: string[]
+  tools?: 'auto' | 'plugins' | 'portable'
+  log: DebugLog
+  signal?: AbortSignal
+  onResult?: (result: CheckResult) => void
+  /** Stored with the run, to find it later (the flags it ran with). */
+  meta?: Record<string, unknown>
+}
+
+export type CheckRunResult = {runId: number; vantages: string[]; results: CheckResult[]}
+
+/**
+ * Run every check from every vantage point (one SSH connection per probe, channels in parallel)
+ * and store each result in the history as it arrives, so an interrupted run keeps what it measured.
+ */
+export async function runCheckSuite(request: CheckRunRequest): Promise<CheckRunResult> {
+  const {dataDir} = mcPaths()
+  const inventory = Inventory.open(dataDir)
+  const history = CheckHistory.open()
+  const vantages = openVantages(request.from, inventory, dataDir, request.log)
+  const runId = history.startRun({from: request.from, checks: request.definitions.length, ...request.meta})
+  try {
+    const results = await runChecks(vantages.executors, request.definitions, {
+      tools: request.tools,
+      signal: request.signal,
+      onResult(result) {
+        history.addResults(runId, [result])
+        request.onResult?.(result)
+      },
+    })
+    return {runId, vantages: vantages.executors.map((e) => e.vantage), results}
+  } finally {
+    history.finishRun(runId)
+    await vantages.close()
+    history.close()
+    inventory.close()
+  }
+}

@@ -1,0 +1,28 @@
+import {ValidationError} from '../core/errors.js'
+import type {DebugLog} from '../core/log.js'
+import {LocalExecutor} from '../ssh/local.js'
+import type {SshPool} from '../ssh/pool.js'
+import type {Executor} from '../ssh/types.js'
+import type {Inventory, Probe} from '../store/inventory.js'
+import {adoptedKeyFiles, openProbePool, sshTarget} from './probe-session.js'
+
+export type Vantages = {executors: Executor[]; probes: Probe[]; pool: SshPool; close(): Promise<void>}
+
+/**
+ * `--from all` is this machine plus every ready probe; `local` is this machine; anything else names
+ * probes. Host keys are checked strictly: deploy and add recorded them.
+ */
+export function openVantages(from: string[], inventory: Inventory, dataDir: string, log: DebugLog): Vantages {
+  const names = from.flatMap((f) => f.split(',')).map((f) => f.trim()).filter(Boolean)
+  const wanted = names.length === 0 ? ['all'] : names
+  const all = wanted.includes('all')
+  const ready = inventory.list().filter((p) => p.state === 'ready' && p.host)
+  const probes = all ? ready : wanted.filter((n) => n !== 'local').map((n) => inventory.get(n))
+  for (const probe of probes) {
+    if (!probe.host) throw new ValidationError(`Probe ${probe.name} has no address yet (state ${probe.state}); deploy it again or destroy it.`)
+  }
+
+  const pool = openProbePool({dataDir, log, extraKeyFiles: adoptedKeyFiles(probes)})
+  const executors: Executor[] = [...(all || wanted.includes('local') ? [new LocalExecutor()] : []), ...probes.map((p) => pool.executor(sshTarget(p)))]
+  return {executors, probes, pool, close: () => pool.close()}
+}
