@@ -56,7 +56,8 @@ export function analyseVantage(evidence: VantageEvidence, t: Thresholds): Vantag
   const finding: VantageFinding = {vantage, status: 'no-data', rateLimitedHops: []}
   const last = path?.at(-1)
   const reached = path ? reachedTarget(path, evidence.targetAddress) : true
-  const finalLossPct = ping?.lossPct ?? (reached ? last?.lossPct : 100)
+  // The path's last hop has as many rounds as any hop it is compared with; ping only fills in without one.
+  const finalLossPct = path ? (reached ? last!.lossPct : 100) : ping?.lossPct
   if (finalLossPct === undefined) return finding
   finding.lossPct = finalLossPct
   finding.rttAvgMs = ping?.rttAvgMs ?? last?.avgMs

@@ -26,9 +26,13 @@ export type DiagnoseResult = {runId?: number; reused: boolean; verdicts: Verdict
  */
 export const DEFAULT_ROUNDS = 50
 
+/** check_ping sends one echo a second: ten say whether the target answers without costing the run a minute. */
+const PING_COUNT = 10
+
+/** The path carries the verdict (every hop, `count` rounds); ping confirms reachability. */
 export function diagnosisChecks(targets: string[], count: number): CheckDefinition[] {
   return targets.flatMap((target) => [
-    {kind: 'ping' as const, target, count},
+    {kind: 'ping' as const, target, count: Math.min(count, PING_COUNT)},
     {kind: 'path' as const, target, count},
   ])
 }
