@@ -131,6 +131,7 @@ describe('Nova 2.1', () => {
     expect(active.flavor.id).toBe('2')
     expect(active.image.id).toBe(debian.id)
     expect(building.headers.get('openstack-api-version')).toBe('compute 2.1')
+    expect(building.headers.get('x-openstack-request-id')).toMatch(/^req-[0-9a-f-]{36}$/)
 
     const reboot = await http(`${nova}/servers/${id}/action`, {method: 'POST', headers: headers(), json: {reboot: {type: 'SOFT'}}})
     expect(reboot.status).toBe(202)

@@ -1,3 +1,5 @@
+import {randomUUID} from 'node:crypto'
+
 import {OPENSTACK, RACKSPACE} from '../catalog.js'
 import {type ApiHandler, header, json, parseJsonBody, type SandboxRequest, type SandboxResponse} from '../http.js'
 import type {World} from '../world.js'
@@ -5,6 +7,14 @@ import {Identity, keystoneUnauthorized, origin} from './identity.js'
 import {Nova, novaError} from './nova.js'
 
 const RETRY_AFTER_SECONDS = 1
+
+/** Nova names every answer with a request id, which clients log and support desks ask for. */
+function withRequestId(response: SandboxResponse): SandboxResponse {
+  const id = `req-${randomUUID()}`
+  response.headers['x-openstack-request-id'] = id
+  response.headers['x-compute-request-id'] = id
+  return response
+}
 
 function overLimit(): SandboxResponse {
   return json(429, {overLimit: {code: 429, message: 'This request was rate-limited.', retryAfter: String(RETRY_AFTER_SECONDS)}}, {'retry-after': String(RETRY_AFTER_SECONDS)})
@@ -43,7 +53,7 @@ export class RackspaceApi implements ApiHandler {
     if (token.projectId !== tenantId) return novaError(403, 'Policy doesn\'t allow compute:get_all to be performed.')
     const host = origin(request)
     const base = `${host}/rackspace/servers/${regionLower}/v2/${tenantId}`
-    return this.nova.route(request, rest, {region, tenantId, userId: token.userId, base, bookmarkBase: `${host}/rackspace/servers/${regionLower}/${tenantId}`})
+    return withRequestId(await this.nova.route(request, rest, {region, tenantId, userId: token.userId, base, bookmarkBase: `${host}/rackspace/servers/${regionLower}/${tenantId}`}))
   }
 
   throttled(request: SandboxRequest): SandboxResponse | undefined {
@@ -96,7 +106,7 @@ export class OpenStackApi implements ApiHandler {
     response.headers['openstack-api-version'] = 'compute 2.1'
     response.headers['x-openstack-nova-api-version'] = '2.1'
     response.headers.vary = 'OpenStack-API-Version, X-OpenStack-Nova-API-Version'
-    return response
+    return withRequestId(response)
   }
 
   /** This Nova speaks microversion 2.1 only; asking for another is answered as Nova does. */
