@@ -9,6 +9,8 @@ export type ProbeContext = {
   inventory: Inventory
   dataDir: string
   openDriver: OpenDriver
+  /** Drivers not bound to the request's abort signal: after Ctrl-C, rollback must still reach the cloud. */
+  openCleanupDriver: OpenDriver
   close(): void
 }
 
@@ -19,6 +21,7 @@ export function openProbeContext(request: DriverRequest): ProbeContext {
     inventory,
     dataDir,
     openDriver: (provider: ProviderName, region: string) => openDriver(provider, {...request, region}),
+    openCleanupDriver: (provider: ProviderName, region: string) => openDriver(provider, {...request, region, signal: undefined}),
     close: () => inventory.close(),
   }
 }

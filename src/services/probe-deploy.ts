@@ -21,6 +21,8 @@ export type DeployContext = {
   log: DebugLog
   /** Open a driver for one provider in one region. */
   driver(provider: ProviderName, region: string): Promise<CloudDriver>
+  /** A driver for rollback that the abort signal does not cancel (`driver`'s requests stop on Ctrl-C). */
+  cleanupDriver(provider: ProviderName, region: string): Promise<CloudDriver>
   signal: AbortSignal
   onStep?(probe: string, step: DeployStep, detail?: string): void
 }
@@ -94,7 +96,7 @@ async function deployOne(site: ProbeSite, key: McKey | undefined, run: string, o
   } catch (error) {
     const name = plan?.name ?? `${options.fleet}-${site.provider}-${site.region}`
     context.onStep?.(name, 'failed', toMcError(error).message)
-    const rolledBack = plan && driver && !options.keepFailed ? await rollback(plan.name, run, driver, context) : false
+    const rolledBack = plan && !options.keepFailed ? await rollback(plan, run, context) : false
     return {...base, name, status: 'failed', error: describeFailure(name, error), rolledBack, nodeId: context.inventory.lookup(name)?.nodeId}
   } finally {
     await driver?.close?.()
@@ -174,13 +176,16 @@ async function createProbe(plan: ProbePlan, driver: CloudDriver, key: McKey, run
 /**
  * Undo what this run created for one probe: its node (found by id, or by tag when the create call
  * never answered) and its inventory row. A node that cannot be destroyed stays in the inventory as
- * broken, so it is never forgotten.
+ * broken, so it is never forgotten. It opens its own driver: the deploy's drivers stop on Ctrl-C.
  */
-export async function rollback(name: string, run: string, driver: CloudDriver, context: Pick<DeployContext, 'inventory' | 'log' | 'onStep'>): Promise<boolean> {
+export async function rollback(plan: Pick<ProbePlan, 'name' | 'provider' | 'region'>, run: string, context: Pick<DeployContext, 'cleanupDriver' | 'inventory' | 'log' | 'onStep'>): Promise<boolean> {
+  const {name} = plan
   const probe = context.inventory.lookup(name)
   if (!probe || probe.deployRun !== run) return false
   context.onStep?.(name, 'rollback', probe.nodeId)
+  let driver: CloudDriver | undefined
   try {
+    driver = await context.cleanupDriver(plan.provider, plan.region)
     const ids = probe.nodeId ? [probe.nodeId] : (await taggedNodes(name, driver)).map((n) => n.id)
     for (const id of ids) {
       await driver.destroyNode(id).catch((error: unknown) => {
@@ -194,5 +199,7 @@ export async function rollback(name: string, run: string, driver: CloudDriver, c
     context.inventory.update(name, {state: 'broken', detail: `rollback failed: ${toMcError(error).message}`})
     context.log.line(`${name}: rollback failed: ${toMcError(error).message}`)
     return false
+  } finally {
+    await driver?.close?.()
   }
 }

@@ -66,6 +66,7 @@ Without --at or --fleet-file, mc asks on a terminal; in CI or without a terminal
           dataDir: context.dataDir,
           log: this.debugLogger,
           driver: context.openDriver,
+          cleanupDriver: context.openCleanupDriver,
           signal: controller.signal,
           onStep: (probe, step, detail) => this.logToStderr(`[${probe}] ${step}${detail ? `: ${detail}` : ''}`),
         },
