@@ -1,4 +1,4 @@
-import {LINODE_IMAGES, LINODE_REGIONS, LINODE_TYPES, type LinodeImage, type LinodeRegion, type LinodeType, PROBE_READY_KEY, PROBE_READY_VALUE, stableHex} from '../catalog.js'
+import {LINODE_IMAGES, LINODE_REGIONS, LINODE_TYPES, type LinodeImage, type LinodeRegion, type LinodeType, PROBE_READY_KEY, PROBE_READY_VALUE, stableHex, stableUuid} from '../catalog.js'
 import {type ApiHandler, header, json, parseJsonBody, type SandboxRequest, type SandboxResponse} from '../http.js'
 import {parsePublicKey} from '../keys.js'
 import {schedule} from '../lifecycle.js'
@@ -220,7 +220,7 @@ export class LinodeApi implements ApiHandler {
       hypervisor: 'kvm',
       watchdog_enabled: l.watchdog,
       tags: n.linodeTags ?? [],
-      host_uuid: stableHex(`linode-host/${n.id}`, 40),
+      host_uuid: stableUuid(`linode-host/${n.id}`),
       has_user_data: l.hasUserData,
       placement_group: null,
       lke_cluster_id: null,
@@ -433,7 +433,7 @@ function imageJson(i: LinodeImage): Body {
   return {
     id: i.id,
     label: i.label,
-    description: '',
+    description: null,
     created: i.created,
     updated: i.created,
     created_by: 'linode',
