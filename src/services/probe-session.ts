@@ -1,3 +1,4 @@
+import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 
 import type {DebugLog} from '../core/log.js'
@@ -21,9 +22,13 @@ export function knownHostsFile(dataDir: string): KnownHostsFile {
   return new KnownHostsFile(join(dataDir, 'known_hosts'))
 }
 
-/** One SSH pool for a run: mc's key first (deployed probes), then adopted probes' own keys, then the agent. */
+/**
+ * One SSH pool for a run: mc's key first (deployed probes; it exists once mc deployed anything),
+ * then adopted probes' own keys, then the agent.
+ */
 export function openProbePool(options: ProbeSessionOptions): SshPool {
-  const keyFiles = [mcKeyPaths(options.dataDir).privateKeyPath, ...(options.extraKeyFiles ?? [])]
+  const mcKey = mcKeyPaths(options.dataDir).privateKeyPath
+  const keyFiles = [...(existsSync(mcKey) ? [mcKey] : []), ...(options.extraKeyFiles ?? [])]
   return new SshPool({
     knownHosts: knownHostsFile(options.dataDir),
     hostKeyPolicy: options.hostKeyPolicy ?? 'strict',

@@ -1,10 +1,9 @@
 import {spawnSync} from 'node:child_process'
 import {existsSync, readdirSync, readFileSync} from 'node:fs'
-import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, afterEach, beforeAll, describe, expect, it, vi} from 'vitest'
 
-import {triangulate} from '../../src/analysis/triangulate.js'
 import type {PathHop, VantageEvidence, Verdict} from '../../src/analysis/types.js'
-import {collectEvidence} from './collect-netns.js'
+import {adoptProbes, diagnoseWithMc} from './collect-mc.js'
 import {alive, run, runSync} from './exec.js'
 import {
   cleanupStale,
@@ -28,11 +27,13 @@ import {
 
 /**
  * Triangulation against a real network: namespaces, veths, nftables drops, mtr, sshd. Needs root
- * (CI runs as root). Each scenario injects faults, runs mtr from every vantage point and asserts
- * the verdict; the evidence is printed with every verdict, and in the message of a failed one.
+ * (CI runs as root). Each scenario injects faults, runs `mc check diagnose` (mc in the control
+ * namespace, the probes over SSH) and asserts mc's verdict; the evidence is printed with every verdict, and in the message of a failed one.
  * Run: `npx vitest run test/lab` as root; ~1 minute.
  */
 const isRoot = process.getuid?.() === 0
+// A scenario takes 10-16 s on a busy 2-core machine (ten pings and 50 mtr rounds from each probe).
+vi.setConfig({testTimeout: 60_000})
 if (!isRoot) console.warn('test/lab: skipped: the network lab needs root (network namespaces, nftables, sshd)')
 
 const hop = (h: PathHop) => `${h.index} ${h.address ?? '???'} ${h.lossPct}% ${h.avgMs === undefined ? '-' : h.avgMs.toFixed(1)} ms`
@@ -47,7 +48,8 @@ describe.skipIf(!isRoot)('network lab (root only: network namespaces, nftables, 
 
   beforeAll(async () => {
     lab = await setupLab()
-  }, 60_000)
+    await adoptProbes(lab)
+  }, 90_000)
 
   afterEach(async () => {
     if (!lab) return
@@ -59,8 +61,7 @@ describe.skipIf(!isRoot)('network lab (root only: network namespaces, nftables, 
 
   async function diagnose(name: string, ...faults: Fault[]): Promise<{evidence: VantageEvidence[]; verdict: Verdict; why: string}> {
     for (const fault of faults) await injectFault(lab!, fault)
-    const evidence = await collectEvidence(lab!)
-    const verdict = triangulate(lab!.target, evidence)
+    const {evidence, verdict} = await diagnoseWithMc(lab!)
     const why = show(evidence, verdict)
     console.info(`lab scenario "${name}": ${why}`)
     return {evidence, verdict, why}

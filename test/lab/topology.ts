@@ -271,7 +271,7 @@ export async function waitUntilReachable(lab: Lab): Promise<void> {
 
 /**
  * Faults. Loss is dropped on the RECEIVING side of a link (netdev ingress): dropped on the
- * sender's egress the kernel just retries and nothing is lost. Loss is 30 % (see collect-netns.ts
+ * sender's egress the kernel just retries and nothing is lost. Loss is 30 % (see collect-mc.ts
  * for how that and mtr's round count keep verdicts stable). Each fault is undone by deleting its
  * nftables table, or by undoing exactly what it set up.
  */
