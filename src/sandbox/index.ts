@@ -2,7 +2,6 @@ import {randomBytes} from 'node:crypto'
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {SSH_PORT_KEY, PROBE_READY_KEY, PROBE_READY_VALUE} from './catalog.js'
 import {Ec2Api} from './ec2/api.js'
 import {type Faults, parseFaults} from './faults.js'
 import {type ApiHandler, json, type SandboxRequest, type SandboxResponse} from './http.js'
@@ -15,8 +14,6 @@ import {type SshHost, World} from './world.js'
 
 export {FaultSyntaxError} from './faults.js'
 export {SANDBOX_CLOUDS, type SandboxCloud} from './types.js'
-/** Where clients find a node's SSH port, and the marker on images whose nodes already carry the probe tools. */
-export const SANDBOX_MARKERS = {sshPort: SSH_PORT_KEY, probeReady: `${PROBE_READY_KEY}=${PROBE_READY_VALUE}`} as const
 
 export interface SandboxOptions {
   /** 0 = ephemeral. */

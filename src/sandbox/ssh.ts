@@ -186,8 +186,4 @@ export class SshFleet implements SshHost {
     this.servers.clear()
     await Promise.all(all.map((s) => s.close()))
   }
-
-  get size(): number {
-    return this.servers.size
-  }
 }

@@ -49,7 +49,6 @@ export class SandboxStore {
       listRegion: db.prepare<[string, string, string], {data: string; seq: number}>(
         'SELECT data, seq FROM resources WHERE cloud = ? AND kind = ? AND region = ? ORDER BY seq',
       ),
-      count: db.prepare<[string, string], {n: number}>('SELECT count(*) AS n FROM resources WHERE cloud = ? AND kind = ?'),
       countWhere: db.prepare<[string, string], {n: number}>(
         "SELECT count(*) AS n FROM resources WHERE cloud = ? AND kind = ? AND json_extract(data, '$.seeded') = 1",
       ),
@@ -76,12 +75,6 @@ export class SandboxStore {
     return row ? (JSON.parse(row.data) as T) : undefined
   }
 
-  /** The resource and its position in creation order (the pagination cursor). */
-  getWithSeq<T>(cloud: SandboxCloud, kind: ResourceKind, id: string): {value: T; seq: number} | undefined {
-    const row = this.statements.get.get(cloud, kind, id)
-    return row ? {value: JSON.parse(row.data) as T, seq: row.seq} : undefined
-  }
-
   insert(cloud: SandboxCloud, kind: ResourceKind, id: string, region: string, value: unknown): void {
     this.statements.insert.run(cloud, kind, id, region, JSON.stringify(value))
   }
@@ -102,10 +95,6 @@ export class SandboxStore {
   /** The stored JSON text itself, for callers that cache what they parsed from it. */
   listRaw(cloud: SandboxCloud, kind: ResourceKind, region?: string): {data: string; seq: number}[] {
     return region === undefined ? this.statements.listAll.all(cloud, kind) : this.statements.listRegion.all(cloud, kind, region)
-  }
-
-  count(cloud: SandboxCloud, kind: ResourceKind): number {
-    return this.statements.count.get(cloud, kind)?.n ?? 0
   }
 
   countSeeded(cloud: SandboxCloud): number {

@@ -94,6 +94,7 @@ describe('EC2 Query API', () => {
     expect(stopped.State!.Name).toBe('stopped')
     expect(stopped.StateReason!.Code).toBe('Client.UserInitiatedShutdown')
     expect(stopped.PublicIpAddress).toBeUndefined()
+    expect((await failure(ec2.send(new RebootInstancesCommand({InstanceIds: [id]})))).name).toBe('IncorrectInstanceState')
     const start = await ec2.send(new StartInstancesCommand({InstanceIds: [id]}))
     expect(start.StartingInstances![0]).toMatchObject({CurrentState: {Code: 0, Name: 'pending'}, PreviousState: {Code: 80, Name: 'stopped'}})
     await sleep(350)

@@ -558,7 +558,7 @@ export class Ec2Api implements ApiHandler {
 
   private rebootInstances(call: Call): string {
     for (const n of this.requireInstances(call)) {
-      if (n.status === 'terminated' || n.status === 'shutting-down') {
+      if (n.status !== 'running') {
         throw new Ec2Error('IncorrectInstanceState', `The instance '${n.id}' is not in a state from which it can be rebooted.`)
       }
     }
