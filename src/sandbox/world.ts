@@ -117,6 +117,7 @@ export class World {
   async removeNode(cloud: SandboxCloud, id: string): Promise<void> {
     await this.ssh?.close(cloud, id)
     this.store.remove(cloud, 'node', id)
+    for (const [seq, {node}] of this.parsed) if (node.cloud === cloud && node.id === id) this.parsed.delete(seq)
   }
 
   async closeSsh(cloud: SandboxCloud, id: string): Promise<void> {
