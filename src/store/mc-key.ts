@@ -26,7 +26,10 @@ export async function ensureMcKey(dataDir: string): Promise<McKey> {
   // ssh2 is CommonJS: under Node's ESM loader its exports sit on `default`.
   const ssh2 = await import('ssh2')
   const {utils} = (ssh2 as unknown as {default?: typeof ssh2}).default ?? ssh2
-  const pair = utils.generateKeyPairSync('ed25519', {comment: 'mc-probe'})
+  // About one ed25519 key in 200 that ssh2 writes, it cannot read back ("Malformed OpenSSH private
+  // key"): draw until the key loads, or every later connection with it would fail.
+  let pair = utils.generateKeyPairSync('ed25519', {comment: 'mc-probe'})
+  while (utils.parseKey(pair.private) instanceof Error) pair = utils.generateKeyPairSync('ed25519', {comment: 'mc-probe'})
   const suffix = `${process.pid}.${Date.now()}.tmp`
   writeFileSync(`${publicKeyPath}.${suffix}`, `${pair.public}\n`, {mode: 0o644})
   writeFileSync(`${privateKeyPath}.${suffix}`, pair.private, {mode: 0o600})

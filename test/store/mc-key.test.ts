@@ -3,6 +3,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
+import ssh2 from 'ssh2'
+
 import {ensureMcKey} from '../../src/store/mc-key.js'
 
 let dir: string
@@ -18,6 +20,14 @@ describe("mc's probe key", () => {
     expect(readFileSync(first.privateKeyPath, 'utf8')).toContain('BEGIN OPENSSH PRIVATE KEY')
     expect((statSync(first.privateKeyPath).mode % 0o1000).toString(8)).toBe('600')
     expect((await ensureMcKey(dir)).publicKey).toBe(first.publicKey)
+  })
+
+  it('always writes a key ssh2 can load (it cannot read back about 1 in 200 of its own ed25519 keys)', async () => {
+    for (let i = 0; i < 300; i++) {
+      const sub = join(dir, String(i))
+      const key = await ensureMcKey(sub)
+      expect(ssh2.utils.parseKey(readFileSync(key.privateKeyPath)), key.privateKeyPath).not.toBeInstanceOf(Error)
+    }
   })
 
   it('concurrent first uses agree on one key', async () => {
