@@ -30,6 +30,8 @@ export interface ApiHandler {
   throttled(request: SandboxRequest): SandboxResponse | undefined
   /** This API's own answer when it is down (the fail= fault). */
   unavailable(request: SandboxRequest): SandboxResponse
+  /** Parse and render every stored node once, so the first big listing costs what later ones do. */
+  warm?(): void
 }
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): SandboxResponse {

@@ -223,6 +223,12 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
       if (options.seedNodes !== undefined) {
         const wanted = typeof options.seedNodes === 'number' ? Object.fromEntries(SANDBOX_CLOUDS.map((c) => [c, options.seedNodes])) : options.seedNodes
         for (const cloud of SANDBOX_CLOUDS) if (wanted[cloud]) seedNodes(store, credentials, cloud, wanted[cloud] as number)
+        // Nova's links carry the client's host, so only its parsing can be done ahead.
+        for (const cloud of SANDBOX_CLOUDS) {
+          const {warm} = handlers[cloud]
+          if (warm) warm.call(handlers[cloud])
+          else world.listNodes(cloud)
+        }
       }
     } catch (error) {
       await ssh?.closeAll()

@@ -164,6 +164,10 @@ export class Ec2Api implements ApiHandler {
     }
   }
 
+  warm(): void {
+    for (const {node: n} of this.world.listNodes('ec2')) this.instanceXml(n)
+  }
+
   throttled(): SandboxResponse {
     return this.error(new Ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503), randomUUID())
   }

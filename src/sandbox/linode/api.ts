@@ -98,6 +98,10 @@ export class LinodeApi implements ApiHandler {
     return this.route(request, path, filter, authenticated)
   }
 
+  warm(): void {
+    this.instances()
+  }
+
   throttled(): SandboxResponse {
     return errors(429, 'Too many requests', undefined, {'retry-after': '1', 'x-ratelimit-limit': '800', 'x-ratelimit-remaining': '0'})
   }
