@@ -16,6 +16,8 @@ export type ProbeSessionOptions = {
   extraKeyFiles?: string[]
   passphrase?: (keyFile: string, attempt: number) => Promise<string | undefined>
   connectTimeoutMs?: number
+  /** Use mc's key even before it exists: a deploy creates it before its first connection. */
+  mcKeyComing?: boolean
 }
 
 export function knownHostsFile(dataDir: string): KnownHostsFile {
@@ -28,7 +30,7 @@ export function knownHostsFile(dataDir: string): KnownHostsFile {
  */
 export function openProbePool(options: ProbeSessionOptions): SshPool {
   const mcKey = mcKeyPaths(options.dataDir).privateKeyPath
-  const keyFiles = [...(existsSync(mcKey) ? [mcKey] : []), ...(options.extraKeyFiles ?? [])]
+  const keyFiles = [...(options.mcKeyComing || existsSync(mcKey) ? [mcKey] : []), ...(options.extraKeyFiles ?? [])]
   return new SshPool({
     knownHosts: knownHostsFile(options.dataDir),
     hostKeyPolicy: options.hostKeyPolicy ?? 'strict',

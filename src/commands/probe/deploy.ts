@@ -56,7 +56,7 @@ Without --at or --fleet-file, mc asks on a terminal; in CI or without a terminal
     process.on('SIGINT', onSigint)
     process.on('SIGTERM', onSigint)
     const context = openProbeContext({...request, signal: controller.signal})
-    const pool = openProbePool({dataDir: context.dataDir, log: this.debugLogger, hostKeyPolicy: 'accept-new'})
+    const pool = openProbePool({dataDir: context.dataDir, log: this.debugLogger, hostKeyPolicy: 'accept-new', mcKeyComing: true})
     try {
       const result = await deployFleet(
         {fleet, sites, dryRun: this.flags['dry-run'], keepFailed: this.flags['keep-failed'], waitTimeoutMs: this.flags['wait-timeout'] * 1000},
