@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto'
 import {linkSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
@@ -6,8 +7,18 @@ import {ConfigError} from '../core/errors.js'
 /** mc's own SSH key: one ed25519 pair, generated once, that every deployed probe trusts. */
 export type McKey = {privateKeyPath: string; publicKey: string; keyName: string}
 
-/** The name mc imports its public key under in every cloud. */
+/** The prefix of the name mc imports its public key under in every cloud. */
 export const MC_KEY_NAME = 'mc-probe'
+
+/**
+ * The cloud key pair name for one public key: the prefix and the key's own fingerprint. Clouds
+ * reuse a key pair found by name, so a fixed name would give a second machine's probes (another
+ * MC_HOME, same account) the first machine's key, and mc could never log in to them.
+ */
+export function mcKeyName(publicKey: string): string {
+  const blob = Buffer.from(publicKey.trim().split(/\s+/)[1] ?? '', 'base64')
+  return `${MC_KEY_NAME}-${createHash('sha256').update(blob).digest('hex').slice(0, 12)}`
+}
 
 export function mcKeyPaths(dataDir: string): {privateKeyPath: string; publicKeyPath: string} {
   const dir = join(dataDir, 'keys')
@@ -59,7 +70,7 @@ function readKey(privateKeyPath: string, publicKeyPath: string): McKey | undefin
   try {
     const publicKey = readFileSync(publicKeyPath, 'utf8').trim()
     readFileSync(privateKeyPath)
-    return {privateKeyPath, publicKey, keyName: MC_KEY_NAME}
+    return {privateKeyPath, publicKey, keyName: mcKeyName(publicKey)}
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw error
