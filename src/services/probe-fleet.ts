@@ -70,7 +70,7 @@ export async function listProbes(inventory: Inventory, openDriver: OpenDriver, f
       node = nodes.find((n) => n.tags[PROBE_TAG] === row.name)
       if (node) {
         const address = node.state === 'running' ? nodeSshAddress(node) : {}
-        row = inventory.update(row.name, {nodeId: node.id, state: 'created', ...address})
+        row = inventory.recordNodeIfMissing(row.name, {nodeId: node.id, state: 'created', ...address})
       }
     }
 

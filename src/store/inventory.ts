@@ -177,13 +177,26 @@ export class Inventory {
   }
 
   update(name: string, changes: Partial<Omit<Probe, 'createdAt' | 'name' | 'updatedAt'>>): Probe {
+    if (this.write(name, changes, '') === 0) throw new NotFoundError(`No probe named "${name}" in the inventory.`)
+    return this.get(name)
+  }
+
+  /**
+   * Record the node of a row that has none yet (its create never answered: a killed deploy). One
+   * conditional statement, so a deploy in another process that recorded the node meanwhile, and
+   * perhaps made the probe ready, is never set back. Returns the row as it is now.
+   */
+  recordNodeIfMissing(name: string, changes: Partial<Omit<Probe, 'createdAt' | 'name' | 'updatedAt'>>): Probe {
+    this.write(name, changes, ' AND node_id IS NULL')
+    return this.get(name)
+  }
+
+  private write(name: string, changes: Partial<Omit<Probe, 'createdAt' | 'name' | 'updatedAt'>>, condition: string): number {
     const entries = Object.entries(changes).filter(([key]) => key in COLUMNS)
     const sets = entries.map(([key]) => `${COLUMNS[key as keyof typeof COLUMNS]} = ?`)
-    const info = this.db
-      .prepare(`UPDATE probes SET ${[...sets, 'updated_at = ?'].join(', ')} WHERE name = ?`)
-      .run(...entries.map(([key, value]) => toColumnValue(key, value)), new Date().toISOString(), name)
-    if (info.changes === 0) throw new NotFoundError(`No probe named "${name}" in the inventory.`)
-    return this.get(name)
+    return this.db
+      .prepare(`UPDATE probes SET ${[...sets, 'updated_at = ?'].join(', ')} WHERE name = ?${condition}`)
+      .run(...entries.map(([key, value]) => toColumnValue(key, value)), new Date().toISOString(), name).changes
   }
 
   lookup(name: string): Probe | undefined {
