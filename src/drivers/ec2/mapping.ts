@@ -70,10 +70,15 @@ function tagMap(tags: {Key?: string; Value?: string}[] | undefined): Record<stri
   return out
 }
 
-/** Drop undefined members so JSON output and equality checks see only what EC2 reported. */
+/**
+ * A copy without undefined members, so JSON output and equality checks see only what EC2 reported.
+ * Copied rather than `delete`d: deleting turns an object into a slow dictionary, which made each of
+ * 10,000 listed nodes several times bigger and slower to print.
+ */
 function defined<T extends object>(value: T): T {
-  for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined) delete value[key]
-  return value
+  const out: Partial<T> = {}
+  for (const key of Object.keys(value) as (keyof T)[]) if (value[key] !== undefined) out[key] = value[key]
+  return out as T
 }
 
 export function toNode(instance: Instance, region: string): Node {
