@@ -130,29 +130,37 @@ export class Ec2Driver implements CloudDriver {
     )
   }
 
-  /** Every page of a NextToken-paginated call, in order. */
-  private async pages<O extends {NextToken?: string}>(action: string, command: (token?: string) => unknown): Promise<O[]> {
-    const out: O[] = []
+  /**
+   * Every page of a NextToken-paginated call, in order.
+   * @yields each page as it arrives
+   */
+  private async *eachPage<O extends {NextToken?: string}>(action: string, command: (token?: string) => unknown): AsyncGenerator<O> {
     const seen = new Set<string>()
     let token: string | undefined
     do {
       const page: O = await this.call<O>(action, () => command(token))
-      out.push(page)
+      yield page
       token = page.NextToken || undefined
       if (token && seen.has(token)) throw new ProviderError(`EC2 ${action} returned the same NextToken twice; stopping instead of looping forever.`)
       if (token) seen.add(token)
     } while (token)
+  }
+
+  private async pages<O extends {NextToken?: string}>(action: string, command: (token?: string) => unknown): Promise<O[]> {
+    const out: O[] = []
+    for await (const page of this.eachPage<O>(action, command)) out.push(page)
     return out
   }
 
   async listNodes(filter?: NodeFilter): Promise<Node[]> {
     const {sdk} = this.options
     const filters = instanceFilters(filter)
-    const pages = await this.pages<DescribeInstancesCommandOutput>('DescribeInstances', (NextToken) =>
+    const nodes: Node[] = []
+    // Each page becomes nodes as it arrives, so the SDK-shaped instances of earlier pages can go.
+    const pages = this.eachPage<DescribeInstancesCommandOutput>('DescribeInstances', (NextToken) =>
       new sdk.DescribeInstancesCommand({Filters: filters.length > 0 ? filters : undefined, MaxResults: 1000, NextToken}),
     )
-    const nodes: Node[] = []
-    for (const page of pages) {
+    for await (const page of pages) {
       for (const reservation of page.Reservations ?? []) for (const instance of reservation.Instances ?? []) nodes.push(toNode(instance, this.region))
     }
     return nodes
