@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The integration tests use real programs: OpenSSH's sshd, monitoring-plugins, mtr, nftables, and
-# libcloud / the AWS CLI as independent clients of the sandbox. Install whichever are missing
+# libcloud / the AWS CLI as independent clients of the sandbox, chromium for the HTML report (driven by
+# playwright-core, which never downloads a browser) and nagios4-core for "nagios4 -v" on the
+# generated Nagios configuration. Install whichever are missing
 # (as root, with apt-get), or say exactly what to install.
 set -euo pipefail
 packages=(openssh-server iproute2 iputils-ping mtr-tiny nftables monitoring-plugins-basic
   monitoring-plugins-standard liburiparser1 bind9-dnsutils curl openssl prometheus-pushgateway
-  python3-prometheus-client python3-libcloud awscli)
+  python3-prometheus-client python3-libcloud awscli chromium nagios4-core)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

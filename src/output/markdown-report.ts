@@ -15,8 +15,9 @@ function cell(text: string): string {
   return text.replaceAll('\\', '\\\\').replaceAll('|', String.raw`\|`).replaceAll(/\s*[\r\n]+\s*/g, ' ')
 }
 
+const line = (cells: string[]) => `| ${cells.map((c) => cell(c)).join(' | ')} |`
+
 function table(head: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.map((c) => cell(c)).join(' | ')} |`
   return [line(head), `|${head.map(() => ' --- ').join('|')}|`, ...rows.map((r) => line(r))].join('\n')
 }
 

@@ -29,7 +29,7 @@ export type LoopOptions = {
 
 /**
  * Start a round every intervalMs, measured start to start, until the signal aborts. Returns how many
- * rounds ran to the end; a round cut short by the signal does not count.
+ * rounds ran to the end; a round cut short by the signal (it throws) does not count.
  */
 export async function runEvery(options: LoopOptions): Promise<{rounds: number}> {
   const {intervalMs, signal} = options
@@ -38,7 +38,7 @@ export async function runEvery(options: LoopOptions): Promise<{rounds: number}> 
     const started = Date.now()
     try {
       await options.round(index, signal)
-      if (!signal.aborted) rounds++
+      rounds++
     } catch (error) {
       if (signal.aborted) break
       options.onError(error instanceof Error ? error : new Error(String(error)), index)

@@ -148,8 +148,7 @@ function commands(request: NagiosConfigRequest): string {
     parts.push(define('command', [
       ['command_name', 'mc_probe_ssh'],
       ['command_line', '$USER1$/check_ssh -p $_HOSTMC_SSH_PORT$ -t 10 $HOSTADDRESS$'],
-    ], "A probe's host check: its SSH server answers."))
-    parts.push(define('command', [
+    ], "A probe's host check: its SSH server answers."), define('command', [
       ['command_name', 'mc_by_ssh'],
       ['command_line', [
         '$USER1$/check_by_ssh -H $HOSTADDRESS$ -p $_HOSTMC_SSH_PORT$ -l $_HOSTMC_SSH_USER$ -i $_HOSTMC_SSH_KEY$',
@@ -169,18 +168,20 @@ function commands(request: NagiosConfigRequest): string {
 function templates(request: NagiosConfigRequest): string {
   const staleAfter = request.intervalMinutes * 60 * 2 + 60
   const days = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'].map((d): [string, string] => [d, '00:00-24:00'])
-  const parts = [header(request, 'mc: time period and templates')]
-  parts.push(define('timeperiod', [['timeperiod_name', 'mc-24x7'], ['alias', 'Always (mc)'], ...days]))
-  parts.push(define('host', [
-    ['name', 'mc-host'], ['register', 0], ['check_period', 'mc-24x7'], ['check_interval', request.intervalMinutes], ['retry_interval', 1],
-    ['max_check_attempts', 3], ['notification_period', 'mc-24x7'], ['notification_interval', 60], ['notification_options', 'd,u,r'],
-    ['contact_groups', request.contactGroup],
-  ]))
-  parts.push(define('service', [
-    ['name', 'mc-service'], ['register', 0], ['check_period', 'mc-24x7'], ['check_interval', request.intervalMinutes], ['retry_interval', 1],
-    ['max_check_attempts', 3], ['notification_period', 'mc-24x7'], ['notification_interval', 60], ['notification_options', 'w,u,c,r'],
-    ['contact_groups', request.contactGroup],
-  ]))
+  const parts = [
+    header(request, 'mc: time period and templates'),
+    define('timeperiod', [['timeperiod_name', 'mc-24x7'], ['alias', 'Always (mc)'], ...days]),
+    define('host', [
+      ['name', 'mc-host'], ['register', 0], ['check_period', 'mc-24x7'], ['check_interval', request.intervalMinutes], ['retry_interval', 1],
+      ['max_check_attempts', 3], ['notification_period', 'mc-24x7'], ['notification_interval', 60], ['notification_options', 'd,u,r'],
+      ['contact_groups', request.contactGroup],
+    ]),
+    define('service', [
+      ['name', 'mc-service'], ['register', 0], ['check_period', 'mc-24x7'], ['check_interval', request.intervalMinutes], ['retry_interval', 1],
+      ['max_check_attempts', 3], ['notification_period', 'mc-24x7'], ['notification_interval', 60], ['notification_options', 'w,u,c,r'],
+      ['contact_groups', request.contactGroup],
+    ]),
+  ]
   if (request.mode === 'passive') {
     parts.push(define('service', [
       ['name', 'mc-passive-service'], ['use', 'mc-service'], ['register', 0], ['active_checks_enabled', 0], ['passive_checks_enabled', 1],
@@ -190,7 +191,7 @@ function templates(request: NagiosConfigRequest): string {
   return parts.join('\n')
 }
 
-function hosts(request: NagiosConfigRequest, vantages: Vantage[], targets: string[], keyFile: string, knownHosts: string): string {
+function hosts(request: NagiosConfigRequest, vantages: Vantage[], targets: string[], ssh: {keyFile: string; knownHosts: string}): string {
   const parts = [header(request, 'mc: hosts (vantage points and targets) and host groups')]
   for (const {name, probe} of vantages) {
     const where = probe ? [probe.provider, probe.region].filter(Boolean).join(' ') || probe.kind : 'the machine mc runs on'
@@ -207,8 +208,8 @@ function hosts(request: NagiosConfigRequest, vantages: Vantage[], targets: strin
       ['initial_state', active ? undefined : 'o'],
       ['_MC_SSH_PORT', probe?.port],
       ['_MC_SSH_USER', active ? probe?.user : undefined],
-      ['_MC_SSH_KEY', active ? (probe?.keyPath ? safePath(probe.keyPath, `probe ${name}'s key`) : keyFile) : undefined],
-      ['_MC_KNOWN_HOSTS', active ? knownHosts : undefined],
+      ['_MC_SSH_KEY', active ? (probe?.keyPath ? safePath(probe.keyPath, `probe ${name}'s key`) : ssh.keyFile) : undefined],
+      ['_MC_KNOWN_HOSTS', active ? ssh.knownHosts : undefined],
     ]))
   }
   for (const target of targets) {
@@ -389,7 +390,7 @@ export function writeNagiosConfig(request: NagiosConfigRequest): NagiosConfigRes
   const files: Record<string, string> = {
     'mc-commands.cfg': commands(request),
     'mc-templates.cfg': templates(request),
-    'mc-hosts.cfg': hosts(request, hostVantages, targets, keyFile, knownHosts),
+    'mc-hosts.cfg': hosts(request, hostVantages, targets, {keyFile, knownHosts}),
     'mc-services.cfg': servicesFile(request, services, targets, skipped),
   }
   if (request.mode === 'passive') {

@@ -122,7 +122,7 @@ function byVantage(a: string, b: string): number {
  */
 function targetsIn(history: CheckHistory, window: {since: string; until: string}): string[] {
   const found = new Set<string>()
-  let until = window.until
+  let {until} = window
   for (let page = 0; page < 100; page++) {
     const results = history.series({since: window.since, until, limit: 5000})
     for (const r of results) found.add(r.target)
@@ -182,11 +182,12 @@ function seriesFor(results: CheckResult[]): VantageSeries[] {
   return [...perVantage].sort(([a], [b]) => byVantage(a, b)).map(([vantage, points]) => summarise(vantage, points))
 }
 
+const avg = (xs: number[]) => (xs.length === 0 ? undefined : xs.reduce((a, b) => a + b, 0) / xs.length)
+const max = (xs: number[]) => (xs.length === 0 ? undefined : Math.max(...xs))
+
 function summarise(vantage: string, points: SeriesPoint[]): VantageSeries {
   const rtts = points.map((p) => p.rttMs).filter((v): v is number => v !== null)
   const losses = points.map((p) => p.lossPct).filter((v): v is number => v !== null)
-  const avg = (xs: number[]) => (xs.length === 0 ? undefined : xs.reduce((a, b) => a + b, 0) / xs.length)
-  const max = (xs: number[]) => (xs.length === 0 ? undefined : Math.max(...xs))
   return {vantage, points, samples: points.length, rttAvgMs: avg(rtts), rttMaxMs: max(rtts), lossAvgPct: avg(losses), lossMaxPct: max(losses)}
 }
 

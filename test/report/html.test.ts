@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
+/* global document, HTMLElement */
 import {existsSync, mkdirSync, mkdtempSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -20,6 +21,23 @@ const ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ]
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname
+
+/** Runs in the page: each chart's drawn series, legend labels, width, and how many canvas pixels are inked. */
+function inspectCharts() {
+  return [...document.querySelectorAll<HTMLElement>('.chart')].map((el) => {
+    const canvas = el.querySelector('canvas')!
+    const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data
+    let inked = 0
+    for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) inked++
+    return {
+      id: el.id,
+      series: Number(el.dataset.series),
+      legend: [...el.querySelectorAll('.u-legend .u-series .u-label')].map((l) => l.textContent).slice(1),
+      width: canvas.getBoundingClientRect().width,
+      inked,
+    }
+  })
+}
 
 let work: string
 let report: string
@@ -58,19 +76,7 @@ describe('HTML report in headless Chromium', () => {
     const url = pathToFileURL(report).href
     await page.goto(url, {waitUntil: 'load'})
 
-    const charts = await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('.chart')].map((el) => {
-      const canvas = el.querySelector('canvas')!
-      const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data
-      let inked = 0
-      for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) inked++
-      return {
-        id: el.id,
-        series: Number(el.dataset.series),
-        legend: [...el.querySelectorAll('.u-legend .u-series .u-label')].map((l) => l.textContent).slice(1),
-        width: canvas.getBoundingClientRect().width,
-        inked,
-      }
-    }))
+    const charts = await page.evaluate(inspectCharts)
     expect(charts.map((c) => [c.id, c.series])).toEqual([['target-1-rtt', 3], ['target-1-loss', 3], ['target-2-rtt', 2], ['target-2-loss', 2]])
     expect(charts[0].legend).toEqual(VANTAGES)
     expect(charts[2].legend).toEqual(['local', 'edge-linode-us-west'])
@@ -78,7 +84,7 @@ describe('HTML report in headless Chromium', () => {
       expect(c.width, c.id).toBeGreaterThan(300)
       expect(c.inked, c.id).toBeGreaterThan(1000)
     }
-    expect(await page.evaluate(() => (window as unknown as {mcReport: {charts: unknown[]}}).mcReport.charts.length)).toBe(4)
+    expect(await page.evaluate(() => (globalThis as unknown as {mcReport: {charts: unknown[]}}).mcReport.charts.length)).toBe(4)
     expect(await page.locator('section.target h2').allTextContents()).toEqual([`${API} WARNING`, `${DB} OK`])
     expect(await page.locator('table.hops td.fault').count()).toBe(2)
 

@@ -43,7 +43,7 @@ function pingState(rtt: number, loss: number): CheckState {
   return 'OK'
 }
 
-function ping(vantage: string, target: string, at: string, rtt: number, loss: number): CheckResult {
+function ping(vantage: string, target: string, at: string, {loss, rtt}: {loss: number; rtt: number}): CheckResult {
   const state = pingState(rtt, loss)
   const metrics: Metric[] = [
     {name: 'rta', value: Number(rtt.toFixed(3)), unit: 'ms', warn: '200.000000', crit: '500.000000', min: 0},
@@ -93,9 +93,11 @@ export function seedHistory(dataDir: string, now: number): string[] {
       for (const vantage of VANTAGES) {
         const crossesFault = ROUTES[vantage].includes(FAULT_ROUTER)
         const loss = faulty && crossesFault ? 24 + Math.round(random() * 12) : 0
-        results.push(ping(vantage, API, at, BASE_RTT[vantage] + random() * 6 + (faulty && crossesFault ? 18 : 0), loss))
-        results.push(path(vantage, at, faulty && crossesFault ? 2 : undefined, random))
-        if (vantage !== 'edge-rackspace-ord') results.push(ping(vantage, DB, at, BASE_RTT[vantage] * 0.6 + random() * 3, 0))
+        results.push(
+          ping(vantage, API, at, {rtt: BASE_RTT[vantage] + random() * 6 + (faulty && crossesFault ? 18 : 0), loss}),
+          path(vantage, at, faulty && crossesFault ? 2 : undefined, random),
+        )
+        if (vantage !== 'edge-rackspace-ord') results.push(ping(vantage, DB, at, {rtt: BASE_RTT[vantage] * 0.6 + random() * 3, loss: 0}))
         results.push(tcp(vantage, at, 0.01 + random() * 0.02))
       }
       const runId = history.startRun({seeded: true}, new Date(Date.parse(at) - 6000))

@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {outputFlags, vantageFlags} from '../../cli/check-flags.js'
 import {McCommand} from '../../cli/mc-command.js'
 import type {Verdict} from '../../analysis/types.js'
-import type {CheckResult} from '../../checks/types.js'
+import type {CheckDefinition, CheckResult} from '../../checks/types.js'
 import {InterruptedError, ValidationError} from '../../core/errors.js'
 import {renderCheckMatrix} from '../../output/check-matrix.js'
 import {colorEnabled} from '../../output/color.js'
@@ -12,20 +12,27 @@ import {renderGraphite, sendGraphite} from '../../output/graphite.js'
 import {renderNagios} from '../../output/nagios.js'
 import {pushToGateway, writePromTextfile} from '../../output/prometheus.js'
 import {definitionsFor, readChecksFile} from '../../services/check-spec.js'
+import {parseDuration, runEvery} from '../../services/check-loop.js'
 import {runCheckSuite} from '../../services/check-run.js'
 import {verdictsFor} from '../../services/diagnose.js'
 
 export type CheckRunCommandResult = {runId: number; vantages: string[]; results: CheckResult[]; verdicts?: Verdict[]}
+/** What `--every` ends with after SIGINT/SIGTERM: how many rounds completed and the last one's run. */
+export type CheckLoopResult = {rounds: number; lastRunId?: number}
+
+type Definitions = CheckDefinition[]
 
 export default class CheckRun extends McCommand<typeof CheckRun> {
   static override summary = 'Run the same network checks from every vantage point: this machine and every probe.'
   static override description = `Checks: ping, tcp:PORT, http[:PORT], https[:PORT], dns[:PORT], path (mtr). monitoring-plugins run where a probe has them, portable fallbacks (ping, curl, bash /dev/tcp, getent) where not; results say which ran. Every result is stored in the history.
-The exit code says whether mc could run the checks (0), not what they found; --output nagios exits with the worst state (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).`
+The exit code says whether mc could run the checks (0), not what they found; --output nagios exits with the worst state (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
+--every runs the checks again and again (start to start), storing every round and sending metrics each time, until SIGINT or SIGTERM; then it exits 0.`
   static override examples = [
     '<%= config.bin %> check run --target 192.0.2.10 --check ping --check tcp:443 --check path',
     '<%= config.bin %> check run -t db.example.net --check tcp:5432 --from local --from edge-linode-us-west --output nagios',
     '<%= config.bin %> check run -f checks.yaml --graphite graphite.example.net:2003 --prom-textfile /var/lib/node_exporter/mc.prom',
     '<%= config.bin %> check run -t 192.0.2.10 --check ping -w 100,5% -c 300,20% --count 20 --json',
+    '<%= config.bin %> check run -f checks.yaml --every 60s --prom-textfile /var/lib/node_exporter/mc.prom',
   ]
   static override flags = {
     ...vantageFlags,
@@ -42,9 +49,10 @@ The exit code says whether mc could run the checks (0), not what they found; --o
     'prom-textfile': Flags.string({summary: 'Write Prometheus metrics to this file (atomically), for node_exporter.'}),
     pushgateway: Flags.string({summary: 'Push Prometheus metrics to this Pushgateway URL, grouped by vantage.'}),
     diagnose: Flags.boolean({summary: 'Also triangulate each target (needs the ping and path checks).'}),
+    every: Flags.string({summary: 'Run again every interval (60s, 5m) until SIGINT/SIGTERM, storing history and sending metrics each round.', exclusive: ['json']}),
   }
 
-  public async run(): Promise<CheckRunCommandResult> {
+  public async run(): Promise<CheckLoopResult | CheckRunCommandResult> {
     const {flags} = this
     const defaults = {count: flags.count, timeoutS: flags.timeout, warning: flags.warning, critical: flags.critical}
     const file = flags.file ? readChecksFile(flags.file, defaults) : undefined
@@ -52,34 +60,62 @@ The exit code says whether mc could run the checks (0), not what they found; --o
     if (!file && targets.length === 0) throw new ValidationError('Nothing to check: pass --target HOST (repeatable) or --file checks.yaml.')
     const definitions = [...(file?.definitions ?? []), ...definitionsFor(targets, flags.check ?? ['ping'], defaults)]
     const from = flags.from.length === 1 && flags.from[0] === 'all' && file?.from ? file.from : flags.from
+    const intervalMs = flags.every === undefined ? undefined : parseDuration(flags.every, '--every interval')
+    if (intervalMs !== undefined && intervalMs < 1000) throw new ValidationError('--every must be at least 1s.')
+    if (intervalMs !== undefined && flags.output === 'nagios') {
+      throw new ValidationError('--output nagios answers once, as a plugin does; for continuous checks in Nagios use "mc nagios config".')
+    }
 
     const controller = new AbortController()
     const stop = () => controller.abort(new InterruptedError('Checks interrupted; results so far are in the history.'))
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
     try {
-      const run = await runCheckSuite({
-        definitions, from, tools: flags.tools as 'auto', log: this.debugLogger, signal: controller.signal,
-        onResult: (r) => this.logToStderr(`${r.vantage} ${r.target} ${r.check}: ${r.state}`),
-        meta: {targets: [...new Set(definitions.map((d) => d.target))]},
-      })
-      const verdicts = flags.diagnose ? verdictsFor([...new Set(definitions.map((d) => d.target))], run.results) : undefined
-      await this.export(run.results)
-      const result = {...run, verdicts}
-      if (flags.output === 'nagios') {
-        const nagios = renderNagios(run.results, {timeoutState: flags['timeout-state'] as 'UNKNOWN'})
-        if (this.jsonEnabled()) this.logJson(result)
-        else process.stdout.write(nagios.text)
-        this.exit(nagios.exitCode)
-      }
-
-      this.print(renderCheckMatrix(run.results, {color: colorEnabled()}))
-      if (verdicts) this.print(`\n${renderDiagnosis(verdicts, run.results, {color: colorEnabled()})}`)
-      return result
+      if (intervalMs === undefined) return await this.runOnce(definitions, from, controller.signal)
+      return await this.loop(definitions, from, intervalMs, controller.signal)
     } finally {
       process.off('SIGINT', stop)
       process.off('SIGTERM', stop)
     }
+  }
+
+  private async runOnce(definitions: Definitions, from: string[], signal: AbortSignal): Promise<CheckRunCommandResult> {
+    const {flags} = this
+    const run = await runCheckSuite({
+      definitions, from, tools: flags.tools as 'auto', log: this.debugLogger, signal,
+      onResult: (r) => this.logToStderr(`${r.vantage} ${r.target} ${r.check}: ${r.state}`),
+      meta: {targets: [...new Set(definitions.map((d) => d.target))], ...(flags.every ? {every: flags.every} : {})},
+    })
+    const verdicts = flags.diagnose ? verdictsFor([...new Set(definitions.map((d) => d.target))], run.results) : undefined
+    await this.export(run.results)
+    const result = {...run, verdicts}
+    if (flags.output === 'nagios') {
+      const nagios = renderNagios(run.results, {timeoutState: flags['timeout-state'] as 'UNKNOWN'})
+      if (this.jsonEnabled()) this.logJson(result)
+      else process.stdout.write(nagios.text)
+      this.exit(nagios.exitCode)
+    }
+
+    this.print(renderCheckMatrix(run.results, {color: colorEnabled()}))
+    if (verdicts) this.print(`\n${renderDiagnosis(verdicts, run.results, {color: colorEnabled()})}`)
+    return result
+  }
+
+  /** Rounds start to start; a signal ends the loop with exit 0, since every finished round is stored. */
+  private async loop(definitions: Definitions, from: string[], intervalMs: number, signal: AbortSignal): Promise<CheckLoopResult> {
+    let lastRunId: number | undefined
+    const {rounds} = await runEvery({
+      intervalMs,
+      signal,
+      round: async (index) => {
+        this.print(`== round ${index} at ${new Date().toISOString()}`)
+        lastRunId = (await this.runOnce(definitions, from, signal)).runId
+      },
+      onError: (error, index) => this.warn_(`round ${index} failed: ${error.message}`),
+      onOverrun: (index, tookMs) => this.warn_(`round ${index} took ${(tookMs / 1000).toFixed(1)}s, longer than --every ${this.flags.every}; the next starts now.`),
+    })
+    this.logToStderr(`Stopped after ${rounds} round${rounds === 1 ? '' : 's'}.`)
+    return {rounds, lastRunId}
   }
 
   /** Metrics sinks; each failure is a warning, never the loss of the run (it is in the history). */
