@@ -50,7 +50,9 @@ export async function listProbes(inventory: Inventory, openDriver: OpenDriver, f
         const driver = await openDriver(site.provider, site.region)
         try {
           const nodes = await driver.listNodes({tags: fleet ? {[FLEET_TAG]: fleet} : undefined})
-          nodesBySite.set(key, nodes.filter((n) => n.tags[FLEET_TAG] !== undefined && n.state !== 'terminated'))
+          // Linode lists the whole account whatever the driver's region: keep this site's nodes only.
+          const here = nodes.filter((n) => n.region.toLowerCase() === site.region.toLowerCase())
+          nodesBySite.set(key, here.filter((n) => n.tags[FLEET_TAG] !== undefined && n.state !== 'terminated'))
         } finally {
           await driver.close?.()
         }
