@@ -34,7 +34,7 @@ table.matrix td.cell.s-UNKNOWN { border-left-color: var(--unknown); }
 table.matrix td.cell div { white-space: nowrap; color: var(--fg); }
 table.matrix td.cell b { font-weight: 600; }
 table.matrix td.empty { color: var(--muted); text-align: center; background: var(--panel); }
-.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(360px, 1fr)); gap: 16px; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(360px, 1fr)); gap: 16px; margin-bottom: 14px; }
 figure { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: 10px 10px 4px; min-width: 0; }
 figcaption { font-weight: 600; margin-bottom: 6px; }
 .chart { width: 100%; min-height: 220px; }
