@@ -220,7 +220,7 @@ function privateOrShared(e: Evidence, hop: HopRef, cause: string): Verdict {
     )
   }
 
-  const clean = e.healthy.length > 0 ? `, while ${says(e.healthy, 'which does', 'which do')} not cross that hop, ${e.healthy.length === 1 ? 'reaches' : 'reach'} it cleanly` : ''
+  const clean = e.healthy.length > 0 ? `, while ${names(e.healthy)}, which ${e.healthy.length === 1 ? 'does' : 'do'} not cross that hop, ${e.healthy.length === 1 ? 'reaches' : 'reach'} it cleanly` : ''
   return e.verdict(
     'shared-path',
     `${capitalise(cause)} starts at ${describeHop(hop)} for ${names(e.bad.map((v) => v.vantage))} and persists to ${e.target}${clean}. The fault is on the shared path through that router, not at the target or at the vantage points.`,
