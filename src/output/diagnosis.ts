@@ -1,5 +1,6 @@
 import {describeHop} from '../analysis/triangulate.js'
-import type {Verdict, VerdictKind} from '../analysis/types.js'
+import {VERDICT_STATE} from '../analysis/verdict-state.js'
+import type {Verdict} from '../analysis/types.js'
 import {formatPerfdata} from '../checks/nagios.js'
 import {STATE_EXIT_CODE, worstState} from '../checks/thresholds.js'
 import type {CheckResult, CheckState} from '../checks/types.js'
@@ -7,16 +8,6 @@ import {paint} from './color.js'
 import type {Column} from './columns.js'
 import {renderTable} from './table.js'
 
-/** How a verdict reads to Nagios: the target's own trouble is critical, one vantage point's side a warning. */
-export const VERDICT_STATE: Record<VerdictKind, CheckState> = {
-  healthy: 'OK',
-  'vantage-side': 'WARNING',
-  'target-side': 'CRITICAL',
-  'target-down': 'CRITICAL',
-  'shared-path': 'CRITICAL',
-  'multiple-faults': 'CRITICAL',
-  inconclusive: 'UNKNOWN',
-}
 
 const STYLE: Record<CheckState, Parameters<typeof paint>[0]> = {OK: 'green', WARNING: 'yellow', CRITICAL: 'red', UNKNOWN: 'magenta'}
 

@@ -1,3 +1,4 @@
+import {VERDICT_STATE} from '../analysis/verdict-state.js'
 import {join} from 'node:path'
 
 import type {Verdict} from '../analysis/types.js'
@@ -73,17 +74,6 @@ export type ReportData = {
   targets: TargetReport[]
   matrix: MatrixCell[]
   fleet: {probes: FleetProbe[]; hourlyCost: number; monthlyCost: number}
-}
-
-/** Same mapping as the terminal diagnosis: the target's own trouble is critical, a vantage's side a warning. */
-const VERDICT_STATE: Record<Verdict['kind'], CheckState> = {
-  healthy: 'OK',
-  'vantage-side': 'WARNING',
-  'target-side': 'CRITICAL',
-  'target-down': 'CRITICAL',
-  'shared-path': 'CRITICAL',
-  'multiple-faults': 'CRITICAL',
-  inconclusive: 'UNKNOWN',
 }
 
 export function buildReport(request: ReportRequest): ReportData {

@@ -126,6 +126,23 @@ async function startOnFreePort(dir: string, configFile: string, pidFile: string,
   }
 }
 
+/**
+ * What every test sshd (loopback here, the network lab's probes) agrees on: keys only, no PAM (root
+ * in CI), no StrictModes (keys live under /tmp), no DNS lookups, and a plain non-login shell level.
+ */
+export const SSHD_TEST_POLICY = [
+  'AuthenticationMethods publickey',
+  'PubkeyAuthentication yes',
+  'PasswordAuthentication no',
+  'KbdInteractiveAuthentication no',
+  'PermitRootLogin prohibit-password',
+  'UsePAM no',
+  'StrictModes no',
+  'UseDNS no',
+  'PrintMotd no',
+  'SetEnv SHLVL=1',
+]
+
 function sshdConfig(dir: string, port: number, pidFile: string, options: SshdOptions): string {
   return [
     `Port ${port}`,
@@ -133,19 +150,10 @@ function sshdConfig(dir: string, port: number, pidFile: string, options: SshdOpt
     `HostKey ${join(dir, 'host_key')}`,
     `PidFile ${pidFile}`,
     `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-    'AuthenticationMethods publickey',
-    'PubkeyAuthentication yes',
-    'PasswordAuthentication no',
-    'KbdInteractiveAuthentication no',
-    'PermitRootLogin prohibit-password',
-    'UsePAM no',
-    'StrictModes no',
-    'UseDNS no',
-    'PrintMotd no',
+    ...SSHD_TEST_POLICY,
     'X11Forwarding no',
     'LogLevel INFO',
     `MaxSessions ${options.maxSessions ?? 10}`,
-    'SetEnv SHLVL=1',
     ...(options.config ?? []),
   ].join('\n') + '\n'
 }

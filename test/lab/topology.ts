@@ -1,3 +1,4 @@
+import {SSHD_TEST_POLICY} from '../helpers/sshd.js'
 import {type ChildProcess, spawn} from 'node:child_process'
 import {once} from 'node:events'
 import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
@@ -222,16 +223,7 @@ async function startProbesSshd(lab: Lab): Promise<void> {
         `HostKey ${files.hostKey}`,
         `PidFile ${files.pidFile}`,
         `AuthorizedKeysFile ${join(lab.dir, 'authorized_keys')}`,
-        'AuthenticationMethods publickey',
-        'PubkeyAuthentication yes',
-        'PasswordAuthentication no',
-        'KbdInteractiveAuthentication no',
-        'PermitRootLogin prohibit-password',
-        'UsePAM no',
-        'StrictModes no',
-        'UseDNS no',
-        'PrintMotd no',
-        'SetEnv SHLVL=1',
+        ...SSHD_TEST_POLICY,
       ].join('\n') + '\n',
     )
     await run('ip', ['netns', 'exec', lab.ns[v], '/usr/sbin/sshd', '-f', files.config, '-E', files.log])
