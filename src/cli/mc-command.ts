@@ -1,4 +1,5 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
+import {setMaxListeners} from 'node:events'
 
 import {AuthError, ExitCode, McError, PartialFailureError, type ProviderFailure, ValidationError} from '../core/errors.js'
 import {createDebugLog, type DebugLog, debugEnabledFromEnv} from '../core/log.js'
@@ -135,6 +136,30 @@ export abstract class McCommand<T extends typeof Command> extends Command {
    */
   public override logJson(json: unknown): void {
     process.stdout.write(`${JSON.stringify(json, null, 2)}\n`)
+  }
+
+  /**
+   * Run `work` with a signal that Ctrl-C (SIGINT) or SIGTERM aborts with `reason()`. `onSignal` hears
+   * every signal, `again` true from the second on. The handlers are gone when `work` settles.
+   */
+  protected async interruptible<R>(reason: () => Error, work: (signal: AbortSignal) => Promise<R>, onSignal?: (again: boolean) => void): Promise<R> {
+    const controller = new AbortController()
+    // Every check, channel and request of a run listens to this one signal.
+    setMaxListeners(0, controller.signal)
+    const handler = () => {
+      const again = controller.signal.aborted
+      onSignal?.(again)
+      if (!again) controller.abort(reason())
+    }
+
+    process.on('SIGINT', handler)
+    process.on('SIGTERM', handler)
+    try {
+      return await work(controller.signal)
+    } finally {
+      process.off('SIGINT', handler)
+      process.off('SIGTERM', handler)
+    }
   }
 
   /** Human output goes to stdout only when --json is off. */

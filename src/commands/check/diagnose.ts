@@ -26,25 +26,19 @@ export default class CheckDiagnose extends McCommand<typeof CheckDiagnose> {
   public async run(): Promise<DiagnoseResult> {
     const targets = this.flags.target ?? []
     if (targets.length === 0) throw new ValidationError('Pass --target HOST (repeatable).')
-    const controller = new AbortController()
-    const stop = () => controller.abort(new InterruptedError('Diagnosis interrupted.'))
-    process.once('SIGINT', stop)
-    try {
-      this.logToStderr(`Tracing ${targets.join(', ')} from ${this.flags.from.join(', ')} (${this.flags.count} rounds)...`)
-      const result = await diagnose({
-        targets, from: this.flags.from, count: this.flags.count, maxAgeS: this.flags['max-age'], log: this.debugLogger, signal: controller.signal,
-      })
-      if (this.flags.output === 'nagios') {
-        const nagios = renderDiagnosisNagios(result.verdicts)
-        if (this.jsonEnabled()) this.logJson(result)
-        else process.stdout.write(nagios.text)
-        this.exit(nagios.exitCode)
-      }
-
-      this.print(renderDiagnosis(result.verdicts, result.results, {color: colorEnabled()}))
-      return result
-    } finally {
-      process.off('SIGINT', stop)
+    this.logToStderr(`Tracing ${targets.join(', ')} from ${this.flags.from.join(', ')} (${this.flags.count} rounds)...`)
+    const result = await this.interruptible(
+      () => new InterruptedError('Diagnosis interrupted.'),
+      (signal) => diagnose({targets, from: this.flags.from, count: this.flags.count, maxAgeS: this.flags['max-age'], log: this.debugLogger, signal}),
+    )
+    if (this.flags.output === 'nagios') {
+      const nagios = renderDiagnosisNagios(result.verdicts)
+      if (this.jsonEnabled()) this.logJson(result)
+      else process.stdout.write(nagios.text)
+      this.exit(nagios.exitCode)
     }
+
+    this.print(renderDiagnosis(result.verdicts, result.results, {color: colorEnabled()}))
+    return result
   }
 }

@@ -66,17 +66,10 @@ The exit code says whether mc could run the checks (0), not what they found; --o
       throw new ValidationError('--output nagios answers once, as a plugin does; for continuous checks in Nagios use "mc nagios config".')
     }
 
-    const controller = new AbortController()
-    const stop = () => controller.abort(new InterruptedError('Checks interrupted; results so far are in the history.'))
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
-    try {
-      if (intervalMs === undefined) return await this.runOnce(definitions, from, controller.signal)
-      return await this.loop(definitions, from, intervalMs, controller.signal)
-    } finally {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
-    }
+    return this.interruptible<CheckLoopResult | CheckRunCommandResult>(
+      () => new InterruptedError('Checks interrupted; results so far are in the history.'),
+      (signal) => (intervalMs === undefined ? this.runOnce(definitions, from, signal) : this.loop(definitions, from, intervalMs, signal)),
+    )
   }
 
   private async runOnce(definitions: Definitions, from: string[], signal: AbortSignal): Promise<CheckRunCommandResult> {

@@ -43,19 +43,20 @@ Without --at or --fleet-file, mc asks on a terminal; in CI or without a terminal
 
   public async run(): Promise<DeployResult> {
     const {sites, fleet} = await this.resolveSites()
-    const request = this.driverRequest()
-    const controller = new AbortController()
-    const onSigint = () => {
-      // A second Ctrl-C means now: every node created so far is already in the inventory.
-      // eslint-disable-next-line n/no-process-exit, unicorn/no-process-exit
-      if (controller.signal.aborted) process.exit(130)
-      this.logToStderr('Interrupted: rolling back what this run created (Ctrl-C again to quit at once; the inventory keeps every node).')
-      controller.abort(new InterruptedError('Deploy interrupted; created nodes were destroyed again.'))
-    }
+    return this.interruptible(
+      () => new InterruptedError('Deploy interrupted; created nodes were destroyed again.'),
+      (signal) => this.deploy(fleet, sites, signal),
+      (again) => {
+        // A second Ctrl-C means now: every node created so far is already in the inventory.
+        // eslint-disable-next-line n/no-process-exit, unicorn/no-process-exit
+        if (again) process.exit(130)
+        this.logToStderr('Interrupted: rolling back what this run created (Ctrl-C again to quit at once; the inventory keeps every node).')
+      },
+    )
+  }
 
-    process.on('SIGINT', onSigint)
-    process.on('SIGTERM', onSigint)
-    const context = openProbeContext({...request, signal: controller.signal})
+  private async deploy(fleet: string, sites: ProbeSite[], signal: AbortSignal): Promise<DeployResult> {
+    const context = openProbeContext({...this.driverRequest(), signal})
     const pool = openProbePool({dataDir: context.dataDir, log: this.debugLogger, hostKeyPolicy: 'accept-new', mcKeyComing: true})
     try {
       const result = await deployFleet(
@@ -67,11 +68,11 @@ Without --at or --fleet-file, mc asks on a terminal; in CI or without a terminal
           log: this.debugLogger,
           driver: context.openDriver,
           cleanupDriver: context.openCleanupDriver,
-          signal: controller.signal,
+          signal,
           onStep: (probe, step, detail) => this.logToStderr(`[${probe}] ${step}${detail ? `: ${detail}` : ''}`),
         },
       )
-      if (controller.signal.aborted) throw controller.signal.reason
+      if (signal.aborted) throw signal.reason
       this.printRows(result.probes, columns)
       this.print(`${this.flags['dry-run'] ? 'estimated' : 'fleet'} cost: $${result.hourlyCost}/hour`)
       const failures = result.probes.filter((p) => p.status === 'failed').map((p) => p.error!)
@@ -79,8 +80,6 @@ Without --at or --fleet-file, mc asks on a terminal; in CI or without a terminal
       if (failures.length > 0) throw new PartialFailureError(failures, result)
       return result
     } finally {
-      process.off('SIGINT', onSigint)
-      process.off('SIGTERM', onSigint)
       await pool.close()
       context.close()
     }
