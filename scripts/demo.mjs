@@ -35,8 +35,10 @@ function mc(args, {allow = [0]} = {}) {
 
 /** The service the probes check: a small web server on this machine. */
 const target = createServer((_, res) => res.end('ok\n'))
-await new Promise((resolve) => target.listen(0, '127.0.0.1', resolve))
-const port = target.address().port
+await new Promise((resolve) => {
+  target.listen(0, '127.0.0.1', resolve)
+})
+const {port} = target.address()
 
 let failed = false
 try {
@@ -61,11 +63,20 @@ try {
   process.stderr.write(`demo failed: ${error.message}\n`)
 } finally {
   step('Tear down: destroy the probes, stop the sandbox')
-  await mc(['probe', 'destroy', '--all', '--yes']).catch(() => (failed = true))
-  await mc(['sandbox', 'stop']).catch(() => (failed = true))
+  for (const teardown of [['probe', 'destroy', '--all', '--yes'], ['sandbox', 'stop']]) {
+    try {
+      await mc(teardown)
+    } catch {
+      failed = true
+    }
+  }
+
   target.close()
   rmSync(home, {recursive: true, force: true})
 }
 
-if (failed) process.exit(1)
-step(`Done: four clouds, four probes, one verdict, a report at ${report}, and nothing left running.`)
+if (failed) {
+  process.exitCode = 1
+} else {
+  step(`Done: four clouds, four probes, one verdict, a report at ${report}, and nothing left running.`)
+}
