@@ -56,7 +56,14 @@ beforeAll(async () => {
 afterAll(async () => {
   killStrayChildren()
   await cloud?.close()
-  await Promise.all([web, graphite].map((s) => new Promise((resolve) => s?.close(resolve))))
+  await Promise.all(
+    [web, graphite].map(
+      (server) =>
+        new Promise((resolve) => {
+          server?.close(resolve)
+        }),
+    ),
+  )
   rmSync(work, {recursive: true, force: true})
 })
 
@@ -125,7 +132,7 @@ describe('mc check run from local and sandbox probes', () => {
     const lines = received.trim().split('\n')
     for (const vantage of VANTAGES) {
       const base = `mc.${vantage}.127_0_0_1.tcp_${webPort}`
-      expect(lines.some((l) => new RegExp(`^${base.replaceAll('.', '\\.')}\\.state 0 \\d+$`).test(l)), `${base}.state in:\n${received}`).toBe(true)
+      expect(lines.some((l) => l.startsWith(`${base}.state 0 `)), `${base}.state in:\n${received}`).toBe(true)
       expect(lines.some((l) => l.startsWith(`${base}.time `))).toBe(true)
     }
 

@@ -34,19 +34,16 @@ describe('mc processes at once', () => {
     // A fresh MC_HOME: both deploys also race to create mc's key and, in EC2, its key pair and group.
     const alpha = spawnMc(['probe', 'deploy', '--fleet', 'alpha', ...at(ALPHA), '--json'], cloud.env)
     const beta = spawnMc(['probe', 'deploy', '--fleet', 'beta', ...at(BETA), '--json'], cloud.env)
-    let running = true
-    const lists: Promise<ProbeListResult[]> = (async () => {
-      const seen: ProbeListResult[] = []
-      while (running) {
-        const list = await mc(['probe', 'list', '--json'], cloud.env)
-        expect(list.code, list.stdout + list.stderr).toBe(0)
-        seen.push(list.json<ProbeListResult>())
-      }
-      return seen
-    })()
-    const [a, b] = await Promise.all([alpha.done, beta.done])
-    running = false
-    const seen = await lists
+    const deploys = Promise.all([alpha.done, beta.done])
+    const exited = (c: typeof alpha) => c.child.exitCode !== null || c.child.signalCode !== null
+    const finished = () => exited(alpha) && exited(beta)
+    const seen: ProbeListResult[] = []
+    while (!finished()) {
+      const list = await mc(['probe', 'list', '--json'], cloud.env)
+      expect(list.code, list.stdout + list.stderr).toBe(0)
+      seen.push(list.json<ProbeListResult>())
+    }
+    const [a, b] = await deploys
     expect(a.code, a.stderr).toBe(0)
     expect(b.code, b.stderr).toBe(0)
     expect(seen.length).toBeGreaterThan(0)

@@ -83,6 +83,6 @@ describe('secrets stay secret', () => {
     for (const file of files) expect(leaks(readFileSync(file)), relative(cloud.home, file)).toEqual([])
     // The credential store itself holds them, with mode 0600.
     expect(leaks(readFileSync(mcPaths().configFile))).toEqual(Object.keys(secrets))
-    expect(statSync(mcPaths().configFile).mode & 0o777).toBe(0o600)
+    expect((statSync(mcPaths().configFile).mode % 0o1000).toString(8)).toBe('600')
   })
 })
