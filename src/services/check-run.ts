@@ -1,5 +1,3 @@
-import {setMaxListeners} from 'node:events'
-
 import {runChecks} from '../checks/run.js'
 import type {CheckDefinition, CheckResult} from '../checks/types.js'
 import type {DebugLog} from '../core/log.js'
@@ -26,9 +24,6 @@ export type CheckRunResult = {runId: number; vantages: string[]; results: CheckR
  * and store each result in the history as it arrives, so an interrupted run keeps what it measured.
  */
 export async function runCheckSuite(request: CheckRunRequest): Promise<CheckRunResult> {
-  // Every check in flight listens on the one abort signal, a dozen or hundreds at once: no leak, so
-  // no MaxListenersExceededWarning on the user's stderr.
-  if (request.signal) setMaxListeners(0, request.signal)
   const {dataDir} = mcPaths()
   const inventory = Inventory.open(dataDir)
   const history = CheckHistory.open()
