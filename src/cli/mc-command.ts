@@ -1,5 +1,6 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 import {setMaxListeners} from 'node:events'
+import {formatWithOptions} from 'node:util'
 
 import {AuthError, ExitCode, McError, PartialFailureError, type ProviderFailure, ValidationError} from '../core/errors.js'
 import {createDebugLog, type DebugLog, debugEnabledFromEnv} from '../core/log.js'
@@ -160,6 +161,14 @@ export abstract class McCommand<T extends typeof Command> extends Command {
       process.off('SIGINT', handler)
       process.off('SIGTERM', handler)
     }
+  }
+
+  /**
+   * Progress, warnings and errors go to stderr with and without --json (oclif silences them under
+   * --json): stdout carries the data only, so a script still sees why a run was slow or partial.
+   */
+  public override logToStderr(message = '', ...args: unknown[]): void {
+    process.stderr.write(`${formatWithOptions({colors: false}, message, ...args)}\n`)
   }
 
   /** Human output goes to stdout only when --json is off. */

@@ -1,3 +1,4 @@
+import type {DebugLog} from '../core/log.js'
 import type {Executor} from '../ssh/types.js'
 
 /** The tools a probe needs, and the command that proves each is there. */
@@ -57,7 +58,7 @@ export async function bootstrapProbe(executor: Executor, probeReady: boolean, ti
 }
 
 /** Poll until sshd answers (a new node's sshd starts a little after the cloud says "running"). */
-export async function waitForSsh(executor: Executor, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+export async function waitForSsh(executor: Executor, timeoutMs: number, signal?: AbortSignal, log?: DebugLog): Promise<void> {
   const deadline = Date.now() + timeoutMs
   let lastError: unknown
   while (Date.now() < deadline) {
@@ -67,6 +68,8 @@ export async function waitForSsh(executor: Executor, timeoutMs: number, signal?:
       if (result.exitCode === 0) return
     } catch (error) {
       lastError = error
+      // Kept trying on purpose (cloud-init installs keys late), but never silently under --debug.
+      log?.line(`${executor.vantage}: SSH not ready yet: ${(error as Error).message}`)
       // A refused or reset connection must open a fresh one next time.
       await executor.close()
     }
