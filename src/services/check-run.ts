@@ -4,6 +4,7 @@ import type {DebugLog} from '../core/log.js'
 import {CheckHistory} from '../store/history.js'
 import {Inventory} from '../store/inventory.js'
 import {mcPaths} from '../store/paths.js'
+import type {PassphrasePrompt} from './probe-session.js'
 import {openVantages} from './vantages.js'
 
 export type CheckRunRequest = {
@@ -11,6 +12,8 @@ export type CheckRunRequest = {
   from: string[]
   tools?: 'auto' | 'plugins' | 'portable'
   log: DebugLog
+  /** Asks for encrypted keys' passphrases (a terminal prompt), else such keys are skipped. */
+  passphrase?: PassphrasePrompt
   signal?: AbortSignal
   onResult?: (result: CheckResult) => void
   /** Stored with the run, to find it later (the flags it ran with). */
@@ -27,7 +30,7 @@ export async function runCheckSuite(request: CheckRunRequest): Promise<CheckRunR
   const {dataDir} = mcPaths()
   const inventory = Inventory.open(dataDir)
   const history = CheckHistory.open()
-  const vantages = openVantages(request.from, inventory, dataDir, request.log)
+  const vantages = openVantages(request.from, inventory, dataDir, request.log, request.passphrase)
   const runId = history.startRun({from: request.from, checks: request.definitions.length, ...request.meta})
   try {
     const results = await runChecks(vantages.executors, request.definitions, {

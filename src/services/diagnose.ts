@@ -5,6 +5,7 @@ import type {CheckDefinition, CheckResult} from '../checks/types.js'
 import type {DebugLog} from '../core/log.js'
 import {CheckHistory} from '../store/history.js'
 import {runCheckSuite} from './check-run.js'
+import type {PassphrasePrompt} from './probe-session.js'
 
 export type DiagnoseRequest = {
   targets: string[]
@@ -14,6 +15,7 @@ export type DiagnoseRequest = {
   /** Reuse ping/path results this fresh (seconds) from the history instead of measuring again. */
   maxAgeS?: number
   log: DebugLog
+  passphrase?: PassphrasePrompt
   signal?: AbortSignal
   onResult?: (result: CheckResult) => void
 }
@@ -65,6 +67,7 @@ export async function diagnose(request: DiagnoseRequest): Promise<DiagnoseResult
     definitions: diagnosisChecks(request.targets, request.count),
     from: request.from,
     log: request.log,
+    passphrase: request.passphrase,
     signal: request.signal,
     onResult: request.onResult,
     meta: {diagnose: true},

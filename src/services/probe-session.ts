@@ -8,13 +8,16 @@ import {SshPool} from '../ssh/pool.js'
 import type {Probe} from '../store/inventory.js'
 import {mcKeyPaths} from '../store/mc-key.js'
 
+/** Asked for an encrypted key's passphrase; undefined skips the key. */
+export type PassphrasePrompt = (keyFile: string, attempt: number) => Promise<string | undefined>
+
 export type ProbeSessionOptions = {
   dataDir: string
   log: DebugLog
   hostKeyPolicy?: HostKeyPolicy
   /** Keys of adopted probes, tried after mc's own key. */
   extraKeyFiles?: string[]
-  passphrase?: (keyFile: string, attempt: number) => Promise<string | undefined>
+  passphrase?: PassphrasePrompt
   connectTimeoutMs?: number
   /** Use mc's key even before it exists: a deploy creates it before its first connection. */
   mcKeyComing?: boolean

@@ -4,7 +4,7 @@ import {LocalExecutor} from '../ssh/local.js'
 import type {SshPool} from '../ssh/pool.js'
 import type {Executor} from '../ssh/types.js'
 import type {Inventory, Probe} from '../store/inventory.js'
-import {adoptedKeyFiles, openProbePool, sshTarget} from './probe-session.js'
+import {adoptedKeyFiles, openProbePool, type PassphrasePrompt, sshTarget} from './probe-session.js'
 
 export type Vantages = {executors: Executor[]; probes: Probe[]; pool: SshPool; close(): Promise<void>}
 
@@ -12,7 +12,7 @@ export type Vantages = {executors: Executor[]; probes: Probe[]; pool: SshPool; c
  * `--from all` is this machine plus every ready probe; `local` is this machine; anything else names
  * probes. Host keys are checked strictly: deploy and add recorded them.
  */
-export function openVantages(from: string[], inventory: Inventory, dataDir: string, log: DebugLog): Vantages {
+export function openVantages(from: string[], inventory: Inventory, dataDir: string, log: DebugLog, passphrase?: PassphrasePrompt): Vantages {
   const names = from.flatMap((f) => f.split(',')).map((f) => f.trim()).filter(Boolean)
   const wanted = names.length === 0 ? ['all'] : names
   const all = wanted.includes('all')
@@ -22,7 +22,7 @@ export function openVantages(from: string[], inventory: Inventory, dataDir: stri
     if (!probe.host) throw new ValidationError(`Probe ${probe.name} has no address yet (state ${probe.state}); deploy it again or destroy it.`)
   }
 
-  const pool = openProbePool({dataDir, log, extraKeyFiles: adoptedKeyFiles(probes)})
+  const pool = openProbePool({dataDir, log, extraKeyFiles: adoptedKeyFiles(probes), passphrase})
   const executors: Executor[] = [...(all || wanted.includes('local') ? [new LocalExecutor()] : []), ...probes.map((p) => pool.executor(sshTarget(p)))]
   return {executors, probes, pool, close: () => pool.close()}
 }

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {outputFlags, vantageFlags} from '../../cli/check-flags.js'
+import {passphrasePrompt} from '../../cli/passphrase.js'
 import {McCommand} from '../../cli/mc-command.js'
 import {InterruptedError, ValidationError} from '../../core/errors.js'
 import {colorEnabled} from '../../output/color.js'
@@ -29,7 +30,7 @@ export default class CheckDiagnose extends McCommand<typeof CheckDiagnose> {
     this.logToStderr(`Tracing ${targets.join(', ')} from ${this.flags.from.join(', ')} (${this.flags.count} rounds)...`)
     const result = await this.interruptible(
       () => new InterruptedError('Diagnosis interrupted.'),
-      (signal) => diagnose({targets, from: this.flags.from, count: this.flags.count, maxAgeS: this.flags['max-age'], log: this.debugLogger, signal}),
+      (signal) => diagnose({targets, from: this.flags.from, count: this.flags.count, maxAgeS: this.flags['max-age'], log: this.debugLogger, passphrase: passphrasePrompt(), signal}),
     )
     if (this.flags.output === 'nagios') {
       const nagios = renderDiagnosisNagios(result.verdicts)

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {outputFlags, vantageFlags} from '../../cli/check-flags.js'
+import {passphrasePrompt} from '../../cli/passphrase.js'
 import {McCommand} from '../../cli/mc-command.js'
 import type {Verdict} from '../../analysis/types.js'
 import type {CheckDefinition, CheckResult} from '../../checks/types.js'
@@ -75,7 +76,7 @@ The exit code says whether mc could run the checks (0), not what they found; --o
   private async runOnce(definitions: Definitions, from: string[], signal: AbortSignal): Promise<CheckRunCommandResult> {
     const {flags} = this
     const run = await runCheckSuite({
-      definitions, from, tools: flags.tools as 'auto', log: this.debugLogger, signal,
+      definitions, from, tools: flags.tools as 'auto', log: this.debugLogger, passphrase: passphrasePrompt(), signal,
       onResult: (r) => this.logToStderr(`${r.vantage} ${r.target} ${r.check}: ${r.state}`),
       meta: {targets: [...new Set(definitions.map((d) => d.target))], ...(flags.every ? {every: flags.every} : {})},
     })

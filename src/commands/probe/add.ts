@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {McCommand} from '../../cli/mc-command.js'
+import {passphrasePrompt} from '../../cli/passphrase.js'
 import {canPrompt} from '../../output/confirm.js'
 import {parseTags} from '../../services/filters.js'
 import {openProbeContext} from '../../services/probe-context.js'
@@ -33,7 +34,7 @@ export default class ProbeAdd extends McCommand<typeof ProbeAdd> {
       return confirm({message: `${info.host}:${info.port} presents ${info.keyType} key ${info.fingerprint}. Trust it?`, default: false}, {output: process.stderr})
     }
 
-    const pool = openProbePool({dataDir: context.dataDir, log: this.debugLogger, hostKeyPolicy: policy, extraKeyFiles: this.flags.key ? [this.flags.key] : []})
+    const pool = openProbePool({dataDir: context.dataDir, log: this.debugLogger, hostKeyPolicy: policy, extraKeyFiles: this.flags.key ? [this.flags.key] : [], passphrase: passphrasePrompt()})
     try {
       const probe = await adoptProbe(
         context.inventory,

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {McCommand} from '../../cli/mc-command.js'
+import {passphrasePrompt} from '../../cli/passphrase.js'
 import {ExitCode, TimeoutError, ValidationError} from '../../core/errors.js'
 import {openProbeContext} from '../../services/probe-context.js'
 import {execOnProbe} from '../../services/probe-fleet.js'
@@ -20,7 +21,7 @@ export default class ProbeExec extends McCommand<typeof ProbeExec> {
     if (!command) throw new ValidationError('Give the command after the probe name, e.g. mc probe exec NAME -- uptime')
     const context = openProbeContext(this.driverRequest())
     const probe = context.inventory.get(this.args.name)
-    const pool = openProbePool({dataDir: context.dataDir, log: this.debugLogger, extraKeyFiles: adoptedKeyFiles([probe])})
+    const pool = openProbePool({dataDir: context.dataDir, log: this.debugLogger, extraKeyFiles: adoptedKeyFiles([probe]), passphrase: passphrasePrompt()})
     try {
       const result = await execOnProbe(probe, pool, command, this.flags.timeout * 1000)
       if (!this.jsonEnabled()) {
