@@ -17,7 +17,8 @@ function commandIds(dir) {
     const path = join(dir, entry.name)
     if (entry.isDirectory()) return commandIds(path)
     if (!entry.name.endsWith('.js')) return []
-    return [relative(commandsDir, path).replace(/\.js$/, '').split('/').join(':')]
+    // oclif names a folder's index.js after the folder (mc exporter).
+    return [relative(commandsDir, path).replace(/\.js$/, '').split('/').join(':').replace(/:index$/, '')]
   })
 }
 

@@ -81,7 +81,8 @@ export function readChecksFile(path: string, defaults: CheckDefaults): ChecksFil
   return {from, definitions}
 }
 
-function settings(source: Record<string, unknown>): CheckDefaults {
+/** count, timeout (or timeoutS), warning and critical of a checks file's entry or defaults. */
+export function settings(source: Record<string, unknown>): CheckDefaults {
   const number = (v: unknown) => (v === undefined ? undefined : Number(v))
   return withoutUndefined({
     count: number(source.count),

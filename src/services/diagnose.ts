@@ -40,7 +40,7 @@ export function diagnosisChecks(targets: string[], count: number): CheckDefiniti
 }
 
 /** Fresh ping and path results from the history for every target, or undefined when any is missing. */
-function fromHistory(targets: string[], maxAgeS: number): CheckResult[] | undefined {
+export function fromHistory(targets: string[], maxAgeS: number): CheckResult[] | undefined {
   const history = CheckHistory.open()
   try {
     const since = new Date(Date.now() - maxAgeS * 1000).toISOString()
