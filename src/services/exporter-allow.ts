@@ -26,9 +26,9 @@ export type AllowList = {entries: AllowEntry[]; diagnose: string[]; path: string
 /** A request the allow-list (or validation) turns away: HTTP 400 with this message. */
 export class RefusedRequest extends ValidationError {}
 
-function list(value: unknown, what: string, path: string): string[] {
+function list(value: unknown, what: string, path: string, mayBeEmpty = false): string[] {
   const items = Array.isArray(value) ? value : [value]
-  if (items.length === 0 || items.some((v) => typeof v !== 'string' && typeof v !== 'number')) {
+  if ((items.length === 0 && !mayBeEmpty) || items.some((v) => typeof v !== 'string' && typeof v !== 'number')) {
     throw new ConfigError(`Allow-list ${path}: ${what} must be a string or a list of strings.`)
   }
   return items.map(String)
@@ -64,7 +64,7 @@ export function parseAllowList(text: string, path: string): AllowList {
     return entry
   })
   const allTargets = [...new Set(entries.flatMap((e) => e.targets))]
-  const diagnose = file.diagnose === undefined ? allTargets : list(file.diagnose, 'diagnose', path)
+  const diagnose = file.diagnose === undefined ? allTargets : list(file.diagnose, 'diagnose', path, true)
   return {entries, diagnose, path}
 }
 

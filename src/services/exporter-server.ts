@@ -34,7 +34,16 @@ type Context = {exporter: Exporter; auth: BasicAuth; web: WebConfig}
 export async function startExporterServer(exporter: Exporter, listen: Listen, webConfig: undefined | WebConfig, onError: (message: string) => void): Promise<ExporterServer> {
   const web: WebConfig = webConfig ?? {users: new Map()}
   const context: Context = {exporter, auth: new BasicAuth(web.users), web}
+  let inFlight = 0
+  let closing = false
   const handler = (req: IncomingMessage, res: ServerResponse) => {
+    inFlight++
+    res.once('close', () => {
+      inFlight--
+      // Prometheus keeps connections open: once the last answer is out, a stopping server drops them.
+      if (closing && inFlight === 0) server.closeAllConnections()
+    })
+    if (closing) res.setHeader('connection', 'close')
     handle(context, req, res).catch((error: Error) => {
       onError(`${req.url?.split('?')[0]}: ${error.message}`)
       if (!res.headersSent) reply(res, {status: 500, body: 'Internal error; see the exporter\'s log.\n'})
@@ -56,16 +65,17 @@ export async function startExporterServer(exporter: Exporter, listen: Listen, we
   return {
     url: `${web.tls ? 'https' : 'http'}://${host}:${address.port}`,
     server,
-    // Requests in flight get their answers (the exporter's stop cuts their checks short); connections
-    // that linger after 5 s are cut.
+    // Requests in flight get their answers (the exporter's stop cuts their checks short), then every
+    // connection is dropped; none outlives 5 s.
     close: () =>
       new Promise<void>((resolve) => {
+        closing = true
         const force = setTimeout(() => server.closeAllConnections(), 5000)
         server.close(() => {
           clearTimeout(force)
           resolve()
         })
-        server.closeIdleConnections()
+        if (inFlight === 0) server.closeAllConnections()
       }),
   }
 }

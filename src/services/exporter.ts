@@ -76,11 +76,12 @@ export class Exporter {
     return [...this.executors.keys()]
   }
 
-  /** The scrape's time budget in ms: Prometheus's timeout less the offset, at least 1 s. */
+  /** The scrape's time budget in ms: Prometheus's timeout less the offset, or half of a timeout too short for that. */
   budgetMs(scrapeTimeoutHeader: string | undefined): number {
     const sent = Number(scrapeTimeoutHeader)
     const timeoutS = scrapeTimeoutHeader !== undefined && Number.isFinite(sent) && sent > 0 ? Math.min(sent, 600) : this.options.defaultTimeoutS
-    return Math.max(1000, Math.round((timeoutS - this.options.timeoutOffsetS) * 1000))
+    const offsetS = Math.min(this.options.timeoutOffsetS, timeoutS / 2)
+    return Math.round((timeoutS - offsetS) * 1000)
   }
 
   async probe(query: URLSearchParams, budgetMs: number): Promise<Answer> {
