@@ -6,7 +6,7 @@
  *
  *   npm run bench                                  # builds mc, installs missing peers, runs everything
  *   npx tsx bench/run.ts --only startup,listing    # just some sections (mc must be built)
- *   npx tsx bench/run.ts --quick --out /tmp/b.md   # fewer runs, no 10,000-node listing
+ *   npx tsx bench/run.ts --quick --out /tmp/b.md   # fewer runs, no 10,000-node listing, a 1-minute exporter run
  */
 import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {cpus, tmpdir} from 'node:os'
@@ -20,11 +20,12 @@ import {describeMachine, loadAverage, otherLoad} from './lib/machine.js'
 import {requireGnuTime} from './lib/measure.js'
 import {type Section, table, type Target} from './lib/report.js'
 import {openSandbox} from './lib/sandbox.js'
+import {exporterSection} from './exporter.js'
 import {listingSection} from './listing.js'
 import {sshSection} from './ssh-fanout.js'
 import {startupSection} from './startup.js'
 
-const SECTIONS = ['startup', 'listing', 'ssh'] as const
+const SECTIONS = ['startup', 'listing', 'ssh', 'exporter'] as const
 const {values} = parseArgs({
   options: {
     only: {type: 'string', default: SECTIONS.join(',')},
@@ -43,7 +44,7 @@ const out = resolve(values.out ?? join(repo, 'BENCHMARKS.md'))
 
 function preflight(): void {
   requireGnuTime()
-  const missing = ['/usr/bin/aws', '/usr/bin/python3', '/usr/lib/nagios/plugins/check_by_ssh', '/usr/sbin/sshd'].filter((p) => !existsSync(p))
+  const missing = ['/usr/bin/aws', '/usr/bin/python3', '/usr/lib/nagios/plugins/check_by_ssh', '/usr/sbin/sshd', '/usr/bin/prometheus'].filter((p) => !existsSync(p))
   if (missing.length > 0) throw new Error(`Missing ${missing.join(', ')}: run bash bench/ensure-peers.sh (npm run bench does).`)
   const facade = join(root, 'dist', 'drivers', 'ec2', 'sdk.js')
   if (!existsSync(facade)) throw new Error(`No compiled mc in ${root}: run npm run bench (it builds), or the build steps in package.json.`)
@@ -114,6 +115,7 @@ try {
     sandbox = undefined
   }
   if (only.has('ssh')) await timed('SSH fan-out', () => sshSection(bench, {runs: quick ? 2 : 3}))
+  if (only.has('exporter')) await timed('Exporter under Prometheus', () => exporterSection(bench, {minutes: quick ? 1 : 3}))
 } finally {
   await cleanup()
 }

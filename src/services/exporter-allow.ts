@@ -106,9 +106,9 @@ export function resolveProbe(allow: AllowList, query: {target?: string; check?: 
   if (forTarget.length === 0) throw new RefusedRequest(`Target ${target} is not in the allow-list (${allow.path}).`)
   const forCheck = forTarget.filter((e) => e.checks.some((c) => normalSpec(c) === name))
   if (forCheck.length === 0) throw new RefusedRequest(`Check ${name} of ${target} is not in the allow-list (${allow.path}).`)
+  if (!vantages.includes(vantage)) throw new RefusedRequest(`Unknown vantage point "${vantage}": this exporter has ${vantages.join(', ')}.`)
   const entry = forCheck.find((e) => vantagesOf(e, vantages).includes(vantage))
   if (!entry) throw new RefusedRequest(`Vantage point "${vantage}" may not check ${target} (allow-list ${allow.path}).`)
-  if (!vantages.includes(vantage)) throw new RefusedRequest(`Unknown vantage point "${vantage}": this exporter has ${vantages.join(', ')}.`)
   const [definition] = definitionsFor([target], [name], entry.defaults)
   return {definition, vantage}
 }
