@@ -125,11 +125,22 @@ export async function exporterSection(bench: Bench, options: ExporterOptions): P
     const usage = processUsage(exporter.pid!)
     const windowS = Math.floor(elapsedS)
     type Matrix = {result: {metric: Record<string, string>; values: [number, string][]}[]}
-    const durations = (await api<Matrix>(`scrape_duration_seconds{job=~"mc_probe_.+"}[${windowS}s]`)).result.flatMap((r) => r.values.map(([, v]) => Number(v))).sort((a, b) => a - b)
+    const durationSeries = (await api<Matrix>(`scrape_duration_seconds{job=~"mc_probe_.+"}[${windowS}s]`)).result
+    const sorted = (series: Matrix['result']) => series.flatMap((r) => r.values.map(([, v]) => Number(v))).sort((a, b) => a - b)
+    const durations = sorted(durationSeries)
+    const local = sorted(durationSeries.filter((r) => r.metric.vantage === 'local'))
+    const overSsh = sorted(durationSeries.filter((r) => r.metric.vantage !== 'local'))
+    // mc's own view, straight from the exporter: what it answered, and how long the checks took on the vantage points.
+    const own = await fetch(`http://127.0.0.1:${exporterPort}/metrics`, {signal: AbortSignal.timeout(60_000)})
+      .then((r) => r.text())
+      .catch((error: Error) => `# /metrics did not answer: ${error.message}`)
+    const sample = (pattern: RegExp) => [...own.matchAll(pattern)].map((m) => `${m.slice(1, -1).join(' ')}: ${m.at(-1)}`).join(', ')
+    const checkSum = Number(/^mc_exporter_check_duration_seconds_sum\{kind="tcp"\} (\S+)$/m.exec(own)?.[1])
+    const checkCount = Number(/^mc_exporter_check_duration_seconds_count\{kind="tcp"\} (\S+)$/m.exec(own)?.[1])
     const ups = (await api<Matrix>(`up{job=~"mc_probe_.+"}[${windowS}s]`)).result.flatMap((r) => r.values.map(([, v]) => Number(v)))
     const successes = (await api<Matrix>(`probe_success[${windowS}s]`)).result.flatMap((r) => r.values.map(([, v]) => Number(v)))
     const series = (await api<{result: unknown[]}>('probe_success')).result.length
-    const handshakes = Number((await api<{result: {value: [number, string]}[]}>('mc_exporter_ssh_handshakes_total')).result[0]?.value[1] ?? Number.NaN)
+    const handshakes = Number(/^mc_exporter_ssh_handshakes_total (\S+)$/m.exec(own)?.[1])
     const logins = sshds.reduce((n, s) => n + s.acceptedLogins(), 0) - loginsBefore
     const failed = ups.filter((v) => v !== 1).length
     const unsuccessful = successes.filter((v) => v !== 1).length
@@ -140,7 +151,12 @@ export async function exporterSection(bench: Bench, options: ExporterOptions): P
       ['probe series (targets x vantage points)', `${series} (expected ${TARGETS * (PROBES + 1)})`],
       ['scrapes', `${ups.length} in ${(elapsedS / 60).toFixed(1)} min (${(ups.length / elapsedS).toFixed(1)} a second)`],
       ['scrape duration p50 / p99 / max (Prometheus\'s scrape_duration_seconds)', `${seconds(p50 * 1000)} / ${seconds(p99 * 1000)} / ${seconds(durations.at(-1)! * 1000)} (timeout ${timeoutS} s)`],
+      ['scrape duration p50 / p99, vantage local', `${seconds(quantile(local, 0.5) * 1000)} / ${seconds(quantile(local, 0.99) * 1000)}`],
+      [`scrape duration p50 / p99, ${PROBES} probes over SSH`, `${seconds(quantile(overSsh, 0.5) * 1000)} / ${seconds(quantile(overSsh, 0.99) * 1000)}`],
+      ['mean check time on the vantage point (mc_exporter_check_duration_seconds)', seconds((checkSum / checkCount) * 1000)],
       ['failed scrapes (up == 0)', String(failed)],
+      ['answers by status (mc_exporter_requests_total)', sample(/^mc_exporter_requests_total\{endpoint="(\w+)",code="(\d+)"\} (\S+)$/gm) || 'none'],
+      ['checks by state (mc_exporter_checks_total)', sample(/^mc_exporter_checks_total\{kind="tcp",state="(\w+)"\} (\S+)$/gm)],
       ['probe_success == 0 (every target is up)', String(unsuccessful)],
       ['mc CPU', `${cpu.toFixed(1)} s in ${elapsedS.toFixed(0)} s = ${(cpu / elapsedS).toFixed(2)} cores`],
       ['mc peak memory (VmHWM)', `${usage.peakMb.toFixed(0)} MB`],
