@@ -54,9 +54,11 @@ export async function startExporterServer(exporter: Exporter, listen: Listen, we
   server.keepAliveTimeout = 65_000
   server.headersTimeout = 30_000
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(new ValidationError(`Cannot listen on ${listen.host}:${listen.port}: ${error.code === 'EADDRINUSE' ? 'the address is in use' : (error.code ?? error.message)}. Pick another --listen.`))
+    })
     server.listen(listen.port, listen.host, () => {
-      server.off('error', reject)
+      server.removeAllListeners('error')
       resolve()
     })
   })
@@ -89,10 +91,14 @@ async function handle(context: Context, req: IncomingMessage, res: ServerRespons
 }
 
 async function route({exporter, auth, web}: Context, req: IncomingMessage, url: URL, endpoint: string): Promise<Answer & {headers?: Record<string, string>}> {
-  // With "VerifyClientCertIfGiven", a presented certificate must verify; Node leaves that to us.
+  // Node can only reject unverified certificates outright: "if given" and "any" are checked here.
   const socket = req.socket as TLSSocket
-  if (web.tls?.requestCert && socket.getPeerCertificate && socket.authorized === false && Object.keys(socket.getPeerCertificate()).length > 0) {
-    return {status: 403, body: `Client certificate refused: ${socket.authorizationError ?? 'not verified'}.\n`}
+  if (web.tls?.requestCert) {
+    const presented = Object.keys(socket.getPeerCertificate()).length > 0
+    if (web.tls.clientAuth === 'RequireAnyClientCert' && !presented) return {status: 403, body: 'A client certificate is required.\n'}
+    if (web.tls.clientAuth === 'VerifyClientCertIfGiven' && presented && !socket.authorized) {
+      return {status: 403, body: `Client certificate refused: ${socket.authorizationError ?? 'not verified'}.\n`}
+    }
   }
   if (!(await auth.check(req.headers.authorization))) {
     return {status: 401, body: 'Unauthorized: this exporter needs basic auth.\n', headers: {'www-authenticate': 'Basic realm="mc exporter", charset="UTF-8"'}}

@@ -21,7 +21,7 @@ import {ConfigError} from '../core/errors.js'
  * Anything else (cipher suites, curves, http_server_config) is refused rather than ignored, so a
  * setting a user relies on never silently does nothing.
  */
-export type WebConfig = {tls?: SecureContextOptions & {requestCert: boolean; rejectUnauthorized: boolean}; users: Map<string, string>}
+export type WebConfig = {tls?: SecureContextOptions & {clientAuth: string; requestCert: boolean; rejectUnauthorized: boolean}; users: Map<string, string>}
 
 const TLS_KEYS = new Set(['cert_file', 'key_file', 'client_auth_type', 'client_ca_file', 'min_version'])
 const CLIENT_AUTH = new Set(['NoClientCert', 'RequestClientCert', 'RequireAnyClientCert', 'VerifyClientCertIfGiven', 'RequireAndVerifyClientCert'])
@@ -76,6 +76,7 @@ function tlsOptions(config: Record<string, unknown>, path: string): NonNullable<
     key: file('key_file', true),
     ca,
     minVersion,
+    clientAuth,
     requestCert: clientAuth !== 'NoClientCert',
     // Node can only require a verified certificate or accept any: "if given" and "any" are checked per request.
     rejectUnauthorized: clientAuth === 'RequireAndVerifyClientCert',

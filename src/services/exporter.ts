@@ -50,14 +50,16 @@ export class Exporter {
   private readonly vantageSet: Vantages
   private readonly inventory: Inventory
   private readonly history: CheckHistory
-  private readonly runId: number
+  private readonly meta: Record<string, unknown>
+  /** The history run, started with the first result: an exporter that never served leaves none. */
+  private runId?: number
 
-  private constructor(parts: {options: ExporterOptions; vantages: Vantages; inventory: Inventory; history: CheckHistory; runId: number}) {
+  private constructor(parts: {options: ExporterOptions; vantages: Vantages; inventory: Inventory; history: CheckHistory; meta: Record<string, unknown>}) {
     this.options = parts.options
     this.vantageSet = parts.vantages
     this.inventory = parts.inventory
     this.history = parts.history
-    this.runId = parts.runId
+    this.meta = parts.meta
     this.executors = new Map(parts.vantages.executors.map((e) => [e.vantage, e]))
   }
 
@@ -68,8 +70,7 @@ export class Exporter {
     const history = CheckHistory.open()
     // Encrypted keys cannot be asked for in a daemon: such probes answer UNKNOWN with the reason.
     const vantages = openVantages(['all'], inventory, dataDir, options.log)
-    const runId = history.startRun({exporter: true, ...meta})
-    return new Exporter({options, vantages, inventory, history, runId})
+    return new Exporter({options, vantages, inventory, history, meta})
   }
 
   get vantages(): string[] {
@@ -89,8 +90,7 @@ export class Exporter {
     const {definition, vantage} = resolveProbe(this.options.allow, singleValues(query, ['target', 'check', 'from']), this.vantages)
     const check = fitToBudget(definition, budgetMs)
     const result = await this.runWithin(this.executors.get(vantage)!, check, started + budgetMs)
-    this.history.addResults(this.runId, [result])
-    this.stats.observeCheck(result)
+    this.store([result])
     return {status: 200, body: renderProbe(result, (performance.now() - started) / 1000)}
   }
 
@@ -158,8 +158,7 @@ export class Exporter {
     const measuredAt = Date.now()
     running = runChecks([...this.executors.values()], diagnosisChecks([target], this.options.diagnoseCount), {tools: this.options.tools, signal: this.shutdown.signal})
       .then((results) => {
-        this.history.addResults(this.runId, results)
-        for (const r of results) this.stats.observeCheck(r)
+        this.store(results)
         const diagnosis = {verdict: verdictsFor([target], results)[0], measuredAt}
         this.diagnoses.set(target, diagnosis)
         return diagnosis
@@ -169,6 +168,12 @@ export class Exporter {
     running.catch((error: Error) => this.options.log.line(`diagnosis of ${target} failed: ${error.message}`))
     this.diagnosing.set(target, running)
     return running
+  }
+
+  private store(results: CheckResult[]): void {
+    this.runId ??= this.history.startRun({exporter: true, ...this.meta})
+    this.history.addResults(this.runId, results)
+    for (const r of results) this.stats.observeCheck(r)
   }
 
   metrics(): Answer {
@@ -185,7 +190,7 @@ export class Exporter {
     this.stop()
     await Promise.allSettled(this.diagnosing.values())
     try {
-      this.history.finishRun(this.runId)
+      if (this.runId !== undefined) this.history.finishRun(this.runId)
     } finally {
       await this.vantageSet.close()
       this.history.close()
