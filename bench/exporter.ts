@@ -137,9 +137,9 @@ export async function exporterSection(bench: Bench, options: ExporterOptions): P
     const sample = (pattern: RegExp) => [...own.matchAll(pattern)].map((m) => `${m.slice(1, -1).join(' ')}: ${m.at(-1)}`).join(', ')
     const checkSum = Number(/^mc_exporter_check_duration_seconds_sum\{kind="tcp"\} (\S+)$/m.exec(own)?.[1])
     const checkCount = Number(/^mc_exporter_check_duration_seconds_count\{kind="tcp"\} (\S+)$/m.exec(own)?.[1])
-    const ups = (await api<Matrix>(`up{job=~"mc_probe_.+"}[${windowS}s]`)).result.flatMap((r) => r.values.map(([, v]) => Number(v)))
+    const upSeries = (await api<Matrix>(`up{job=~"mc_probe_.+"}[${windowS}s]`)).result
+    const ups = upSeries.flatMap((r) => r.values.map(([, v]) => Number(v)))
     const successes = (await api<Matrix>(`probe_success[${windowS}s]`)).result.flatMap((r) => r.values.map(([, v]) => Number(v)))
-    const series = (await api<{result: unknown[]}>('probe_success')).result.length
     const handshakes = Number(/^mc_exporter_ssh_handshakes_total (\S+)$/m.exec(own)?.[1])
     const logins = sshds.reduce((n, s) => n + s.acceptedLogins(), 0) - loginsBefore
     const failed = ups.filter((v) => v !== 1).length
@@ -148,12 +148,12 @@ export async function exporterSection(bench: Bench, options: ExporterOptions): P
     const p99 = quantile(durations, 0.99)
     const cpu = usage.cpuS - cpuStart.cpuS
     const rows = [
-      ['probe series (targets x vantage points)', `${series} (expected ${TARGETS * (PROBES + 1)})`],
+      ['scrape targets (targets x vantage points)', `${upSeries.length} (expected ${TARGETS * (PROBES + 1)})`],
       ['scrapes', `${ups.length} in ${(elapsedS / 60).toFixed(1)} min (${(ups.length / elapsedS).toFixed(1)} a second)`],
       ['scrape duration p50 / p99 / max (Prometheus\'s scrape_duration_seconds)', `${seconds(p50 * 1000)} / ${seconds(p99 * 1000)} / ${seconds(durations.at(-1)! * 1000)} (timeout ${timeoutS} s)`],
       ['scrape duration p50 / p99, vantage local', `${seconds(quantile(local, 0.5) * 1000)} / ${seconds(quantile(local, 0.99) * 1000)}`],
       [`scrape duration p50 / p99, ${PROBES} probes over SSH`, `${seconds(quantile(overSsh, 0.5) * 1000)} / ${seconds(quantile(overSsh, 0.99) * 1000)}`],
-      ['mean check time on the vantage point (mc_exporter_check_duration_seconds)', seconds((checkSum / checkCount) * 1000)],
+      ['mean check time in mc, channel wait included (mc_exporter_check_duration_seconds)', seconds((checkSum / checkCount) * 1000)],
       ['failed scrapes (up == 0)', String(failed)],
       ['answers by status (mc_exporter_requests_total)', sample(/^mc_exporter_requests_total\{endpoint="(\w+)",code="(\d+)"\} (\S+)$/gm) || 'none'],
       ['checks by state (mc_exporter_checks_total)', sample(/^mc_exporter_checks_total\{kind="tcp",state="(\w+)"\} (\S+)$/gm)],
