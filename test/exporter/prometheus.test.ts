@@ -10,6 +10,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {promisify} from 'node:util'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import type {ReportData} from '../../src/services/report.js'
 import {CheckHistory} from '../../src/store/history.js'
 import {killStrayChildren, mc, type McChild, mcEnv, spawnMc} from '../probes/helpers.js'
 import {freePort, type Sshd, startSshd} from '../helpers/sshd.js'
@@ -289,7 +290,7 @@ describe('a real Prometheus scraping mc exporter', () => {
     await waitForProbeSuccess(`tcp:${faultPort}`, {local: '1', 'dc-1': '1'})
   }, 150_000)
 
-  it('stores every scraped result in the history, from both vantage points', () => {
+  it('stores every scraped result in the history, from both vantage points, and mc report shows them', async () => {
     const history = CheckHistory.open()
     try {
       const results = history.series({target: '127.0.0.1', check: `tcp:${openPort}`})
@@ -298,6 +299,12 @@ describe('a real Prometheus scraping mc exporter', () => {
     } finally {
       history.close()
     }
+    const report = await mc(['report', '--json', '--since', '1h'], env)
+    expect(report.code, report.stderr).toBe(0)
+    const {matrix} = report.json<ReportData>()
+    const cells = matrix.filter((c) => c.target === '127.0.0.1')
+    expect(new Set(cells.map((c) => c.vantage))).toEqual(new Set(['local', 'dc-1']))
+    expect(cells.every((c) => c.checks.some((k) => k.check === `tcp:${openPort}` && k.state === 'OK'))).toBe(true)
   })
 
   it('stops cleanly on SIGTERM: exit 0, the history run closed', async () => {
