@@ -1,11 +1,11 @@
-import {chmodSync, mkdirSync, readdirSync, rmSync} from 'node:fs'
+import {chmodSync, readdirSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import {stringify as stringifyYaml} from 'yaml'
 
 import {buildCheckCommand} from '../checks/commands.js'
 import type {CheckDefinition} from '../checks/types.js'
 import {NotFoundError, ValidationError} from '../core/errors.js'
-import {writeFileAtomic} from '../store/atomic-write.js'
+import {ensureOutputDir, writeOutputFile} from '../store/output-file.js'
 import {CheckHistory} from '../store/history.js'
 import {Inventory, type Probe} from '../store/inventory.js'
 import {mcKeyPaths} from '../store/mc-key.js'
@@ -57,6 +57,8 @@ export type SkippedService = {vantage: string; target: string; check: string; re
 
 export type NagiosConfigResult = {
   outDir: string
+  /** True when mc created outDir (its parent existed). */
+  createdDir: boolean
   mode: NagiosMode
   files: string[]
   hosts: string[]
@@ -399,12 +401,13 @@ export function writeNagiosConfig(request: NagiosConfigRequest): NagiosConfigRes
     for (const target of targets) files[checksFileName(target)] = checksFile(definitions.filter((d) => d.target === target))
   }
 
-  mkdirSync(request.outDir, {recursive: true, mode: 0o755})
+  const createdDir = ensureOutputDir(request.outDir)
   for (const stale of readdirSync(request.outDir).filter((f) => OWN_FILES.test(f) && !(f in files))) rmSync(join(request.outDir, stale))
-  for (const [name, text] of Object.entries(files)) writeFileAtomic(join(request.outDir, name), text, 0o644)
+  for (const [name, text] of Object.entries(files)) writeOutputFile(join(request.outDir, name), text, 0o644)
   if (files['mc-passive.sh']) chmodSync(join(request.outDir, 'mc-passive.sh'), 0o755)
   return {
     outDir: request.outDir,
+    createdDir,
     mode: request.mode,
     files: Object.keys(files).map((f) => join(request.outDir, f)),
     hosts: [...hostVantages.map((v) => v.name), ...targets],

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
-import {readFileSync} from 'node:fs'
 
 import {McCommand} from '../../cli/mc-command.js'
+import {readStdinToEnd} from '../../cli/stdin.js'
 import {type ConfigEntry, setConfigValue} from '../../services/config.js'
 import {activeProfile} from '../../store/settings.js'
 
@@ -20,7 +20,7 @@ export default class ConfigSet extends McCommand<typeof ConfigSet> {
   }
 
   public async run(): Promise<ConfigEntry> {
-    const value = this.args.value === '-' ? readFileSync(0, 'utf8').trim() : this.args.value
+    const value = this.args.value === '-' ? (await readStdinToEnd(`the value of ${this.args.key}`)).trim() : this.args.value
     const result = setConfigValue(activeProfile({profile: this.flags.profile}), this.args.key, value)
     this.print(`${result.profile}: ${result.key} = ${result.value}`)
     return result
