@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {McCommand} from '../cli/mc-command.js'
-import {ValidationError} from '../core/errors.js'
+import {OutputError, ValidationError} from '../core/errors.js'
 import {renderHtmlReport} from '../output/html-report/render.js'
 import {renderMarkdownReport} from '../output/markdown-report.js'
 import {parseDuration} from '../services/check-loop.js'
@@ -34,12 +34,18 @@ The diagnosis is recomputed from each vantage point's newest ping and path resul
     }
 
     const data = buildReport({since: sinceDate(flags.since), targets: flags.target})
+    if (flags.markdown) this.print(renderMarkdownReport(data))
     if (flags.html) {
-      writeOutputFile(flags.html, renderHtmlReport(data, {mcVersion: this.config.version}), 0o644)
+      try {
+        writeOutputFile(flags.html, renderHtmlReport(data, {mcVersion: this.config.version}), 0o644)
+      } catch (error) {
+        // The data is still an answer under --json; the exit code (10) says the page was not written.
+        throw error instanceof OutputError ? new OutputError(error.message, data) : error
+      }
+
       this.logToStderr(`Wrote ${flags.html}: ${data.targets.length} target(s), ${data.vantages.length} vantage point(s).`)
     }
 
-    if (flags.markdown) this.print(renderMarkdownReport(data))
     return {...data, htmlFile: flags.html}
   }
 }
