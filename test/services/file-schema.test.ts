@@ -30,9 +30,10 @@ function fieldOf(run: () => unknown): string | undefined {
   throw new Error('expected a ValidationError')
 }
 
-describe('checks files', () => {
-  const read = (text: string) => () => readChecksFile(file(text), {})
+const read = (text: string) => () => readChecksFile(file(text), {})
+const readFleet = (text: string) => () => readFleetFile(file(text))
 
+describe('checks files', () => {
   it('names the bad field', () => {
     expect(fieldOf(read('targets: [{target: a.example, checks: "tcp:22"}]'))).toBe('targets[0].checks')
     expect(fieldOf(read('targets: [{target: a.example, chekcs: [tcp:22]}]'))).toBe('targets[0].chekcs')
@@ -71,16 +72,14 @@ describe('checks files', () => {
 })
 
 describe('fleet files', () => {
-  const read = (text: string) => () => readFleetFile(file(text))
-
   it('names the bad field', () => {
-    expect(fieldOf(read('fleet: edge\nprobs: [{at: "linode:us-west"}]'))).toBe('probs')
-    expect(fieldOf(read('probes: [{at: "linode:us-west", sise: g6-nanode-1}]'))).toBe('probes[0].sise')
-    expect(fieldOf(read('probes: [{at: {linode: us-west}}]'))).toBe('probes[0].at')
-    expect(fieldOf(read('probes: ["linode"]'))).toBe('probes[0].at')
-    expect(fieldOf(read('probes: [{at: "linode:us-west", size: 5}]'))).toBe('probes[0].size')
-    expect(fieldOf(read('fleet: {a: 1}\nprobes: ["linode:us-west"]'))).toBe('fleet')
-    expect(fieldOf(read('- linode:us-west'))).toBe('')
+    expect(fieldOf(readFleet('fleet: edge\nprobs: [{at: "linode:us-west"}]'))).toBe('probs')
+    expect(fieldOf(readFleet('probes: [{at: "linode:us-west", sise: g6-nanode-1}]'))).toBe('probes[0].sise')
+    expect(fieldOf(readFleet('probes: [{at: {linode: us-west}}]'))).toBe('probes[0].at')
+    expect(fieldOf(readFleet('probes: ["linode"]'))).toBe('probes[0].at')
+    expect(fieldOf(readFleet('probes: [{at: "linode:us-west", size: 5}]'))).toBe('probes[0].size')
+    expect(fieldOf(readFleet('fleet: {a: 1}\nprobes: ["linode:us-west"]'))).toBe('fleet')
+    expect(fieldOf(readFleet('- linode:us-west'))).toBe('')
   })
 
   it('still reads a good file', () => {
