@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {mc} from '../helpers/run.js'
+import {killStrayChildren, mcEnv, spawnMc} from '../probes/helpers.js'
 
 /** Issue 20 item 12: a metrics sink that fails is exit 10, with the results printed all the same. */
 
@@ -36,6 +37,7 @@ beforeAll(async () => {
 })
 
 afterAll(() => {
+  killStrayChildren()
   target.close()
   rmSync(dir, {recursive: true, force: true})
 })
@@ -79,5 +81,16 @@ describe('metrics sinks', () => {
     const {exitCode} = await mc([...check(), '--prom-textfile', file])
     expect(exitCode).toBe(0)
     expect(readFileSync(file, 'utf8')).toContain('mc_check_state')
+  })
+
+  it('--every: a round whose sink failed is still a round; after SIGINT the exit code is 10', async () => {
+    const child = spawnMc([...check(), '--every', '1s', '--prom-textfile', join(dir, 'gone', 'mc.prom')], mcEnv(process.env.MC_HOME!, 'default'))
+    // The first round has run and its sink has failed: only then interrupt.
+    await child.waitForStderr(/Warning: prometheus textfile/)
+    child.child.kill('SIGINT')
+    const run = await child.done
+    expect(run.code, run.stderr).toBe(10)
+    expect(run.stderr).toMatch(/Stopped after [1-9]\d* rounds?\./)
+    expect(run.stderr).toMatch(/Metrics were not delivered in [1-9]\d* of [1-9]\d* round/)
   })
 })

@@ -113,12 +113,16 @@ A metrics sink (--graphite, --pushgateway, --prom-textfile) that fails makes the
       signal,
       round: async (index) => {
         this.print(`== round ${index} at ${new Date().toISOString()}`)
-        lastRunId = (await this.runOnce(definitions, from, signal)).runId
+        try {
+          lastRunId = (await this.runOnce(definitions, from, signal)).runId
+        } catch (error) {
+          // The round itself finished and is stored; export() already said which sink failed.
+          if (!(error instanceof OutputError)) throw error
+          undeliveredRounds++
+          lastRunId = (error.result as CheckRunCommandResult).runId
+        }
       },
-      onError: (error, index) => {
-        if (error instanceof OutputError) undeliveredRounds++
-        this.warn_(`round ${index} failed: ${error.message}`)
-      },
+      onError: (error, index) => this.warn_(`round ${index} failed: ${error.message}`),
       onOverrun: (index, tookMs) => this.warn_(`round ${index} took ${(tookMs / 1000).toFixed(1)}s, longer than --every ${this.flags.every}; the next starts now.`),
     })
     this.logToStderr(`Stopped after ${rounds} round${rounds === 1 ? '' : 's'}.`)
