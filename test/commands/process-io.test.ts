@@ -112,6 +112,13 @@ describe('a secret from a slow stdin (item 8)', () => {
     expect(config.profiles.default['linode.token']).toBe('tok-from-a-slow-pipe')
   })
 
+  it('refuses an empty stdin (an unset variable) instead of storing an empty secret', async () => {
+    const home = join(root, 'stdin-empty')
+    const run = await runMc(['config', 'set', 'linode.token', '-'], home, {stdin: '', stdinDelayMs: 200})
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('Nothing on stdin for linode.token')
+  })
+
   it('reads from a shell pipeline whose producer sleeps first', async () => {
     const home = join(root, 'stdin-shell')
     const out = execFileSync('sh', ['-c', `(sleep 0.5; printf tok) | "${process.execPath}" "${BIN}" config set linode.token -`], {env: env(home), encoding: 'utf8'})
