@@ -2,7 +2,7 @@ import {Command, Flags, type Interfaces} from '@oclif/core'
 import {setMaxListeners} from 'node:events'
 import {formatWithOptions} from 'node:util'
 
-import {AuthError, ExitCode, McError, PartialFailureError, type ProviderFailure, ValidationError} from '../core/errors.js'
+import {AuthError, ExitCode, McError, OutputError, PartialFailureError, type ProviderFailure, ValidationError} from '../core/errors.js'
 import {createDebugLog, type DebugLog, debugEnabledFromEnv} from '../core/log.js'
 import {PROVIDERS, type ProviderName} from '../core/model.js'
 import {redactString} from '../core/redact.js'
@@ -180,6 +180,12 @@ export abstract class McCommand<T extends typeof Command> extends Command {
     this.logToStderr(`Warning: ${redactString(text)}`)
   }
 
+  /** Runs after catch and before oclif's process.exit: every path (success, error, signal) ends here. */
+  protected override async finally(error: Error | undefined): Promise<void> {
+    await Promise.all([flushed(process.stdout), flushed(process.stderr)])
+    return super.finally(error)
+  }
+
   protected override async catch(error: Error & {oclif?: {exit?: number}; exitCode?: number}): Promise<never> {
     if (error.oclif?.exit !== undefined && error.message === `EEXIT: ${error.oclif.exit}`) throw error
     if (error instanceof PartialFailureError) {
@@ -190,7 +196,9 @@ export abstract class McCommand<T extends typeof Command> extends Command {
     const exitCode = exitCodeOf(error)
     const message = redactString(error.message || String(error))
     if (this.jsonEnabled()) {
-      this.logJson({error: {code: error instanceof McError ? error.code : (exitCode === ExitCode.usage ? 'USAGE' : 'ERROR'), message, exitCode}})
+      const json = {error: {code: error instanceof McError ? error.code : (exitCode === ExitCode.usage ? 'USAGE' : 'ERROR'), message, exitCode}}
+      // What the command produced before failing (results a metrics sink did not take) is still data.
+      this.logJson(error instanceof OutputError && error.result ? {...(error.result as object), ...json} : json)
     } else {
       this.logToStderr(`Error: ${message}`)
       if (!(error instanceof McError) && exitCode === ExitCode.general && error.stack && this.debugLogger.enabled) {
@@ -199,6 +207,25 @@ export abstract class McCommand<T extends typeof Command> extends Command {
     }
     return this.exit(exitCode)
   }
+}
+
+/**
+ * Wait until everything written to a stream has reached the OS. process.exit (oclif's error path)
+ * drops what a pipe has not taken yet: a 200 KB --json document piped to jq was cut at 64 KiB.
+ */
+export async function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.writableLength === 0 || stream.destroyed) return
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      stream.off('error', done)
+      stream.off('close', done)
+      resolve()
+    }
+
+    stream.once('error', done)
+    stream.once('close', done)
+    stream.write('', done)
+  })
 }
 
 function exitCodeOf(error: Error & {oclif?: {exit?: number}}): number {

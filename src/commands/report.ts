@@ -1,12 +1,12 @@
 import {Flags} from '@oclif/core'
 
 import {McCommand} from '../cli/mc-command.js'
-import {ValidationError} from '../core/errors.js'
+import {OutputError, ValidationError} from '../core/errors.js'
 import {renderHtmlReport} from '../output/html-report/render.js'
 import {renderMarkdownReport} from '../output/markdown-report.js'
 import {parseDuration} from '../services/check-loop.js'
 import {buildReport, type ReportData} from '../services/report.js'
-import {writeFileAtomic} from '../store/atomic-write.js'
+import {writeOutputFile} from '../store/output-file.js'
 
 export type ReportResult = ReportData & {htmlFile?: string}
 
@@ -21,7 +21,7 @@ The diagnosis is recomputed from each vantage point's newest ping and path resul
     '<%= config.bin %> report --since 30m --json',
   ]
   static override flags = {
-    html: Flags.string({summary: 'Write the HTML report to this file.'}),
+    html: Flags.string({summary: 'Write the HTML report to this file (replaced atomically; a symlink is followed, a FIFO or device written in place).'}),
     markdown: Flags.boolean({summary: 'Print the report as Markdown on stdout.'}),
     since: Flags.string({summary: 'How far back: a duration (90m, 24h, 7d) or an ISO 8601 time.', default: '24h'}),
     target: Flags.string({char: 't', summary: 'Only this target (repeatable). Default: every target with results in the window.', multiple: true}),
@@ -34,12 +34,18 @@ The diagnosis is recomputed from each vantage point's newest ping and path resul
     }
 
     const data = buildReport({since: sinceDate(flags.since), targets: flags.target})
+    if (flags.markdown) this.print(renderMarkdownReport(data))
     if (flags.html) {
-      writeFileAtomic(flags.html, renderHtmlReport(data, {mcVersion: this.config.version}), 0o644)
+      try {
+        writeOutputFile(flags.html, renderHtmlReport(data, {mcVersion: this.config.version}), 0o644)
+      } catch (error) {
+        // The data is still an answer under --json; the exit code (10) says the page was not written.
+        throw error instanceof OutputError ? new OutputError(error.message, data) : error
+      }
+
       this.logToStderr(`Wrote ${flags.html}: ${data.targets.length} target(s), ${data.vantages.length} vantage point(s).`)
     }
 
-    if (flags.markdown) this.print(renderMarkdownReport(data))
     return {...data, htmlFile: flags.html}
   }
 }

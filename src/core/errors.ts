@@ -14,6 +14,7 @@ export const ExitCode = {
   provider: 7,
   timeout: 8,
   config: 9,
+  output: 10,
   interrupted: 130,
 } as const
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
@@ -82,6 +83,16 @@ export class TimeoutError extends McError {
 export class ConfigError extends McError {
   override readonly exitCode = ExitCode.config
   override readonly code = 'CONFIG'
+}
+
+/** mc could not write a file it was told to write, or deliver metrics to a sink (Graphite, Pushgateway). */
+export class OutputError extends McError {
+  override readonly exitCode = ExitCode.output
+  override readonly code = 'OUTPUT'
+  /** What the command produced anyway (printed under --json next to the error). */
+  constructor(message: string, readonly result?: unknown) {
+    super(message)
+  }
 }
 
 export class InterruptedError extends McError {

@@ -1,7 +1,7 @@
 import {STATE_EXIT_CODE} from '../checks/thresholds.js'
 import type {CheckResult, Metric} from '../checks/types.js'
 import {ProviderError, TimeoutError, TransientError} from '../core/errors.js'
-import {writeFileAtomic} from '../store/atomic-write.js'
+import {writeOutputFile} from '../store/output-file.js'
 
 /**
  * Prometheus text exposition format 0.0.4. Families:
@@ -97,7 +97,7 @@ export function renderPrometheus(results: CheckResult[], options: PrometheusOpti
 
 /** For node_exporter's textfile collector (--prom-textfile PATH): replaced atomically, readable by the exporter. */
 export function writePromTextfile(path: string, results: CheckResult[]): void {
-  writeFileAtomic(path, renderPrometheus(results), 0o644)
+  writeOutputFile(path, renderPrometheus(results), 0o644)
 }
 
 /** A grouping-key path segment: plain when URL-safe, else base64url with the @base64 suffix. */

@@ -3,6 +3,7 @@ import {parse as parseYaml} from 'yaml'
 
 import {CHECK_KINDS, type CheckDefinition, type CheckKind} from '../checks/types.js'
 import {ValidationError} from '../core/errors.js'
+import {describeValue, type FieldError, fieldError, record} from './file-schema.js'
 
 /** Settings every check of a run shares unless a checks file says otherwise per target. */
 export type CheckDefaults = Pick<CheckDefinition, 'count' | 'critical' | 'timeoutS' | 'warning'>
@@ -65,29 +66,63 @@ export function readChecksFile(path: string, defaults: CheckDefaults): ChecksFil
     throw new ValidationError(`Cannot read checks file ${path}: ${(error as Error).message.split('\n')[0]}`)
   }
 
-  const file = (doc ?? {}) as {defaults?: Record<string, unknown>; from?: unknown; targets?: unknown}
+  const bad = fieldError(`Checks file ${path}`)
+  const file = record(doc ?? {}, '', bad, ['from', 'defaults', 'targets'])
   if (!Array.isArray(file.targets) || file.targets.length === 0) {
-    throw new ValidationError(`Checks file ${path} needs a "targets" list, e.g. targets: [{target: 192.0.2.10, checks: [ping, path]}].`)
+    throw bad('targets', 'needs a "targets" list, e.g. targets: [{target: 192.0.2.10, checks: [ping, path]}]')
   }
 
-  const fileDefaults = {...defaults, ...settings(file.defaults ?? {})}
+  const fileDefaults = {...defaults, ...settings(record(file.defaults ?? {}, 'defaults', bad, SETTING_KEYS), 'defaults', bad)}
   const definitions = file.targets.flatMap((entry: unknown, i: number) => {
-    const item = (entry ?? {}) as Record<string, unknown>
-    if (typeof item.target !== 'string') throw new ValidationError(`Checks file ${path}: targets[${i}] needs "target".`)
-    const checks = Array.isArray(item.checks) ? item.checks.map(String) : ['ping']
-    return definitionsFor([item.target], checks, {...fileDefaults, ...settings(item)})
+    const at = `targets[${i}]`
+    const item = record(entry, at, bad, ['target', 'checks', ...SETTING_KEYS])
+    if (typeof item.target !== 'string' || item.target.trim() === '') throw bad(`${at}.target`, 'is required: the host or address to check')
+    const checks = item.checks === undefined ? ['ping'] : stringList(item.checks, `${at}.checks`, bad, '[ping, "tcp:22"]')
+    if (checks.length === 0) throw bad(`${at}.checks`, 'is empty; leave it out for ping')
+    const targetDefaults = {...fileDefaults, ...settings(item, at, bad)}
+    return checks.flatMap((check, j) => {
+      try {
+        return definitionsFor([item.target as string], [check], targetDefaults)
+      } catch (error) {
+        throw bad(`${at}.checks[${j}]`, (error as Error).message)
+      }
+    })
   })
-  const from = file.from === undefined ? undefined : (Array.isArray(file.from) ? file.from : [file.from]).map(String)
+  const from = file.from === undefined ? undefined : stringList(typeof file.from === 'string' ? [file.from] : file.from, 'from', bad, '[all]')
   return {from, definitions}
 }
 
-/** count, timeout (or timeoutS), warning and critical of a checks file's entry or defaults. */
-export function settings(source: Record<string, unknown>): CheckDefaults {
-  const number = (v: unknown) => (v === undefined ? undefined : Number(v))
+const SETTING_KEYS = ['count', 'timeout', 'timeoutS', 'warning', 'critical']
+
+function stringList(value: unknown, at: string, bad: FieldError, example: string): string[] {
+  if (!Array.isArray(value)) throw bad(at, `must be a list, e.g. ${example}, not ${describeValue(value)}`)
+  return value.map((v, i) => {
+    if (typeof v !== 'string' && typeof v !== 'number') throw bad(`${at}[${i}]`, `must be a string, not ${describeValue(v)}`)
+    return String(v)
+  })
+}
+
+/** count, timeout (or timeoutS), warning and critical of a file's entry or defaults, each checked. */
+export function settings(source: Record<string, unknown>, at: string, bad: FieldError): CheckDefaults {
+  const field = (key: string) => (at ? `${at}.${key}` : key)
+  const count = (key: string, min: number, max: number) => {
+    const v = source[key]
+    if (v === undefined) return
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw bad(field(key), `must be a whole number from ${min} to ${max}, not ${describeValue(v)}`)
+    return v
+  }
+
+  const threshold = (key: string) => {
+    const v = source[key]
+    if (v === undefined) return
+    if (typeof v !== 'string' && typeof v !== 'number') throw bad(field(key), `must be a threshold such as "100,10%" or 0.5, not ${describeValue(v)}`)
+    return String(v)
+  }
+
   return withoutUndefined({
-    count: number(source.count),
-    timeoutS: number(source.timeout ?? source.timeoutS),
-    warning: source.warning === undefined ? undefined : String(source.warning),
-    critical: source.critical === undefined ? undefined : String(source.critical),
+    count: count('count', 1, 100),
+    timeoutS: count('timeout', 1, 600) ?? count('timeoutS', 1, 600),
+    warning: threshold('warning'),
+    critical: threshold('critical'),
   })
 }

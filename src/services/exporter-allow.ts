@@ -5,6 +5,7 @@ import {hostProblem, validateCheck} from '../checks/validate.js'
 import type {CheckDefinition} from '../checks/types.js'
 import {ConfigError, ValidationError} from '../core/errors.js'
 import {type CheckDefaults, definitionsFor, parseCheckSpec, settings} from './check-spec.js'
+import {fieldError} from './file-schema.js'
 
 /**
  * What `mc exporter` may run, and for whom: a YAML file in the spirit of blackbox_exporter's modules.
@@ -45,7 +46,8 @@ export function parseAllowList(text: string, path: string): AllowList {
   if (!Array.isArray(file.allow) || file.allow.length === 0) {
     throw new ConfigError(`Allow-list ${path} needs an "allow" list, e.g. allow: [{targets: [192.0.2.10], checks: [ping, "tcp:443"]}].`)
   }
-  const fileDefaults = settings(file.defaults ?? {})
+  const bad = fieldError(`Allow-list ${path}`)
+  const fileDefaults = settings(file.defaults ?? {}, 'defaults', bad)
   const entries = file.allow.map((raw: unknown, i: number): AllowEntry => {
     const item = (raw ?? {}) as Record<string, unknown>
     const where = `allow[${i}]`
@@ -53,7 +55,7 @@ export function parseAllowList(text: string, path: string): AllowList {
       targets: list(item.targets, `${where}.targets`, path),
       checks: list(item.checks ?? 'ping', `${where}.checks`, path),
       from: item.from === undefined ? undefined : list(item.from, `${where}.from`, path),
-      defaults: {...fileDefaults, ...settings(item)},
+      defaults: {...fileDefaults, ...settings(item, where, bad)},
     }
     // Every definition the entry allows must pass the checks' own validation now, not at 3 a.m.
     try {

@@ -1,11 +1,12 @@
-import {chmodSync, mkdirSync, readdirSync, rmSync} from 'node:fs'
+import {chmodSync, readdirSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import {stringify as stringifyYaml} from 'yaml'
 
 import {buildCheckCommand} from '../checks/commands.js'
 import type {CheckDefinition} from '../checks/types.js'
 import {NotFoundError, ValidationError} from '../core/errors.js'
-import {writeFileAtomic} from '../store/atomic-write.js'
+import {ensureOutputDir, writeOutputFile} from '../store/output-file.js'
+import {validateSshLogin} from './ssh-login.js'
 import {CheckHistory} from '../store/history.js'
 import {Inventory, type Probe} from '../store/inventory.js'
 import {mcKeyPaths} from '../store/mc-key.js'
@@ -57,6 +58,8 @@ export type SkippedService = {vantage: string; target: string; check: string; re
 
 export type NagiosConfigResult = {
   outDir: string
+  /** True when mc created outDir (its parent existed). */
+  createdDir: boolean
   mode: NagiosMode
   files: string[]
   hosts: string[]
@@ -102,6 +105,8 @@ function vantagesFor(from: string[], dataDir: string): Vantage[] {
     const probes = all ? inventory.list().filter((p) => p.state === 'ready' && p.host) : wanted.filter((n) => n !== 'local').map((n) => inventory.get(n))
     for (const probe of probes) {
       if (!probe.host) throw new ValidationError(`Probe ${probe.name} has no address yet (state ${probe.state}); deploy it again or leave it out of --from.`)
+      // The inventory may predate user/host validation: nothing unchecked goes into a command line.
+      validateSshLogin({user: probe.user, host: probe.host}, `Probe ${probe.name} cannot go into Nagios configuration`)
     }
     return [...(all || wanted.includes('local') ? [{name: 'local'}] : []), ...probes.map((probe) => ({name: probe.name, probe}))]
   } finally {
@@ -147,12 +152,14 @@ function commands(request: NagiosConfigRequest): string {
   if (request.mode === 'ssh') {
     parts.push(define('command', [
       ['command_name', 'mc_probe_ssh'],
-      ['command_line', '$USER1$/check_ssh -p $_HOSTMC_SSH_PORT$ -t 10 $HOSTADDRESS$'],
+      ['command_line', "$USER1$/check_ssh -p '$_HOSTMC_SSH_PORT$' -t 10 '$HOSTADDRESS$'"],
     ], "A probe's host check: its SSH server answers."), define('command', [
       ['command_name', 'mc_by_ssh'],
       ['command_line', [
-        '$USER1$/check_by_ssh -H $HOSTADDRESS$ -p $_HOSTMC_SSH_PORT$ -l $_HOSTMC_SSH_USER$ -i $_HOSTMC_SSH_KEY$',
-        '-o UserKnownHostsFile=$_HOSTMC_KNOWN_HOSTS$ -o StrictHostKeyChecking=yes -o BatchMode=yes -o IdentitiesOnly=yes',
+        // Every macro quoted: the values are validated (user, host, port, paths), and quoting keeps a
+        // space or shell character in any of them one argument should validation ever miss it.
+        "$USER1$/check_by_ssh -H '$HOSTADDRESS$' -p '$_HOSTMC_SSH_PORT$' -l '$_HOSTMC_SSH_USER$' -i '$_HOSTMC_SSH_KEY$'",
+        "-o 'UserKnownHostsFile=$_HOSTMC_KNOWN_HOSTS$' -o StrictHostKeyChecking=yes -o BatchMode=yes -o IdentitiesOnly=yes",
         "-q -U --skip-stdout=1 -t $ARG2$ -C 'echo $ARG1$ | base64 -d | /bin/sh'",
       ].join(' ')],
     ], 'ARG1: the check script, base64; ARG2: seconds. -U: a probe that cannot be reached is UNKNOWN, not a fault at the target.'))
@@ -354,7 +361,10 @@ wait
 }
 
 function cronFile(request: NagiosConfigRequest): string {
-  const env = request.mcHome ? `MC_HOME=${sh(request.mcHome)} ` : ''
+  validateSshLogin({user: request.cronUser}, 'The cron user')
+  // cron turns an unescaped "%" in the command into a newline.
+  const env = request.mcHome ? `MC_HOME=${sh(request.mcHome).replaceAll('%', String.raw`\%`)} ` : ''
+  if (request.mcHome && /[\n\r]/.test(request.mcHome)) throw new ValidationError('MC_HOME has a line break; it cannot go into a cron file.')
   return `# /etc/cron.d entry for mc's passive checks, written by "mc nagios config". The user needs mc's data
 # (probes, key, known_hosts) and write access to ${request.commandFile} (the nagios group).
 */${request.intervalMinutes} * * * * ${request.cronUser} ${env}${sh(join(request.outDir, 'mc-passive.sh'))} >/dev/null 2>&1
@@ -399,12 +409,13 @@ export function writeNagiosConfig(request: NagiosConfigRequest): NagiosConfigRes
     for (const target of targets) files[checksFileName(target)] = checksFile(definitions.filter((d) => d.target === target))
   }
 
-  mkdirSync(request.outDir, {recursive: true, mode: 0o755})
+  const createdDir = ensureOutputDir(request.outDir)
   for (const stale of readdirSync(request.outDir).filter((f) => OWN_FILES.test(f) && !(f in files))) rmSync(join(request.outDir, stale))
-  for (const [name, text] of Object.entries(files)) writeFileAtomic(join(request.outDir, name), text, 0o644)
+  for (const [name, text] of Object.entries(files)) writeOutputFile(join(request.outDir, name), text, 0o644)
   if (files['mc-passive.sh']) chmodSync(join(request.outDir, 'mc-passive.sh'), 0o755)
   return {
     outDir: request.outDir,
+    createdDir,
     mode: request.mode,
     files: Object.keys(files).map((f) => join(request.outDir, f)),
     hosts: [...hostVantages.map((v) => v.name), ...targets],

@@ -8,7 +8,7 @@ import type {SshPool} from '../ssh/pool.js'
 import type {Inventory, Probe} from '../store/inventory.js'
 import {ensureMcKey, type McKey} from '../store/mc-key.js'
 import {bootstrapProbe, waitForSsh} from './probe-bootstrap.js'
-import {type ProbePlan, planProbe, type ProbeSite} from './probe-plan.js'
+import {checkRegion, type ProbePlan, planProbe, type ProbeSite} from './probe-plan.js'
 import {sshTarget} from './probe-session.js'
 import {loginUser, nodeSshAddress, PROBE_TAG, FLEET_TAG} from './probe-nodes.js'
 
@@ -79,7 +79,8 @@ async function deployOne(site: ProbeSite, key: McKey | undefined, run: string, o
   try {
     driver = await context.driver(site.provider, site.region)
     context.onStep?.(`${site.provider}:${site.region}`, 'plan')
-    const [sizes, images] = await Promise.all([driver.listSizes(), driver.listImages()])
+    const [sizes, images, locations] = await Promise.all([driver.listSizes(), driver.listImages(), driver.listLocations()])
+    checkRegion(site, locations)
     plan = planProbe(options.fleet, site, sizes, images)
     const planned = {...base, name: plan.name, size: plan.size, image: plan.image, priceHourly: plan.priceHourly}
     if (options.dryRun) return {...planned, status: 'planned'}

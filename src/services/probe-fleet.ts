@@ -9,6 +9,7 @@ import type {ExecResult} from '../ssh/types.js'
 import type {Inventory, Probe} from '../store/inventory.js'
 import {FLEET_TAG, nodeSshAddress, PROBE_TAG} from './probe-nodes.js'
 import {knownHostsFile, sshTarget} from './probe-session.js'
+import {RESERVED_PROBE_NAMES, validateSshLogin} from './ssh-login.js'
 
 export type OpenDriver = (provider: ProviderName, region: string) => Promise<CloudDriver>
 
@@ -132,7 +133,11 @@ export type AdoptRequest = {name: string; host: string; port: number; user: stri
  * that a command runs, then record it. Nothing is written when the connection fails.
  */
 export async function adoptProbe(inventory: Inventory, request: AdoptRequest, pool: SshPool): Promise<Probe> {
-  if (request.name === 'local') throw new ValidationError('"local" is the machine running mc; it is always a vantage point and cannot be added.')
+  if (RESERVED_PROBE_NAMES.has(request.name.toLowerCase())) {
+    throw new ValidationError(`"${request.name}" is reserved: --from all means every vantage point and --from local the machine running mc. Pick another name.`)
+  }
+
+  validateSshLogin({user: request.user, host: request.host}, `Probe ${request.name}`)
   if (!/^[A-Za-z0-9][\w.-]{0,62}$/.test(request.name)) throw new ValidationError(`Probe name "${request.name}" must be letters, digits, ".", "_" or "-".`)
   if (inventory.lookup(request.name)) throw new ValidationError(`A probe named "${request.name}" already exists. "mc probe destroy ${request.name}" removes it first.`)
   const executor = pool.executor({name: request.name, host: request.host, port: request.port, username: request.user})

@@ -2,8 +2,9 @@ import {readFileSync} from 'node:fs'
 import {parse as parseYaml} from 'yaml'
 
 import {ValidationError} from '../core/errors.js'
-import type {Image, ProviderName, Size} from '../core/model.js'
+import type {Image, Location, ProviderName, Size} from '../core/model.js'
 import {isProviderName, unknownProvider} from '../drivers/registry.js'
+import {describeValue, fieldError, record} from './file-schema.js'
 
 /** Where one probe goes: `provider:region`, optionally with a size or image chosen by hand. */
 export type ProbeSite = {provider: ProviderName; region: string; size?: string; image?: string}
@@ -45,16 +46,43 @@ export function readFleetFile(path: string): {fleet?: string; sites: ProbeSite[]
   } catch (error) {
     throw new ValidationError(`Cannot read fleet file ${path}: ${(error as Error).message.split('\n')[0]}`)
   }
-  const file = (doc ?? {}) as {fleet?: unknown; probes?: unknown}
+
+  const bad = fieldError(`Fleet file ${path}`)
+  const file = record(doc ?? {}, '', bad, ['fleet', 'probes'])
   if (!Array.isArray(file.probes) || file.probes.length === 0) {
-    throw new ValidationError(`Fleet file ${path} needs a "probes" list, e.g. probes: [{at: "linode:us-west"}].`)
+    throw bad('probes', 'needs a "probes" list, e.g. probes: [{at: "linode:us-west"}]')
   }
+
+  if (file.fleet !== undefined && typeof file.fleet !== 'string') throw bad('fleet', `must be a name, not ${describeValue(file.fleet)}`)
   const sites = file.probes.map((entry: unknown, i: number) => {
-    const item = (typeof entry === 'string' ? {at: entry} : entry) as {at?: unknown; image?: unknown; size?: unknown}
-    if (typeof item?.at !== 'string') throw new ValidationError(`Fleet file ${path}: probes[${i}] needs "at: provider:region".`)
-    return {...parseSite(item.at), size: optionalString(item.size), image: optionalString(item.image)}
+    const at = `probes[${i}]`
+    const item = record(typeof entry === 'string' ? {at: entry} : entry, at, bad, ['at', 'size', 'image'])
+    if (typeof item.at !== 'string') throw bad(`${at}.at`, 'is required: provider:region')
+    for (const key of ['size', 'image']) {
+      if (item[key] !== undefined && typeof item[key] !== 'string') throw bad(`${at}.${key}`, `must be an id, not ${describeValue(item[key])}`)
+    }
+
+    try {
+      return {...parseSite(item.at), size: optionalString(item.size), image: optionalString(item.image)}
+    } catch (error) {
+      throw bad(`${at}.at`, (error as Error).message)
+    }
   })
   return {fleet: optionalString(file.fleet), sites}
+}
+
+/**
+ * Refuse a region the cloud does not list (`linode:nowhere`), before a dry run plans it. A cloud that
+ * lists no locations at all is not second-guessed.
+ */
+export function checkRegion(site: ProbeSite, locations: Location[]): void {
+  if (locations.length === 0) return
+  const wanted = site.region.toLowerCase()
+  const known = locations.filter((l) => l.kind === 'region' || !l.region)
+  if (locations.some((l) => l.id.toLowerCase() === wanted || l.region?.toLowerCase() === wanted)) return
+  throw new ValidationError(
+    `${site.provider} has no region "${site.region}". Regions: ${known.map((l) => l.id).sort().join(', ')} ("mc locations list --provider ${site.provider}").`,
+  )
 }
 
 function optionalString(value: unknown): string | undefined {

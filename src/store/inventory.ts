@@ -1,8 +1,8 @@
-import Database from 'better-sqlite3'
-import {mkdirSync} from 'node:fs'
-import {dirname, join} from 'node:path'
+import type Database from 'better-sqlite3'
+import {join} from 'node:path'
 
 import {NotFoundError} from '../core/errors.js'
+import {openSqlite} from './schema.js'
 
 /**
  * The probe inventory: one SQLite file in mc's data dir. WAL mode and a busy timeout let a deploy
@@ -147,14 +147,12 @@ export class Inventory {
   private constructor(private readonly db: Database.Database) {}
 
   static open(dataDir: string): Inventory {
-    const file = join(dataDir, 'inventory.db')
-    mkdirSync(dirname(file), {recursive: true, mode: 0o700})
-    const db = new Database(file, {timeout: 10_000})
-    db.pragma('journal_mode = WAL')
-    db.pragma('synchronous = NORMAL')
-    const inventory = new Inventory(db)
-    inventory.migrate()
-    return inventory
+    const db = openSqlite(join(dataDir, 'inventory.db'), (opened) => {
+      opened.pragma('journal_mode = WAL')
+      opened.pragma('synchronous = NORMAL')
+      new Inventory(opened).migrate()
+    })
+    return new Inventory(db)
   }
 
   private migrate(): void {

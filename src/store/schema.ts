@@ -69,17 +69,41 @@ export function defaultDatabasePath(env: NodeJS.ProcessEnv = process.env): strin
  * second mc process wait for the lock instead of failing with SQLITE_BUSY.
  */
 export function openDatabase(path: string = defaultDatabasePath()): Database.Database {
-  mkdirSync(dirname(path), {recursive: true, mode: 0o700})
-  const db = new Database(path, {timeout: 10_000})
-  try {
+  return openSqlite(path, (db) => {
     db.pragma('journal_mode = WAL')
     db.pragma('busy_timeout = 10000')
     db.pragma('synchronous = NORMAL')
     db.pragma('foreign_keys = ON')
     migrate(db, path)
+  })
+}
+
+const SQLITE_REASONS: Record<string, string> = {
+  SQLITE_NOTADB: 'is not an SQLite database',
+  SQLITE_CORRUPT: 'is damaged',
+  SQLITE_READONLY: 'cannot be written (read-only file or directory)',
+  SQLITE_CANTOPEN: 'cannot be opened (check it and its directory)',
+  SQLITE_PERM: 'cannot be opened: permission denied',
+  SQLITE_IOERR: 'cannot be read or written (I/O error)',
+  SQLITE_FULL: 'cannot grow: the disk is full',
+}
+
+/**
+ * Open an mc SQLite file and run `setup` on it. A file that is damaged, not a database, read-only or
+ * unreadable is a ConfigError (exit 9) naming it, instead of SQLite's bare "file is not a database".
+ */
+export function openSqlite(path: string, setup: (db: Database.Database) => void): Database.Database {
+  let db: Database.Database | undefined
+  try {
+    mkdirSync(dirname(path), {recursive: true, mode: 0o700})
+    db = new Database(path, {timeout: 10_000})
+    setup(db)
     return db
   } catch (error) {
-    db.close()
+    db?.close()
+    const code = String((error as {code?: string}).code ?? '')
+    const reason = SQLITE_REASONS[code.replace(/^(SQLITE_[A-Z]+).*$/, '$1')] ?? (code === 'EACCES' || code === 'EROFS' ? 'cannot be created: its directory is not writable' : undefined)
+    if (reason) throw new ConfigError(`mc database ${path} ${reason} (${code}). Fix its permissions, or move it aside and mc starts a new one.`)
     throw error
   }
 }

@@ -1,5 +1,5 @@
 import {spawn} from 'node:child_process'
-import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync} from 'node:fs'
 import {createServer, type IncomingMessage, type Server} from 'node:http'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -92,6 +92,8 @@ describe('renderPrometheus', () => {
 
 describe('writePromTextfile', () => {
   it('replaces the file atomically, readable by node_exporter, leaving no temp file', () => {
+    // The directory is the collector's; mc never creates it (issue 20).
+    mkdirSync(join(dir, 'textfile'))
     const path = join(dir, 'textfile', 'mc.prom')
     writePromTextfile(path, sampleResults())
     writePromTextfile(path, sampleResults().slice(0, 1))

@@ -5,7 +5,7 @@ import {passphrasePrompt} from '../../cli/passphrase.js'
 import {McCommand} from '../../cli/mc-command.js'
 import type {Verdict} from '../../analysis/types.js'
 import type {CheckDefinition, CheckResult} from '../../checks/types.js'
-import {InterruptedError, ValidationError} from '../../core/errors.js'
+import {InterruptedError, OutputError, ValidationError} from '../../core/errors.js'
 import {renderCheckMatrix} from '../../output/check-matrix.js'
 import {colorEnabled} from '../../output/color.js'
 import {renderDiagnosis} from '../../output/diagnosis.js'
@@ -23,11 +23,15 @@ export type CheckLoopResult = {rounds: number; lastRunId?: number}
 
 type Definitions = CheckDefinition[]
 
+const NAGIOS_CRITICAL = 2
+const NAGIOS_UNKNOWN = 3
+
 export default class CheckRun extends McCommand<typeof CheckRun> {
   static override summary = 'Run the same network checks from every vantage point: this machine and every probe.'
   static override description = `Checks: ping, tcp:PORT, http[:PORT], https[:PORT], dns[:PORT], path (mtr). monitoring-plugins run where a probe has them, portable fallbacks (ping, curl, bash /dev/tcp, getent) where not; results say which ran. Every result is stored in the history.
 The exit code says whether mc could run the checks (0), not what they found; --output nagios exits with the worst state (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
---every runs the checks again and again (start to start), storing every round and sending metrics each time, until SIGINT or SIGTERM; then it exits 0.`
+A metrics sink (--graphite, --pushgateway, --prom-textfile) that fails makes the exit code 10 (with --output nagios: UNKNOWN unless CRITICAL); the results are printed and stored all the same.
+--every runs the checks again and again (start to start), storing every round and sending metrics each time, until SIGINT or SIGTERM; then it exits 0, or 10 if a sink failed in any round.`
   static override examples = [
     '<%= config.bin %> check run --target 192.0.2.10 --check ping --check tcp:443 --check path',
     '<%= config.bin %> check run -t db.example.net --check tcp:5432 --from local --from edge-linode-us-west --output nagios',
@@ -81,39 +85,56 @@ The exit code says whether mc could run the checks (0), not what they found; --o
       meta: {targets: [...new Set(definitions.map((d) => d.target))], ...(flags.every ? {every: flags.every} : {})},
     })
     const verdicts = flags.diagnose ? verdictsFor([...new Set(definitions.map((d) => d.target))], run.results) : undefined
-    await this.export(run.results)
+    const undelivered = await this.export(run.results)
     const result = {...run, verdicts}
     if (flags.output === 'nagios') {
       const nagios = renderNagios(run.results, {timeoutState: flags['timeout-state'] as 'UNKNOWN'})
       if (this.jsonEnabled()) this.logJson(result)
       else process.stdout.write(nagios.text)
-      this.exit(nagios.exitCode)
+      // Metrics that did not arrive make an OK or WARNING answer UNKNOWN; CRITICAL stays CRITICAL.
+      this.exit(undelivered.length > 0 && nagios.exitCode !== NAGIOS_CRITICAL ? NAGIOS_UNKNOWN : nagios.exitCode)
     }
 
     this.print(renderCheckMatrix(run.results, {color: colorEnabled()}))
     if (verdicts) this.print(`\n${renderDiagnosis(verdicts, run.results, {color: colorEnabled()})}`)
+    if (undelivered.length > 0) {
+      throw new OutputError(`Metrics not delivered to ${undelivered.join('; ')}. The results are in the history (run ${run.runId}).`, result)
+    }
+
     return result
   }
 
   /** Rounds start to start; a signal ends the loop with exit 0, since every finished round is stored. */
   private async loop(definitions: Definitions, from: string[], intervalMs: number, signal: AbortSignal): Promise<CheckLoopResult> {
     let lastRunId: number | undefined
+    let undeliveredRounds = 0
     const {rounds} = await runEvery({
       intervalMs,
       signal,
       round: async (index) => {
         this.print(`== round ${index} at ${new Date().toISOString()}`)
-        lastRunId = (await this.runOnce(definitions, from, signal)).runId
+        try {
+          lastRunId = (await this.runOnce(definitions, from, signal)).runId
+        } catch (error) {
+          // The round itself finished and is stored; export() already said which sink failed.
+          if (!(error instanceof OutputError)) throw error
+          undeliveredRounds++
+          lastRunId = (error.result as CheckRunCommandResult).runId
+        }
       },
       onError: (error, index) => this.warn_(`round ${index} failed: ${error.message}`),
       onOverrun: (index, tookMs) => this.warn_(`round ${index} took ${(tookMs / 1000).toFixed(1)}s, longer than --every ${this.flags.every}; the next starts now.`),
     })
     this.logToStderr(`Stopped after ${rounds} round${rounds === 1 ? '' : 's'}.`)
+    if (undeliveredRounds > 0) throw new OutputError(`Metrics were not delivered in ${undeliveredRounds} of ${rounds} round(s); see the warnings above. Every round is in the history.`, {rounds, lastRunId})
     return {rounds, lastRunId}
   }
 
-  /** Metrics sinks; each failure is a warning, never the loss of the run (it is in the history). */
-  private async export(results: CheckResult[]): Promise<void> {
+  /**
+   * Metrics sinks: every one is tried, each failure is reported on stderr and named in the answer
+   * (the command then exits 10); the run itself is in the history either way.
+   */
+  private async export(results: CheckResult[]): Promise<string[]> {
     const {flags} = this
     const sinks: [string, () => Promise<unknown>][] = []
     if (flags.graphite) {
@@ -123,12 +144,16 @@ The exit code says whether mc could run the checks (0), not what they found; --o
 
     if (flags['prom-textfile']) sinks.push([`prometheus textfile ${flags['prom-textfile']}`, async () => writePromTextfile(flags['prom-textfile']!, results)])
     if (flags.pushgateway) sinks.push([`pushgateway ${flags.pushgateway}`, () => pushToGateway(flags.pushgateway!, results)])
+    const failed: string[] = []
     for (const [name, send] of sinks) {
       try {
         await send()
       } catch (error) {
         this.warn_(`${name}: ${(error as Error).message}`)
+        failed.push(`${name} (${(error as Error).message})`)
       }
     }
+
+    return failed
   }
 }

@@ -1,7 +1,8 @@
 import {Args} from '@oclif/core'
-import {readFileSync} from 'node:fs'
 
 import {McCommand} from '../../cli/mc-command.js'
+import {ValidationError} from '../../core/errors.js'
+import {readStdinToEnd} from '../../cli/stdin.js'
 import {type ConfigEntry, setConfigValue} from '../../services/config.js'
 import {activeProfile} from '../../store/settings.js'
 
@@ -20,7 +21,9 @@ export default class ConfigSet extends McCommand<typeof ConfigSet> {
   }
 
   public async run(): Promise<ConfigEntry> {
-    const value = this.args.value === '-' ? readFileSync(0, 'utf8').trim() : this.args.value
+    const value = this.args.value === '-' ? (await readStdinToEnd(`the value of ${this.args.key}`)).trim() : this.args.value
+    // An empty stdin is nearly always an unset variable in `printf %s "$TOKEN" | mc config set ... -`.
+    if (this.args.value === '-' && value === '') throw new ValidationError(`Nothing on stdin for ${this.args.key}; "mc config unset ${this.args.key}" removes a value.`)
     const result = setConfigValue(activeProfile({profile: this.flags.profile}), this.args.key, value)
     this.print(`${result.profile}: ${result.key} = ${result.value}`)
     return result

@@ -1,5 +1,4 @@
 import {Flags} from '@oclif/core'
-import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {McCommand} from '../../cli/mc-command.js'
@@ -8,6 +7,7 @@ import {renderAlertRules, renderPrometheusConfig} from '../../services/exporter-
 import {parseDuration} from '../../services/check-loop.js'
 import {readAllowList} from '../../services/exporter-allow.js'
 import {Inventory} from '../../store/inventory.js'
+import {ensureOutputDir, writeOutputFile} from '../../store/output-file.js'
 import {mcPaths} from '../../store/paths.js'
 
 export type ExporterConfigResult = {prometheus?: string; rules?: string; files?: string[]}
@@ -60,10 +60,10 @@ export default class ExporterConfig extends McCommand<typeof ExporterConfig> {
       : undefined
     const rules = flags.rules || flags.dir ? renderAlertRules({forS: parseDuration(flags.for, '--for') / 1000, intervalS}) : undefined
     if (flags.dir) {
-      mkdirSync(flags.dir, {recursive: true})
+      if (ensureOutputDir(flags.dir)) this.logToStderr(`Created directory ${flags.dir}.`)
       const files = [join(flags.dir, 'prometheus.yml'), join(flags.dir, RULES_FILE)]
-      writeFileSync(files[0], prometheus!)
-      writeFileSync(files[1], rules!)
+      writeOutputFile(files[0], prometheus!)
+      writeOutputFile(files[1], rules!)
       this.print(`Wrote ${files.join(' and ')}.`)
       return {prometheus, rules, files}
     }

@@ -19,7 +19,7 @@ Without --target or --file, the targets and checks are those in the history of t
     '<%= config.bin %> nagios config --out /etc/nagios4/conf.d/mc --mode passive -f checks.yaml --interval 2 --contact-group admins',
   ]
   static override flags = {
-    out: Flags.directory({char: 'o', summary: 'Directory to write the configuration to (created if missing).', required: true}),
+    out: Flags.directory({char: 'o', summary: 'Directory to write the configuration to (created if only its last level is missing).', required: true}),
     mode: Flags.string({summary: 'ssh: Nagios runs checks through check_by_ssh; passive: a cron job runs mc and submits results.', options: ['ssh', 'passive'], default: 'ssh'}),
     ...vantageFlags,
     check: Flags.string({summary: 'Check (repeatable): ping, tcp:PORT, http[:PORT], https[:PORT], dns[:PORT], path. Default: ping.', multiple: true}),
@@ -57,6 +57,7 @@ Without --target or --file, the targets and checks are those in the history of t
       mcHome: process.env.MC_HOME,
     })
 
+    if (result.createdDir) this.logToStderr(`Created directory ${result.outDir}.`)
     this.print(`Wrote ${result.files.length} files to ${result.outDir}: ${result.hosts.length} hosts, ${result.services} services (mode ${result.mode}).`)
     if (result.skipped.length > 0) {
       this.print(`Not configured (${result.skipped.length}):`)

@@ -2,7 +2,7 @@ import {join} from 'node:path'
 import {parse as parseYaml} from 'yaml'
 
 import {ConfigError} from '../../core/errors.js'
-import {readOptionalFile} from '../../core/files.js'
+import {configMapping, parseConfigYaml, readOptionalFile} from '../../core/files.js'
 import {registerSecret} from '../../core/redact.js'
 import type {CredentialReport, ProviderSettings} from '../types.js'
 
@@ -50,18 +50,18 @@ function fromCloudsYaml(settings: ProviderSettings, cloud: string): OpenStackAut
   for (const path of searched) {
     const text = readOptionalFile(path, 'clouds.yaml')
     if (text === undefined) continue
-    let doc: Yamlish
-    try {
-      doc = (parseYaml(text) ?? {}) as Yamlish
-    } catch (error) {
-      throw new ConfigError(`${path} is not valid YAML: ${(error as Error).message.split('\n')[0]}`)
+    const doc = parseConfigYaml(text, path, parseYaml)
+    const clouds = configMapping(doc.clouds ?? {}, path, 'clouds')
+    if (clouds[cloud] === undefined) continue
+    const entry = configMapping(clouds[cloud], path, `clouds.${cloud}`)
+    const securePath = path.replace(/clouds\.yaml$/, 'secure.yaml')
+    const secureText = readOptionalFile(securePath, 'secure.yaml')
+    const secureClouds = secureText ? configMapping(parseConfigYaml(secureText, securePath, parseYaml).clouds ?? {}, securePath, 'clouds') : {}
+    const secure = secureClouds[cloud] === undefined ? {} : configMapping(secureClouds[cloud], securePath, `clouds.${cloud}`)
+    const auth = {
+      ...authSettings(secure.auth, securePath, cloud),
+      ...authSettings(entry.auth, path, cloud),
     }
-    const clouds = (doc.clouds ?? {}) as Record<string, Yamlish>
-    const entry = clouds[cloud]
-    if (!entry) continue
-    const secureText = readOptionalFile(path.replace(/clouds\.yaml$/, 'secure.yaml'), 'secure.yaml')
-    const secure = secureText ? (((parseYaml(secureText) ?? {}) as Yamlish).clouds as Record<string, Yamlish> | undefined)?.[cloud] : undefined
-    const auth = {...((secure?.auth ?? {}) as Yamlish), ...((entry.auth ?? {}) as Yamlish)}
     const regionName = str(entry.region_name) ?? (Array.isArray(entry.regions) ? str(entry.regions[0]) : undefined)
     return {
       authUrl: str(auth.auth_url),
@@ -85,6 +85,17 @@ function fromCloudsYaml(settings: ProviderSettings, cloud: string): OpenStackAut
     }
   }
   throw new ConfigError(`OpenStack cloud "${cloud}" is not in any clouds.yaml. Searched: ${searched.join(', ')}.`)
+}
+
+/** `auth:` of one cloud: a mapping of plain values (`auth: 5` or `password: {a: 1}` is a ConfigError naming the file). */
+function authSettings(value: unknown, path: string, cloud: string): Yamlish {
+  if (value === undefined || value === null) return {}
+  const auth = configMapping(value, path, `clouds.${cloud}.auth`)
+  for (const [key, v] of Object.entries(auth)) {
+    if (v !== null && typeof v === 'object') throw new ConfigError(`${path} is malformed: clouds.${cloud}.auth.${key} must be a plain value, not a ${Array.isArray(v) ? 'list' : 'mapping'}. Fix the file.`)
+  }
+
+  return auth
 }
 
 function fromEnv(env: NodeJS.ProcessEnv): OpenStackAuth {
