@@ -58,6 +58,8 @@ export interface NodeRecord {
     securityGroups: string[]
     userData?: string
     launchedAt?: number
+    /** Microversion 2.19 and later. */
+    description?: string
   }
   linode?: {
     group: string
