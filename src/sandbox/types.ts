@@ -50,6 +50,8 @@ export interface NodeRecord {
     subnetId: string
     stateReason?: {code: string; message: string}
     transitionReason: string
+    /** Set through ModifyInstanceAttribute; absent means EC2's default. */
+    attributes?: Ec2InstanceAttributes
   }
   nova?: {
     tenantId: string
@@ -66,6 +68,14 @@ export interface NodeRecord {
     watchdog: boolean
     hasUserData: boolean
   }
+}
+
+export interface Ec2InstanceAttributes {
+  disableApiTermination?: boolean
+  disableApiStop?: boolean
+  instanceInitiatedShutdownBehavior?: 'stop' | 'terminate'
+  sourceDestCheck?: boolean
+  ebsOptimized?: boolean
 }
 
 export interface KeyPairRecord {
