@@ -123,4 +123,26 @@ describe('Linode v4 bodies', () => {
     await http(`${api}/profile/sshkeys`, {method: 'POST', headers, json: {label: 'schema', ssh_key: newKeyPair().publicKey}})
     expect(beyondKnownGaps(linodeViolations('/{apiVersion}/profile/sshkeys', (await http(`${api}/profile/sshkeys`, {headers})).body))).toEqual([])
   })
+
+  it("the account, a Linode's disks and configs, and volumes conform to Linode's OpenAPI spec", async () => {
+    const api = `${box.handle.endpoints.linode}/v4`
+    const headers = linodeHeaders(box.handle)
+    const [linode] = (await http(`${api}/linode/instances`, {headers})).body.data
+    const of = `${api}/linode/instances/${linode.id}`
+    expect(linodeViolations('/{apiVersion}/account', (await http(`${api}/account`, {headers})).body)).toEqual([])
+    const disks = (await http(`${of}/disks`, {headers})).body
+    expect(linodeViolations('/{apiVersion}/linode/instances/{linodeId}/disks', disks)).toEqual([])
+    expect(disks.data.map((d: {filesystem: string}) => d.filesystem)).toEqual(['ext4', 'swap'])
+    expect(disks.data[0].size + disks.data[1].size).toBe(linode.specs.disk)
+    expect(linodeViolations('/{apiVersion}/linode/instances/{linodeId}/disks/{diskId}', (await http(`${of}/disks/${disks.data[0].id}`, {headers})).body)).toEqual([])
+    const configs = (await http(`${of}/configs`, {headers})).body
+    expect(beyondKnownGaps(linodeViolations('/{apiVersion}/linode/instances/{linodeId}/configs', configs))).toEqual([])
+    expect(configs.data[0].devices.sda.disk_id).toBe(disks.data[0].id)
+    expect(linodeViolations('/{apiVersion}/volumes', (await http(`${api}/volumes`, {headers})).body)).toEqual([])
+    expect((await http(`${api}/volumes`, {headers})).body).toEqual({data: [], page: 1, pages: 1, results: 0})
+    const missing = await http(`${api}/volumes/12345`, {headers})
+    expect(missing.status).toBe(404)
+    expect(missing.body).toEqual({errors: [{reason: 'Not found'}]})
+    expect((await http(`${of}/disks/1`, {headers})).status).toBe(404)
+  })
 })

@@ -58,7 +58,7 @@ function instanceParts(n: NodeRecord): {disks: Body[]; configs: Body[]; volumes:
   const base = Number(n.id) * 4
   const swapSize = 512
   const created = stamp(n.createdAt)
-  const disk = (id: number, label: string, filesystem: string, size: number) => ({id, label, status: 'ready', size, filesystem, created, updated: created, disk_encryption: 'disabled'})
+  const disk = (id: number, label: string, filesystem: string, size: number) => ({id, label, status: 'ready', size, filesystem, created, updated: created})
   const disks = [disk(base + 1, `${image?.label ?? 'Linux'} Disk`, 'ext4', (type?.disk ?? 25_600) - swapSize), disk(base + 2, `${swapSize} MB Swap Image`, 'swap', swapSize)]
   const none = null
   const config = {
@@ -73,8 +73,6 @@ function instanceParts(n: NodeRecord): {disks: Body[]; configs: Body[]; volumes:
     devices: {sda: {disk_id: base + 1, volume_id: null}, sdb: {disk_id: base + 2, volume_id: null}, sdc: none, sdd: none, sde: none, sdf: none, sdg: none, sdh: none},
     helpers: {updatedb_disabled: true, distro: true, modules_dep: true, network: true, devtmpfs_automount: true},
     interfaces: [],
-    created,
-    updated: created,
   }
   return {disks, configs: [config], volumes: []}
 }
