@@ -13,6 +13,9 @@ let token: string
 let endpoint: (type: string, region?: string) => string
 const auth = (more: Record<string, string> = {}) => ({'x-auth-token': token, ...more})
 const at = (version: string) => auth({'openstack-api-version': `compute ${version}`})
+const images = (query = '') => http(`${endpoint('image')}/v2/images${query}`, {headers: auth()})
+const neutron = (path: string, init: {method?: string; json?: unknown} = {}) => http(`${endpoint('network')}/v2.0${path}`, {...init, headers: auth()})
+const nova = (path: string, headers = auth(), init: {method?: string; json?: unknown} = {}) => http(`${endpoint('compute')}${path}`, {...init, headers})
 
 beforeAll(async () => {
   box = await openSandbox({bootDelayMs: 100, seedNodes: {openstack: 2}})
@@ -44,7 +47,6 @@ describe('the Keystone catalogue', () => {
 })
 
 describe('Glance v2', () => {
-  const images = (query = '') => http(`${endpoint('image')}/v2/images${query}`, {headers: auth()})
 
   it('pages with limit and a next link that carries the marker, newest first by default', async () => {
     const first = await images('?limit=3')
@@ -87,7 +89,6 @@ describe('Glance v2', () => {
 })
 
 describe('Neutron v2.0', () => {
-  const neutron = (path: string, init: {method?: string; json?: unknown} = {}) => http(`${endpoint('network')}/v2.0${path}`, {...init, headers: auth()})
 
   it('lists the public and private networks with their subnets, filtered by field', async () => {
     const {networks} = (await neutron('/networks')).body
@@ -166,7 +167,6 @@ describe('Cinder v3', () => {
 })
 
 describe('Nova microversions', () => {
-  const nova = (path: string, headers = auth(), init: {method?: string; json?: unknown} = {}) => http(`${endpoint('compute')}${path}`, {...init, headers})
 
   it('advertises 2.1 to the maximum of the compute spec, and negotiates through either header', async () => {
     const max = novaSpecMaxVersion()
@@ -193,7 +193,7 @@ describe('Nova microversions', () => {
 
   it('shapes servers as 2.1, 2.47 (flavor inside the server), 2.79 and the maximum say, each held to its spec variant', async () => {
     const {servers} = (await nova('/servers')).body
-    const id = servers[0].id
+    const {id} = servers[0]
     const shown: Record<string, {server: Record<string, unknown>}> = {}
     for (const version of ['2.1', '2.47', '2.79', '2.96']) {
       const res = await nova(`/servers/${id}`, at(version))
@@ -252,7 +252,7 @@ describe('Nova microversions', () => {
 
   it('server actions reboot, os-stop and os-start; the image proxy ends at 2.36; networks are required from 2.37', async () => {
     const {servers} = (await nova('/servers?status=ACTIVE')).body
-    const id = servers[0].id
+    const {id} = servers[0]
     const act = (body: unknown) => nova(`/servers/${id}/action`, auth(), {method: 'POST', json: body})
     expect((await act({reboot: {type: 'SOFT'}})).status).toBe(202)
     expect((await nova(`/servers/${id}`)).body.server.status).toBe('REBOOT')
