@@ -185,6 +185,10 @@ export class Neutron {
     return networks(region, '').map((n) => n.id)
   }
 
+  networkSummaries(region: string, projectId: string): {id: string; name: string; cidr: string; projectId: string}[] {
+    return networks(region, projectId)
+  }
+
   listGroups(region: string, projectId: string): NeutronGroupRecord[] {
     return this.groups({region, projectId})
   }

@@ -123,6 +123,10 @@ export class Nova {
         if (m === 'GET' && scope.microversion < 36 && id !== undefined && sub === undefined) return novaError(404, `Volume ${id} could not be found.`)
         break
       }
+      case 'os-networks': {
+        if (m === 'GET' && this.neutron && id === undefined && scope.microversion < 36) return this.networksProxy(scope)
+        break
+      }
       case 'os-networksv2': {
         if (m === 'GET' && this.cloud === 'rackspace' && id === undefined) return this.rackspaceNetworks()
         break
@@ -653,6 +657,12 @@ export class Nova {
           })),
       })),
     })
+  }
+
+  /** Nova's os-networks proxy (before 2.36): Neutron's networks as nova-network described them. */
+  private networksProxy(scope: NovaScope): SandboxResponse {
+    const networks = this.neutron!.networkSummaries(scope.region, scope.tenantId)
+    return json(200, {networks: networks.map((n) => ({id: n.id, label: n.name, cidr: n.cidr, project_id: n.projectId}))})
   }
 
   /** Rackspace Cloud Networks: the public Internet and ServiceNet, with their documented fixed ids. */
