@@ -1,4 +1,4 @@
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 
 import {OPENSTACK} from '../../src/sandbox/catalog.js'
 import {novaSpecMaxVersion, novaViolations} from '../drivers/openstack/spec.js'
@@ -254,9 +254,25 @@ describe('Nova microversions', () => {
     const {servers} = (await nova('/servers?status=ACTIVE')).body
     const {id} = servers[0]
     const act = (body: unknown) => nova(`/servers/${id}/action`, auth(), {method: 'POST', json: body})
-    expect((await act({reboot: {type: 'SOFT'}})).status).toBe(202)
-    expect((await nova(`/servers/${id}`)).body.server.status).toBe('REBOOT')
-    expect((await act({'os-stop': null})).status).toBe(409)
+    // The clock is held (Date only) so that the reboot is still under way when it is looked at.
+    const start = Date.now()
+    vi.useFakeTimers({toFake: ['Date'], now: start})
+    try {
+      expect((await act({reboot: {type: 'SOFT'}})).status).toBe(202)
+      expect((await nova(`/servers/${id}`)).body.server.status).toBe('REBOOT')
+      const busy = await act({'os-stop': null})
+      expect(busy.status).toBe(409)
+      expect(busy.body.conflictingRequest.message).toContain('task_state reboot_started')
+      vi.setSystemTime(start + 1000)
+      expect((await act({'os-stop': null})).status).toBe(202)
+      vi.setSystemTime(start + 2000)
+      expect((await nova(`/servers/${id}`)).body.server.status).toBe('SHUTOFF')
+      expect((await act({'os-start': null})).status).toBe(202)
+      vi.setSystemTime(start + 3000)
+      expect((await nova(`/servers/${id}`)).body.server.status).toBe('ACTIVE')
+    } finally {
+      vi.useRealTimers()
+    }
     expect((await nova('/images', at('2.35'))).status).toBe(200)
     expect((await nova('/images', at('2.36'))).status).toBe(404)
     const bare = {name: 'nets', imageRef: OPENSTACK.images[3].id, flavorRef: 'c1'}
