@@ -125,7 +125,7 @@ function mount(path: string, handlers: Record<SandboxCloud, ApiHandler>): {handl
   if (path === '/') return {handler: handlers.ec2, path}
   if (/^\/v4(beta)?(\/|$)/.test(path)) return {handler: handlers.linode, path}
   if (path === '/rackspace' || path.startsWith('/rackspace/')) return {handler: handlers.rackspace, path: path.slice('/rackspace'.length) || '/'}
-  if (/^\/(identity|compute)(\/|$)/.test(path)) return {handler: handlers.openstack, path}
+  if (/^\/(identity|compute|image|network|volume)(\/|$)/.test(path)) return {handler: handlers.openstack, path}
   return undefined
 }
 
@@ -194,7 +194,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
             else if (throttle && Math.random() < throttle) response = target.handler.throttled(request) ?? (await target.handler.handle(request))
             else response = await target.handler.handle(request)
           } else {
-            response = json(404, {message: `Nothing is emulated at ${url.pathname}. EC2 is at /, Linode at /v4, OpenStack at /identity and /compute, Rackspace at /rackspace.`})
+            response = json(404, {message: `Nothing is emulated at ${url.pathname}. EC2 is at /, Linode at /v4, OpenStack at /identity, /compute, /image, /network and /volume, Rackspace at /rackspace.`})
           }
         }
       } catch (error) {

@@ -50,6 +50,8 @@ export interface NodeRecord {
     subnetId: string
     stateReason?: {code: string; message: string}
     transitionReason: string
+    /** Set through ModifyInstanceAttribute; absent means EC2's default. */
+    attributes?: Ec2InstanceAttributes
   }
   nova?: {
     tenantId: string
@@ -58,12 +60,22 @@ export interface NodeRecord {
     securityGroups: string[]
     userData?: string
     launchedAt?: number
+    /** Microversion 2.19 and later. */
+    description?: string
   }
   linode?: {
     group: string
     watchdog: boolean
     hasUserData: boolean
   }
+}
+
+export interface Ec2InstanceAttributes {
+  disableApiTermination?: boolean
+  disableApiStop?: boolean
+  instanceInitiatedShutdownBehavior?: 'stop' | 'terminate'
+  sourceDestCheck?: boolean
+  ebsOptimized?: boolean
 }
 
 export interface KeyPairRecord {

@@ -83,6 +83,14 @@ describe.skipIf(skip)(`Apache Libcloud drivers against the sandbox${skip ? ` (sk
     expectLifecycle(result, 'libcloud-openstack')
     expect(result.sizes).toContain('m1.small')
     expect(result.after.map((n) => n.id)).not.toContain(result.created.id)
+    // Libcloud's 1.1 driver asks Nova's proxies (os-networks, os-security-groups, os-volumes); its 2.0
+    // driver asks Neutron and Cinder v3.
+    for (const api of ['nova', 'neutron']) {
+      expect(result[api]).toMatchObject({networks: ['private', 'public'], volumes: []})
+    }
+    expect(result.neutron).toMatchObject({security_groups: [{name: 'default', rules: 4}]})
+    // Nova's proxy shows a group's IPv4 ingress rules only.
+    expect(result.nova).toMatchObject({security_groups: [{name: 'default', rules: 1}]})
   })
 
   it('OpenStack with Keystone v2.0 password auth', async () => {
@@ -96,6 +104,10 @@ describe.skipIf(skip)(`Apache Libcloud drivers against the sandbox${skip ? ` (sk
     expectLifecycle(result, 'libcloud-rackspace')
     expect(result.images).toContain('Ubuntu 24.04 LTS (Noble Numbat) (PVHVM)')
     expect(result.running.public_ips).toHaveLength(2)
+    // Rackspace's own extensions: os-networksv2 (public and ServiceNet), no security groups, os-volumes.
+    expect(result.networks).toEqual(['private', 'public'])
+    expect(result.security_groups).toEqual([])
+    expect(result.volumes).toEqual([])
   })
 
   it('Linode API v4, with the connection pointed at the sandbox', async () => {
@@ -105,6 +117,11 @@ describe.skipIf(skip)(`Apache Libcloud drivers against the sandbox${skip ? ` (sk
     // Libcloud reports Linode's hourly price.
     expect(result.sizes).toContainEqual({id: 'g6-nanode-1', price: 0.0075})
     expect(result.images).toEqual(expect.arrayContaining(['linode/debian12', 'linode/ubuntu24.04']))
+    // ex_list_disks reads a Linode's disks, list_volumes its (empty) Block Storage.
+    const disks = result.disks as {filesystem: string; state: string}[]
+    expect(disks.map((d) => d.filesystem)).toEqual(['ext4', 'swap'])
+    expect(disks.every((d) => d.state === 'available')).toBe(true)
+    expect(result.volumes).toEqual([])
     expect(result.after.map((n) => n.id)).not.toContain(result.created.id)
   })
 })

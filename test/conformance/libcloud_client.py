@@ -65,31 +65,47 @@ def ec2(cfg):
     return result
 
 
-def openstack(cfg):
+def openstack_driver(cfg, api_version):
     cls = get_driver(Provider.OPENSTACK)
     if cfg["version"] == "3":
-        driver = cls(
+        return cls(
             cfg["username"], cfg["password"],
             ex_force_auth_url=cfg["identity"] + "/v3/auth/tokens",
             ex_force_auth_version="3.x_password",
             ex_tenant_name=cfg["projectName"],
             ex_domain_name="Default",
             ex_force_service_region=cfg["region"],
+            api_version=api_version,
         )
-    else:
-        driver = cls(
-            cfg["username"], cfg["password"],
-            ex_force_auth_url=cfg["identity"] + "/v2.0/tokens",
-            ex_force_auth_version="2.0_password",
-            ex_tenant_name=cfg["projectName"],
-            ex_force_service_region=cfg["region"],
-        )
+    return cls(
+        cfg["username"], cfg["password"],
+        ex_force_auth_url=cfg["identity"] + "/v2.0/tokens",
+        ex_force_auth_version="2.0_password",
+        ex_tenant_name=cfg["projectName"],
+        ex_force_service_region=cfg["region"],
+        api_version=api_version,
+    )
+
+
+def openstack(cfg):
+    driver = openstack_driver(cfg, "1.1")
     sizes = driver.list_sizes()
     size = [s for s in sizes if s.name == "m1.small"][0]
     image = NodeImage(id=cfg["imageId"], name=None, driver=driver)
     result = lifecycle(driver, lambda: driver.create_node(name="libcloud-openstack", image=image, size=size))
     result["sizes"] = [s.name for s in sizes]
+    result["nova"] = extensions(driver)
+    result["neutron"] = extensions(openstack_driver(cfg, "2.0"))
     return result
+
+
+def extensions(driver):
+    """Libcloud's extension calls: networks and security groups (Neutron, or Nova's proxies), volumes."""
+    return {
+        "networks": sorted(n.name for n in driver.ex_list_networks()),
+        "security_groups": [{"name": g.name, "rules": len(g.rules)} for g in driver.ex_list_security_groups()],
+        "volumes": [v.id for v in driver.list_volumes()],
+    }
 
 
 def rackspace(cfg):
@@ -101,6 +117,7 @@ def rackspace(cfg):
     size = [s for s in sizes if s.id == "general1-1"][0]
     result = lifecycle(driver, lambda: driver.create_node(name="libcloud-rackspace", image=image, size=size))
     result["images"] = [i.name for i in images]
+    result.update(extensions(driver))
     return result
 
 
@@ -124,6 +141,9 @@ def linode(cfg):
     )
     result["sizes"] = [{"id": s.id, "price": s.price} for s in sizes]
     result["images"] = [i.id for i in images]
+    node = driver.list_nodes()[0]
+    result["disks"] = [{"name": d.name, "size": d.size, "filesystem": d.filesystem, "state": d.state} for d in driver.ex_list_disks(node)]
+    result["volumes"] = [v.id for v in driver.list_volumes()]
     return result
 
 

@@ -50,7 +50,7 @@ export function ec2Client(handle: SandboxHandle, overrides: {secretAccessKey?: s
   })
 }
 
-export async function keystoneToken(handle: SandboxHandle): Promise<{token: string; nova: (region?: string) => string}> {
+export async function keystoneToken(handle: SandboxHandle): Promise<{token: string; nova: (region?: string) => string; endpoint: (type: string, region?: string) => string}> {
   const c = handle.credentials.openstack
   const res = await http(`${handle.endpoints.openstack}/auth/tokens`, {
     method: 'POST',
@@ -63,11 +63,9 @@ export async function keystoneToken(handle: SandboxHandle): Promise<{token: stri
   })
   if (res.status !== 201) throw new Error(`keystone answered ${res.status}`)
   const body = res.body as {token: {catalog: {type: string; endpoints: {interface: string; region: string; url: string}[]}[]}}
-  const compute = body.token.catalog.find((s) => s.type === 'compute')!
-  return {
-    token: res.headers.get('x-subject-token')!,
-    nova: (region = 'RegionOne') => compute.endpoints.find((e) => e.interface === 'public' && e.region === region)!.url,
-  }
+  const endpoint = (type: string, region = 'RegionOne') =>
+    body.token.catalog.find((s) => s.type === type)!.endpoints.find((e) => e.interface === 'public' && e.region === region)!.url
+  return {token: res.headers.get('x-subject-token')!, nova: (region = 'RegionOne') => endpoint('compute', region), endpoint}
 }
 
 export async function rackspaceToken(handle: SandboxHandle): Promise<{token: string; nova: (region?: string) => string}> {

@@ -185,14 +185,14 @@ describe('Nova 2.1', () => {
     expect((await http(`${novaTwo}/servers`, {headers: headers()})).body.servers).toEqual([])
   })
 
-  it('refuses missing or unknown tokens with 401 and a Keystone challenge; other microversions with 406', async () => {
+  it('refuses missing or unknown tokens with 401 and a Keystone challenge; microversions beyond 2.96 with 406', async () => {
     const none = await http(`${nova}/servers`)
     expect(none.status).toBe(401)
     expect(none.headers.get('www-authenticate')).toMatch(/^Keystone uri=/)
     expect((await http(`${nova}/servers`, {headers: {'x-auth-token': 'bogus'}})).status).toBe(401)
-    const newer = await http(`${nova}/servers`, {headers: {...headers(), 'openstack-api-version': 'compute 2.79'}})
+    const newer = await http(`${nova}/servers`, {headers: {...headers(), 'openstack-api-version': 'compute 2.97'}})
     expect(newer.status).toBe(406)
-    expect(newer.body.computeFault.message).toContain('Version 2.79 is not supported by the API')
+    expect(newer.body.computeFault.message).toBe('Version 2.97 is not supported by the API. Minimum is 2.1 and maximum is 2.96.')
     expect((await http(`${nova}/servers`, {headers: {...headers(), 'x-openstack-nova-api-version': '2.1'}})).status).toBe(200)
   })
 

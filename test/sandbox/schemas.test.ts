@@ -7,6 +7,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {parse as parseYaml} from 'yaml'
 
 import {keystoneViolations, novaViolations} from '../drivers/openstack/spec.js'
+import {beyondKnownGaps} from './spec-gaps.js'
 import {http, keystoneToken, linodeHeaders, newKeyPair, openSandbox, sleep, type TestSandbox} from './helpers.js'
 
 // The sandbox's bodies held to the published schemas: Nova 2.1 and Keystone v3 from the OpenStack
@@ -56,34 +57,6 @@ function linodeViolations(path: string, body: unknown): string[] {
   const schema = ((response.content as Schema)['application/json'] as Schema).schema as Schema
   const validate = ajv.compile(schema)
   return validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`)
-}
-
-/**
- * Where the generated specs are stricter than the real services, the sandbox answers as the real
- * ones do (libcloud's recorded bodies show it): Nova sends "" for unset access IPs and null for
- * launched_at while building and for terminated_at, null for key_name without a key pair and for
- * task_state when no task runs; Keystone's default domain id is "default", not
- * a UUID, and password_expires_at is null; and the generated server list schema gives server names
- * the uuid format, which no Nova enforces; Nova's own API samples show flavors with
- * "OS-FLV-DISABLED:disabled" and swap "" (no swap), which the generated flavor schema forbids, and
- * keypair timestamps without a zone ("2014-05-07T12:06:13.681238"); Linode's backups.last_successful is null without backups.
- */
-const REAL_SERVICE_GAPS = [
-  /\/accessIPv[46] must match format "ipv[46]"/,
-  /\/OS-SRV-USG:(launched|terminated)_at must be string/,
-  /\/key_name must be string/,
-  /^\/servers\/\d+\/name must match format "uuid"/,
-  /^\/flavors\/\d+ must NOT have additional properties \{"additionalProperty":"OS-FLV-DISABLED:disabled"\}/,
-  /^\/flavors\/\d+\/swap must match pattern/,
-  /^\/keypair\/created_at must match format "date-time"/,
-  /\/OS-EXT-STS:task_state must be string/,
-  /\/domain\/id must match format "uuid"/,
-  /\/password_expires_at must be string/,
-  /\/backups\/last_successful must be string/,
-]
-
-function beyondKnownGaps(violations: string[]): string[] {
-  return violations.filter((v) => !REAL_SERVICE_GAPS.some((gap) => gap.test(v)))
 }
 
 let box: TestSandbox
@@ -149,5 +122,27 @@ describe('Linode v4 bodies', () => {
     expect(beyondKnownGaps(linodeViolations('/{apiVersion}/images/{imageId}', (await http(`${api}/images/linode/debian12`)).body))).toEqual([])
     await http(`${api}/profile/sshkeys`, {method: 'POST', headers, json: {label: 'schema', ssh_key: newKeyPair().publicKey}})
     expect(beyondKnownGaps(linodeViolations('/{apiVersion}/profile/sshkeys', (await http(`${api}/profile/sshkeys`, {headers})).body))).toEqual([])
+  })
+
+  it("the account, a Linode's disks and configs, and volumes conform to Linode's OpenAPI spec", async () => {
+    const api = `${box.handle.endpoints.linode}/v4`
+    const headers = linodeHeaders(box.handle)
+    const [linode] = (await http(`${api}/linode/instances`, {headers})).body.data
+    const of = `${api}/linode/instances/${linode.id}`
+    expect(linodeViolations('/{apiVersion}/account', (await http(`${api}/account`, {headers})).body)).toEqual([])
+    const disks = (await http(`${of}/disks`, {headers})).body
+    expect(linodeViolations('/{apiVersion}/linode/instances/{linodeId}/disks', disks)).toEqual([])
+    expect(disks.data.map((d: {filesystem: string}) => d.filesystem)).toEqual(['ext4', 'swap'])
+    expect(disks.data[0].size + disks.data[1].size).toBe(linode.specs.disk)
+    expect(linodeViolations('/{apiVersion}/linode/instances/{linodeId}/disks/{diskId}', (await http(`${of}/disks/${disks.data[0].id}`, {headers})).body)).toEqual([])
+    const configs = (await http(`${of}/configs`, {headers})).body
+    expect(beyondKnownGaps(linodeViolations('/{apiVersion}/linode/instances/{linodeId}/configs', configs))).toEqual([])
+    expect(configs.data[0].devices.sda.disk_id).toBe(disks.data[0].id)
+    expect(linodeViolations('/{apiVersion}/volumes', (await http(`${api}/volumes`, {headers})).body)).toEqual([])
+    expect((await http(`${api}/volumes`, {headers})).body).toEqual({data: [], page: 1, pages: 1, results: 0})
+    const missing = await http(`${api}/volumes/12345`, {headers})
+    expect(missing.status).toBe(404)
+    expect(missing.body).toEqual({errors: [{reason: 'Not found'}]})
+    expect((await http(`${of}/disks/1`, {headers})).status).toBe(404)
   })
 })

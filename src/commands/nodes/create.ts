@@ -27,7 +27,7 @@ export default class NodesCreate extends McCommand<typeof NodesCreate> {
     'public-key-file': Flags.file({summary: 'OpenSSH public key to import as --key-name when missing.', exists: true}),
     tag: Flags.string({summary: 'Tag as key=value (repeatable).', multiple: true}),
     'user-data-file': Flags.file({summary: 'cloud-init user data.', exists: true}),
-    'allow-ssh-icmp': Flags.boolean({summary: 'Open SSH and ICMP where the cloud has a firewall (EC2 security group).'}),
+    'allow-ssh-icmp': Flags.boolean({summary: 'Open SSH and ICMP where the cloud has a firewall (EC2 security group, OpenStack mc-probe security group).'}),
     'client-token': Flags.string({summary: 'Idempotency token: retrying with the same token never makes a second node.'}),
     wait: Flags.boolean({summary: 'Wait until the node is running.', default: true, allowNo: true}),
     'wait-timeout': Flags.integer({summary: 'Seconds to wait for running.', default: 600, min: 1}),

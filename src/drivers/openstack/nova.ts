@@ -14,6 +14,7 @@ import type {
 import {pollUntil, retry, type RetryOptions} from '../../core/retry.js'
 import type {Capability, CloudDriver} from '../types.js'
 import {flavorToSize, imageToImage, keypairToKeyPair, type OpenStackFlavour, serverFault, serverToNode} from './map.js'
+import {NeutronClient} from './neutron.js'
 import type {OpenStackSession} from './session.js'
 
 export interface RegionInfo {
@@ -79,6 +80,7 @@ export class NovaDriver implements CloudDriver {
   readonly capabilities: ReadonlySet<Capability>
   readonly startNode?: (id: string) => Promise<void>
   readonly stopNode?: (id: string) => Promise<void>
+  private probeGroup?: Promise<string | undefined>
 
   constructor(private readonly o: NovaDriverOptions) {
     this.provider = o.provider
@@ -239,7 +241,8 @@ export class NovaDriver implements CloudDriver {
     const networks = request.networks?.length ? request.networks : this.o.defaultNetworks
     if (networks?.length) server.networks = networks.map((uuid) => ({uuid}))
     if (request.allowSshAndIcmp && this.provider === 'openstack') {
-      this.o.log.line('openstack: security group rules are a Neutron API; the server gets the project\'s default security group')
+      const group = await this.probeSecurityGroup()
+      if (group) server.security_groups = [{name: 'default'}, {name: group}]
     }
     await this.ensureKeyPair(request)
     if (request.keyName) server.key_name = request.keyName
@@ -268,6 +271,27 @@ export class NovaDriver implements CloudDriver {
         )
       : await post()
     return this.getNode(id)
+  }
+
+  /**
+   * The id of the `mc-probe` security group (Neutron), once per driver however many nodes are created
+   * at once; named by id so that a second group of the same name elsewhere cannot make it ambiguous.
+   * Rackspace has no security groups, and a cloud without Neutron leaves the project's default group.
+   */
+  private probeSecurityGroup(): Promise<string | undefined> {
+    this.probeGroup ??= (async () => {
+      const neutron = new NeutronClient({session: this.o.session, region: this.region, log: this.o.log, signal: this.o.signal, retry: this.o.retry})
+      if (!(await neutron.available())) {
+        this.o.log.line(`openstack: no network service in ${this.region}'s catalogue; the server gets the project's default security group`)
+        return
+      }
+      return neutron.ensureProbeGroup()
+    })()
+    // A failure is not kept: the next create asks again.
+    this.probeGroup.catch(() => {
+      this.probeGroup = undefined
+    })
+    return this.probeGroup
   }
 
   async destroyNode(id: string): Promise<void> {

@@ -2,7 +2,7 @@ import {createHash, randomUUID} from 'node:crypto'
 
 import {AMAZON_OWNER_ID, EC2_INSTANCE_TYPES, ec2DefaultGroupId, ec2SubnetId, ec2VpcId, EC2_REGIONS, type Ec2Image, ec2Images, ec2Region, PROBE_READY_KEY, PROBE_READY_VALUE, stableHex} from '../catalog.js'
 import type {ApiHandler, SandboxRequest, SandboxResponse} from '../http.js'
-import {isoSeconds, wildcard} from '../http.js'
+import {isoSeconds} from '../http.js'
 import {ec2ImportFingerprint, generateEd25519KeyPair, generateRsaKeyPair, parsePublicKey, sha256Fingerprint} from '../keys.js'
 import {schedule} from '../lifecycle.js'
 import type {KeyPairRecord, NodeRecord, SecurityGroupRecord, SecurityGroupRule} from '../types.js'
@@ -11,7 +11,6 @@ import {parsePairs, verifySignature} from './signature.js'
 import {
   bool,
   Ec2Error,
-  type Filter,
   filters,
   indexed,
   indexes,
@@ -23,22 +22,18 @@ import {
   tagsFrom,
   tagSpecifications,
 } from './params.js'
+import {consoleOutputActions} from './console-output.js'
+import {instanceAttributeActions} from './instance-attributes.js'
+import {instanceStatusActions} from './instance-status.js'
+import {type Action, applyFilters, type Call, EC2_ACCOUNT_ID, instanceIds, notFoundList, requireInstances, rootVolumeId, STATE_CODES} from './shared.js'
+import {tagActions} from './tags.js'
+import {volumeActions} from './volumes.js'
 import {document, el, errorDocument, list, node, tagSet} from './xml.js'
 
-/** The account that owns everything in the sandbox's EC2. */
-export const EC2_ACCOUNT_ID = '210987654321'
+export {EC2_ACCOUNT_ID} from './shared.js'
 
-const STATE_CODES: Record<string, number> = {pending: 0, running: 16, 'shutting-down': 32, terminated: 48, stopping: 64, stopped: 80}
 const INSTANCE_LIMIT = 20
 
-interface Call {
-  params: Params
-  region: string
-  /** host:port the client used, for regionEndpoint. */
-  host: string
-}
-
-type Action = (call: Call) => Promise<string> | string
 
 function zones(region: string): string[] {
   const r = ec2Region(region)!
@@ -49,30 +44,6 @@ function gmtReason(ms: number): string {
   return `User initiated (${new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' GMT')})`
 }
 
-function matches(filter: Filter, values: string[]): boolean {
-  const patterns = filter.values.map((v) => wildcard(v))
-  return values.some((v) => patterns.some((p) => p.test(v)))
-}
-
-/** Apply EC2 filters through a table of accessors; tag:<key>, tag-key and tag-value come free. */
-function applyFilters<T>(items: T[], given: Filter[], accessors: Record<string, (item: T) => string[]>, tags: (item: T) => Record<string, string>): T[] {
-  for (const f of given) {
-    if (!f.name.startsWith('tag:') && f.name !== 'tag-key' && f.name !== 'tag-value' && !accessors[f.name]) {
-      throw new Ec2Error('InvalidParameterValue', `The filter '${f.name}' is invalid`)
-    }
-  }
-  return items.filter((item) =>
-    given.every((f) => {
-      if (f.name.startsWith('tag:')) {
-        const value = tags(item)[f.name.slice(4)]
-        return value !== undefined && matches(f, [value])
-      }
-      if (f.name === 'tag-key') return matches(f, Object.keys(tags(item)))
-      if (f.name === 'tag-value') return matches(f, Object.values(tags(item)))
-      return matches(f, accessors[f.name](item))
-    }),
-  )
-}
 
 /** A list of plain values: <name><item>v</item>...</name>. */
 function strings(name: string, values: string[]): string {
@@ -85,11 +56,6 @@ function normalizeProtocol(protocol: string): string {
   return ({'6': 'tcp', '17': 'udp', '1': 'icmp', all: '-1'} as Record<string, string>)[lower] ?? lower
 }
 
-function notFoundList(code: string, noun: string, missing: string[]): Ec2Error {
-  return missing.length === 1
-    ? new Ec2Error(code, `The ${noun} '${missing[0]}' does not exist`)
-    : new Ec2Error(code, `The ${noun}s '${missing.join(', ')}' do not exist`)
-}
 
 /**
  * The EC2 Query API: form-encoded POST (AWS SDKs, the AWS CLI) or GET with query parameters
@@ -124,6 +90,11 @@ export class Ec2Api implements ApiHandler {
       DescribeVpcs: (c) => this.describeVpcs(c),
       DescribeSubnets: (c) => this.describeSubnets(c),
       DescribeAddresses: (c) => this.describeAddresses(c),
+      ...instanceStatusActions(world),
+      ...instanceAttributeActions(world),
+      ...consoleOutputActions(world),
+      ...tagActions(world),
+      ...volumeActions(world),
     }
   }
 
@@ -264,7 +235,7 @@ export class Ec2Api implements ApiHandler {
               el('deviceName', '/dev/xvda') +
               node(
                 'ebs',
-                el('volumeId', `vol-${stableHex(`${n.id}/root`, 17)}`) + el('status', 'attached') + el('attachTime', isoSeconds(n.createdAt)) + el('deleteOnTermination', true),
+                el('volumeId', rootVolumeId(n.id)) + el('status', 'attached') + el('attachTime', isoSeconds(n.createdAt)) + el('deleteOnTermination', true),
               ),
           )) +
       el('virtualizationType', 'hvm') +
@@ -297,27 +268,9 @@ export class Ec2Api implements ApiHandler {
     )
   }
 
-  private instanceIds(params: Params): string[] {
-    const ids = indexed(params, 'InstanceId')
-    for (const id of ids) {
-      if (!/^i-[0-9a-f]{8}([0-9a-f]{9})?$/.test(id)) throw new Ec2Error('InvalidInstanceID.Malformed', `Invalid id: "${id}"`)
-    }
-    return ids
-  }
-
-  /** The named instances, all of which must exist in this region. */
-  private requireInstances(call: Call): NodeRecord[] {
-    const ids = this.instanceIds(call.params)
-    if (ids.length === 0) throw new Ec2Error('MissingParameter', 'The request must contain the parameter InstanceId')
-    const found = ids.map((id) => this.world.getNode('ec2', id)).map((n) => (n && n.region === call.region ? n : undefined))
-    const missing = ids.filter((_, i) => !found[i])
-    if (missing.length > 0) throw notFoundList('InvalidInstanceID.NotFound', 'instance ID', missing)
-    return found as NodeRecord[]
-  }
-
   private describeInstances(call: Call): string {
     const {params} = call
-    const ids = this.instanceIds(params)
+    const ids = instanceIds(params)
     const limit = maxResults(params, 5, 1000)
     if (ids.length > 0 && limit !== undefined) {
       throw new Ec2Error('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults')
@@ -504,10 +457,14 @@ export class Ec2Api implements ApiHandler {
   }
 
   private async terminateInstances(call: Call): Promise<string> {
-    const nodes = this.requireInstances(call)
+    const nodes = requireInstances(this.world, call)
     const now = this.world.now()
     const delay = this.world.settings.bootDelayMs
     const changes: string[] = []
+    const protectedOne = nodes.find((n) => n.ec2!.attributes?.disableApiTermination)
+    if (protectedOne) {
+      throw new Ec2Error('OperationNotPermitted', `The instance '${protectedOne.id}' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.`)
+    }
     for (const n of nodes) {
       const previous = n.status
       let updated = n
@@ -523,7 +480,7 @@ export class Ec2Api implements ApiHandler {
   }
 
   private stopInstances(call: Call): string {
-    const nodes = this.requireInstances(call)
+    const nodes = requireInstances(this.world, call)
     const now = this.world.now()
     const changes = nodes.map((n) => {
       const previous = n.status
@@ -542,7 +499,7 @@ export class Ec2Api implements ApiHandler {
   }
 
   private startInstances(call: Call): string {
-    const nodes = this.requireInstances(call)
+    const nodes = requireInstances(this.world, call)
     const now = this.world.now()
     const changes = nodes.map((n) => {
       const previous = n.status
@@ -561,7 +518,7 @@ export class Ec2Api implements ApiHandler {
   }
 
   private rebootInstances(call: Call): string {
-    for (const n of this.requireInstances(call)) {
+    for (const n of requireInstances(this.world, call)) {
       if (n.status !== 'running') {
         throw new Ec2Error('IncorrectInstanceState', `The instance '${n.id}' is not in a state from which it can be rebooted.`)
       }

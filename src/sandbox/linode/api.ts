@@ -25,6 +25,58 @@ function obj(value: unknown): Body | undefined {
 const LABEL = /^[a-zA-Z]((?!--|__|\.\.)[a-zA-Z0-9-_.])+$/
 const PROBE_TAG = `${PROBE_READY_KEY}=${PROBE_READY_VALUE}`
 
+/** The account behind the token: no balance, no promotions, every capability the sandbox emulates. */
+function accountJson(token: string): Body {
+  return {
+    company: 'mc sandbox',
+    email: 'sandbox@example.invalid',
+    first_name: 'Sandbox',
+    last_name: 'User',
+    address_1: '249 Arch St',
+    address_2: '',
+    city: 'Philadelphia',
+    state: 'PA',
+    zip: '19106',
+    country: 'US',
+    phone: '215-555-1212',
+    tax_id: '',
+    balance: 0,
+    balance_uninvoiced: 0,
+    billing_source: 'linode',
+    capabilities: ['Linodes', 'NodeBalancers', 'Block Storage', 'Object Storage'],
+    active_since: '2018-01-01T00:01:01',
+    active_promotions: [],
+    credit_card: {last_four: '1111', expiry: '11/2030'},
+    euuid: stableUuid(`linode/account/${token}`).toUpperCase(),
+  }
+}
+
+/** A Linode's disks (its image's filesystem and a swap disk) and the one config profile that boots them. */
+function instanceParts(n: NodeRecord): {disks: Body[]; configs: Body[]; volumes: Body[]} {
+  const type = LINODE_TYPES.find((t) => t.id === n.size)
+  const image = LINODE_IMAGES.find((i) => i.id === n.image)
+  const base = Number(n.id) * 4
+  const swapSize = 512
+  const created = stamp(n.createdAt)
+  const disk = (id: number, label: string, filesystem: string, size: number) => ({id, label, status: 'ready', size, filesystem, created, updated: created})
+  const disks = [disk(base + 1, `${image?.label ?? 'Linux'} Disk`, 'ext4', (type?.disk ?? 25_600) - swapSize), disk(base + 2, `${swapSize} MB Swap Image`, 'swap', swapSize)]
+  const none = null
+  const config = {
+    id: base + 3,
+    label: `My ${image?.label ?? 'Linux'} Disk Profile`,
+    comments: '',
+    kernel: 'linode/grub2',
+    memory_limit: 0,
+    root_device: '/dev/sda',
+    run_level: 'default',
+    virt_mode: 'paravirt',
+    devices: {sda: {disk_id: base + 1, volume_id: null}, sdb: {disk_id: base + 2, volume_id: null}, sdc: none, sdd: none, sde: none, sdf: none, sdg: none, sdh: none},
+    helpers: {updatedb_disabled: true, distro: true, modules_dep: true, network: true, devtmpfs_automount: true},
+    interfaces: [],
+  }
+  return {disks, configs: [config], volumes: []}
+}
+
 /** X-Filter: field equality (tags: membership), +and, +or, +contains, +neq, +gt/+gte/+lt/+lte, +order_by/+order. */
 function filterMatches(item: Body, filter: Body): boolean {
   return Object.entries(filter).every(([key, condition]) => {
@@ -131,6 +183,8 @@ export class LinodeApi implements ApiHandler {
           }
         } else if (parts.length === 4 && m === 'POST' && ['boot', 'reboot', 'shutdown'].includes(parts[3])) {
           return this.power(node, parts[3] as 'boot' | 'reboot' | 'shutdown')
+        } else if (parts.length <= 5 && m === 'GET' && ['disks', 'configs', 'volumes'].includes(parts[3])) {
+          return this.collection(request, instanceParts(node)[parts[3] as 'disks' | 'configs' | 'volumes'], parts[4], filter, true)
         }
       }
       return errors(405, 'Method Not Allowed')
@@ -143,6 +197,14 @@ export class LinodeApi implements ApiHandler {
       }
       case 'regions': {
         return this.collection(request, LINODE_REGIONS.map((r) => regionJson(r)), parts[1], filter)
+      }
+      case 'account': {
+        if (parts.length === 1) return json(200, accountJson(this.world.credentials.linode.token))
+        break
+      }
+      case 'volumes': {
+        // Sandbox Linodes boot from their own disks: the account has no Block Storage volumes.
+        return this.collection(request, [], parts[1], filter, true)
       }
       case 'images': {
         // Image ids contain a slash: /images/linode/debian12.
@@ -175,9 +237,9 @@ export class LinodeApi implements ApiHandler {
     return json(200, {data: selected.slice((page - 1) * size, page * size), page, pages, results: selected.length})
   }
 
-  private collection(request: SandboxRequest, items: Body[], id: string | undefined, filter: Body): SandboxResponse {
+  private collection(request: SandboxRequest, items: Body[], id: string | undefined, filter: Body, numericIds = false): SandboxResponse {
     if (id === undefined) return this.paginate(request, items, filter)
-    const item = items.find((i) => i.id === id)
+    const item = items.find((i) => (numericIds ? String(i.id) : i.id) === id)
     return item ? json(200, item) : notFound()
   }
 

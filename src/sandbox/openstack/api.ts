@@ -2,8 +2,13 @@ import {randomUUID} from 'node:crypto'
 
 import {OPENSTACK, RACKSPACE} from '../catalog.js'
 import {type ApiHandler, header, json, parseJsonBody, type SandboxRequest, type SandboxResponse} from '../http.js'
+import type {TokenRecord} from '../types.js'
 import type {World} from '../world.js'
 import {Identity, keystoneUnauthorized, origin} from './identity.js'
+import {Cinder, cinderError} from './cinder.js'
+import {Glance, glanceError} from './glance.js'
+import {microversionHeaders, negotiateMicroversion, NOVA_MAX_VERSION} from './microversion.js'
+import {Neutron, neutronError} from './neutron.js'
 import {Nova, novaError} from './nova.js'
 
 const RETRY_AFTER_SECONDS = 1
@@ -53,7 +58,7 @@ export class RackspaceApi implements ApiHandler {
     if (token.projectId !== tenantId) return novaError(403, 'Policy doesn\'t allow compute:get_all to be performed.')
     const host = origin(request)
     const base = `${host}/rackspace/servers/${regionLower}/v2/${tenantId}`
-    return withRequestId(await this.nova.route(request, rest, {region, tenantId, userId: token.userId, base, bookmarkBase: `${host}/rackspace/servers/${regionLower}/${tenantId}`}))
+    return withRequestId(await this.nova.route(request, rest, {region, tenantId, userId: token.userId, base, bookmarkBase: `${host}/rackspace/servers/${regionLower}/${tenantId}`, microversion: 1}))
   }
 
   throttled(request: SandboxRequest): SandboxResponse | undefined {
@@ -66,63 +71,87 @@ export class RackspaceApi implements ApiHandler {
 }
 
 /**
- * A private OpenStack cloud: Keystone at /identity (v3 and v2.0) and Nova 2.1 per region at
- * /compute/<region>/v2.1, as DevStack lays them out.
+ * A private OpenStack cloud as DevStack lays it out: Keystone at /identity (v3 and v2.0), and per
+ * region Nova (microversions 2.1 to 2.96) at /compute/<region>/v2.1, Glance at /image/<region>,
+ * Neutron at /network/<region> and Cinder at /volume/<region>/v3/<project>.
  */
 export class OpenStackApi implements ApiHandler {
   readonly cloud = 'openstack' as const
   private readonly identity: Identity
+  private readonly neutron: Neutron
   private readonly nova: Nova
+  private readonly glance = new Glance()
+  private readonly cinder = new Cinder()
 
   constructor(private readonly world: World) {
     this.identity = new Identity(world)
-    this.nova = new Nova(world, 'openstack', OPENSTACK)
+    this.neutron = new Neutron(world)
+    this.nova = new Nova(world, 'openstack', OPENSTACK, this.neutron)
   }
 
   async handle(request: SandboxRequest): Promise<SandboxResponse> {
     const {path, method} = request
     if (path.startsWith('/identity')) return this.handleIdentity(request, path.slice('/identity'.length) || '/', method)
-    const match = /^\/compute\/([a-z0-9-]+)(\/v2\.1)?(\/.*)?$/.exec(path)
-    const region = match ? OPENSTACK.regions.find((r) => r.toLowerCase() === match[1]) : undefined
+    const match = /^\/(compute|image|network|volume)\/([a-z0-9-]+)(\/.*)?$/.exec(path)
+    const region = match ? OPENSTACK.regions.find((r) => r.toLowerCase() === match[2]) : undefined
     if (!match || !region) return novaError(404, 'The resource could not be found.')
+    const [, service, regionLower, rest = ''] = match
     const host = origin(request)
-    const bookmarkBase = `${host}/compute/${match[1]}`
-    const base = `${bookmarkBase}/v2.1`
-    if (!match[2]) {
-      if (method !== 'GET' || (match[3] ?? '/') !== '/') return novaError(404, 'The resource could not be found.')
-      return json(200, {
-        versions: [
-          {id: 'v2.0', status: 'SUPPORTED', version: '', min_version: '', updated: '2011-01-21T11:33:21Z', links: [{rel: 'self', href: `${bookmarkBase}/v2/`}]},
-          {id: 'v2.1', status: 'CURRENT', version: '2.1', min_version: '2.1', updated: '2013-07-23T11:33:21Z', links: [{rel: 'self', href: `${base}/`}]},
-        ],
-      })
+    const base = `${host}/${service}/${regionLower}`
+    const unversioned = rest === '' || rest === '/'
+    // Version documents answer without a token, as each service's root does.
+    if (unversioned && method === 'GET') {
+      if (service === 'compute') return this.computeVersions(base)
+      if (service === 'image') return this.glance.versions({base})
+      if (service === 'network') return this.neutron.versions({region, projectId: '', base})
+      return this.cinder.versions({base})
     }
     const token = this.identity.validate('openstack', header(request, 'x-auth-token'))
     if (!token) return {...keystoneUnauthorized(), headers: {'content-type': 'application/json', 'www-authenticate': `Keystone uri="${host}/identity"`}}
-    if (!token.projectId) return novaError(403, 'Policy does not allow os_compute_api:servers:index to be performed.')
-    const version = this.microversion(request)
-    if (version) return version
-    const response = await this.nova.route(request, match[3] ?? '', {region, tenantId: token.projectId, userId: token.userId, base, bookmarkBase})
-    response.headers['openstack-api-version'] = 'compute 2.1'
-    response.headers['x-openstack-nova-api-version'] = '2.1'
-    response.headers.vary = 'OpenStack-API-Version, X-OpenStack-Nova-API-Version'
-    return withRequestId(response)
+    switch (service) {
+      case 'compute': {
+        return this.compute(request, rest, {region, token, base})
+      }
+      case 'image': {
+        const versioned = /^\/v2(\/.*)?$/.exec(rest)
+        if (!versioned) return glanceError(404, 'Not Found', 'The resource could not be found.')
+        return withRequestId(this.glance.route(request, versioned[1] ?? ''))
+      }
+      case 'network': {
+        const versioned = /^\/v2\.0(\/.*)?$/.exec(rest)
+        if (!versioned) return neutronError(404, 'HTTPNotFound', 'The resource could not be found.')
+        if (!token.projectId) return neutronError(403, 'HTTPForbidden', 'An unscoped token cannot list project resources.')
+        return withRequestId(this.neutron.route(request, versioned[1] ?? '', {region, projectId: token.projectId, base}))
+      }
+      default: {
+        if (/^\/v3\/?$/.test(rest) && method === 'GET') return this.cinder.versions({base})
+        const versioned = /^\/v3\/([^/]+)(\/.*)?$/.exec(rest)
+        if (!versioned) return cinderError(404, 'itemNotFound', 'The resource could not be found.')
+        if (versioned[1] !== token.projectId) return cinderError(403, 'forbidden', 'Policy does not allow volume:get_all to be performed.')
+        return withRequestId(this.cinder.route(request, versioned[2] ?? ''))
+      }
+    }
   }
 
-  /** This Nova speaks microversion 2.1 only; asking for another is answered as Nova does. */
-  private microversion(request: SandboxRequest): SandboxResponse | undefined {
-    const modern = header(request, 'openstack-api-version')
-    const legacy = header(request, 'x-openstack-nova-api-version')
-    let wanted: string | undefined
-    if (modern) {
-      const m = /(?:^|,)\s*compute\s+([^,\s]+)/i.exec(modern)
-      wanted = m?.[1]
-    } else if (legacy) {
-      wanted = legacy.trim()
-    }
-    if (wanted === undefined || wanted === 'latest' || wanted === '2.1') return undefined
-    if (!/^\d+\.\d+$/.test(wanted)) return novaError(400, `API Version String ${wanted} is of invalid format. Must be of format MajorNum.MinorNum.`)
-    return json(406, {computeFault: {code: 406, message: `Version ${wanted} is not supported by the API. Minimum is 2.1 and maximum is 2.1.`}})
+  private computeVersions(bookmarkBase: string): SandboxResponse {
+    return json(200, {
+      versions: [
+        {id: 'v2.0', status: 'SUPPORTED', version: '', min_version: '', updated: '2011-01-21T11:33:21Z', links: [{rel: 'self', href: `${bookmarkBase}/v2/`}]},
+        {id: 'v2.1', status: 'CURRENT', version: NOVA_MAX_VERSION, min_version: '2.1', updated: '2013-07-23T11:33:21Z', links: [{rel: 'self', href: `${bookmarkBase}/v2.1/`}]},
+      ],
+    })
+  }
+
+  private async compute(request: SandboxRequest, rest: string, at: {region: string; token: TokenRecord; base: string}): Promise<SandboxResponse> {
+    const versioned = /^\/v2\.1(\/.*)?$/.exec(rest)
+    if (!versioned) return novaError(404, 'The resource could not be found.')
+    if (!at.token.projectId) return novaError(403, 'Policy does not allow os_compute_api:servers:index to be performed.')
+    const microversion = negotiateMicroversion(request)
+    if (typeof microversion !== 'number') return withRequestId(microversion)
+    const scope = {region: at.region, tenantId: at.token.projectId, userId: at.token.userId, base: `${at.base}/v2.1`, bookmarkBase: at.base, microversion}
+    const response = await this.nova.route(request, versioned[1] ?? '', scope)
+    Object.assign(response.headers, microversionHeaders(microversion))
+    return withRequestId(response)
   }
 
   private handleIdentity(request: SandboxRequest, path: string, method: string): SandboxResponse {
@@ -133,11 +162,13 @@ export class OpenStackApi implements ApiHandler {
     if (path === '/v3/auth/tokens' && method === 'POST') return this.identity.v3Tokens(request, body())
     if (path === '/v3/auth/tokens' && method === 'GET') return this.identity.v3Validate(request)
     if (path === '/v2.0/tokens' && method === 'POST') return this.identity.v2Tokens(request, body())
+    const user = /^\/v3\/users\/([^/]+)$/.exec(path)
+    if (user && method === 'GET') return this.identity.v3User(request, decodeURIComponent(user[1]))
     return json(404, {error: {code: 404, message: 'The resource could not be found.', title: 'Not Found'}})
   }
 
   throttled(request: SandboxRequest): SandboxResponse | undefined {
-    return request.path.startsWith('/compute/') ? overLimit() : undefined
+    return request.path.startsWith('/identity') ? undefined : overLimit()
   }
 
   unavailable(request: SandboxRequest): SandboxResponse {

@@ -41,6 +41,23 @@ export function novaPath(cloud: 'rackspace' | 'openstack', region: string, tenan
   return cloud === 'rackspace' ? `/rackspace/servers/${region.toLowerCase()}/v2/${tenantId}` : `/compute/${region.toLowerCase()}/v2.1`
 }
 
+/**
+ * The OpenStack cloud's services as DevStack names them, each region mounted under its own path:
+ * Nova, Glance v2, Neutron v2.0 and Cinder v3 (listed under both of its current types).
+ */
+export const OPENSTACK_SERVICES: {type: string; name: string; path(region: string, projectId: string): string}[] = [
+  {type: 'compute', name: OPENSTACK.serviceName, path: (region) => novaPath('openstack', region, '')},
+  {type: 'image', name: 'glance', path: (region) => `/image/${region.toLowerCase()}`},
+  {type: 'network', name: 'neutron', path: (region) => `/network/${region.toLowerCase()}`},
+  {type: 'block-storage', name: 'cinder', path: (region, projectId) => `/volume/${region.toLowerCase()}/v3/${projectId}`},
+  {type: 'volumev3', name: 'cinderv3', path: (region, projectId) => `/volume/${region.toLowerCase()}/v3/${projectId}`},
+]
+
+/** A Keystone v2.0 catalogue entry's endpoints: one per region, the same URL for every interface. */
+function v2Endpoints(url: (region: string) => string) {
+  return OPENSTACK.regions.map((region) => ({id: stableHex(`v2/${region}/${url(region)}`, 32), region, publicURL: url(region), internalURL: url(region), adminURL: url(region)}))
+}
+
 export function origin(request: SandboxRequest): string {
   return `http://${request.headers.host ?? '127.0.0.1'}`
 }
@@ -121,7 +138,7 @@ export class Identity {
     return json(200, {version: this.v2Version(`${origin(request)}/identity`)})
   }
 
-  private v3Catalog(request: SandboxRequest) {
+  private v3Catalog(request: SandboxRequest, projectId: string) {
     const host = origin(request)
     const endpoints = (service: string, url: (region: string) => string) =>
       OPENSTACK.regions.flatMap((region) =>
@@ -134,7 +151,7 @@ export class Identity {
         })),
       )
     return [
-      {id: stableHex('service/nova', 32), type: 'compute', name: OPENSTACK.serviceName, endpoints: endpoints('nova', (r) => `${host}${novaPath('openstack', r, '')}`)},
+      ...OPENSTACK_SERVICES.map((s) => ({id: stableHex(`service/${s.name}`, 32), type: s.type, name: s.name, endpoints: endpoints(s.name, (r) => `${host}${s.path(r, projectId)}`)})),
       {id: stableHex('service/keystone', 32), type: 'identity', name: 'keystone', endpoints: endpoints('keystone', () => `${host}/identity`)},
     ]
   }
@@ -156,7 +173,7 @@ export class Identity {
         project: {id: o.projectId, name: o.projectName, domain: DOMAIN},
         is_domain: false,
         roles: ROLES,
-        catalog: this.v3Catalog(request),
+        catalog: this.v3Catalog(request, o.projectId),
       },
     }
   }
@@ -219,6 +236,18 @@ export class Identity {
     return json(200, this.v3TokenBody(request, subject), {'x-subject-token': subject.id})
   }
 
+  /** GET /identity/v3/users/{id}: a user may read their own record (Keystone's default policy). */
+  v3User(request: SandboxRequest, id: string): SandboxResponse {
+    const token = this.validate('openstack', request.headers['x-auth-token'] as string | undefined)
+    if (!token) return keystoneUnauthorized()
+    const o = this.creds.openstack
+    if (id !== o.userId) {
+      return json(403, {error: {code: 403, message: 'You are not authorized to perform the requested action: identity:get_user.', title: 'Forbidden'}})
+    }
+    const self = `${origin(request)}/identity/v3/users/${o.userId}`
+    return json(200, {user: {id: o.userId, name: o.username, domain_id: DOMAIN.id, enabled: true, password_expires_at: null, options: {}, links: {self}}})
+  }
+
   /** POST /identity/v2.0/tokens (Keystone v2.0 passwordCredentials). */
   v2Tokens(request: SandboxRequest, body: unknown): SandboxResponse {
     const o = this.creds.openstack
@@ -234,15 +263,13 @@ export class Identity {
     const token = this.issue('openstack', o.userId, scoped ? o.projectId : undefined, ['password'])
     const host = origin(request)
     const tenant = {id: o.projectId, name: o.projectName, enabled: true, description: null}
-    const endpoint = (url: (region: string) => string) =>
-      OPENSTACK.regions.map((region) => ({id: stableHex(`v2/${region}/${url(region)}`, 32), region, publicURL: url(region), internalURL: url(region), adminURL: url(region)}))
     return json(200, {
       access: {
         token: {id: token.id, issued_at: iso6(token.issuedAt), expires: new Date(token.expiresAt).toISOString().replace(/\.\d{3}Z$/, 'Z'), ...(scoped ? {tenant} : {}), audit_ids: [randomBytes(16).toString('base64url').slice(0, 22)]},
         serviceCatalog: scoped
           ? [
-              {name: OPENSTACK.serviceName, type: 'compute', endpoints: endpoint((r) => `${host}${novaPath('openstack', r, '')}`), endpoints_links: []},
-              {name: 'keystone', type: 'identity', endpoints: endpoint(() => `${host}/identity/v2.0`), endpoints_links: []},
+              ...OPENSTACK_SERVICES.map((s) => ({name: s.name, type: s.type, endpoints: v2Endpoints((r) => `${host}${s.path(r, o.projectId)}`), endpoints_links: []})),
+              {name: 'keystone', type: 'identity', endpoints: v2Endpoints(() => `${host}/identity/v2.0`), endpoints_links: []},
             ]
           : [],
         user: {id: o.userId, name: o.username, username: o.username, roles: scoped ? ROLES.map((r) => ({name: r.name})) : [], roles_links: []},

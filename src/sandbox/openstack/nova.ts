@@ -6,6 +6,8 @@ import {generateRsaKeyPair, md5Fingerprint, parsePublicKey} from '../keys.js'
 import {schedule} from '../lifecycle.js'
 import type {KeyPairRecord, NodeRecord} from '../types.js'
 import {privateAddress, type World} from '../world.js'
+import {NOVA_MAX_VERSION} from './microversion.js'
+import type {Neutron} from './neutron.js'
 
 /** Where a Nova request lands: region, project and the URL prefix links are built from. */
 export interface NovaScope {
@@ -16,6 +18,8 @@ export interface NovaScope {
   base: string
   /** The same without the version segment, for "bookmark" links. */
   bookmarkBase: string
+  /** The negotiated microversion's minor number (2.x); Rackspace speaks 2.1 only. */
+  microversion: number
 }
 
 type Body = Record<string, unknown>
@@ -69,6 +73,8 @@ export class Nova {
     private readonly world: World,
     private readonly cloud: 'rackspace' | 'openstack',
     private readonly catalog: NovaCloud,
+    /** The OpenStack cloud's security groups live in Neutron; Rackspace has none. */
+    private readonly neutron?: Neutron,
   ) {}
 
   async route(request: SandboxRequest, path: string, scope: NovaScope): Promise<SandboxResponse> {
@@ -98,14 +104,36 @@ export class Nova {
       case 'flavors': {
         if (m !== 'GET') break
         if (id === undefined || (id === 'detail' && sub === undefined)) return this.listFlavors(request, scope, id === 'detail')
-        if (sub === undefined) {
-          const flavor = this.catalog.flavors.find((f) => f.id === id)
-          return flavor ? json(200, {flavor: this.flavorJson(flavor, scope)}) : novaError(404, `Flavor ${id} could not be found.`)
-        }
+        const flavor = this.catalog.flavors.find((f) => f.id === id)
+        if (!flavor) return novaError(404, `Flavor ${id} could not be found.`)
+        if (sub === undefined) return json(200, {flavor: this.flavorJson(flavor, scope)})
+        if (sub === 'os-extra_specs' && parts.length <= 4) return this.extraSpecs(flavor, key)
+        break
+      }
+      case 'limits': {
+        if (m === 'GET' && id === undefined) return this.limits(scope)
+        break
+      }
+      case 'os-security-groups': {
+        if (m === 'GET' && id === undefined && scope.microversion < 36) return this.securityGroupsProxy(scope)
+        break
+      }
+      case 'os-volumes': {
+        if (m === 'GET' && scope.microversion < 36 && (id === undefined || (id === 'detail' && sub === undefined))) return json(200, {volumes: []})
+        if (m === 'GET' && scope.microversion < 36 && id !== undefined && sub === undefined) return novaError(404, `Volume ${id} could not be found.`)
+        break
+      }
+      case 'os-networks': {
+        if (m === 'GET' && this.neutron && id === undefined && scope.microversion < 36) return this.networksProxy(scope)
+        break
+      }
+      case 'os-networksv2': {
+        if (m === 'GET' && this.cloud === 'rackspace' && id === undefined) return this.rackspaceNetworks()
         break
       }
       case 'images': {
-        if (m !== 'GET') break
+        // Nova's image proxy is gone from 2.36: clients use Glance.
+        if (m !== 'GET' || scope.microversion >= 36) break
         if (id === undefined || (id === 'detail' && sub === undefined)) return this.listImages(request, scope, id === 'detail')
         if (sub === undefined) {
           const image = this.catalog.images.find((i) => i.id === id)
@@ -114,7 +142,9 @@ export class Nova {
         break
       }
       case 'os-keypairs': {
-        if (id === undefined && m === 'GET') return this.listKeypairs(scope)
+        const forUser = this.keypairUser(request, scope)
+        if (typeof forUser !== 'string') return forUser
+        if (id === undefined && m === 'GET') return this.listKeypairs(request, scope)
         if (id === undefined && m === 'POST') return this.createKeypair(body, scope)
         if (id !== undefined && sub === undefined && m === 'GET') return this.showKeypair(id, scope)
         if (id !== undefined && sub === undefined && m === 'DELETE') return this.deleteKeypair(id, scope)
@@ -134,7 +164,7 @@ export class Nova {
       version: {
         id: openstack ? 'v2.1' : 'v2',
         status: 'CURRENT',
-        version: openstack ? '2.1' : '',
+        version: openstack ? NOVA_MAX_VERSION : '',
         min_version: openstack ? '2.1' : '',
         updated: openstack ? '2013-07-23T11:33:21Z' : '2011-01-21T11:33:21Z',
         links: [
@@ -156,15 +186,35 @@ export class Nova {
   }
 
   /** Per node object and endpoint (links carry the client's host); see World.listNodes. */
-  private readonly rendered = new WeakMap<NodeRecord, {base: string; detail: boolean; body: Body}>()
+  private readonly rendered = new WeakMap<NodeRecord, {base: string; detail: boolean; microversion: number; body: Body}>()
 
   private serverJson(n: NodeRecord, scope: NovaScope, detail: boolean): Body {
     const cached = this.rendered.get(n)
-    if (cached && cached.base === scope.base && cached.detail === detail) return cached.body
-    const body = this.renderServer(n, scope, detail)
+    if (cached && cached.base === scope.base && cached.detail === detail && cached.microversion === scope.microversion) return cached.body
+    const body = detail ? this.versionedServer(n, this.renderServer(n, scope, detail), scope.microversion) : this.renderServer(n, scope, detail)
     // A building server's progress moves with the clock.
-    if (n.status !== 'BUILD') this.rendered.set(n, {base: scope.base, detail, body})
+    if (n.status !== 'BUILD') this.rendered.set(n, {base: scope.base, detail, microversion: scope.microversion, body})
     return body
+  }
+
+  /** The fields each microversion adds to a server (those a project member sees; admin-only ones stay out). */
+  private versionedServer(n: NodeRecord, body: Body, v: number): Body {
+    if (v < 3) return body
+    const out: Body = {...body}
+    if (v >= 9) out.locked = false
+    if (v >= 19) out.description = n.nova?.description ?? null
+    if (v >= 26) out.tags = []
+    if (v >= 47) {
+      const f = this.catalog.flavors.find((x) => x.id === n.size)
+      out.flavor = f
+        ? {vcpus: f.vcpus, ram: f.ram, disk: f.disk, ephemeral: f.ephemeral, swap: f.swap, original_name: f.name, extra_specs: f.extraSpecs ?? {}}
+        : {}
+    }
+    if (v >= 63) out.trusted_image_certificates = null
+    if (v >= 71) out.server_groups = []
+    if (v >= 73) out.locked_reason = null
+    if (v >= 96) out.pinned_availability_zone = null
+    return out
   }
 
   private renderServer(n: NodeRecord, scope: NovaScope, detail: boolean): Body {
@@ -326,9 +376,17 @@ export class Nova {
         metadata[k] = v
       }
     }
-    const groups = Array.isArray(server.security_groups) ? server.security_groups.map((g) => String(obj(g)?.name ?? '')) : ['default']
-    const unknownGroup = groups.find((g) => g !== 'default')
+    const asked = Array.isArray(server.security_groups) ? server.security_groups.map((g) => String(obj(g)?.name ?? '')) : ['default']
+    const unknownGroup = asked.find((g) => this.groupName(g, scope) === undefined)
     if (unknownGroup !== undefined) return novaError(400, `Security group ${unknownGroup} not found for project ${scope.tenantId}.`)
+    // Named by name or id; Nova shows names.
+    const groups = [...new Set(asked.map((g) => this.groupName(g, scope)!))]
+    const networksProblem = this.checkNetworks(server.networks, scope)
+    if (networksProblem) return networksProblem
+    const {description} = server
+    if (description !== undefined && (scope.microversion < 19 || (description !== null && (typeof description !== 'string' || description.length > 255)))) {
+      return this.invalid('description', description, scope.microversion < 19 ? "Additional properties are not allowed ('description' was unexpected)" : 'is not a valid description')
+    }
     const userData = server.user_data
     if (userData !== undefined && (typeof userData !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(userData))) {
       return this.invalid('user_data', userData, 'is not a base64-encoded string')
@@ -363,6 +421,7 @@ export class Nova {
           securityGroups: groups,
           userData: userData as string | undefined,
           launchedAt: now + this.world.settings.bootDelayMs,
+          ...(typeof description === 'string' ? {description} : {}),
         },
       },
       now,
@@ -375,6 +434,29 @@ export class Nova {
       {server: {id: launched.id, links, 'OS-DCF:diskConfig': this.cloud === 'rackspace' ? 'AUTO' : 'MANUAL', security_groups: groups.map((g) => ({name: g})), adminPass}},
       {location: links[0].href},
     )
+  }
+
+  private groupName(nameOrId: string, scope: NovaScope): string | undefined {
+    if (nameOrId === 'default') return nameOrId
+    return this.neutron?.findGroup(scope.region, scope.tenantId, nameOrId)?.name
+  }
+
+  /** From 2.37 `networks` is required: "auto", "none" or a list of {uuid} / {port} / {fixed_ip}. */
+  private checkNetworks(networks: unknown, scope: NovaScope): SandboxResponse | undefined {
+    if (networks === undefined) {
+      return scope.microversion >= 37 ? this.invalid('server', null, "'networks' is a required property") : undefined
+    }
+    if (networks === 'auto' || networks === 'none') {
+      return scope.microversion >= 37 ? undefined : this.invalid('networks', networks, "is not of type 'array'")
+    }
+    if (!Array.isArray(networks)) return this.invalid('networks', networks, "is not of type 'array'")
+    if (this.cloud === 'rackspace') return undefined
+    const known = this.neutron?.networkIds(scope.region) ?? []
+    for (const entry of networks) {
+      const uuid = obj(entry)?.uuid
+      if (uuid !== undefined && (typeof uuid !== 'string' || !known.includes(uuid))) return novaError(400, `Network ${String(uuid)} could not be found.`)
+    }
+    return undefined
   }
 
   private async deleteServer(id: string, scope: NovaScope): Promise<SandboxResponse> {
@@ -424,10 +506,23 @@ export class Nova {
         this.world.saveNode(schedule({...n, status: 'POWERING_ON'}, now, [['ACTIVE', delay]]))
         return empty(202)
       }
-      default: {
-        return novaError(400, `There is no such action: ${name ?? ''}`)
+      case 'addSecurityGroup':
+      case 'removeSecurityGroup': {
+        if (!this.neutron) break
+        const group = obj(request![name])?.name
+        if (typeof group !== 'string' || group === '') return this.invalid('name', group ?? null, "is not of type 'string'")
+        const found = group === 'default' ? {name: 'default'} : this.neutron.findGroup(scope.region, scope.tenantId, group)
+        if (!found) return novaError(404, `Security group ${group} not found for project ${scope.tenantId}.`)
+        const groups = n.nova!.securityGroups
+        const has = groups.includes(found.name)
+        if (name === 'addSecurityGroup' && has) return novaError(400, `Security group ${found.name} is already associated with the instance ${n.id}`)
+        if (name === 'removeSecurityGroup' && !has) return novaError(400, `Security group ${found.name} not associated with the instance ${n.id}`)
+        const next = name === 'addSecurityGroup' ? [...groups, found.name] : groups.filter((g) => g !== found.name)
+        this.world.saveNode({...n, nova: {...n.nova!, securityGroups: next}, updatedAt: now})
+        return empty(202)
       }
     }
+    return novaError(400, `There is no such action: ${name ?? ''}`)
   }
 
   private metadata(method: string, id: string, key: string | undefined, body: unknown, scope: NovaScope): SandboxResponse {
@@ -481,7 +576,10 @@ export class Nova {
       ram: f.ram,
       disk: f.disk,
       vcpus: f.vcpus,
-      swap: f.swap === 0 ? '' : f.swap,
+      // An empty string for "no swap" until 2.75 made it 0.
+      swap: f.swap === 0 && scope.microversion < 75 ? '' : f.swap,
+      ...(scope.microversion >= 55 ? {description: null} : {}),
+      ...(scope.microversion >= 61 ? {extra_specs: f.extraSpecs ?? {}} : {}),
       'OS-FLV-EXT-DATA:ephemeral': f.ephemeral,
       'OS-FLV-DISABLED:disabled': false,
       'os-flavor-access:is_public': true,
@@ -489,6 +587,92 @@ export class Nova {
       ...(f.extraSpecs ? {'OS-FLV-WITH-EXT-SPECS:extra_specs': f.extraSpecs} : {}),
       links: this.links(scope, 'flavors', f.id),
     }
+  }
+
+  private extraSpecs(f: NovaFlavor, key: string | undefined): SandboxResponse {
+    const specs = f.extraSpecs ?? {}
+    if (key === undefined) return json(200, {extra_specs: specs})
+    return key in specs ? json(200, {[key]: specs[key]}) : novaError(404, `Flavor ${f.id} has no extra specs with key ${key}.`)
+  }
+
+  /** The project's quotas and what its servers use of them (rate limits are no longer reported). */
+  private limits(scope: NovaScope): SandboxResponse {
+    const servers = this.world
+      .listNodes(this.cloud, scope.region)
+      .map((e) => e.node)
+      .filter((n) => n.nova?.tenantId === scope.tenantId)
+    const flavors = servers.map((n) => this.catalog.flavors.find((f) => f.id === n.size))
+    const absolute: Record<string, number> = {
+      maxImageMeta: 128,
+      maxPersonality: 5,
+      maxPersonalitySize: 10_240,
+      maxSecurityGroupRules: 20,
+      maxSecurityGroups: 10,
+      maxServerGroupMembers: 10,
+      maxServerGroups: 10,
+      maxServerMeta: 128,
+      maxTotalCores: 20,
+      maxTotalFloatingIps: 10,
+      maxTotalInstances: 10,
+      maxTotalKeypairs: 100,
+      maxTotalRAMSize: 51_200,
+      totalCoresUsed: flavors.reduce((sum, f) => sum + (f?.vcpus ?? 0), 0),
+      totalFloatingIpsUsed: 0,
+      totalInstancesUsed: servers.length,
+      totalRAMUsed: flavors.reduce((sum, f) => sum + (f?.ram ?? 0), 0),
+      totalSecurityGroupsUsed: 1,
+      totalServerGroupsUsed: 0,
+    }
+    // 2.36 dropped the network proxies' limits, 2.57 personality (injected files).
+    if (scope.microversion >= 36) {
+      for (const k of ['maxSecurityGroupRules', 'maxSecurityGroups', 'maxTotalFloatingIps', 'totalFloatingIpsUsed', 'totalSecurityGroupsUsed']) delete absolute[k]
+    }
+    if (scope.microversion >= 57) {
+      delete absolute.maxPersonality
+      delete absolute.maxPersonalitySize
+    }
+    return json(200, {limits: {rate: [], absolute}})
+  }
+
+  /** Nova's os-security-groups proxy (before 2.36): Neutron's groups in Nova's shape; Rackspace has none. */
+  private securityGroupsProxy(scope: NovaScope): SandboxResponse {
+    if (!this.neutron) return json(200, {security_groups: []})
+    const groups = this.neutron.listGroups(scope.region, scope.tenantId)
+    return json(200, {
+      security_groups: groups.map((g) => ({
+        id: g.id,
+        name: g.name,
+        description: g.description,
+        tenant_id: g.projectId,
+        rules: g.rules
+          .filter((r) => r.direction === 'ingress' && r.ethertype === 'IPv4')
+          .map((r) => ({
+            id: r.id,
+            parent_group_id: g.id,
+            ip_protocol: r.protocol,
+            from_port: r.port_range_min ?? (r.protocol === 'icmp' ? -1 : null),
+            to_port: r.port_range_max ?? (r.protocol === 'icmp' ? -1 : null),
+            ip_range: r.remote_ip_prefix ? {cidr: r.remote_ip_prefix} : {},
+            group: r.remote_group_id ? {name: groups.find((x) => x.id === r.remote_group_id)?.name ?? '', tenant_id: g.projectId} : {},
+          })),
+      })),
+    })
+  }
+
+  /** Nova's os-networks proxy (before 2.36): Neutron's networks as nova-network described them. */
+  private networksProxy(scope: NovaScope): SandboxResponse {
+    const networks = this.neutron!.networkSummaries(scope.region, scope.tenantId)
+    return json(200, {networks: networks.map((n) => ({id: n.id, label: n.name, cidr: n.cidr, project_id: n.projectId}))})
+  }
+
+  /** Rackspace Cloud Networks: the public Internet and ServiceNet, with their documented fixed ids. */
+  private rackspaceNetworks(): SandboxResponse {
+    return json(200, {
+      networks: [
+        {id: '00000000-0000-0000-0000-000000000000', label: 'public'},
+        {id: '11111111-1111-1111-1111-111111111111', label: 'private', cidr: '10.0.0.0/16'},
+      ],
+    })
   }
 
   private listFlavors(request: SandboxRequest, scope: NovaScope, detail: boolean): SandboxResponse {
@@ -536,14 +720,29 @@ export class Nova {
   // ------------------------------------------------------------ keypairs (per user and region)
 
   private keypairJson(k: KeyPairRecord, scope: NovaScope, full: boolean): Body {
-    const base = {name: k.name, public_key: k.publicKey, fingerprint: k.fingerprint}
+    // 2.2 added the key type (ssh or x509).
+    const base = {name: k.name, public_key: k.publicKey, fingerprint: k.fingerprint, ...(scope.microversion >= 2 ? {type: 'ssh'} : {})}
     if (!full) return base
     return {...base, user_id: scope.userId, id: Number(k.id), created_at: new Date(k.createdAt).toISOString().replace('Z', '000'), deleted: false, deleted_at: null, updated_at: null}
   }
 
-  private listKeypairs(scope: NovaScope): SandboxResponse {
+  /**
+   * `?user_id=` (2.10 and later) names whose key pairs: a project member may name only themselves, as
+   * Nova's default policy says; the user's own id is what every request without it means.
+   */
+  private keypairUser(request: SandboxRequest, scope: NovaScope): string | SandboxResponse {
+    const userId = request.url.searchParams.get('user_id')
+    if (userId === null || scope.microversion < 10 || userId === scope.userId) return scope.userId
+    return novaError(403, `Policy doesn't allow os_compute_api:os-keypairs:index to be performed.`)
+  }
+
+  private listKeypairs(request: SandboxRequest, scope: NovaScope): SandboxResponse {
     const keys = this.world.store.list<KeyPairRecord>(this.cloud, 'keypair', scope.region).map((e) => e.value)
-    return json(200, {keypairs: keys.map((k) => ({keypair: this.keypairJson(k, scope, false)}))})
+    if (scope.microversion < 35) return json(200, {keypairs: keys.map((k) => ({keypair: this.keypairJson(k, scope, false)}))})
+    // 2.35: limit and marker (the marker is a key pair's name).
+    const paged = this.paginate(keys.map((k) => ({...k, id: k.name})), request, scope, 'os-keypairs')
+    if ('status' in paged) return paged
+    return json(200, {keypairs: paged.page.map((k) => ({keypair: this.keypairJson(k, scope, false)})), ...(paged.links ? {keypairs_links: paged.links} : {})})
   }
 
   private createKeypair(body: unknown, scope: NovaScope): SandboxResponse {
@@ -556,6 +755,10 @@ export class Nova {
     if (this.world.store.get(this.cloud, 'keypair', id)) return novaError(409, `Key pair '${name}' already exists.`)
     let publicKey: string
     let privateKey: string | undefined
+    if (keypair.type !== undefined && (scope.microversion < 2 || (keypair.type !== 'ssh' && keypair.type !== 'x509'))) {
+      return this.invalid('type', keypair.type, scope.microversion < 2 ? "Additional properties are not allowed ('type' was unexpected)" : "is not one of ['ssh', 'x509']")
+    }
+    if (keypair.public_key === undefined && scope.microversion >= 92) return this.invalid('keypair', keypair, "'public_key' is a required property")
     if (keypair.public_key === undefined) {
       ;({publicKey, privateKey} = generateRsaKeyPair(`Generated-by-Nova`))
     } else {

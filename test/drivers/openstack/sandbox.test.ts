@@ -6,6 +6,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {pollUntil} from '../../../src/core/retry.js'
 import {createDriver} from '../../../src/drivers/openstack/index.js'
 import {type SandboxHandle, startSandbox} from '../../../src/sandbox/index.js'
+import {http, keystoneToken} from '../../sandbox/helpers.js'
 import {describeDriverContract} from '../contract.js'
 import {type Sandbox, sandboxDir, settings} from './helpers.js'
 import {lifecycle} from './sandbox-lifecycle.js'
@@ -75,6 +76,47 @@ describe('openstack against the sandbox', () => {
     // Only once SHUTOFF: Nova answers 409 to a start while the server is still powering off.
     await driver.startNode!(node.id)
     expect(await driver.waitUntilRunning(node.id, {pollMs: 50, timeoutMs: 10_000})).toMatchObject({state: 'running'})
+  })
+})
+
+const root = () => sandbox.endpoints.openstack.replace(/\/identity\/v3$/, '')
+
+async function neutron(path: string): Promise<{security_groups: {id: string; name: string; security_group_rules: {direction: string; ethertype: string; protocol: string | null; port_range_min: number | null; remote_ip_prefix: string | null}[]}[]}> {
+  const res = await http(`${root()}/network/regionone/v2.0${path}`, {headers: {'x-auth-token': (await keystoneToken(sandbox)).token}})
+  expect(res.status).toBe(200)
+  return res.body
+}
+
+async function groupsOf(id: string): Promise<string[]> {
+  const res = await http(`${root()}/compute/regionone/v2.1/servers/${id}`, {headers: {'x-auth-token': (await keystoneToken(sandbox)).token}})
+  return res.body.server.security_groups.map((g: {name: string}) => g.name)
+}
+
+describe('the probe security group (Neutron)', () => {
+  it('allowSshAndIcmp creates mc-probe with SSH and ICMP rules once, reuses it, and attaches it to each server', async () => {
+    const driver = await createDriver(settings('openstack', {env: osEnv()}), box.context())
+    const [image] = await driver.listImages()
+    const request = {image: image.id, size: '2', allowSshAndIcmp: true}
+    const [one, two] = await Promise.all([driver.createNode({...request, name: 'sg-one'}), driver.createNode({...request, name: 'sg-two'})])
+    const {security_groups: groups} = await neutron('/security-groups?name=mc-probe')
+    expect(groups).toHaveLength(1)
+    const ingress = groups[0].security_group_rules.filter((r) => r.direction === 'ingress')
+    expect(ingress.map((r) => [r.ethertype, r.protocol, r.port_range_min, r.remote_ip_prefix]).sort()).toEqual([
+      ['IPv4', 'icmp', null, '0.0.0.0/0'],
+      ['IPv4', 'tcp', 22, '0.0.0.0/0'],
+      ['IPv6', 'ipv6-icmp', null, '::/0'],
+      ['IPv6', 'tcp', 22, '::/0'],
+    ])
+    for (const node of [one, two]) expect(await groupsOf(node.id)).toEqual(['default', 'mc-probe'])
+    // A later driver finds the group and makes no second one.
+    const again = await createDriver(settings('openstack', {env: osEnv()}), box.context())
+    const three = await again.createNode({...request, name: 'sg-three'})
+    expect(await groupsOf(three.id)).toEqual(['default', 'mc-probe'])
+    expect((await neutron('/security-groups?name=mc-probe')).security_groups).toHaveLength(1)
+    // Without the flag a server keeps the project's default group only.
+    const plain = await again.createNode({image: image.id, size: '2', name: 'sg-plain'})
+    expect(await groupsOf(plain.id)).toEqual(['default'])
+    for (const node of [one, two, three, plain]) await again.destroyNode(node.id)
   })
 })
 

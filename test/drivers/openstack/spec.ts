@@ -134,10 +134,15 @@ function compiled(key: string, make: () => unknown): ValidateFunction {
   return fn
 }
 
-/** A Nova component schema (`ServersCreateRequest`, `ServerShowResponse`, ...) at 2.1. */
-export function novaSchema(name: string): unknown {
+/** A Nova component schema (`ServersCreateRequest`, `ServerShowResponse`, ...) at 2.1 or another microversion. */
+export function novaSchema(name: string, version = MICROVERSION): unknown {
   const spec = computeSpec()
-  return spec.narrow({$ref: `#/components/schemas/${name}`}, MICROVERSION)
+  return spec.narrow({$ref: `#/components/schemas/${name}`}, version)
+}
+
+/** The newest microversion the compute spec describes (its `info.version`). */
+export function novaSpecMaxVersion(): string {
+  return String((computeSpec().doc.info as Schema).version)
 }
 
 /**
@@ -147,9 +152,9 @@ export function novaSchema(name: string): unknown {
  */
 const UNMARKED_ONE_OF: Record<string, number> = {ServersCreateResponse: 0}
 
-function novaValidator(name: string): ValidateFunction {
-  return compiled(`nova:${name}`, () => {
-    const schema = novaSchema(name) as Schema
+function novaValidator(name: string, version: string): ValidateFunction {
+  return compiled(`nova:${name}@${version}`, () => {
+    const schema = novaSchema(name, version) as Schema
     const pick = UNMARKED_ONE_OF[name]
     return pick === undefined ? schema : (schema.oneOf as Schema[])[pick]
   })
@@ -164,8 +169,8 @@ function describe(errors: ErrorObject[] | null | undefined): string[] {
 }
 
 /** Schema violations of a body (empty when it conforms). */
-export function novaViolations(schemaName: string, body: unknown): string[] {
-  const validate = novaValidator(schemaName)
+export function novaViolations(schemaName: string, body: unknown, version = MICROVERSION): string[] {
+  const validate = novaValidator(schemaName, version)
   return validate(body) ? [] : describe(validate.errors)
 }
 
