@@ -1,5 +1,5 @@
 import type {CheckResult, Hop, PathProtocol} from '../checks/types.js'
-import type {DiagnosisContext, PathHop, ServiceAnswer, VantageEvidence} from './types.js'
+import type {DiagnosisContext, PathHop, ServiceAnswer, UnavailableVantage, VantageEvidence} from './types.js'
 
 export function toPathHop(hop: Hop): PathHop {
   if (hop.host === '???') return {index: hop.hop, lossPct: hop.lossPct, sent: hop.sent}
@@ -71,7 +71,17 @@ export function diagnosisInput(target: string, results: CheckResult[]): {evidenc
     byVantage.set(result.vantage, evidence)
   }
 
-  return {evidence: [...byVantage.values()], context: {...context, serviceAnswers: serviceAnswers(target, results)}}
+  const unavailable = unavailableVantages(target, results, new Set(byVantage.keys()))
+  return {evidence: [...byVantage.values()], context: {...context, serviceAnswers: serviceAnswers(target, results), ...(unavailable.length > 0 ? {unavailable} : {})}}
+}
+
+/** Vantage points whose every result for the target is a failure to reach them, with the first reason. */
+function unavailableVantages(target: string, results: CheckResult[], withEvidence: Set<string>): UnavailableVantage[] {
+  const reasons = new Map<string, string>()
+  for (const r of results) {
+    if (r.target === target && r.error && !withEvidence.has(r.vantage) && !reasons.has(r.vantage)) reasons.set(r.vantage, r.error.message)
+  }
+  return [...reasons].map(([vantage, reason]) => ({vantage, reason}))
 }
 
 /** The per-vantage evidence alone (tests and the lab print it beside a verdict). */

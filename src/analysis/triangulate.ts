@@ -63,18 +63,31 @@ class Evidence {
   }
 
   verdict(kind: Verdict['kind'], explanation: string, extra: Partial<Verdict> = {}): Verdict {
-    const {tracedOver} = this.context
+    const {tracedOver, unavailable = []} = this.context
+    const rateLimits = kind === 'target-down' || kind === 'inconclusive' ? '' : this.rateLimitNote()
     return {
       target: this.target,
       kind,
-      explanation: this.protocolNote() + explanation + (kind === 'target-down' || kind === 'inconclusive' ? '' : this.rateLimitNote()),
+      explanation: this.protocolNote() + explanation + rateLimits + this.absenceNote(extra.faultHop),
       affected: this.bad.map((v) => v.vantage),
       healthy: this.healthy,
       vantages: this.vantages,
       missing: [],
       ...(tracedOver ? {tracedOver} : {}),
+      ...(unavailable.length > 0 ? {unavailable} : {}),
       ...extra,
     }
+  }
+
+  /** Who is missing from the verdict, why, and what that means for it: said, never silently dropped. */
+  private absenceNote(fault: HopRef | undefined): string {
+    const {unavailable = []} = this.context
+    if (unavailable.length === 0) return ''
+    const who = names(unavailable.map((u) => u.vantage))
+    const reasons = unavailable.map((u) => `${u.vantage}: ${u.reason}`).join('; ')
+    const rest = this.withData.length === 0 ? '' : ` This verdict rests on ${names(this.withData.map((v) => v.vantage))} alone.`
+    const path = fault ? ` The path from this machine to ${who} may cross ${describeHop(fault)} as well.` : ''
+    return ` Vantage point${unavailable.length === 1 ? '' : 's'} ${who} could not be reached from here and gave no evidence (${reasons}).${rest}${path}`
   }
 
   /** "T answers no ICMP echo ...; traced over TCP 443." Said first: every hop below was measured that way. */

@@ -35,7 +35,11 @@ export type ServiceAnswer = {vantage: string; check: string; at: string}
 export type DiagnosisContext = {
   tracedOver?: TracedOver
   serviceAnswers?: ServiceAnswer[]
+  /** Vantage points asked that gave no evidence at all (no SSH connection, say), with the reason. */
+  unavailable?: UnavailableVantage[]
 }
+
+export type UnavailableVantage = {vantage: string; reason: string}
 
 export type VerdictKind =
   | 'healthy'
@@ -75,6 +79,8 @@ export type Verdict = {
   missing: string[]
   /** Set when the paths were traced over TCP or UDP; absent (ICMP) in verdicts stored before it existed. */
   tracedOver?: TracedOver
+  /** Vantage points that gave no evidence, and why; absent in verdicts stored before it existed. */
+  unavailable?: UnavailableVantage[]
 }
 
 export type Thresholds = {

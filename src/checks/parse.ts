@@ -1,7 +1,7 @@
 import type {ExecResult} from '../ssh/types.js'
 import {IMPL_MARKER, MISSING_MARKER} from './commands.js'
 import {ToolOutputError} from './errors.js'
-import {parseMtrJson} from './mtr.js'
+import {parseMtrJson, parseMtrRaw} from './mtr.js'
 import {parsePluginOutput, stateFromExitCode} from './nagios.js'
 import {parseRtaLoss, stateFor, worstState} from './thresholds.js'
 import type {CheckResult, CheckState, Hop, Implementation, Metric} from './types.js'
@@ -221,7 +221,7 @@ function mtrVerdict(check: ValidCheck, body: string, stderr: string, exitCode: n
   if (body.trim() === '') {
     return {state: 'UNKNOWN', summary: `PATH UNKNOWN - ${firstLine(stderr).replace(/^mtr: /, '') || `mtr printed nothing (exit ${exitCode})`}`, metrics: []}
   }
-  const report = parseMtrJson(body)
+  const report = check.protocol === 'tcp' || check.protocol === 'udp' ? parseMtrRaw(body, check.target) : parseMtrJson(body)
   const {hops} = report
   const last = hops.at(-1)
   if (!last) {

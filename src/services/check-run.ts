@@ -28,17 +28,19 @@ export type CheckSession = {
   vantages: string[]
   /** `record: false` for checks that only steer the session (a port probe): neither stored nor reported. */
   run(definitions: CheckDefinition[], options?: {record?: boolean}): Promise<CheckResult[]>
+  /** Store and report results run with `record: false` after all, once they turned out to matter. */
+  record(results: CheckResult[]): void
   close(): Promise<void>
 }
 
 /** One SSH connection per probe for the whole session: a diagnosis that traces twice pays one handshake. */
-export function openCheckSession(request: Omit<CheckRunRequest, 'definitions'> & {checks?: number}): CheckSession {
+export function openCheckSession(request: Omit<CheckRunRequest, 'definitions'> & {checks?: number; reconnectUntil?: number}): CheckSession {
   const {dataDir} = mcPaths()
   const inventory = Inventory.open(dataDir)
   const history = CheckHistory.open()
   let vantages: Vantages
   try {
-    vantages = openVantages(request.from, inventory, dataDir, request.log, request.passphrase)
+    vantages = openVantages(request.from, inventory, dataDir, request.log, request.passphrase, {reconnectUntil: request.reconnectUntil})
   } catch (error) {
     history.close()
     inventory.close()
@@ -46,6 +48,11 @@ export function openCheckSession(request: Omit<CheckRunRequest, 'definitions'> &
   }
 
   const runId = history.startRun({from: request.from, checks: request.checks ?? 0, ...request.meta})
+  const keep = (result: CheckResult) => {
+    history.addResults(runId, [result])
+    request.onResult?.(result)
+  }
+
   return {
     runId,
     vantages: vantages.executors.map((e) => e.vantage),
@@ -53,12 +60,11 @@ export function openCheckSession(request: Omit<CheckRunRequest, 'definitions'> &
       runChecks(vantages.executors, definitions, {
         tools: request.tools,
         signal: request.signal,
-        onResult(result) {
-          if (!record) return
-          history.addResults(runId, [result])
-          request.onResult?.(result)
-        },
+        onResult: (result) => record && keep(result),
       }),
+    record(results) {
+      for (const result of results) keep(result)
+    },
     async close() {
       try {
         history.finishRun(runId)

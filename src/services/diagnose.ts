@@ -36,8 +36,13 @@ export type DiagnoseResult = {runId?: number; reused: boolean; verdicts: Verdict
  */
 export const DEFAULT_ROUNDS = 50
 
-/** check_ping sends one echo a second: ten say whether the target answers without costing the run a minute. */
-const PING_COUNT = 10
+/**
+ * check_ping sends one echo a second. The path carries the verdict; ping only says whether the
+ * target answers ICMP at all, so five echoes, and a target that answers none gives up after
+ * PING_TIMEOUT_S instead of check_ping's default wait: the diagnosis stays within its time target.
+ */
+const PING_COUNT = 5
+const PING_TIMEOUT_S = 7
 
 /** Ports a target that answers no ICMP is traced over, after the ports of its own checks in the history. */
 export const FALLBACK_PORTS = [443, 80, 22]
@@ -45,10 +50,17 @@ export const FALLBACK_PORTS = [443, 80, 22]
 /** A TCP, HTTP or DNS check that succeeded this recently (seconds) proves the target up. */
 export const SERVICE_WINDOW_S = 600
 
+/**
+ * How long (ms from the start) a diagnosis keeps reconnecting to a probe whose SSH handshake timed
+ * out or whose connection dropped: SSH across a lossy hop is slow, not dead, and that probe's
+ * evidence is the most telling. After it, the probe is listed as unavailable in the verdict.
+ */
+export const RECONNECT_BUDGET_MS = 45_000
+
 /** Seconds a candidate port gets to answer a TCP connect before the next one is preferred. */
 const PORT_PROBE_TIMEOUT_S = 3
 
-const ping = (target: string, count: number): CheckDefinition => ({kind: 'ping', target, count: Math.min(count, PING_COUNT)})
+const ping = (target: string, count: number): CheckDefinition => ({kind: 'ping', target, count: Math.min(count, PING_COUNT), timeoutS: PING_TIMEOUT_S})
 const trace = (target: string, count: number, protocol: PathProtocol = 'icmp', port?: number): CheckDefinition =>
   protocol === 'icmp' ? {kind: 'path', target, count} : {kind: 'path', target, count, protocol, port}
 
@@ -106,21 +118,29 @@ function answeringPort(p: Plan, results: CheckResult[]): number | undefined {
   return p.ports.find((port) => open.has(port))
 }
 
-/** The second round: a TCP trace for every target that needs one, over the port that answered. */
-function secondRound(plans: Plan[], results: CheckResult[], probes: CheckResult[], request: DiagnoseRequest): CheckDefinition[] {
+/** The TCP trace each target may need, over the first candidate port that answered (tcp: else the first candidate). */
+function tcpTraces(plans: Plan[], probes: CheckResult[], request: DiagnoseRequest): CheckDefinition[] {
+  const auto = (request.protocol ?? 'auto') === 'auto'
   return plans.flatMap((p) => {
     if (!p.needsPort) return []
-    const auto = (request.protocol ?? 'auto') === 'auto'
-    if (auto && answersIcmp(p.target, results)) return []
     const port = answeringPort(p, probes) ?? (auto ? undefined : p.ports[0])
     return port === undefined ? [] : [trace(p.target, request.count, 'tcp', port)]
   })
 }
 
+/**
+ * Ping, the ICMP trace and the port probes start together; a TCP trace starts as soon as the probes
+ * name a port, while ICMP is still being tried, so a target that drops ICMP costs no second round.
+ * Under auto that trace is kept (stored, returned) only for a target that answered no ICMP at all.
+ */
 async function measure(session: CheckSession, plans: Plan[], request: DiagnoseRequest): Promise<CheckResult[]> {
-  const [first, probes] = await Promise.all([session.run(plans.flatMap((p) => p.first)), session.run(plans.flatMap((p) => p.portProbes), {record: false})])
-  const second = secondRound(plans, first, probes, request)
-  return second.length === 0 ? first : [...first, ...(await session.run(second))]
+  const probing = session.run(plans.flatMap((p) => p.portProbes), {record: false})
+  const tracing = probing.then((probes) => session.run(tcpTraces(plans, probes, request), {record: false}))
+  const [first, traces] = await Promise.all([session.run(plans.flatMap((p) => p.first)), tracing])
+  const auto = (request.protocol ?? 'auto') === 'auto'
+  const kept = traces.filter((r) => !auto || !answersIcmp(r.target, first))
+  session.record(kept)
+  return [...first, ...kept]
 }
 
 /** One verdict per target, from every vantage point's ping and path checks. */
@@ -145,6 +165,7 @@ export async function diagnose(request: DiagnoseRequest): Promise<DiagnoseResult
     signal: request.signal,
     onResult: request.onResult,
     checks: plans.reduce((n, p) => n + p.first.length, 0),
+    reconnectUntil: Date.now() + RECONNECT_BUDGET_MS,
     meta: {diagnose: true, protocol: request.protocol ?? 'auto', ...(request.port === undefined ? {} : {port: request.port})},
   })
   try {

@@ -199,3 +199,14 @@ describe('paths of different lengths', () => {
     expect(verdict.explanation).toContain('10.8.1.10 itself')
   })
 })
+
+describe('a vantage point that gave no evidence', () => {
+  it('is listed as unavailable with the reason, and the explanation says what its absence means', () => {
+    const unavailable = [{vantage: 'p1', reason: 'No SSH handshake with p1 within 10s'}]
+    const verdict = triangulate('10.8.1.10', ['dc', 'rackspace', 'linode'].map((v) => vantage(v, from(2))), undefined, {unavailable})
+    expect(verdict.kind).toBe('shared-path')
+    expect(verdict.unavailable).toEqual(unavailable)
+    expect(verdict.explanation).toContain('Vantage point p1 could not be reached from here and gave no evidence (p1: No SSH handshake with p1 within 10s). This verdict rests on dc, rackspace and linode alone.')
+    expect(verdict.explanation).toContain('The path from this machine to p1 may cross hop 2 (10.9.0.1) as well.')
+  })
+})

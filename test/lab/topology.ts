@@ -293,6 +293,7 @@ export type Fault =
   | 'transit-icmp-limit'
   | 'dc-uplink-delay'
   | 'target-no-icmp'
+  | 'pa-control-loss'
 
 type FaultControl = {inject(lab: Lab): Promise<void>; clear(lab: Lab): Promise<void>}
 
@@ -347,7 +348,20 @@ async function stopHelper(child: ChildProcess | undefined): Promise<void> {
   }
 }
 
+/** Several faults as one: injected in order, cleared in reverse. */
+const together = (...parts: FaultControl[]): FaultControl => ({
+  async inject(lab) {
+    for (const part of parts) await part.inject(lab)
+  },
+  async clear(lab) {
+    for (const part of parts.toReversed()) await part.clear(lab)
+  },
+})
+
 const FAULTS: Record<Fault, FaultControl> = {
+  // mc's own SSH to pa crosses a lossy link (both directions of the management link): pa's control
+  // path is as bad as a faulty transit, while its view of the target is untouched.
+  'pa-control-loss': together(ingressLoss('pa', 'mc_pa_control_in', ['mgmt']), ingressLoss('ctl', 'mc_pa_control_out', ['m-pa'])),
   // Not a fault but the usual cloud firewall: the target drops every ICMP packet (no echo reply,
   // nothing it sends) and every port but SERVED_PORT, where it accepts connections.
   'target-no-icmp': {
