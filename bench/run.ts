@@ -20,11 +20,12 @@ import {describeMachine, loadAverage, otherLoad} from './lib/machine.js'
 import {requireGnuTime} from './lib/measure.js'
 import {type Section, table, type Target} from './lib/report.js'
 import {openSandbox} from './lib/sandbox.js'
+import {diagnosisSection} from './diagnosis.js'
 import {listingSection} from './listing.js'
 import {sshSection} from './ssh-fanout.js'
 import {startupSection} from './startup.js'
 
-const SECTIONS = ['startup', 'listing', 'ssh'] as const
+const SECTIONS = ['startup', 'listing', 'ssh', 'diagnosis'] as const
 const {values} = parseArgs({
   options: {
     only: {type: 'string', default: SECTIONS.join(',')},
@@ -114,6 +115,7 @@ try {
     sandbox = undefined
   }
   if (only.has('ssh')) await timed('SSH fan-out', () => sshSection(bench, {runs: quick ? 2 : 3}))
+  if (only.has('diagnosis')) await timed('Diagnosis: time to verdict in the network lab', () => diagnosisSection(bench, quick ? 2 : 3))
 } finally {
   await cleanup()
 }
