@@ -39,7 +39,9 @@ export function answersIcmp(target: string, results: CheckResult[]): boolean {
 function chosenTrace(target: string, results: CheckResult[]): {check: string; context: Pick<DiagnosisContext, 'tracedOver'>} {
   const mine = results.filter((r) => r.target === target && !r.error)
   const paths = mine.filter((r) => r.kind === 'path' && r.hops && r.hops.length > 0)
-  const icmpSilent = !answersIcmp(target, mine)
+  // Silent only if ICMP was tried: a TCP trace run alone (check run --check path:tcp:443) says nothing about ICMP.
+  const triedIcmp = mine.some((r) => r.kind === 'ping' || (r.kind === 'path' && traceOf(r).protocol === 'icmp'))
+  const icmpSilent = triedIcmp && !answersIcmp(target, mine)
   const others = paths.filter((r) => traceOf(r).protocol !== 'icmp')
   const hasIcmp = paths.some((r) => traceOf(r).protocol === 'icmp')
   if (others.length === 0 || (hasIcmp && !icmpSilent)) return {check: 'path', context: {}}

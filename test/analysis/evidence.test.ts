@@ -44,6 +44,10 @@ describe('which trace a verdict reads', () => {
     expect(diagnosisInput(T, [answered, tcpTrace('pa')]).context.tracedOver).toEqual({protocol: 'tcp', port: 443, icmpSilent: false})
   })
 
+  it('a TCP trace run alone is not called ICMP-silent: ICMP was never tried', () => {
+    expect(diagnosisInput(T, [tcpTrace('pa')]).context.tracedOver).toEqual({protocol: 'tcp', port: 443, icmpSilent: false})
+  })
+
   it('service checks that answered are context; failed ones, and other targets, are not', () => {
     const results = [
       result('dc', 'tcp:443'),
