@@ -21,11 +21,12 @@ import {requireGnuTime} from './lib/measure.js'
 import {type Section, table, type Target} from './lib/report.js'
 import {openSandbox} from './lib/sandbox.js'
 import {exporterSection} from './exporter.js'
+import {diagnosisSection} from './diagnosis.js'
 import {listingSection} from './listing.js'
 import {sshSection} from './ssh-fanout.js'
 import {startupSection} from './startup.js'
 
-const SECTIONS = ['startup', 'listing', 'ssh', 'exporter'] as const
+const SECTIONS = ['startup', 'listing', 'ssh', 'diagnosis', 'exporter'] as const
 const {values} = parseArgs({
   options: {
     only: {type: 'string', default: SECTIONS.join(',')},
@@ -116,6 +117,7 @@ try {
   }
   if (only.has('ssh')) await timed('SSH fan-out', () => sshSection(bench, {runs: quick ? 2 : 3}))
   if (only.has('exporter')) await timed('Exporter under Prometheus', () => exporterSection(bench, {minutes: quick ? 1 : 3}))
+  if (only.has('diagnosis')) await timed('Diagnosis: time to verdict in the network lab', () => diagnosisSection(bench, quick ? 2 : 3))
 } finally {
   await cleanup()
 }

@@ -1,19 +1,67 @@
-import type {CheckResult, Hop} from '../checks/types.js'
-import type {PathHop, VantageEvidence} from './types.js'
+import type {CheckResult, Hop, PathProtocol} from '../checks/types.js'
+import type {DiagnosisContext, PathHop, ServiceAnswer, UnavailableVantage, VantageEvidence} from './types.js'
 
 export function toPathHop(hop: Hop): PathHop {
   if (hop.host === '???') return {index: hop.hop, lossPct: hop.lossPct, sent: hop.sent}
   return {index: hop.hop, address: hop.host, lossPct: hop.lossPct, sent: hop.sent, avgMs: hop.avgMs, bestMs: hop.bestMs}
 }
 
+/** How a path result was traced, from its check name: "path" is ICMP, "path:tcp:443" TCP to 443. */
+export function traceOf(result: Pick<CheckResult, 'check'>): {protocol: PathProtocol; port?: number} {
+  const match = /^path:(tcp|udp):(\d+)$/.exec(result.check)
+  return match ? {protocol: match[1] as PathProtocol, port: Number(match[2])} : {protocol: 'icmp'}
+}
+
+const SERVICE_KINDS = new Set<CheckResult['kind']>(['tcp', 'http', 'https', 'dns'])
+
+/** TCP, HTTP and DNS checks of the target that succeeded (OK or WARNING: it answered). */
+export function serviceAnswers(target: string, results: CheckResult[]): ServiceAnswer[] {
+  return results
+    .filter((r) => r.target === target && !r.error && SERVICE_KINDS.has(r.kind) && (r.state === 'OK' || r.state === 'WARNING'))
+    .map((r) => ({vantage: r.vantage, check: r.check, at: r.at}))
+}
+
+const pingAnswered = (r: CheckResult) => r.kind === 'ping' && r.implementation !== 'none' && (r.metrics.find((m) => m.name === 'pl')?.value ?? 100) < 100
+
+/** An ICMP trace whose last hop is the target itself, answering. */
+const icmpReached = (target: string, r: CheckResult) =>
+  r.kind === 'path' && traceOf(r).protocol === 'icmp' && r.hops?.at(-1)?.host === target && r.hops.at(-1)!.lossPct < 100
+
+/** Does any vantage point get an ICMP answer from the target: an echo reply, or an ICMP trace reaching it? */
+export function answersIcmp(target: string, results: CheckResult[]): boolean {
+  return results.some((r) => r.target === target && !r.error && (pingAnswered(r) || icmpReached(target, r)))
+}
+
 /**
- * Ping and path results for one target, per vantage point, as triangulation reads them. A result
- * mc could not get at all (probe unreachable) is no evidence, not 100 % loss.
+ * Which trace a verdict reads when several were taken: ICMP while the target answers ICMP anywhere
+ * (or nothing else was traced), else the TCP or UDP trace that reached it from the most vantage points.
  */
-export function evidenceFromResults(target: string, results: CheckResult[]): VantageEvidence[] {
+function chosenTrace(target: string, results: CheckResult[]): {check: string; context: Pick<DiagnosisContext, 'tracedOver'>} {
+  const mine = results.filter((r) => r.target === target && !r.error)
+  const paths = mine.filter((r) => r.kind === 'path' && r.hops && r.hops.length > 0)
+  // Silent only if ICMP was tried: a TCP trace run alone (check run --check path:tcp:443) says nothing about ICMP.
+  const triedIcmp = mine.some((r) => r.kind === 'ping' || (r.kind === 'path' && traceOf(r).protocol === 'icmp'))
+  const icmpSilent = triedIcmp && !answersIcmp(target, mine)
+  const others = paths.filter((r) => traceOf(r).protocol !== 'icmp')
+  const hasIcmp = paths.some((r) => traceOf(r).protocol === 'icmp')
+  if (others.length === 0 || (hasIcmp && !icmpSilent)) return {check: 'path', context: {}}
+  const reached = (check: string) => others.filter((r) => r.check === check && r.hops!.at(-1)!.lossPct < 100).length
+  const check = [...new Set(others.map((r) => r.check))].sort((a, b) => reached(b) - reached(a))[0]
+  const {protocol, port} = traceOf({check})
+  return {check, context: {tracedOver: {protocol: protocol as 'tcp' | 'udp', port: port!, icmpSilent}}}
+}
+
+/**
+ * Ping and path results for one target, per vantage point, as triangulation reads them, and what
+ * it needs to know besides. A result mc could not get at all (probe unreachable) is no evidence,
+ * not 100 % loss.
+ */
+export function diagnosisInput(target: string, results: CheckResult[]): {evidence: VantageEvidence[]; context: DiagnosisContext} {
+  const {check, context} = chosenTrace(target, results)
   const byVantage = new Map<string, VantageEvidence>()
   for (const result of results) {
     if (result.target !== target || result.error) continue
+    if (result.kind !== 'ping' && !(result.kind === 'path' && result.check === check)) continue
     const evidence = byVantage.get(result.vantage) ?? {vantage: result.vantage}
     if (result.kind === 'ping' && result.implementation !== 'none') {
       const loss = result.metrics.find((m) => m.name === 'pl')?.value
@@ -25,5 +73,20 @@ export function evidenceFromResults(target: string, results: CheckResult[]): Van
     byVantage.set(result.vantage, evidence)
   }
 
-  return [...byVantage.values()]
+  const unavailable = unavailableVantages(target, results, new Set(byVantage.keys()))
+  return {evidence: [...byVantage.values()], context: {...context, serviceAnswers: serviceAnswers(target, results), ...(unavailable.length > 0 ? {unavailable} : {})}}
+}
+
+/** Vantage points whose every result for the target is a failure to reach them, with the first reason. */
+function unavailableVantages(target: string, results: CheckResult[], withEvidence: Set<string>): UnavailableVantage[] {
+  const reasons = new Map<string, string>()
+  for (const r of results) {
+    if (r.target === target && r.error && !withEvidence.has(r.vantage) && !reasons.has(r.vantage)) reasons.set(r.vantage, r.error.message)
+  }
+  return [...reasons].map(([vantage, reason]) => ({vantage, reason}))
+}
+
+/** The per-vantage evidence alone (tests and the lab print it beside a verdict). */
+export function evidenceFromResults(target: string, results: CheckResult[]): VantageEvidence[] {
+  return diagnosisInput(target, results).evidence
 }

@@ -1,5 +1,6 @@
 import {
   DEFAULT_THRESHOLDS,
+  type DiagnosisContext,
   type HopRef,
   type PathHop,
   type Thresholds,
@@ -39,6 +40,7 @@ class Evidence {
     readonly target: string,
     private readonly raw: VantageEvidence[],
     readonly thresholds: Thresholds,
+    readonly context: DiagnosisContext,
   ) {
     this.vantages = raw.map((e) => analyseVantage(e, thresholds))
     this.withData = this.vantages.filter((v) => v.status !== 'no-data')
@@ -61,16 +63,39 @@ class Evidence {
   }
 
   verdict(kind: Verdict['kind'], explanation: string, extra: Partial<Verdict> = {}): Verdict {
+    const {tracedOver, unavailable = []} = this.context
+    const rateLimits = kind === 'target-down' || kind === 'inconclusive' ? '' : this.rateLimitNote()
     return {
       target: this.target,
       kind,
-      explanation: explanation + (kind === 'target-down' || kind === 'inconclusive' ? '' : this.rateLimitNote()),
+      explanation: this.protocolNote() + explanation + rateLimits + this.absenceNote(extra.faultHop),
       affected: this.bad.map((v) => v.vantage),
       healthy: this.healthy,
       vantages: this.vantages,
       missing: [],
+      ...(tracedOver ? {tracedOver} : {}),
+      ...(unavailable.length > 0 ? {unavailable} : {}),
       ...extra,
     }
+  }
+
+  /** Who is missing from the verdict, why, and what that means for it: said, never silently dropped. */
+  private absenceNote(fault: HopRef | undefined): string {
+    const {unavailable = []} = this.context
+    if (unavailable.length === 0) return ''
+    const who = names(unavailable.map((u) => u.vantage))
+    const reasons = unavailable.map((u) => `${u.vantage}: ${u.reason}`).join('; ')
+    const rest = this.withData.length === 0 ? '' : ` This verdict rests on ${names(this.withData.map((v) => v.vantage))} alone.`
+    const path = fault ? ` The path from this machine to ${who} may cross ${describeHop(fault)} as well.` : ''
+    return ` Vantage point${unavailable.length === 1 ? '' : 's'} ${who} could not be reached from here and gave no evidence (${reasons}).${rest}${path}`
+  }
+
+  /** "T answers no ICMP echo ...; traced over TCP 443." Said first: every hop below was measured that way. */
+  private protocolNote(): string {
+    const over = this.context.tracedOver
+    if (!over) return ''
+    const how = `${over.protocol.toUpperCase()} ${over.port}`
+    return over.icmpSilent ? `${this.target} answers no ICMP echo from any vantage point; traced over ${how}. ` : `Traced over ${how}. `
   }
 
   private rateLimitNote(): string {
@@ -86,9 +111,35 @@ class Evidence {
  * One verdict per target from every vantage point's evidence. Pure: the same evidence always gives
  * the same verdict, which is what the lab scenarios and the unit tests pin down.
  */
-export function triangulate(target: string, evidence: VantageEvidence[], thresholds: Thresholds = DEFAULT_THRESHOLDS): Verdict {
-  const e = new Evidence(target, evidence, thresholds)
-  return noEvidence(e) ?? allHealthy(e) ?? targetDown(e) ?? unplaced(e) ?? singleVantage(e) ?? placeFault(e)
+export function triangulate(target: string, evidence: VantageEvidence[], thresholds: Thresholds = DEFAULT_THRESHOLDS, context: DiagnosisContext = {}): Verdict {
+  const e = new Evidence(target, evidence, thresholds, context)
+  return noEvidence(e) ?? allHealthy(e) ?? answersServices(e) ?? targetDown(e) ?? unplaced(e) ?? singleVantage(e) ?? placeFault(e)
+}
+
+/**
+ * Never "target down" while a TCP, HTTP or DNS check of the target succeeded: the target is up and
+ * drops what the traces send (a security group without ICMP, a load balancer that never answers ping).
+ */
+function answersServices(e: Evidence): undefined | Verdict {
+  const answers = e.context.serviceAnswers ?? []
+  if (answers.length === 0 || e.healthy.length > 0 || !e.bad.every((v) => v.status === 'down')) return undefined
+  const seen = [...new Map(answers.map((a) => [`${a.check} from ${a.vantage}`, a])).values()].slice(0, 3)
+  const how = e.context.tracedOver ? `${e.context.tracedOver.protocol.toUpperCase()} ${e.context.tracedOver.port}` : 'ICMP'
+  const port = answers.map((a) => portOfCheck(a.check)).find((p) => p !== undefined)
+  const retry = port === undefined ? '--protocol tcp --port PORT' : `--protocol tcp --port ${port}`
+  return e.verdict(
+    'inconclusive',
+    `No trace over ${how} reached ${e.target}, but ${names(seen.map((a) => `${a.check} from ${a.vantage} (${a.at})`))} succeeded, so the target is up and drops these probes. Trace over a port it serves: mc check diagnose --target ${e.target} ${retry}.`,
+    {missing: [`a trace over a protocol ${e.target} answers (${retry})`]},
+  )
+}
+
+/** The port a service check's name stands for: "tcp:443" 443, "https" 443, "http" 80, "http:8080" 8080. */
+export function portOfCheck(check: string): number | undefined {
+  const [kind, port] = check.split(':')
+  if (port !== undefined && /^\d+$/.test(port) && ['tcp', 'http', 'https'].includes(kind)) return Number(port)
+  if (kind === 'https') return 443
+  return kind === 'http' ? 80 : undefined
 }
 
 function noEvidence(e: Evidence): undefined | Verdict {
@@ -199,7 +250,8 @@ function faultBeforeCleanHop(e: Evidence, hop: HopRef, cause: string, healthyCro
 /** Every vantage point degraded, starting at the target or its last router. */
 function targetSide(e: Evidence, hop: HopRef, cause: string): undefined | Verdict {
   if (e.healthy.length > 0) return undefined
-  const distances = e.bad.map((v) => (e.path(v.vantage).findLast((h) => h.address !== undefined)?.index ?? hop.index) - hop.index)
+  // Each vantage point's own distance: paths of different lengths reach the same router at different TTLs.
+  const distances = e.bad.map((v) => (e.path(v.vantage).findLast((h) => h.address !== undefined)?.index ?? startOf(v)!.index) - startOf(v)!.index)
   if (!distances.every((d) => d <= e.thresholds.nearTargetHops)) return undefined
   const where = distances.every((d) => d === 0) ? `${e.target} itself` : `the last router before ${e.target}`
   return e.verdict(

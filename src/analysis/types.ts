@@ -20,6 +20,27 @@ export type VantageEvidence = {
   path?: PathHop[]
 }
 
+/** A path traced over TCP or UDP to a port instead of ICMP. */
+export type TracedOver = {
+  protocol: 'tcp' | 'udp'
+  port: number
+  /** The target answered no ICMP echo from any vantage point: why the trace left ICMP. */
+  icmpSilent: boolean
+}
+
+/** A TCP, HTTP or DNS check of the target that succeeded: the target is up, whatever the traces say. */
+export type ServiceAnswer = {vantage: string; check: string; at: string}
+
+/** What triangulation knows besides the paths: how they were traced, and which services answered. */
+export type DiagnosisContext = {
+  tracedOver?: TracedOver
+  serviceAnswers?: ServiceAnswer[]
+  /** Vantage points asked that gave no evidence at all (no SSH connection, say), with the reason. */
+  unavailable?: UnavailableVantage[]
+}
+
+export type UnavailableVantage = {vantage: string; reason: string}
+
 export type VerdictKind =
   | 'healthy'
   | 'target-down'
@@ -56,6 +77,10 @@ export type Verdict = {
   vantages: VantageFinding[]
   /** For 'inconclusive': what evidence would decide it. */
   missing: string[]
+  /** Set when the paths were traced over TCP or UDP; absent (ICMP) in verdicts stored before it existed. */
+  tracedOver?: TracedOver
+  /** Vantage points that gave no evidence, and why; absent in verdicts stored before it existed. */
+  unavailable?: UnavailableVantage[]
 }
 
 export type Thresholds = {

@@ -129,13 +129,16 @@ function branches(check: ValidCheck): Branch[] {
       return out
     }
     case 'path': {
-      // mtr refuses intervals under 1 s to non-root users.
+      // mtr refuses intervals under 1 s to non-root users. Over tcp, each round is a SYN to the port:
+      // routers answer time-exceeded, the target SYN-ACK (open) or RST (closed), never ICMP echo.
+      // Over tcp and udp mtr prints every reply (--raw): a reply to a retransmitted SYN is loss (see parseMtrRaw).
+      const over = check.protocol === 'tcp' || check.protocol === 'udp' ? ` --raw --${check.protocol} --port ${q(check.port!)}` : ' --json'
       return [
         {
           impl: 'mtr',
           family: 'portable',
           when: `${has('mtr')} && { mc_i=1; [ "$(id -u)" = 0 ] && mc_i=0.1; true; }`,
-          run: `${limited} mtr -n --json -c ${q(check.count)} -i "$mc_i" -G 1 -- ${t}`,
+          run: `${limited} mtr -n${over} -c ${q(check.count)} -i "$mc_i" -G 1 -- ${t}`,
         },
       ]
     }

@@ -47,3 +47,68 @@ export function parseMtrJson(text: string): MtrReport {
     })),
   }
 }
+
+/**
+ * A reply this late (ms) answered a retransmitted probe. Over TCP mtr connects a real socket: when
+ * the first SYN is lost the kernel sends it again after its initial retransmission timeout (1 s,
+ * RFC 6298), and the SYN-ACK or time-exceeded for the copy arrives with the first SYN's start time.
+ * mtr's own statistics then show loss as a second of latency; counted here, it is loss again.
+ */
+export const RETRANSMITTED_REPLY_MS = 1000
+
+const isAddress = (text: string) => /^[\d.]+$|:/.test(text)
+
+/**
+ * `mtr --raw` output: one line per event. `x POS SEQ` a probe sent at TTL POS+1, `h POS ADDRESS` a
+ * host seen there (several for per-flow load balancing), `p POS RTT_US SEQ` a reply. Used for TCP
+ * and UDP traces, where each reply's own round trip tells a retransmitted probe from an answered
+ * one. Hops end at the first that is the target (mtr keeps probing past it); a target never
+ * reached ends with one silent hop after the last that answered, as mtr's report shows it.
+ */
+export function parseMtrRaw(text: string, target: string, lateMs = RETRANSMITTED_REPLY_MS): MtrReport {
+  const sent = new Map<number, number>()
+  const hosts = new Map<number, string[]>()
+  const rtts = new Map<number, number[]>()
+  for (const line of text.split('\n')) {
+    const [kind, posText, a] = line.trim().split(/\s+/)
+    const pos = Number(posText)
+    if (!Number.isInteger(pos) || pos < 0) continue
+    if (kind === 'x') sent.set(pos, (sent.get(pos) ?? 0) + 1)
+    else if (kind === 'h' && a && !(hosts.get(pos) ?? []).includes(a)) hosts.set(pos, [...(hosts.get(pos) ?? []), a])
+    else if (kind === 'p' && a !== undefined) rtts.set(pos, [...(rtts.get(pos) ?? []), num(a, 'rtt') / 1000])
+  }
+  if (sent.size === 0) throw new ToolOutputError('mtr --raw printed no probe ("x" line)')
+  const answered = [...hosts.keys()]
+  const lastHost = answered.length === 0 ? undefined : hosts.get(Math.max(...answered))![0]
+  const destination = isAddress(target) ? target : lastHost
+  const targetPos = destination === undefined ? undefined : [...hosts.entries()].filter(([, h]) => h.includes(destination)).map(([p]) => p).sort((x, y) => x - y)[0]
+  const end = targetPos ?? (answered.length === 0 ? 0 : Math.max(...answered) + 1)
+  const rounds = Math.max(...sent.values())
+  const hops: Hop[] = []
+  for (let pos = 0; pos <= end; pos++) {
+    const onTime = (rtts.get(pos) ?? []).filter((ms) => ms < lateMs)
+    const probes = sent.get(pos) ?? rounds
+    const host = pos === targetPos ? destination! : (hosts.get(pos)?.[0] ?? '???')
+    hops.push(hopStats(pos + 1, host, probes, onTime, hosts.get(pos) ?? []))
+  }
+  return {destination: destination ?? target, rounds, hops}
+}
+
+function hopStats(hop: number, host: string, sent: number, rtts: number[], seen: string[]): Hop {
+  const received = Math.min(rtts.length, sent)
+  const lossPct = sent === 0 ? 100 : Math.round((1000 * (sent - received)) / sent) / 10
+  const avg = received === 0 ? 0 : rtts.reduce((a, b) => a + b, 0) / rtts.length
+  const stdev = received === 0 ? 0 : Math.sqrt(rtts.reduce((a, b) => a + (b - avg) ** 2, 0) / rtts.length)
+  const round2 = (n: number) => Math.round(n * 100) / 100
+  return {
+    hop,
+    host: received === 0 && seen.length === 0 ? '???' : host,
+    lossPct,
+    sent,
+    lastMs: round2(rtts.at(-1) ?? 0),
+    avgMs: round2(avg),
+    bestMs: round2(received === 0 ? 0 : Math.min(...rtts)),
+    worstMs: round2(received === 0 ? 0 : Math.max(...rtts)),
+    stdevMs: round2(stdev),
+  }
+}

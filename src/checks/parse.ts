@@ -1,7 +1,7 @@
 import type {ExecResult} from '../ssh/types.js'
 import {IMPL_MARKER, MISSING_MARKER} from './commands.js'
 import {ToolOutputError} from './errors.js'
-import {parseMtrJson} from './mtr.js'
+import {parseMtrJson, parseMtrRaw} from './mtr.js'
 import {parsePluginOutput, stateFromExitCode} from './nagios.js'
 import {parseRtaLoss, stateFor, worstState} from './thresholds.js'
 import type {CheckResult, CheckState, Hop, Implementation, Metric} from './types.js'
@@ -210,13 +210,18 @@ function getentVerdict(check: ValidCheck, body: string, stderr: string, exitCode
   return dnsAnswerVerdict(check, [...new Set(addresses)], elapsed ? Number(elapsed[1]) / 1e9 : null)
 }
 
+/** " over TCP 443" for a path not traced with ICMP, so Nagios output and reports say how it was measured. */
+export function tracedOver(check: Pick<ValidCheck, 'port' | 'protocol'>): string {
+  return check.protocol && check.protocol !== 'icmp' ? ` over ${check.protocol.toUpperCase()} ${check.port}` : ''
+}
+
 function mtrVerdict(check: ValidCheck, body: string, stderr: string, exitCode: number | null): Verdict {
   if (exitCode === TIMEOUT_EXIT) return {state: 'UNKNOWN', summary: `PATH UNKNOWN - mtr did not finish within ${check.timeoutS} seconds`, metrics: []}
   // mtr exits 0 even when it cannot resolve the target; it then prints nothing on stdout.
   if (body.trim() === '') {
     return {state: 'UNKNOWN', summary: `PATH UNKNOWN - ${firstLine(stderr).replace(/^mtr: /, '') || `mtr printed nothing (exit ${exitCode})`}`, metrics: []}
   }
-  const report = parseMtrJson(body)
+  const report = check.protocol === 'tcp' || check.protocol === 'udp' ? parseMtrRaw(body, check.target) : parseMtrJson(body)
   const {hops} = report
   const last = hops.at(-1)
   if (!last) {
@@ -228,7 +233,7 @@ function mtrVerdict(check: ValidCheck, body: string, stderr: string, exitCode: n
     const lastAnswer = answering ? `last answer from hop ${answering.hop} (${answering.host})` : 'no hop answered'
     return {
       state: 'CRITICAL',
-      summary: `PATH CRITICAL - ${check.target} not reached: ${lastAnswer}`,
+      summary: `PATH CRITICAL - ${check.target} not reached${tracedOver(check)}: ${lastAnswer}`,
       metrics: [...rtaLossMetrics(check, null, 100), {name: 'hops', value: hops.length, unit: ''}],
       hops,
     }
@@ -236,7 +241,7 @@ function mtrVerdict(check: ValidCheck, body: string, stderr: string, exitCode: n
   const state = rtaLossState(check, last.avgMs, last.lossPct)
   return {
     state,
-    summary: `PATH ${state} - ${hops.length} hop${hops.length === 1 ? '' : 's'} to ${last.host}, loss ${last.lossPct}%, avg ${fixed(last.avgMs, 2)} ms`,
+    summary: `PATH ${state} - ${hops.length} hop${hops.length === 1 ? '' : 's'} to ${last.host}${tracedOver(check)}, loss ${last.lossPct}%, avg ${fixed(last.avgMs, 2)} ms`,
     metrics: [...rtaLossMetrics(check, last.avgMs, last.lossPct), {name: 'hops', value: hops.length, unit: ''}],
     hops,
   }

@@ -3,6 +3,9 @@
 export const CHECK_KINDS = ['ping', 'tcp', 'http', 'https', 'dns', 'path'] as const
 export type CheckKind = (typeof CHECK_KINDS)[number]
 
+export const PATH_PROTOCOLS = ['icmp', 'tcp', 'udp'] as const
+export type PathProtocol = (typeof PATH_PROTOCOLS)[number]
+
 /** Nagios states; the exit codes 0..3 of a plugin, in that order. */
 export const CHECK_STATES = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const
 export type CheckState = (typeof CHECK_STATES)[number]
@@ -11,7 +14,7 @@ export interface CheckDefinition {
   kind: CheckKind
   /** Host name or IP address: what to ping, connect to, fetch from, resolve (dns) or trace (path). */
   target: string
-  /** tcp (required), http/https (default 80/443), dns (the server's port, default 53). */
+  /** tcp (required), http/https (default 80/443), dns (the server's port, default 53), path over tcp or udp (required). */
   port?: number
   /**
    * Thresholds. ping and path: "RTA_MS,LOSS%" as check_ping takes them ("200,20%").
@@ -21,6 +24,11 @@ export interface CheckDefinition {
   critical?: string
   /** Echo requests (ping) or rounds per hop (path). */
   count?: number
+  /**
+   * path: what mtr traces with; default icmp. tcp (SYN to `port`; the target's SYN-ACK or RST is
+   * the end-to-end answer) reaches targets that drop ICMP; udp sends to `port`.
+   */
+  protocol?: PathProtocol
   /** Seconds the remote tool may take before it gives up itself. */
   timeoutS?: number
   /** http/https: the request path, default "/". */

@@ -2,7 +2,7 @@ import {isIPv4, isIPv6} from 'node:net'
 
 import {ValidationError} from '../core/errors.js'
 import {parseRtaLoss, parseSeconds} from './thresholds.js'
-import {CHECK_KINDS, type CheckDefinition, type CheckKind} from './types.js'
+import {CHECK_KINDS, type CheckDefinition, type CheckKind, PATH_PROTOCOLS, type PathProtocol} from './types.js'
 
 /** A definition that passed validation, with every default filled in. */
 export interface ValidCheck {
@@ -13,6 +13,8 @@ export interface ValidCheck {
   warning?: string
   critical?: string
   count: number
+  /** path only: icmp unless asked otherwise. */
+  protocol?: PathProtocol
   timeoutS: number
   path?: string
   server?: string
@@ -21,16 +23,16 @@ export interface ValidCheck {
 
 type Issue = {field: string; reason: string}
 
-const FIELDS = new Set(['kind', 'target', 'port', 'warning', 'critical', 'count', 'timeoutS', 'path', 'server', 'expect', 'name'])
+const FIELDS = new Set(['kind', 'target', 'port', 'warning', 'critical', 'count', 'timeoutS', 'path', 'server', 'expect', 'name', 'protocol'])
 const FIELDS_BY_KIND: Record<CheckKind, Set<string>> = {
   ping: new Set(['count']),
-  path: new Set(['count']),
+  path: new Set(['count', 'port', 'protocol']),
   tcp: new Set(['port']),
   http: new Set(['port', 'path']),
   https: new Set(['port', 'path']),
   dns: new Set(['port', 'server', 'expect']),
 }
-const KIND_ONLY_FIELDS = new Set(['port', 'count', 'path', 'server', 'expect'])
+const KIND_ONLY_FIELDS = new Set(['port', 'count', 'path', 'server', 'expect', 'protocol'])
 const DEFAULT_PORT: Partial<Record<CheckKind, number>> = {http: 80, https: 443, dns: 53}
 const RTA_LOSS_DEFAULTS = {warning: '200,20%', critical: '500,60%'}
 
@@ -119,6 +121,7 @@ export function validateCheck(input: CheckDefinition): ValidCheck {
   const targetProblem = hostProblem(raw.target)
   if (targetProblem) issues.push({field: 'target', reason: targetProblem})
   if (kind === 'tcp' && raw.port === undefined) issues.push({field: 'port', reason: 'is required for tcp checks'})
+  issues.push(...protocolIssues(kind, raw.protocol, raw.port))
   const portProblem = raw.port === undefined ? undefined : integer(raw.port, 1, 65_535)
   if (portProblem) issues.push({field: 'port', reason: portProblem})
   const countProblem = raw.count === undefined ? undefined : integer(raw.count, 1, 100)
@@ -147,11 +150,12 @@ export function validateCheck(input: CheckDefinition): ValidCheck {
   const check: ValidCheck = {
     kind,
     target: raw.target as string,
-    name: (raw.name as string | undefined) ?? (raw.port === undefined ? kind : `${kind}:${raw.port as number}`),
+    name: (raw.name as string | undefined) ?? defaultName(kind, raw.port as number | undefined, raw.protocol as PathProtocol | undefined),
     port,
     warning: (raw.warning as string | undefined) ?? thresholds.warning,
     critical: (raw.critical as string | undefined) ?? thresholds.critical,
     count,
+    protocol: kind === 'path' ? ((raw.protocol as PathProtocol | undefined) ?? 'icmp') : undefined,
     timeoutS: (raw.timeoutS as number | undefined) ?? defaultTimeoutS(kind, count),
     path: kind === 'http' || kind === 'https' ? ((raw.path as string | undefined) ?? '/') : undefined,
     server: raw.server as string | undefined,
@@ -162,6 +166,22 @@ export function validateCheck(input: CheckDefinition): ValidCheck {
     throw invalid(input, [{field: 'timeoutS', reason: `must exceed count (${check.count}): ping sends one request a second`}])
   }
   return check
+}
+
+/** path over icmp keeps the name it always had ("path"); over tcp or udp it says so: "path:tcp:443". */
+function defaultName(kind: CheckKind, port: number | undefined, protocol: PathProtocol | undefined): string {
+  if (kind === 'path' && protocol !== undefined && protocol !== 'icmp') return `path:${protocol}:${port}`
+  return port === undefined ? kind : `${kind}:${port}`
+}
+
+/** A path traces over icmp (no port), or over tcp or udp to a port. */
+function protocolIssues(kind: CheckKind, protocol: unknown, port: unknown): Issue[] {
+  if (kind !== 'path') return []
+  if (protocol !== undefined && !(PATH_PROTOCOLS as readonly unknown[]).includes(protocol)) return [{field: 'protocol', reason: `must be one of ${PATH_PROTOCOLS.join(', ')}`}]
+  const overPorts = protocol === 'tcp' || protocol === 'udp'
+  if (overPorts && port === undefined) return [{field: 'port', reason: `is required for a path traced over ${String(protocol)}`}]
+  if (!overPorts && port !== undefined) return [{field: 'port', reason: 'applies to a path traced over tcp or udp only (protocol tcp or udp)'}]
+  return []
 }
 
 /** ping sends one request a second; mtr as a non-root user probes one round a second. */

@@ -22,8 +22,8 @@ const vantageColumns: Column<VantageRow>[] = [
 ]
 
 /** Hops down, vantage points across: where each path goes and how much it loses at each hop. */
-function hopTable(target: string, results: CheckResult[]): string {
-  const paths = results.filter((r) => r.target === target && r.kind === 'path' && r.hops?.length)
+function hopTable(target: string, check: string, results: CheckResult[]): string {
+  const paths = results.filter((r) => r.target === target && r.kind === 'path' && r.hops?.length && r.check === check)
   if (paths.length === 0) return ''
   const depth = Math.max(...paths.map((p) => p.hops!.length))
   const rows = Array.from({length: depth}, (_, i) => i + 1)
@@ -44,17 +44,22 @@ export function renderDiagnosis(verdicts: Verdict[], results: CheckResult[], opt
   return verdicts
     .map((v) => {
       const state = VERDICT_STATE[v.kind]
-      const head = `${paint('bold', v.target, options.color)}: ${paint(STYLE[state], v.kind, options.color)}`
-      const hops = hopTable(v.target, results)
+      const head = `${paint('bold', v.target, options.color)}: ${paint(STYLE[state], v.kind, options.color)}${tracedOverNote(v)}`
+      const hops = hopTable(v.target, v.tracedOver ? `path:${v.tracedOver.protocol}:${v.tracedOver.port}` : 'path', results)
       return [head, v.explanation, '', renderTable(v.vantages, vantageColumns), ...(hops ? ['', hops] : [])].join('\n')
     })
     .join('\n\n')
 }
 
+/** " (traced over TCP 443)" for a verdict not traced with ICMP. */
+export function tracedOverNote(v: Verdict): string {
+  return v.tracedOver ? ` (traced over ${v.tracedOver.protocol.toUpperCase()} ${v.tracedOver.port})` : ''
+}
+
 /** One Nagios status line for all targets; the worst verdict decides the state. */
 export function renderDiagnosisNagios(verdicts: Verdict[]): {exitCode: number; state: CheckState; text: string} {
   const state = verdicts.length === 0 ? 'UNKNOWN' : worstState(verdicts.map((v) => VERDICT_STATE[v.kind]))
-  const summary = verdicts.map((v) => `${v.target} ${v.kind}${v.faultHop?.address ? ` at ${v.faultHop.address}` : ''}`).join(', ')
+  const summary = verdicts.map((v) => `${v.target} ${v.kind}${v.faultHop?.address ? ` at ${v.faultHop.address}` : ''}${tracedOverNote(v)}`).join(', ')
   const perfdata = verdicts.flatMap((v) =>
     v.vantages.filter((x) => x.lossPct !== undefined).map((x) => formatPerfdata({name: `${x.vantage}/${v.target}/pl`, value: x.lossPct!, unit: '%', min: 0, max: 100})),
   )

@@ -5,7 +5,7 @@ import {CheckHistory} from '../store/history.js'
 import {Inventory} from '../store/inventory.js'
 import {mcPaths} from '../store/paths.js'
 import type {PassphrasePrompt} from './probe-session.js'
-import {openVantages} from './vantages.js'
+import {openVantages, type Vantages} from './vantages.js'
 
 export type CheckRunRequest = {
   definitions: CheckDefinition[]
@@ -22,30 +22,71 @@ export type CheckRunRequest = {
 
 export type CheckRunResult = {runId: number; vantages: string[]; results: CheckResult[]}
 
+/** Vantage points held open for several rounds of checks, every result stored in one history run as it arrives. */
+export type CheckSession = {
+  runId: number
+  vantages: string[]
+  /** `record: false` for checks that only steer the session (a port probe): neither stored nor reported. */
+  run(definitions: CheckDefinition[], options?: {record?: boolean}): Promise<CheckResult[]>
+  /** Store and report results run with `record: false` after all, once they turned out to matter. */
+  record(results: CheckResult[]): void
+  close(): Promise<void>
+}
+
+/** One SSH connection per probe for the whole session: a diagnosis that traces twice pays one handshake. */
+export function openCheckSession(request: Omit<CheckRunRequest, 'definitions'> & {checks?: number; reconnectUntil?: number}): CheckSession {
+  const {dataDir} = mcPaths()
+  const inventory = Inventory.open(dataDir)
+  const history = CheckHistory.open()
+  let vantages: Vantages
+  try {
+    vantages = openVantages(request.from, inventory, dataDir, request.log, request.passphrase, {reconnectUntil: request.reconnectUntil})
+  } catch (error) {
+    history.close()
+    inventory.close()
+    throw error
+  }
+
+  const runId = history.startRun({from: request.from, checks: request.checks ?? 0, ...request.meta})
+  const keep = (result: CheckResult) => {
+    history.addResults(runId, [result])
+    request.onResult?.(result)
+  }
+
+  return {
+    runId,
+    vantages: vantages.executors.map((e) => e.vantage),
+    run: (definitions, {record = true} = {}) =>
+      runChecks(vantages.executors, definitions, {
+        tools: request.tools,
+        signal: request.signal,
+        onResult: (result) => record && keep(result),
+      }),
+    record(results) {
+      for (const result of results) keep(result)
+    },
+    async close() {
+      try {
+        history.finishRun(runId)
+        await vantages.close()
+      } finally {
+        history.close()
+        inventory.close()
+      }
+    },
+  }
+}
+
 /**
  * Run every check from every vantage point (one SSH connection per probe, channels in parallel)
  * and store each result in the history as it arrives, so an interrupted run keeps what it measured.
  */
 export async function runCheckSuite(request: CheckRunRequest): Promise<CheckRunResult> {
-  const {dataDir} = mcPaths()
-  const inventory = Inventory.open(dataDir)
-  const history = CheckHistory.open()
-  const vantages = openVantages(request.from, inventory, dataDir, request.log, request.passphrase)
-  const runId = history.startRun({from: request.from, checks: request.definitions.length, ...request.meta})
+  const session = openCheckSession({...request, checks: request.definitions.length})
   try {
-    const results = await runChecks(vantages.executors, request.definitions, {
-      tools: request.tools,
-      signal: request.signal,
-      onResult(result) {
-        history.addResults(runId, [result])
-        request.onResult?.(result)
-      },
-    })
-    return {runId, vantages: vantages.executors.map((e) => e.vantage), results}
+    const results = await session.run(request.definitions)
+    return {runId: session.runId, vantages: session.vantages, results}
   } finally {
-    history.finishRun(runId)
-    await vantages.close()
-    history.close()
-    inventory.close()
+    await session.close()
   }
 }

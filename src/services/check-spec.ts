@@ -1,23 +1,34 @@
 import {readFileSync} from 'node:fs'
 import {parse as parseYaml} from 'yaml'
 
-import {CHECK_KINDS, type CheckDefinition, type CheckKind} from '../checks/types.js'
+import {CHECK_KINDS, type CheckDefinition, type CheckKind, PATH_PROTOCOLS, type PathProtocol} from '../checks/types.js'
 import {ValidationError} from '../core/errors.js'
 import {describeValue, type FieldError, fieldError, record} from './file-schema.js'
 
 /** Settings every check of a run shares unless a checks file says otherwise per target. */
 export type CheckDefaults = Pick<CheckDefinition, 'count' | 'critical' | 'timeoutS' | 'warning'>
 
-/** `ping`, `tcp:443`, `http`, `https:8443`, `dns`, `dns:5353`, `path`. */
-export function parseCheckSpec(spec: string): Pick<CheckDefinition, 'kind' | 'port'> {
-  const [kind, port, ...rest] = spec.trim().toLowerCase().split(':')
+/** `ping`, `tcp:443`, `http`, `https:8443`, `dns`, `dns:5353`, `path`, `path:icmp`, `path:tcp:443`, `path:udp:53`. */
+export function parseCheckSpec(spec: string): Pick<CheckDefinition, 'kind' | 'port' | 'protocol'> {
+  const parts = spec.trim().toLowerCase().split(':')
+  if (parts[0] === 'path' && parts.length > 1) return parsePathSpec(spec, parts.slice(1))
+  const [kind, port, ...rest] = parts
   if (!(CHECK_KINDS as readonly string[]).includes(kind) || rest.length > 0) {
-    throw new ValidationError(`Unknown check "${spec}". Checks: ping, tcp:PORT, http[:PORT], https[:PORT], dns[:PORT], path.`)
+    throw new ValidationError(`Unknown check "${spec}". Checks: ping, tcp:PORT, http[:PORT], https[:PORT], dns[:PORT], path, path:tcp:PORT, path:udp:PORT.`)
   }
 
   if (kind === 'tcp' && port === undefined) throw new ValidationError('A tcp check needs a port: tcp:443.')
   if (port !== undefined && !/^\d{1,5}$/.test(port)) throw new ValidationError(`Check "${spec}": the port must be a number.`)
   return {kind: kind as CheckKind, port: port === undefined ? undefined : Number(port)}
+}
+
+function parsePathSpec(spec: string, [protocol, port, ...rest]: string[]): Pick<CheckDefinition, 'kind' | 'port' | 'protocol'> {
+  if (!(PATH_PROTOCOLS as readonly string[]).includes(protocol) || rest.length > 0 || (protocol === 'icmp' && port !== undefined)) {
+    throw new ValidationError(`Unknown path check "${spec}". Path checks: path (icmp), path:tcp:PORT, path:udp:PORT.`)
+  }
+  if (protocol === 'icmp') return {kind: 'path', protocol: 'icmp'}
+  if (port === undefined || !/^\d{1,5}$/.test(port)) throw new ValidationError(`Check "${spec}": a path over ${protocol} needs a port number: path:${protocol}:443.`)
+  return {kind: 'path', protocol: protocol as PathProtocol, port: Number(port)}
 }
 
 const COUNTED = new Set<CheckKind>(['path', 'ping'])

@@ -1,17 +1,25 @@
-import {evidenceFromResults} from '../analysis/evidence.js'
-import {triangulate} from '../analysis/triangulate.js'
-import type {Verdict} from '../analysis/types.js'
-import type {CheckDefinition, CheckResult} from '../checks/types.js'
+import {answersIcmp, diagnosisInput, serviceAnswers} from '../analysis/evidence.js'
+import {portOfCheck, triangulate} from '../analysis/triangulate.js'
+import {DEFAULT_THRESHOLDS, type Verdict} from '../analysis/types.js'
+import type {CheckDefinition, CheckResult, PathProtocol} from '../checks/types.js'
 import type {DebugLog} from '../core/log.js'
 import {CheckHistory} from '../store/history.js'
-import {runCheckSuite} from './check-run.js'
+import {type CheckSession, openCheckSession} from './check-run.js'
 import type {PassphrasePrompt} from './probe-session.js'
+
+/** auto: ICMP, and TCP to a port that answers when the target answers no ICMP echo anywhere. */
+export const DIAGNOSE_PROTOCOLS = ['auto', 'icmp', 'tcp', 'udp'] as const
+export type DiagnoseProtocol = (typeof DIAGNOSE_PROTOCOLS)[number]
 
 export type DiagnoseRequest = {
   targets: string[]
   from: string[]
   /** mtr rounds and ping echoes per vantage point; see DEFAULT_ROUNDS. */
   count: number
+  /** How to trace; default auto. */
+  protocol?: DiagnoseProtocol
+  /** The port to trace over tcp or udp (required for udp); for auto and tcp the first port tried. */
+  port?: number
   /** Reuse ping/path results this fresh (seconds) from the history instead of measuring again. */
   maxAgeS?: number
   log: DebugLog
@@ -28,27 +36,55 @@ export type DiagnoseResult = {runId?: number; reused: boolean; verdicts: Verdict
  */
 export const DEFAULT_ROUNDS = 50
 
-/** check_ping sends one echo a second: ten say whether the target answers without costing the run a minute. */
-const PING_COUNT = 10
+/**
+ * check_ping sends one echo a second. The path carries the verdict; ping only says whether the
+ * target answers ICMP at all, so five echoes, and a target that answers none gives up after
+ * PING_TIMEOUT_S instead of check_ping's default wait: the diagnosis stays within its time target.
+ */
+const PING_COUNT = 5
+const PING_TIMEOUT_S = 7
+
+/** Ports a target that answers no ICMP is traced over, after the ports of its own checks in the history. */
+export const FALLBACK_PORTS = [443, 80, 22]
+
+/** A TCP, HTTP or DNS check that succeeded this recently (seconds) proves the target up. */
+export const SERVICE_WINDOW_S = 600
+
+/**
+ * How long (ms from the start) a diagnosis keeps reconnecting to a probe whose SSH handshake timed
+ * out or whose connection dropped: SSH across a lossy hop is slow, not dead, and that probe's
+ * evidence is the most telling. After it, the probe is listed as unavailable in the verdict.
+ */
+export const RECONNECT_BUDGET_MS = 45_000
+
+/** Seconds a candidate port gets to answer a TCP connect before the next one is preferred. */
+const PORT_PROBE_TIMEOUT_S = 3
+
+const ping = (target: string, count: number): CheckDefinition => ({kind: 'ping', target, count: Math.min(count, PING_COUNT), timeoutS: PING_TIMEOUT_S})
+const trace = (target: string, count: number, protocol: PathProtocol = 'icmp', port?: number): CheckDefinition =>
+  protocol === 'icmp' ? {kind: 'path', target, count} : {kind: 'path', target, count, protocol, port}
 
 /** The path carries the verdict (every hop, `count` rounds); ping confirms reachability. */
 export function diagnosisChecks(targets: string[], count: number): CheckDefinition[] {
-  return targets.flatMap((target) => [
-    {kind: 'ping' as const, target, count: Math.min(count, PING_COUNT)},
-    {kind: 'path' as const, target, count},
-  ])
+  return targets.flatMap((target) => [ping(target, count), trace(target, count)])
 }
 
-/** Fresh ping and path results from the history for every target, or undefined when any is missing. */
+/** Ports to try for a target, best first: those its checks in the history used, then 443, 80, 22. */
+export function candidatePorts(target: string, history: CheckHistory, asked?: number): number[] {
+  if (asked !== undefined) return [asked]
+  const used = history.series({target, limit: 1000}).map((r) => portOfCheck(r.check)).filter((p): p is number => p !== undefined)
+  return [...new Set([...used, ...FALLBACK_PORTS])].slice(0, 6)
+}
+
+/** Fresh ping, path and service results from the history for every target, or undefined when any path is missing. */
 export function fromHistory(targets: string[], maxAgeS: number): CheckResult[] | undefined {
   const history = CheckHistory.open()
   try {
     const since = new Date(Date.now() - maxAgeS * 1000).toISOString()
     const results: CheckResult[] = []
     for (const target of targets) {
-      const recent = history.series({target, since})
       const latest = new Map<string, CheckResult>()
-      for (const r of recent) if ((r.kind === 'ping' || r.kind === 'path') && !latest.has(`${r.vantage}/${r.kind}`)) latest.set(`${r.vantage}/${r.kind}`, r)
+      for (const r of history.series({target, since})) if (!latest.has(`${r.vantage}/${r.check}`)) latest.set(`${r.vantage}/${r.check}`, r)
       if (![...latest.values()].some((r) => r.kind === 'path')) return undefined
       results.push(...latest.values())
     }
@@ -59,22 +95,96 @@ export function fromHistory(targets: string[], maxAgeS: number): CheckResult[] |
   }
 }
 
+/** What to measure first for a target; `portProbes` (TCP connects to candidate ports) only steer the second round. */
+type Plan = {target: string; first: CheckDefinition[]; portProbes: CheckDefinition[]; ports: number[]; needsPort: boolean}
+
+function plan(target: string, request: DiagnoseRequest, history: CheckHistory): Plan {
+  const {count, port} = request
+  const protocol = request.protocol ?? 'auto'
+  if (protocol === 'icmp' || ((protocol === 'tcp' || protocol === 'udp') && port !== undefined)) {
+    return {target, first: [ping(target, count), trace(target, count, protocol, port)], portProbes: [], ports: [], needsPort: false}
+  }
+  // auto (and tcp without a port): find a port that answers while ICMP is tried, so a silent target
+  // costs one more trace, not a round of guessing. The probes are not results: a port nobody asked
+  // about must not turn up as a failed check in the history or the report.
+  const ports = candidatePorts(target, history, port)
+  const portProbes = ports.map((p): CheckDefinition => ({kind: 'tcp', target, port: p, timeoutS: PORT_PROBE_TIMEOUT_S}))
+  return {target, first: [ping(target, count), ...(protocol === 'auto' ? [trace(target, count)] : [])], portProbes, ports, needsPort: true}
+}
+
+/** The first candidate port a TCP connect succeeded on from any vantage point. */
+function answeringPort(p: Plan, results: CheckResult[]): number | undefined {
+  const open = new Set(serviceAnswers(p.target, results).filter((a) => a.check.startsWith('tcp:')).map((a) => portOfCheck(a.check)))
+  return p.ports.find((port) => open.has(port))
+}
+
+/** The TCP trace each target may need, over the first candidate port that answered (tcp: else the first candidate). */
+function tcpTraces(plans: Plan[], probes: CheckResult[], request: DiagnoseRequest): CheckDefinition[] {
+  const auto = (request.protocol ?? 'auto') === 'auto'
+  return plans.flatMap((p) => {
+    if (!p.needsPort) return []
+    const port = answeringPort(p, probes) ?? (auto ? undefined : p.ports[0])
+    return port === undefined ? [] : [trace(p.target, request.count, 'tcp', port)]
+  })
+}
+
+/**
+ * Ping, the ICMP trace and the port probes start together; a TCP trace starts as soon as the probes
+ * name a port, while ICMP is still being tried, so a target that drops ICMP costs no second round.
+ * Under auto that trace is kept (stored, returned) only for a target that answered no ICMP at all.
+ */
+async function measure(session: CheckSession, plans: Plan[], request: DiagnoseRequest): Promise<CheckResult[]> {
+  const probing = session.run(plans.flatMap((p) => p.portProbes), {record: false})
+  const tracing = probing.then((probes) => session.run(tcpTraces(plans, probes, request), {record: false}))
+  const [first, traces] = await Promise.all([session.run(plans.flatMap((p) => p.first)), tracing])
+  const auto = (request.protocol ?? 'auto') === 'auto'
+  const kept = traces.filter((r) => !auto || !answersIcmp(r.target, first))
+  session.record(kept)
+  return [...first, ...kept]
+}
+
 /** One verdict per target, from every vantage point's ping and path checks. */
 export async function diagnose(request: DiagnoseRequest): Promise<DiagnoseResult> {
   const reused = request.maxAgeS ? fromHistory(request.targets, request.maxAgeS) : undefined
-  if (reused) return {reused: true, results: reused, verdicts: request.targets.map((t) => triangulate(t, evidenceFromResults(t, reused)))}
-  const run = await runCheckSuite({
-    definitions: diagnosisChecks(request.targets, request.count),
+  if (reused) return {reused: true, results: reused, verdicts: verdictsFor(request.targets, reused)}
+  const history = CheckHistory.open()
+  let plans: Plan[]
+  let recent: CheckResult[]
+  try {
+    plans = request.targets.map((t) => plan(t, request, history))
+    const since = new Date(Date.now() - SERVICE_WINDOW_S * 1000).toISOString()
+    recent = request.targets.flatMap((target) => history.series({target, since}))
+  } finally {
+    history.close()
+  }
+
+  const session = openCheckSession({
     from: request.from,
     log: request.log,
     passphrase: request.passphrase,
     signal: request.signal,
     onResult: request.onResult,
-    meta: {diagnose: true},
+    checks: plans.reduce((n, p) => n + p.first.length, 0),
+    reconnectUntil: Date.now() + RECONNECT_BUDGET_MS,
+    meta: {diagnose: true, protocol: request.protocol ?? 'auto', ...(request.port === undefined ? {} : {port: request.port})},
   })
-  return {runId: run.runId, reused: false, results: run.results, verdicts: verdictsFor(request.targets, run.results)}
+  try {
+    const results = await measure(session, plans, request)
+    return {runId: session.runId, reused: false, results, verdicts: verdictsFor(request.targets, results, recent)}
+  } finally {
+    await session.close()
+  }
 }
 
-export function verdictsFor(targets: string[], results: CheckResult[]): Verdict[] {
-  return targets.map((t) => triangulate(t, evidenceFromResults(t, results)))
+/**
+ * One verdict per target. `recent` are results from before this run (the history's last
+ * SERVICE_WINDOW_S): a TCP, HTTP or DNS check among them that succeeded keeps a target from being
+ * called down.
+ */
+export function verdictsFor(targets: string[], results: CheckResult[], recent: CheckResult[] = []): Verdict[] {
+  return targets.map((target) => {
+    const {evidence, context} = diagnosisInput(target, results)
+    const answers = [...(context.serviceAnswers ?? []), ...serviceAnswers(target, recent)]
+    return triangulate(target, evidence, DEFAULT_THRESHOLDS, {...context, serviceAnswers: answers})
+  })
 }

@@ -183,17 +183,20 @@ function summarise(vantage: string, points: SeriesPoint[]): VantageSeries {
 
 /**
  * The verdict as `mc check diagnose` would give it now from what is stored: each vantage point's
- * newest ping and newest path result for the target. No path result, no diagnosis.
+ * newest result of every check of the target (ping, each path trace, the service checks that keep a
+ * target from being called down). No path result, no diagnosis.
  */
 function diagnosisFor(target: string, results: CheckResult[]): Diagnosis | undefined {
-  const newest = [...newestBy(results.filter((r) => r.kind === 'ping' || r.kind === 'path'), (r) => `${r.vantage}\u0000${r.kind}`).values()]
-  const paths = newest.filter((r) => r.kind === 'path' && r.hops && r.hops.length > 0)
-  if (paths.length === 0) return undefined
+  const newest = [...newestBy(results, (r) => `${r.vantage}\u0000${r.check}`).values()]
+  if (!newest.some((r) => r.kind === 'path' && r.hops && r.hops.length > 0)) return undefined
   const [verdict] = verdictsFor([target], newest)
+  const traced = verdict.tracedOver ? `path:${verdict.tracedOver.protocol}:${verdict.tracedOver.port}` : 'path'
+  const paths = newest.filter((r) => r.kind === 'path' && r.check === traced && r.hops && r.hops.length > 0)
+  const used = newest.filter((r) => r.kind === 'ping' || r.kind === 'path')
   return {
     verdict,
     state: VERDICT_STATE[verdict.kind],
-    at: newest.map((r) => r.at).sort().at(-1)!,
+    at: used.map((r) => r.at).sort().at(-1)!,
     paths: paths.map((p) => ({vantage: p.vantage, at: p.at, hops: p.hops!})).sort((a, b) => byVantage(a.vantage, b.vantage)),
   }
 }

@@ -4,15 +4,28 @@ import {LocalExecutor} from '../ssh/local.js'
 import type {SshPool} from '../ssh/pool.js'
 import type {Executor} from '../ssh/types.js'
 import type {Inventory, Probe} from '../store/inventory.js'
+import {PersistentExecutor} from './persistent-executor.js'
 import {adoptedKeyFiles, openProbePool, type PassphrasePrompt, sshTarget} from './probe-session.js'
 
 export type Vantages = {executors: Executor[]; probes: Probe[]; pool: SshPool; close(): Promise<void>}
+
+export type VantageOptions = {
+  /** Keep reconnecting to a probe whose handshake timed out or whose connection dropped until then (epoch ms). */
+  reconnectUntil?: number
+}
+
+function probeExecutor(pool: SshPool, probe: Probe, options: VantageOptions): Executor {
+  const target = sshTarget(probe)
+  if (options.reconnectUntil === undefined) return pool.executor(target)
+  // The pool keeps one executor per name, and a failed one stays failed: each attempt gets its own.
+  return new PersistentExecutor(probe.name, (attempt) => pool.executor(attempt === 0 ? target : {...target, name: `${probe.name} (connection ${attempt + 1})`}), options.reconnectUntil)
+}
 
 /**
  * `--from all` is this machine plus every ready probe; `local` is this machine; anything else names
  * probes. Host keys are checked strictly: deploy and add recorded them.
  */
-export function openVantages(from: string[], inventory: Inventory, dataDir: string, log: DebugLog, passphrase?: PassphrasePrompt): Vantages {
+export function openVantages(from: string[], inventory: Inventory, dataDir: string, log: DebugLog, passphrase?: PassphrasePrompt, options: VantageOptions = {}): Vantages {
   const names = from.flatMap((f) => f.split(',')).map((f) => f.trim()).filter(Boolean)
   const wanted = names.length === 0 ? ['all'] : names
   const all = wanted.includes('all')
@@ -23,6 +36,6 @@ export function openVantages(from: string[], inventory: Inventory, dataDir: stri
   }
 
   const pool = openProbePool({dataDir, log, extraKeyFiles: adoptedKeyFiles(probes), passphrase})
-  const executors: Executor[] = [...(all || wanted.includes('local') ? [new LocalExecutor()] : []), ...probes.map((p) => pool.executor(sshTarget(p)))]
+  const executors: Executor[] = [...(all || wanted.includes('local') ? [new LocalExecutor()] : []), ...probes.map((p) => probeExecutor(pool, p, options))]
   return {executors, probes, pool, close: () => pool.close()}
 }

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {triangulate} from '../../src/analysis/triangulate.js'
+import {portOfCheck, triangulate} from '../../src/analysis/triangulate.js'
 import type {PathHop, VantageEvidence} from '../../src/analysis/types.js'
 
 /** The lab's topology: three vantage points behind their own routers, one transit, the target's router, the target. */
@@ -155,5 +155,58 @@ describe('a router answering for an unreachable target', () => {
     e.ping = undefined
     e.targetAddress = '10.8.1.10'
     expect(triangulate('10.8.1.10', [e, {...e, vantage: 'linode'}]).kind).toBe('target-down')
+  })
+})
+
+const silent = (name: string) => vantage(name, {}, {silentFrom: 4})
+
+describe('a target that drops ICMP', () => {
+  const answer = {vantage: 'rackspace', check: 'https', at: '2026-12-02T04:00:00.000Z'}
+
+  it('is never target-down while a TCP, HTTP or DNS check of it succeeded: inconclusive, naming the port to trace over', () => {
+    const verdict = triangulate('10.8.1.10', ['dc', 'rackspace', 'linode'].map((v) => silent(v)), undefined, {serviceAnswers: [answer]})
+    expect(verdict.kind).toBe('inconclusive')
+    expect(verdict.explanation).toContain('https from rackspace (2026-12-02T04:00:00.000Z) succeeded, so the target is up')
+    expect(verdict.explanation).toContain('--protocol tcp --port 443')
+    expect(verdict.missing).toEqual(['a trace over a protocol 10.8.1.10 answers (--protocol tcp --port 443)'])
+  })
+
+  it('is still target-down without a service answer', () => {
+    expect(triangulate('10.8.1.10', ['dc', 'rackspace', 'linode'].map((v) => silent(v)), undefined, {serviceAnswers: []}).kind).toBe('target-down')
+  })
+
+  it('says first that it answers no ICMP and how it was traced, and carries the protocol', () => {
+    const tracedOver = {protocol: 'tcp' as const, port: 443, icmpSilent: true}
+    const verdict = triangulate('10.8.1.10', ['dc', 'rackspace', 'linode'].map((v) => vantage(v, from(2))), undefined, {tracedOver})
+    expect(verdict.kind).toBe('shared-path')
+    expect(verdict.tracedOver).toEqual(tracedOver)
+    expect(verdict.explanation).toMatch(/^10\.8\.1\.10 answers no ICMP echo from any vantage point; traced over TCP 443\. Loss \(30%\) starts at hop 2/)
+    const asked = triangulate('t', [vantage('dc'), vantage('linode')], undefined, {tracedOver: {...tracedOver, icmpSilent: false}})
+    expect(asked.explanation).toMatch(/^Traced over TCP 443\. All 2 vantage points/)
+  })
+
+  it('service check names give their ports', () => {
+    expect(['tcp:8443', 'https', 'http', 'http:8080', 'https:9443', 'dns', 'ping', 'tcp:x'].map((c) => portOfCheck(c))).toEqual([8443, 443, 80, 8080, 9443, undefined, undefined, undefined])
+  })
+})
+
+describe('paths of different lengths', () => {
+  it('loss at the target itself is the target itself, whatever TTL each vantage point reaches it at', () => {
+    const short = vantage('linode', {4: 30})
+    short.path = short.path!.filter((h) => h.index !== 2).map((h, i) => ({...h, index: i + 1}))
+    const verdict = triangulate('10.8.1.10', [vantage('dc', {4: 30}), vantage('rackspace', {4: 30}), short])
+    expect(verdict.kind).toBe('target-side')
+    expect(verdict.explanation).toContain('10.8.1.10 itself')
+  })
+})
+
+describe('a vantage point that gave no evidence', () => {
+  it('is listed as unavailable with the reason, and the explanation says what its absence means', () => {
+    const unavailable = [{vantage: 'p1', reason: 'No SSH handshake with p1 within 10s'}]
+    const verdict = triangulate('10.8.1.10', ['dc', 'rackspace', 'linode'].map((v) => vantage(v, from(2))), undefined, {unavailable})
+    expect(verdict.kind).toBe('shared-path')
+    expect(verdict.unavailable).toEqual(unavailable)
+    expect(verdict.explanation).toContain('Vantage point p1 could not be reached from here and gave no evidence (p1: No SSH handshake with p1 within 10s). This verdict rests on dc, rackspace and linode alone.')
+    expect(verdict.explanation).toContain('The path from this machine to p1 may cross hop 2 (10.9.0.1) as well.')
   })
 })

@@ -108,6 +108,12 @@ describe('command structure', () => {
     expect(command).not.toContain('--report')
   })
 
+  it('path over tcp or udp asks mtr for that protocol and port; over icmp for neither', () => {
+    expect(script({kind: 'path', target: 'h', count: 4, protocol: 'tcp', port: 443})).toContain(`mtr -n --raw --tcp --port '443' -c '4'`)
+    expect(script({kind: 'path', target: 'h', count: 4, protocol: 'udp', port: 53})).toContain(`mtr -n --raw --udp --port '53' -c '4'`)
+    expect(script({kind: 'path', target: 'h', count: 4, protocol: 'icmp'})).toContain(`mtr -n --json -c '4'`)
+  })
+
   it('waits for the tool timeout plus slack', () => {
     expect(buildCheckCommand({kind: 'tcp', target: 'h', port: 1, timeoutS: 3}).timeoutMs).toBe(8000)
     expect(buildCheckCommand({kind: 'ping', target: 'h', count: 10, timeoutS: 15}).timeoutMs).toBe(22_000)

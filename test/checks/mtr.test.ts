@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {ToolOutputError} from '../../src/checks/errors.js'
-import {parseMtrJson} from '../../src/checks/mtr.js'
+import {parseMtrJson, parseMtrRaw} from '../../src/checks/mtr.js'
 import {captured, derived} from './fixtures.js'
 
 describe('mtr --json', () => {
@@ -44,5 +44,46 @@ describe('mtr --json', () => {
     expect(() => parseMtrJson('Start: Thu Nov 25 15:15:20 2021\nHOST: x  Loss%')).toThrow(ToolOutputError)
     expect(() => parseMtrJson('{"foo": 1}')).toThrow(/report\.mtr/)
     expect(() => parseMtrJson('{"report": {"mtr": {"tests": 1}, "hubs": [{"count": "x"}]}}')).toThrow(/"count" is not a number/)
+  })
+})
+
+/** Four rounds to 10.8.1.10 over two routers; `late` replies at hop 2 came 1 s late (a retransmitted SYN). */
+function raw(options: {late?: number; lost?: number; reached?: boolean} = {}): string {
+  const lines: string[] = []
+  for (let round = 0; round < 4; round++) {
+    for (const [pos, host] of ['10.1.0.1', '10.90.0.1', '10.8.1.10', '10.8.1.10'].entries()) {
+      const seq = 33_000 + round * 4 + pos
+      lines.push(`x ${pos} ${seq}`)
+      if (pos >= 2 && options.reached === false) continue
+      if (pos === 1 && round < (options.lost ?? 0)) continue
+      lines.push(`h ${pos} ${host}`)
+      const late = pos >= 1 && round < (options.late ?? 0)
+      lines.push(`p ${pos} ${late ? 1_000_400 : 400 + pos * 100} ${seq}`)
+    }
+  }
+  return lines.join('\n') + '\n'
+}
+
+describe('mtr --raw (traces over TCP and UDP)', () => {
+  it('ends the hops at the target, though mtr probes past it', () => {
+    const report = parseMtrRaw(raw(), '10.8.1.10')
+    expect(report.hops.map((h) => `${h.hop} ${h.host} ${h.lossPct}% ${h.sent}`)).toEqual(['1 10.1.0.1 0% 4', '2 10.90.0.1 0% 4', '3 10.8.1.10 0% 4'])
+    expect(report.hops[1]).toMatchObject({avgMs: 0.5, bestMs: 0.5, worstMs: 0.5})
+  })
+
+  it('a reply a second late answered a retransmitted probe: loss, not latency', () => {
+    const report = parseMtrRaw(raw({late: 1}), '10.8.1.10')
+    expect(report.hops.map((h) => h.lossPct)).toEqual([0, 25, 25])
+    expect(report.hops[1].worstMs).toBe(0.5)
+  })
+
+  it('a probe with no reply is loss; a target never reached ends with one silent hop', () => {
+    expect(parseMtrRaw(raw({lost: 2}), '10.8.1.10').hops[1].lossPct).toBe(50)
+    const unreached = parseMtrRaw(raw({reached: false}), '10.8.1.10')
+    expect(unreached.hops.map((h) => `${h.host} ${h.lossPct}%`)).toEqual(['10.1.0.1 0%', '10.90.0.1 0%', '??? 100%'])
+  })
+
+  it('refuses output without a probe', () => {
+    expect(() => parseMtrRaw('mtr: unknown option\n', 'h')).toThrow('mtr --raw printed no probe')
   })
 })

@@ -59,6 +59,16 @@ describe('fields', () => {
     expect(validateCheck({kind: 'tcp', target: 'h', port: 22, name: 'ssh'})).toMatchObject({name: 'ssh', warning: undefined})
   })
 
+  it('a path traces over icmp by default, over tcp or udp to a port, named for it', () => {
+    expect(validateCheck({kind: 'path', target: 'h'})).toMatchObject({name: 'path', protocol: 'icmp', port: undefined})
+    expect(validateCheck({kind: 'path', target: 'h', protocol: 'tcp', port: 443})).toMatchObject({name: 'path:tcp:443', protocol: 'tcp', port: 443})
+    expect(validateCheck({kind: 'path', target: 'h', protocol: 'udp', port: 53})).toMatchObject({name: 'path:udp:53'})
+    expect(validationError({kind: 'path', target: 'h', protocol: 'tcp'}).fields).toEqual([{field: 'port', reason: 'is required for a path traced over tcp'}])
+    expect(validationError({kind: 'path', target: 'h', port: 443}).fields[0].field).toBe('port')
+    expect(validationError({kind: 'path', target: 'h', protocol: 'sctp' as 'tcp'}).fields[0]).toEqual({field: 'protocol', reason: 'must be one of icmp, tcp, udp'})
+    expect(validationError({kind: 'ping', target: 'h', protocol: 'tcp'}).fields[0]).toEqual({field: 'protocol', reason: 'does not apply to ping checks'})
+  })
+
   it('reports every problem at once, with the field that has it', () => {
     const error = validationError({kind: 'tcp', target: 'h;x', port: 70_000, count: 3, timeoutS: 0, warning: 'fast', colour: 'red'})
     expect(error.fields.map((f) => f.field).sort()).toEqual(['colour', 'count', 'port', 'target', 'timeoutS', 'warning'])

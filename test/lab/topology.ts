@@ -13,36 +13,41 @@ import {alive, run, runSync} from './exec.js'
  * The fault-injection lab: Linux network namespaces joined by veth pairs.
  *
  *   dc (10.1.0.10) - dcr (10.1.0.1) -+
- *   pa (10.2.0.10) - ra  (10.2.0.1) -+- tr br0 10.90.0.1 - 10.94.0.2 tgr 10.8.1.1 - tg 10.8.1.10
- *   pb (10.3.0.10) - rb  (10.3.0.1) -+   (dcr .2, ra .3, rb .4 on the bridge)
+ *   pa (10.2.0.10) - ra  (10.2.0.1) -+- tr br0 10.90.0.1 -+- br0 10.94.0.2 tgr 10.8.1.1 - tg 10.8.1.10
+ *   pb (10.3.0.10) - rb  (10.3.0.1) -+   (dcr .2, ra .3,  |   (tr 10.94.0.1, rc 10.94.0.3 on tgr's bridge)
+ *                                         rb .4 on it)     |
+ *   pc (10.4.0.10) - rc  (10.4.0.1) -----------------------+
  *
- *   ctl: 10.250.N.1/30 <-> 10.250.N.2/30 on dc, pa, pb (management only: sshd listens there)
+ *   ctl: 10.250.N.1/30 <-> 10.250.N.2/30 on dc, pa, pb, pc (management only: sshd listens there)
  *
  * The transit router answers every vantage point from the one address of its bridge, so mtr shows
- * it as the same hop from everywhere and triangulation can see that the hop is shared. No address
+ * it as the same hop from everywhere and triangulation can see that the hop is shared. pc reaches
+ * the target's router without crossing the transit router: the clean vantage point of a transit fault. No address
  * here is ever used in the host's own namespace: the veths are created directly inside the lab's
  * namespaces, and the host gets no address or route.
  */
 
 export const TARGET = '10.8.1.10'
-export const VANTAGES = ['dc', 'pa', 'pb'] as const
+export const VANTAGES = ['dc', 'pa', 'pb', 'pc'] as const
 export type Vantage = (typeof VANTAGES)[number]
 
-const ROLES = ['ctl', 'dc', 'pa', 'pb', 'dcr', 'ra', 'rb', 'tr', 'tgr', 'tg'] as const
+const ROLES = ['ctl', 'dc', 'pa', 'pb', 'pc', 'dcr', 'ra', 'rb', 'rc', 'tr', 'tgr', 'tg'] as const
 export type Role = (typeof ROLES)[number]
-const ROUTERS: Role[] = ['dcr', 'ra', 'rb', 'tr', 'tgr']
+const ROUTERS: Role[] = ['dcr', 'ra', 'rb', 'rc', 'tr', 'tgr']
 
 /** What mtr shows from each vantage point when nothing is wrong. */
 export const EXPECTED_PATHS: Record<Vantage, string[]> = {
   dc: ['10.1.0.1', '10.90.0.1', '10.94.0.2', TARGET],
   pa: ['10.2.0.1', '10.90.0.1', '10.94.0.2', TARGET],
   pb: ['10.3.0.1', '10.90.0.1', '10.94.0.2', TARGET],
+  pc: ['10.4.0.1', '10.94.0.2', TARGET],
 }
 
 const MGMT: Record<Vantage, {ctl: string; vantage: string}> = {
   dc: {ctl: '10.250.1.1', vantage: '10.250.1.2'},
   pa: {ctl: '10.250.2.1', vantage: '10.250.2.2'},
   pb: {ctl: '10.250.3.1', vantage: '10.250.3.2'},
+  pc: {ctl: '10.250.4.1', vantage: '10.250.4.2'},
 }
 
 type End = {role: Role; dev: string; address?: string}
@@ -52,10 +57,12 @@ const LINKS: Array<[End, End]> = [
   [{role: 'dc', dev: 'lan', address: '10.1.0.10/24'}, {role: 'dcr', dev: 'lan', address: '10.1.0.1/24'}],
   [{role: 'pa', dev: 'lan', address: '10.2.0.10/24'}, {role: 'ra', dev: 'lan', address: '10.2.0.1/24'}],
   [{role: 'pb', dev: 'lan', address: '10.3.0.10/24'}, {role: 'rb', dev: 'lan', address: '10.3.0.1/24'}],
+  [{role: 'pc', dev: 'lan', address: '10.4.0.10/24'}, {role: 'rc', dev: 'lan', address: '10.4.0.1/24'}],
   [{role: 'dcr', dev: 'wan', address: '10.90.0.2/24'}, {role: 'tr', dev: 'p-dcr'}],
   [{role: 'ra', dev: 'wan', address: '10.90.0.3/24'}, {role: 'tr', dev: 'p-ra'}],
   [{role: 'rb', dev: 'wan', address: '10.90.0.4/24'}, {role: 'tr', dev: 'p-rb'}],
-  [{role: 'tr', dev: 'to-tgr', address: '10.94.0.1/24'}, {role: 'tgr', dev: 'wan', address: '10.94.0.2/24'}],
+  [{role: 'tr', dev: 'to-tgr', address: '10.94.0.1/24'}, {role: 'tgr', dev: 'wan'}],
+  [{role: 'rc', dev: 'wan', address: '10.94.0.3/24'}, {role: 'tgr', dev: 'p-rc'}],
   [{role: 'tgr', dev: 'lan', address: '10.8.1.1/24'}, {role: 'tg', dev: 'lan', address: `${TARGET}/24`}],
   ...VANTAGES.map((v): [End, End] => [
     {role: 'ctl', dev: `m-${v}`, address: `${MGMT[v].ctl}/30`},
@@ -65,14 +72,22 @@ const LINKS: Array<[End, End]> = [
 
 const BRIDGE_PORTS = ['p-dcr', 'p-ra', 'p-rb']
 
+/** Routers whose ports share one subnet through a bridge that carries the router's address. */
+const BRIDGES: Array<{role: Role; address: string; ports: string[]}> = [
+  {role: 'tr', address: '10.90.0.1/24', ports: BRIDGE_PORTS},
+  {role: 'tgr', address: '10.94.0.2/24', ports: ['wan', 'p-rc']},
+]
+
 /** Every address the lab uses, none of which may ever appear in the host's own namespace. */
-export const LAB_ADDRESSES = ['10.90.0.1', ...LINKS.flat().flatMap((end) => (end.address ? [end.address.split('/')[0]] : []))]
+export const LAB_ADDRESSES = [...BRIDGES.map((b) => b.address.split('/')[0]), ...LINKS.flat().flatMap((end) => (end.address ? [end.address.split('/')[0]] : []))]
 
 /** Static routes. ctl has none: it reaches only the /30s it is connected to, so no lab traffic crosses it. */
 const ROUTES: Partial<Record<Role, string[][]>> = {
   dc: [['default', 'via', '10.1.0.1']],
   pa: [['default', 'via', '10.2.0.1']],
   pb: [['default', 'via', '10.3.0.1']],
+  pc: [['default', 'via', '10.4.0.1']],
+  rc: [['default', 'via', '10.94.0.2']],
   dcr: [['default', 'via', '10.90.0.1']],
   ra: [['default', 'via', '10.90.0.1']],
   rb: [['default', 'via', '10.90.0.1']],
@@ -82,7 +97,7 @@ const ROUTES: Partial<Record<Role, string[][]>> = {
     ['10.3.0.0/24', 'via', '10.90.0.4'],
     ['10.8.1.0/24', 'via', '10.94.0.2'],
   ],
-  tgr: [['default', 'via', '10.94.0.1']],
+  tgr: [['default', 'via', '10.94.0.1'], ['10.4.0.0/24', 'via', '10.94.0.3']],
   tg: [['default', 'via', '10.8.1.1']],
 }
 
@@ -98,6 +113,7 @@ export type Lab = {
   knownHosts: string
   faults: Set<Fault>
   delayForwarder?: ChildProcess
+  tcpListener?: ChildProcess
 }
 
 /** Namespaces carry the owning process's PID, so cleanup can tell this run's lab from a dead run's. */
@@ -171,16 +187,18 @@ async function buildNetwork(lab: Lab): Promise<void> {
     ])
   }
 
-  await ip(lab, 'tr', 'link', 'add', 'br0', 'type', 'bridge')
-  await ip(lab, 'tr', 'address', 'add', '10.90.0.1/24', 'dev', 'br0')
-  await ip(lab, 'tr', 'link', 'set', 'br0', 'up')
+  for (const bridge of BRIDGES) {
+    await ip(lab, bridge.role, 'link', 'add', 'br0', 'type', 'bridge')
+    await ip(lab, bridge.role, 'address', 'add', bridge.address, 'dev', 'br0')
+    await ip(lab, bridge.role, 'link', 'set', 'br0', 'up')
+  }
 
   for (const [a, b] of LINKS) {
     // Created directly inside both namespaces: the host's namespace never sees these interfaces.
     await run('ip', ['link', 'add', 'name', a.dev, 'netns', lab.ns[a.role], 'type', 'veth', 'peer', 'name', b.dev, 'netns', lab.ns[b.role]])
     for (const end of [a, b]) {
       if (end.address) await ip(lab, end.role, 'address', 'add', end.address, 'dev', end.dev)
-      if (end.role === 'tr' && BRIDGE_PORTS.includes(end.dev)) await ip(lab, 'tr', 'link', 'set', end.dev, 'master', 'br0')
+      if (BRIDGES.some((b) => b.role === end.role && b.ports.includes(end.dev))) await ip(lab, end.role, 'link', 'set', end.dev, 'master', 'br0')
       await ip(lab, end.role, 'link', 'set', end.dev, 'up')
     }
   }
@@ -267,11 +285,19 @@ export async function waitUntilReachable(lab: Lab): Promise<void> {
  * for how that and mtr's round count keep verdicts stable). Each fault is undone by deleting its
  * nftables table, or by undoing exactly what it set up.
  */
-export type Fault = 'target-down' | 'target-inbound-loss' | 'dc-uplink-loss' | 'transit-loss' | 'transit-icmp-limit' | 'dc-uplink-delay'
+export type Fault =
+  | 'target-down'
+  | 'target-inbound-loss'
+  | 'dc-uplink-loss'
+  | 'transit-loss'
+  | 'transit-icmp-limit'
+  | 'dc-uplink-delay'
+  | 'target-no-icmp'
+  | 'pa-control-loss'
 
 type FaultControl = {inject(lab: Lab): Promise<void>; clear(lab: Lab): Promise<void>}
 
-function nftFault(role: Role, family: 'ip' | 'netdev', name: string, chains: string[]): FaultControl {
+function nftFault(role: Role, family: 'inet' | 'ip' | 'netdev', name: string, chains: string[]): FaultControl {
   const ruleset = `table ${family} ${name} {\n${chains.map((chain, i) => `  chain c${i} { ${chain}; }`).join('\n')}\n}\n`
   return {
     async inject(lab) {
@@ -291,7 +317,64 @@ export const DELAY_MS = 200
 const FORWARDER = fileURLToPath(new URL('delay-forwarder.py', import.meta.url))
 const DELAY_TABLE = '100'
 
+/** The port a target that drops ICMP serves, as an EC2 instance whose security group lets in HTTPS only. */
+export const SERVED_PORT = 443
+const TCP_LISTENER = fileURLToPath(new URL('tcp-listener.py', import.meta.url))
+const noIcmp = nftFault('tg', 'inet', 'mc_no_icmp', [
+  `type filter hook input priority 0; meta l4proto { icmp, ipv6-icmp } drop; tcp dport != ${SERVED_PORT} drop; meta l4proto udp drop`,
+  'type filter hook output priority 0; meta l4proto { icmp, ipv6-icmp } drop',
+])
+
+/** A helper process in a lab namespace that prints one line once it is ready. */
+async function startHelper(lab: Lab, role: Role, args: string[]): Promise<ChildProcess> {
+  const child = spawn('ip', ['netns', 'exec', lab.ns[role], '/usr/bin/python3', ...args], {stdio: ['ignore', 'pipe', 'pipe']})
+  await new Promise<void>((resolve, reject) => {
+    let stderr = ''
+    child.stderr!.on('data', (chunk) => {
+      stderr += chunk
+    })
+    child.stdout!.once('data', () => resolve())
+    child.once('error', reject)
+    child.once('exit', (code) => reject(new Error(`${args[0]} exited (${code}): ${stderr}`)))
+  })
+  return child
+}
+
+async function stopHelper(child: ChildProcess | undefined): Promise<void> {
+  if (child && child.exitCode === null && child.signalCode === null) {
+    const exited = once(child, 'exit')
+    child.kill('SIGTERM')
+    await exited
+  }
+}
+
+/** Several faults as one: injected in order, cleared in reverse. */
+const together = (...parts: FaultControl[]): FaultControl => ({
+  async inject(lab) {
+    for (const part of parts) await part.inject(lab)
+  },
+  async clear(lab) {
+    for (const part of parts.toReversed()) await part.clear(lab)
+  },
+})
+
 const FAULTS: Record<Fault, FaultControl> = {
+  // mc's own SSH to pa crosses a lossy link (both directions of the management link): pa's control
+  // path is as bad as a faulty transit, while its view of the target is untouched.
+  'pa-control-loss': together(ingressLoss('pa', 'mc_pa_control_in', ['mgmt']), ingressLoss('ctl', 'mc_pa_control_out', ['m-pa'])),
+  // Not a fault but the usual cloud firewall: the target drops every ICMP packet (no echo reply,
+  // nothing it sends) and every port but SERVED_PORT, where it accepts connections.
+  'target-no-icmp': {
+    async inject(lab) {
+      lab.tcpListener = await startHelper(lab, 'tg', [TCP_LISTENER, TARGET, String(SERVED_PORT)])
+      await noIcmp.inject(lab)
+    },
+    async clear(lab) {
+      await noIcmp.clear(lab)
+      await stopHelper(lab.tcpListener)
+      lab.tcpListener = undefined
+    },
+  },
   // The target's link goes down: its router answers for it with host-unreachable, or not at all.
   'target-down': {
     async inject(lab) {
@@ -319,30 +402,14 @@ const FAULTS: Record<Fault, FaultControl> = {
   // steps up from hop 2, the transit router, which pa and pb reach at normal speed.
   'dc-uplink-delay': {
     async inject(lab) {
-      const child = spawn('ip', ['netns', 'exec', lab.ns.dcr, '/usr/bin/python3', FORWARDER, 'tun0', String(DELAY_MS)], {stdio: ['ignore', 'pipe', 'pipe']})
-      lab.delayForwarder = child
-      await new Promise<void>((resolve, reject) => {
-        let stderr = ''
-        child.stderr.on('data', (chunk) => {
-          stderr += chunk
-        })
-        child.stdout.once('data', () => resolve())
-        child.once('error', reject)
-        child.once('exit', (code) => reject(new Error(`the delay forwarder exited (${code}): ${stderr}`)))
-      })
+      lab.delayForwarder = await startHelper(lab, 'dcr', [FORWARDER, 'tun0', String(DELAY_MS)])
       await ip(lab, 'dcr', 'link', 'set', 'tun0', 'up')
       await ip(lab, 'dcr', 'route', 'add', 'default', 'via', '10.90.0.1', 'table', DELAY_TABLE)
       await ip(lab, 'dcr', 'rule', 'add', 'iif', 'tun0', 'lookup', DELAY_TABLE)
       await ip(lab, 'dcr', 'route', 'add', `${TARGET}/32`, 'dev', 'tun0')
     },
     async clear(lab) {
-      const child = lab.delayForwarder
-      if (child && child.exitCode === null && child.signalCode === null) {
-        const exited = once(child, 'exit')
-        child.kill('SIGTERM')
-        await exited
-      }
-
+      await stopHelper(lab.delayForwarder)
       lab.delayForwarder = undefined
       // The route into tun0 went with the device.
       await ip(lab, 'dcr', 'rule', 'del', 'iif', 'tun0', 'lookup', DELAY_TABLE)

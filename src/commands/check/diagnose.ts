@@ -6,20 +6,28 @@ import {McCommand} from '../../cli/mc-command.js'
 import {InterruptedError, ValidationError} from '../../core/errors.js'
 import {colorEnabled} from '../../output/color.js'
 import {renderDiagnosis, renderDiagnosisNagios} from '../../output/diagnosis.js'
-import {DEFAULT_ROUNDS, diagnose, type DiagnoseResult} from '../../services/diagnose.js'
+import {DEFAULT_ROUNDS, diagnose, type DiagnoseProtocol, DIAGNOSE_PROTOCOLS, type DiagnoseResult} from '../../services/diagnose.js'
 
 export default class CheckDiagnose extends McCommand<typeof CheckDiagnose> {
   static override summary = 'Say where a network fault is: ping and trace from every vantage point, then triangulate.'
   static override description = `One verdict per target, with the evidence: healthy; target down; degradation on the target's side; on one vantage point's side; on a shared path starting at hop H; several faults at once; or inconclusive, naming the evidence missing. Loss at a hop that does not persist to the target is ICMP rate limiting and never blamed.
+A target that answers no ICMP echo from any vantage point (a cloud security group, a load balancer) is traced over TCP (--protocol auto, the default): to the first port that answers of the ports its checks in the history use, then 443, 80 and 22; the explanation says so. A target whose TCP, HTTP or DNS check succeeded from any vantage point in the last 10 minutes is never called down.
 --output nagios maps verdicts to states: healthy OK, vantage-side WARNING, target-down/target-side/shared-path/multiple-faults CRITICAL, inconclusive UNKNOWN.`
   static override examples = [
     '<%= config.bin %> check diagnose --target 192.0.2.10',
     '<%= config.bin %> check diagnose -t api.example.net --from local --from edge-rackspace-ord --from edge-linode-us-west --json',
     '<%= config.bin %> check diagnose -t 192.0.2.10 --max-age 300 --output nagios',
+    '<%= config.bin %> check diagnose -t api.example.net --protocol tcp --port 443',
   ]
   static override flags = {
     ...vantageFlags,
     count: Flags.integer({summary: 'Echo requests and mtr rounds per vantage point.', default: DEFAULT_ROUNDS, min: 5, max: 100}),
+    protocol: Flags.string({
+      summary: 'How to trace: auto (ICMP; TCP when the target answers no ICMP echo), icmp, tcp or udp.',
+      options: [...DIAGNOSE_PROTOCOLS],
+      default: 'auto',
+    }),
+    port: Flags.integer({summary: 'Port to trace over TCP or UDP (required with --protocol udp); with auto or tcp, the port tried first.', min: 1, max: 65_535}),
     'max-age': Flags.integer({summary: 'Reuse ping and path results at most this many seconds old from the history.', min: 1}),
     ...outputFlags,
   }
@@ -27,10 +35,13 @@ export default class CheckDiagnose extends McCommand<typeof CheckDiagnose> {
   public async run(): Promise<DiagnoseResult> {
     const targets = this.flags.target ?? []
     if (targets.length === 0) throw new ValidationError('Pass --target HOST (repeatable).')
+    const protocol = this.flags.protocol as DiagnoseProtocol
+    if (protocol === 'udp' && this.flags.port === undefined) throw new ValidationError('--protocol udp needs --port PORT (the port the target answers on, e.g. 53).')
+    if (protocol === 'icmp' && this.flags.port !== undefined) throw new ValidationError('--port applies to tracing over TCP or UDP; drop it or pass --protocol tcp.')
     this.logToStderr(`Tracing ${targets.join(', ')} from ${this.flags.from.join(', ')} (${this.flags.count} rounds)...`)
     const result = await this.interruptible(
       () => new InterruptedError('Diagnosis interrupted.'),
-      (signal) => diagnose({targets, from: this.flags.from, count: this.flags.count, maxAgeS: this.flags['max-age'], log: this.debugLogger, passphrase: passphrasePrompt(), signal}),
+      (signal) => diagnose({targets, from: this.flags.from, count: this.flags.count, protocol, port: this.flags.port, maxAgeS: this.flags['max-age'], log: this.debugLogger, passphrase: passphrasePrompt(), signal}),
     )
     if (this.flags.output === 'nagios') {
       const nagios = renderDiagnosisNagios(result.verdicts)

@@ -28,7 +28,7 @@ const NAGIOS_UNKNOWN = 3
 
 export default class CheckRun extends McCommand<typeof CheckRun> {
   static override summary = 'Run the same network checks from every vantage point: this machine and every probe.'
-  static override description = `Checks: ping, tcp:PORT, http[:PORT], https[:PORT], dns[:PORT], path (mtr). monitoring-plugins run where a probe has them, portable fallbacks (ping, curl, bash /dev/tcp, getent) where not; results say which ran. Every result is stored in the history.
+  static override description = `Checks: ping, tcp:PORT, http[:PORT], https[:PORT], dns[:PORT], path (mtr over ICMP), path:tcp:PORT (mtr over TCP, for targets that drop ICMP), path:udp:PORT. monitoring-plugins run where a probe has them, portable fallbacks (ping, curl, bash /dev/tcp, getent) where not; results say which ran. Every result is stored in the history.
 The exit code says whether mc could run the checks (0), not what they found; --output nagios exits with the worst state (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
 A metrics sink (--graphite, --pushgateway, --prom-textfile) that fails makes the exit code 10 (with --output nagios: UNKNOWN unless CRITICAL); the results are printed and stored all the same.
 --every runs the checks again and again (start to start), storing every round and sending metrics each time, until SIGINT or SIGTERM; then it exits 0, or 10 if a sink failed in any round.`
@@ -41,7 +41,7 @@ A metrics sink (--graphite, --pushgateway, --prom-textfile) that fails makes the
   ]
   static override flags = {
     ...vantageFlags,
-    check: Flags.string({summary: 'Check to run (repeatable): ping, tcp:PORT, http[:PORT], https[:PORT], dns[:PORT], path.', multiple: true}),
+    check: Flags.string({summary: 'Check to run (repeatable): ping, tcp:PORT, http[:PORT], https[:PORT], dns[:PORT], path, path:tcp:PORT, path:udp:PORT.', multiple: true}),
     file: Flags.file({char: 'f', summary: 'YAML checks file with many targets and checks.', exists: true}),
     warning: Flags.string({char: 'w', summary: 'Warning threshold: "RTA_MS,LOSS%" applies to ping and path, plain seconds to tcp, http and dns.'}),
     critical: Flags.string({char: 'c', summary: 'Critical threshold, same forms as --warning.'}),

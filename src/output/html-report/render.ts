@@ -135,7 +135,8 @@ function hopTable(diagnosis: Diagnosis): string {
     return `<tr><th>${index}</th>${cells.join('')}</tr>`
   })
   const head = `<tr><th>hop</th>${paths.map((p) => `<th title="${escapeHtml(p.at)}">${escapeHtml(p.vantage)}</th>`).join('')}</tr>`
-  return `<h3>Path per hop</h3><div class="scroll"><table class="hops">${head}${rows.join('')}</table></div>
+  const over = verdict.tracedOver ? ` (traced over ${verdict.tracedOver.protocol.toUpperCase()} ${verdict.tracedOver.port})` : ''
+  return `<h3>Path per hop${over}</h3><div class="scroll"><table class="hops">${head}${rows.join('')}</table></div>
 <p class="meta">Each cell: address, loss, average round trip. Loss that does not persist to the target is ICMP rate limiting, not a fault.</p>`
 }
 

@@ -1,0 +1,72 @@
+import {adoptProbes, diagnoseWithMc} from '../test/lab/collect-mc.js'
+import {clearFaults, type Fault, injectFault, setupLab, teardownLab, VANTAGES, waitUntilReachable} from '../test/lab/topology.js'
+import type {Bench} from './lib/context.js'
+import {median} from './lib/measure.js'
+import {type Section, seconds, table} from './lib/report.js'
+
+/** Issue 14: a verdict within 10 s, three probes and one more vantage point, in every lab scenario. */
+const TARGET_MS = 10_000
+
+/** The lab's scenarios (test/lab/scenarios.test.ts) and the verdict each must get. */
+const SCENARIOS: Array<{name: string; faults: Fault[]; kind: string}> = [
+  {name: 'healthy', faults: [], kind: 'healthy'},
+  {name: 'target down', faults: ['target-down'], kind: 'target-down'},
+  {name: 'target inbound loss', faults: ['target-inbound-loss'], kind: 'target-side'},
+  {name: 'data center uplink loss', faults: ['dc-uplink-loss'], kind: 'vantage-side'},
+  {name: 'transit loss', faults: ['transit-loss'], kind: 'shared-path'},
+  {name: 'target drops ICMP (TCP 443)', faults: ['target-no-icmp'], kind: 'healthy'},
+  {name: 'target drops ICMP, transit loss', faults: ['target-no-icmp', 'transit-loss'], kind: 'shared-path'},
+  {name: 'transit loss, lossy SSH to pa', faults: ['transit-loss', 'pa-control-loss'], kind: 'shared-path'},
+  {name: 'rate-limited transit hop', faults: ['transit-icmp-limit'], kind: 'healthy'},
+  {name: 'two faults', faults: ['dc-uplink-loss', 'target-inbound-loss'], kind: 'multiple-faults'},
+  {name: 'data center uplink latency', faults: ['dc-uplink-delay'], kind: 'vantage-side'},
+]
+
+/**
+ * Time to verdict: the whole `mc check diagnose` process (start-up, SSH, ping and traces,
+ * triangulation) in the network lab, per scenario, median of `runs`. Needs root (namespaces).
+ */
+export async function diagnosisSection(bench: Bench, runs: number): Promise<Section> {
+  if (process.getuid?.() !== 0) {
+    return {markdown: 'Skipped: the network lab needs root (network namespaces, nftables, sshd).', targets: []}
+  }
+  const lab = await setupLab()
+  try {
+    await adoptProbes(lab)
+    const rows: string[][] = []
+    let worst = 0
+    let wrong = 0
+    for (const scenario of SCENARIOS) {
+      const times: number[] = []
+      const kinds: string[] = []
+      for (let run = 0; run < runs; run++) {
+        for (const fault of scenario.faults) await injectFault(lab, fault)
+        const started = performance.now()
+        const {verdict} = await diagnoseWithMc(lab)
+        times.push(performance.now() - started)
+        kinds.push(verdict.kind)
+        await clearFaults(lab)
+        await waitUntilReachable(lab)
+      }
+      const misread = kinds.filter((k) => k !== scenario.kind).length
+      wrong += misread
+      worst = Math.max(worst, median(times))
+      bench.log(`diagnosis: ${scenario.name}: ${times.map((t) => seconds(t)).join(', ')} (${kinds.join(', ')})`)
+      rows.push([scenario.name, scenario.kind, seconds(median(times)), `${seconds(Math.min(...times))}–${seconds(Math.max(...times))}`, `${runs - misread}/${runs}`])
+    }
+    const markdown = [
+      `\`mc check diagnose\` from ${VANTAGES.length} probes over SSH in the network lab (test/lab: namespaces, nftables drops, sshd, mtr as root), 50 mtr rounds, the whole process timed; median of ${runs} runs per scenario.`,
+      '',
+      table(['scenario', 'expected verdict', 'time to verdict (median)', 'range', 'right verdicts'], rows),
+    ].join('\n')
+    return {
+      markdown,
+      targets: [
+        {target: 'Diagnosis: a verdict within 10 s in every lab scenario (median)', measured: `${seconds(worst)} in the slowest scenario`, met: worst <= TARGET_MS},
+        {target: 'Diagnosis: the right verdict in every lab run', measured: `${SCENARIOS.length * runs - wrong} of ${SCENARIOS.length * runs}`, met: wrong === 0},
+      ],
+    }
+  } finally {
+    teardownLab(process.pid)
+  }
+}
