@@ -36,7 +36,7 @@ export class UnknownHostKeyError extends McError {
     super(
       `Host key for ${vantage} (${hostPattern}) is not known to mc; the server presented ${presentedFingerprint} (${presentedType})` +
         (declined ? ' and it was not accepted. ' : '. ') +
-        `Trust it on first use with --accept-new-host-key, or check it and run \`mc probe trust ${vantage}\`.`,
+        `Check the fingerprint on the probe's console, then accept it with \`mc probe trust ${vantage}\`.`,
     )
   }
 }
