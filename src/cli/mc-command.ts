@@ -185,7 +185,7 @@ export abstract class McCommand<T extends typeof Command> extends Command {
     if (error instanceof PartialFailureError) {
       if (this.jsonEnabled()) this.logJson({...(error.result as object), errors: error.failures})
       for (const f of error.failures) this.logToStderr(`Error (${f.provider}): ${redactString(f.message)}`)
-      return this.exit(ExitCode.partial)
+      return this.exit(error.exitCode)
     }
     const exitCode = exitCodeOf(error)
     const message = redactString(error.message || String(error))

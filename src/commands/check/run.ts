@@ -5,7 +5,7 @@ import {passphrasePrompt} from '../../cli/passphrase.js'
 import {McCommand} from '../../cli/mc-command.js'
 import type {Verdict} from '../../analysis/types.js'
 import type {CheckDefinition, CheckResult} from '../../checks/types.js'
-import {InterruptedError, ValidationError} from '../../core/errors.js'
+import {InterruptedError, PartialFailureError, type ProviderFailure, ValidationError} from '../../core/errors.js'
 import {renderCheckMatrix} from '../../output/check-matrix.js'
 import {colorEnabled} from '../../output/color.js'
 import {renderDiagnosis} from '../../output/diagnosis.js'
@@ -14,10 +14,11 @@ import {renderNagios} from '../../output/nagios.js'
 import {pushToGateway, writePromTextfile} from '../../output/prometheus.js'
 import {definitionsFor, readChecksFile} from '../../services/check-spec.js'
 import {parseDuration, runEvery} from '../../services/check-loop.js'
-import {runCheckSuite} from '../../services/check-run.js'
+import {runCheckSuite, vantageFailures} from '../../services/check-run.js'
 import {verdictsFor} from '../../services/diagnose.js'
 
-export type CheckRunCommandResult = {runId: number; vantages: string[]; results: CheckResult[]; verdicts?: Verdict[]}
+/** `errors`: the vantage points that could not be used (their results are UNKNOWN with the reason). */
+export type CheckRunCommandResult = {runId: number; vantages: string[]; results: CheckResult[]; verdicts?: Verdict[]; errors: ProviderFailure[]}
 /** What `--every` ends with after SIGINT/SIGTERM: how many rounds completed and the last one's run. */
 export type CheckLoopResult = {rounds: number; lastRunId?: number}
 
@@ -26,7 +27,7 @@ type Definitions = CheckDefinition[]
 export default class CheckRun extends McCommand<typeof CheckRun> {
   static override summary = 'Run the same network checks from every vantage point: this machine and every probe.'
   static override description = `Checks: ping, tcp:PORT, http[:PORT], https[:PORT], dns[:PORT], path (mtr). monitoring-plugins run where a probe has them, portable fallbacks (ping, curl, bash /dev/tcp, getent) where not; results say which ran. Every result is stored in the history.
-The exit code says whether mc could run the checks (0), not what they found; --output nagios exits with the worst state (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
+The exit code says whether mc could run the checks, not what they found: 0 when every vantage point answered; when one could not be used, its results are UNKNOWN with the reason and mc exits 3 (host key changed or unknown, login refused), 8 (SSH handshake timed out) or 5 (unreachable, or mixed reasons). --output nagios exits with the worst state instead (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
 --every runs the checks again and again (start to start), storing every round and sending metrics each time, until SIGINT or SIGTERM; then it exits 0.`
   static override examples = [
     '<%= config.bin %> check run --target 192.0.2.10 --check ping --check tcp:443 --check path',
@@ -69,8 +70,16 @@ The exit code says whether mc could run the checks (0), not what they found; --o
 
     return this.interruptible<CheckLoopResult | CheckRunCommandResult>(
       () => new InterruptedError('Checks interrupted; results so far are in the history.'),
-      (signal) => (intervalMs === undefined ? this.runOnce(definitions, from, signal) : this.loop(definitions, from, intervalMs, signal)),
+      (signal) => (intervalMs === undefined ? this.runSingle(definitions, from, signal) : this.loop(definitions, from, intervalMs, signal)),
     )
+  }
+
+  /** One run whose exit code also says whether every vantage point could be used. */
+  private async runSingle(definitions: Definitions, from: string[], signal: AbortSignal): Promise<CheckRunCommandResult> {
+    const result = await this.runOnce(definitions, from, signal)
+    const {exitCode} = vantageFailures(result.results)
+    if (result.errors.length > 0) throw new PartialFailureError(result.errors, result, exitCode)
+    return result
   }
 
   private async runOnce(definitions: Definitions, from: string[], signal: AbortSignal): Promise<CheckRunCommandResult> {
@@ -82,7 +91,7 @@ The exit code says whether mc could run the checks (0), not what they found; --o
     })
     const verdicts = flags.diagnose ? verdictsFor([...new Set(definitions.map((d) => d.target))], run.results) : undefined
     await this.export(run.results)
-    const result = {...run, verdicts}
+    const result = {...run, verdicts, errors: vantageFailures(run.results).failures}
     if (flags.output === 'nagios') {
       const nagios = renderNagios(run.results, {timeoutState: flags['timeout-state'] as 'UNKNOWN'})
       if (this.jsonEnabled()) this.logJson(result)
