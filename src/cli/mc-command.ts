@@ -2,7 +2,7 @@ import {Command, Flags, type Interfaces} from '@oclif/core'
 import {setMaxListeners} from 'node:events'
 import {formatWithOptions} from 'node:util'
 
-import {AuthError, ExitCode, McError, PartialFailureError, type ProviderFailure, ValidationError} from '../core/errors.js'
+import {AuthError, ExitCode, InterruptedError, McError, PartialFailureError, type ProviderFailure, ValidationError} from '../core/errors.js'
 import {createDebugLog, type DebugLog, debugEnabledFromEnv} from '../core/log.js'
 import {PROVIDERS, type ProviderName} from '../core/model.js'
 import {redactString} from '../core/redact.js'
@@ -190,7 +190,8 @@ export abstract class McCommand<T extends typeof Command> extends Command {
     const exitCode = exitCodeOf(error)
     const message = redactString(error.message || String(error))
     if (this.jsonEnabled()) {
-      this.logJson({error: {code: error instanceof McError ? error.code : (exitCode === ExitCode.usage ? 'USAGE' : 'ERROR'), message, exitCode}})
+      const partial = error instanceof InterruptedError ? error.result : undefined
+      this.logJson({...partial, error: {code: error instanceof McError ? error.code : (exitCode === ExitCode.usage ? 'USAGE' : 'ERROR'), message, exitCode}})
     } else {
       this.logToStderr(`Error: ${message}`)
       if (!(error instanceof McError) && exitCode === ExitCode.general && error.stack && this.debugLogger.enabled) {

@@ -87,6 +87,13 @@ export class ConfigError extends McError {
 export class InterruptedError extends McError {
   override readonly exitCode = ExitCode.interrupted
   override readonly code = 'INTERRUPTED'
+  /** `result`: what the run did before the interrupt (printed with --json beside the error). */
+  constructor(
+    message: string,
+    readonly result?: object,
+  ) {
+    super(message)
+  }
 }
 
 export interface ProviderFailure {

@@ -203,3 +203,24 @@ export async function rollback(plan: Pick<ProbePlan, 'name' | 'provider' | 'regi
     await driver?.close?.()
   }
 }
+
+function names(probes: ProbeOutcome[]): string {
+  return probes.map((p) => p.name).join(', ')
+}
+
+/**
+ * What an interrupted deploy did, said truthfully: probes that were ready when the signal came are
+ * kept (and named, with the command that removes them); unfinished ones were rolled back, or kept in
+ * the inventory when that failed or --keep-failed asked for it.
+ */
+export function deployInterrupted(result: DeployResult): InterruptedError {
+  const kept = result.probes.filter((p) => p.status !== 'failed' && p.status !== 'planned')
+  const rolledBack = result.probes.filter((p) => p.status === 'failed' && p.rolledBack)
+  const left = result.probes.filter((p) => p.status === 'failed' && !p.rolledBack && p.nodeId)
+  const parts = [
+    kept.length > 0 ? `kept ${kept.length} ready probe(s): ${names(kept)} ("mc probe destroy --fleet ${result.fleet}" removes them)` : 'no probe was ready',
+    ...(rolledBack.length > 0 ? [`rolled back ${rolledBack.length} unfinished probe(s): ${names(rolledBack)}`] : []),
+    ...(left.length > 0 ? [`left ${left.length} unfinished probe(s) in the inventory with their nodes: ${names(left)} ("mc probe list" shows them)`] : []),
+  ]
+  return new InterruptedError(`Deploy interrupted; ${parts.join('; ')}.`, result)
+}

@@ -1,12 +1,18 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {InterruptedError} from '../../src/core/errors.js'
+import {silentLog} from '../../src/core/log.js'
+import {openProbeContext} from '../../src/services/probe-context.js'
+import {type DeployResult, deployFleet, deployInterrupted} from '../../src/services/probe-deploy.js'
 import type {ProbeListResult} from '../../src/services/probe-fleet.js'
+import {openProbePool} from '../../src/services/probe-session.js'
 import {cloudNodes, inventoryRows, killStrayChildren, mc, openTestCloud, probeNodes, type Site, spawnMc, type TestCloud} from './helpers.js'
 
 /**
- * A deploy killed half-way. Nodes take 3 s to boot here, so there is time to interrupt; mc runs as
- * a child process and is signalled by its PID, as a shell or CI runner would.
+ * A deploy killed half-way. mc runs as a child process and is signalled by its PID, as a shell or CI
+ * runner would. The moment to interrupt is held open by the sandbox (hold=boot keeps nodes booting
+ * until the test lets go), never by hoping a boot delay outlasts a loaded machine.
  */
 const SITES: Site[] = [
   {provider: 'ec2', region: 'us-east-1'},
@@ -21,11 +27,12 @@ const ALIVE = new Set(['pending', 'starting', 'running', 'rebooting', 'unknown']
 let cloud: TestCloud
 
 beforeAll(async () => {
-  cloud = await openTestCloud(3000)
+  cloud = await openTestCloud(300)
 })
 
 afterAll(async () => {
   killStrayChildren()
+  cloud?.handle.setFaults([])
   await cloud?.close()
 })
 
@@ -39,27 +46,35 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_00
   }
 }
 
-/** Resolves once every probe of the deploy has printed `step` on stderr. */
-function allReached(step: string): RegExp {
-  const names = SITES.map((s) => `\\[[a-z0-9-]*-${s.provider}-${s.region.toLowerCase()}\\] ${step}`)
+/** Resolves once every probe of the deploy at `sites` has printed `step` on stderr. */
+function allReached(step: string, sites = SITES): RegExp {
+  const names = sites.map((s) => `\\[[a-z0-9-]*-${s.provider}-${s.region.toLowerCase()}\\] ${step}`)
   return new RegExp(names.map((n) => `(?=[\\s\\S]*${n})`).join(''))
 }
 
 describe('interrupting mc probe deploy', () => {
   it('SIGINT while the nodes boot: exit 130, every node this run created is destroyed, the inventory is clean', async () => {
+    cloud.handle.setFaults(['hold=boot'])
     const deploy = spawnMc(['probe', 'deploy', '--fleet', 'sigint', ...AT], cloud.env)
-    // Every node exists (and its id is in the inventory) once each probe prints "wait".
-    await deploy.waitForStderr(allReached('wait'))
-    const created = probeNodes(await cloudNodes(SITES), 'sigint')
-    expect(created).toHaveLength(SITES.length)
-    expect(inventoryRows(cloud.home).map((r) => r.nodeId).sort()).toEqual(created.map((n) => n.id).sort())
+    try {
+      // Every node exists (and its id is in the inventory) once each probe prints "wait"; the hold
+      // keeps them booting for as long as this takes.
+      await deploy.waitForStderr(allReached('wait'))
+      const created = probeNodes(await cloudNodes(SITES), 'sigint')
+      expect(created).toHaveLength(SITES.length)
+      expect(inventoryRows(cloud.home).map((r) => r.nodeId).sort()).toEqual(created.map((n) => n.id).sort())
+      deploy.child.kill('SIGINT')
+      await deploy.done
+    } finally {
+      cloud.handle.setFaults([])
+    }
 
-    deploy.child.kill('SIGINT')
     const run = await deploy.done
     expect(run.code, run.stderr).toBe(130)
-    expect(run.stderr).toMatch(/Interrupted: rolling back/)
+    expect(run.stderr).toMatch(/Interrupted: rolling back probes that are not ready yet/)
     for (const site of SITES) expect(run.stderr).toMatch(new RegExp(`-${site.provider}-${site.region.toLowerCase()}\\] rollback`))
     expect(run.stderr).not.toMatch(/rollback failed/)
+    expect(run.stderr).toMatch(/Error: Deploy interrupted; no probe was ready; rolled back 4 unfinished probe\(s\): /)
 
     expect(inventoryRows(cloud.home)).toEqual([])
     const left = probeNodes(await cloudNodes(SITES), 'sigint')
@@ -110,5 +125,80 @@ describe('interrupting mc probe deploy', () => {
     expect(destroy.code, destroy.stderr).toBe(0)
     expect(inventoryRows(cloud.home)).toEqual([])
     expect(probeNodes(await cloudNodes(SITES), 'sigkill').filter((n) => ALIVE.has(n.state))).toEqual([])
+  })
+
+  it('SIGINT with three probes ready and one still booting: the ready ones are kept and named, the other rolled back, exit 130', async () => {
+    const ready = SITES.filter((s) => s.provider !== 'linode')
+    cloud.handle.setFaults(['hold=boot:linode'])
+    const deploy = spawnMc(['probe', 'deploy', '--fleet', 'half', ...AT, '--json'], cloud.env)
+    try {
+      await deploy.waitForStderr(allReached('ready', ready))
+      await deploy.waitForStderr(/\[half-linode-us-west\] wait/)
+      deploy.child.kill('SIGINT')
+      await deploy.done
+    } finally {
+      cloud.handle.setFaults([])
+    }
+
+    const run = await deploy.done
+    expect(run.code, run.stderr).toBe(130)
+    expect(run.stderr).toMatch(/ready ones are kept/)
+    expect(run.stderr).not.toMatch(/destroyed again/)
+    const body = run.json<DeployResult & {error: {code: string; exitCode: number; message: string}}>()
+    expect(body.error).toMatchObject({code: 'INTERRUPTED', exitCode: 130})
+    expect(body.error.message).toBe(
+      'Deploy interrupted; kept 3 ready probe(s): half-ec2-us-east-1, half-openstack-regionone, half-rackspace-ord ("mc probe destroy --fleet half" removes them); ' +
+        'rolled back 1 unfinished probe(s): half-linode-us-west.',
+    )
+    expect(body.probes.map((p) => [p.name, p.status, p.rolledBack])).toEqual([
+      ['half-ec2-us-east-1', 'created', undefined],
+      ['half-openstack-regionone', 'created', undefined],
+      ['half-rackspace-ord', 'created', undefined],
+      ['half-linode-us-west', 'failed', true],
+    ])
+
+    // What it says is what is there: three ready probes with running nodes, nothing of Linode's.
+    const rows = inventoryRows(cloud.home).filter((r) => r.fleet === 'half')
+    expect(rows.map((r) => [r.name, r.state])).toEqual([['half-ec2-us-east-1', 'ready'], ['half-openstack-regionone', 'ready'], ['half-rackspace-ord', 'ready']])
+    const alive = probeNodes(await cloudNodes(SITES), 'half').filter((n) => ALIVE.has(n.state))
+    expect(alive.map((n) => n.id).sort()).toEqual(rows.map((r) => r.nodeId).sort())
+
+    const destroy = await mc(['probe', 'destroy', '--fleet', 'half', '--yes'], cloud.env)
+    expect(destroy.code, destroy.stderr).toBe(0)
+  })
+
+  it('an interrupt just after every probe became ready rolls nothing back and says every probe was kept', async () => {
+    // In-process, so the signal lands exactly there: the abort fires from the last probe's "ready".
+    const controller = new AbortController()
+    const context = openProbeContext({profile: 'sandbox', log: silentLog, signal: controller.signal})
+    const pool = openProbePool({dataDir: context.dataDir, log: silentLog, hostKeyPolicy: 'accept-new', mcKeyComing: true})
+    const steps: string[] = []
+    let result: DeployResult
+    try {
+      result = await deployFleet(
+        {fleet: 'late', sites: SITES, dryRun: false, keepFailed: false, waitTimeoutMs: 60_000},
+        {
+          inventory: context.inventory, pool, dataDir: context.dataDir, log: silentLog, driver: context.openDriver, cleanupDriver: context.openCleanupDriver, signal: controller.signal,
+          onStep(probe, step) {
+            steps.push(`${probe} ${step}`)
+            if (steps.filter((s) => s.endsWith(' ready')).length === SITES.length) controller.abort(new InterruptedError('Deploy interrupted.'))
+          },
+        },
+      )
+    } finally {
+      await pool.close()
+      context.close()
+    }
+
+    expect(controller.signal.aborted).toBe(true)
+    expect(steps.filter((s) => s.endsWith(' rollback'))).toEqual([])
+    expect(result.probes.map((p) => p.status)).toEqual(['created', 'created', 'created', 'created'])
+    const error = deployInterrupted(result)
+    expect(error.exitCode).toBe(130)
+    expect(error.message).toMatch(/^Deploy interrupted; kept 4 ready probe\(s\): late-ec2-us-east-1, late-openstack-regionone, late-rackspace-ord, late-linode-us-west \("mc probe destroy --fleet late" removes them\)\.$/)
+    expect(inventoryRows(cloud.home).filter((r) => r.fleet === 'late').map((r) => r.state)).toEqual(['ready', 'ready', 'ready', 'ready'])
+
+    const destroy = await mc(['probe', 'destroy', '--fleet', 'late', '--yes'], cloud.env)
+    expect(destroy.code, destroy.stderr).toBe(0)
   })
 })
