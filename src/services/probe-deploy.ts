@@ -110,7 +110,7 @@ async function healthyExisting(plan: ProbePlan, driver: CloudDriver, context: De
   try {
     const node = await driver.getNode(probe.nodeId)
     if (node.state !== 'running') return undefined
-    await waitForSsh(context.pool.executor(sshTarget(probe)), 15_000, context.signal, context.log)
+    await waitForSsh(context.pool.executor(sshTarget(probe)), {timeoutMs: 15_000, signal: context.signal, log: context.log})
     return probe
   } catch (error) {
     if (error instanceof InterruptedError || context.signal.aborted) throw error
@@ -163,7 +163,7 @@ async function createProbe(plan: ProbePlan, driver: CloudDriver, key: McKey, run
 
   context.onStep?.(plan.name, 'ssh', `${host}:${port}`)
   const executor = context.pool.executor(sshTarget(probe))
-  await waitForSsh(executor, options.waitTimeoutMs, signal, context.log)
+  await waitForSsh(executor, {timeoutMs: options.waitTimeoutMs, signal, log: context.log, onWait: (reason) => context.onStep?.(plan.name, 'ssh', reason)})
 
   context.onStep?.(plan.name, 'bootstrap', plan.probeReady ? 'image carries the tools: verify only' : 'install monitoring-plugins and mtr')
   const report = await bootstrapProbe(executor, plan.probeReady)

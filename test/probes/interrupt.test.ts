@@ -7,7 +7,7 @@ import {openProbeContext} from '../../src/services/probe-context.js'
 import {type DeployResult, deployFleet, deployInterrupted} from '../../src/services/probe-deploy.js'
 import type {ProbeListResult} from '../../src/services/probe-fleet.js'
 import {openProbePool} from '../../src/services/probe-session.js'
-import {cloudNodes, inventoryRows, killStrayChildren, mc, openTestCloud, probeNodes, type Site, spawnMc, type TestCloud} from './helpers.js'
+import {cloudNodes, inventoryRows, killStrayChildren, mc, type McRun, openTestCloud, probeNodes, type Site, spawnMc, type TestCloud} from './helpers.js'
 
 /**
  * A deploy killed half-way. mc runs as a child process and is signalled by its PID, as a shell or CI
@@ -52,24 +52,35 @@ function allReached(step: string, sites = SITES): RegExp {
   return new RegExp(names.map((n) => `(?=[\\s\\S]*${n})`).join(''))
 }
 
+/** Generous: nothing here waits on a window, but a machine this loaded may take minutes to deploy. */
+const SLOW = 180_000
+
+/**
+ * Deploy every site with `faults` on, wait until stderr shows every `reached`, look around, send
+ * SIGINT, and lift the faults once mc has exited.
+ */
+async function interruptWhileHeld(args: string[], faults: string[], reached: RegExp[], meanwhile?: () => Promise<void>): Promise<McRun> {
+  cloud.handle.setFaults(faults)
+  const deploy = spawnMc(['probe', 'deploy', ...args, ...AT], cloud.env, SLOW)
+  try {
+    for (const pattern of reached) await deploy.waitForStderr(pattern, SLOW)
+    await meanwhile?.()
+    deploy.child.kill('SIGINT')
+    return await deploy.done
+  } finally {
+    cloud.handle.setFaults([])
+  }
+}
+
 describe('interrupting mc probe deploy', () => {
   it('SIGINT while the nodes boot: exit 130, every node this run created is destroyed, the inventory is clean', async () => {
-    cloud.handle.setFaults(['hold=boot'])
-    const deploy = spawnMc(['probe', 'deploy', '--fleet', 'sigint', ...AT], cloud.env)
-    try {
-      // Every node exists (and its id is in the inventory) once each probe prints "wait"; the hold
-      // keeps them booting for as long as this takes.
-      await deploy.waitForStderr(allReached('wait'))
+    // Every node exists (and its id is in the inventory) once each probe prints "wait"; the hold
+    // keeps them booting for as long as this takes.
+    const run = await interruptWhileHeld(['--fleet', 'sigint'], ['hold=boot'], [allReached('wait')], async () => {
       const created = probeNodes(await cloudNodes(SITES), 'sigint')
       expect(created).toHaveLength(SITES.length)
       expect(inventoryRows(cloud.home).map((r) => r.nodeId).sort()).toEqual(created.map((n) => n.id).sort())
-      deploy.child.kill('SIGINT')
-      await deploy.done
-    } finally {
-      cloud.handle.setFaults([])
-    }
-
-    const run = await deploy.done
+    })
     expect(run.code, run.stderr).toBe(130)
     expect(run.stderr).toMatch(/Interrupted: rolling back probes that are not ready yet/)
     for (const site of SITES) expect(run.stderr).toMatch(new RegExp(`-${site.provider}-${site.region.toLowerCase()}\\] rollback`))
@@ -79,16 +90,16 @@ describe('interrupting mc probe deploy', () => {
     expect(inventoryRows(cloud.home)).toEqual([])
     const left = probeNodes(await cloudNodes(SITES), 'sigint')
     expect(left.filter((n) => ALIVE.has(n.state))).toEqual([])
-  })
+  }, SLOW)
 
   it('SIGKILL while a create request is in flight: mc probe list finds the node the cloud made anyway, none is unknown', async () => {
-    const deploy = spawnMc(['probe', 'deploy', '--fleet', 'sigkill', ...AT, '--debug'], cloud.env)
-    // Linode takes 1.5 s to answer from just before mc asks it to create the node, so the kill lands
+    const deploy = spawnMc(['probe', 'deploy', '--fleet', 'sigkill', ...AT, '--debug'], cloud.env, SLOW)
+    // Linode takes 5 s to answer from just before mc asks it to create the node, so the kill lands
     // after the request arrived and before the answer: the node is made, mc never hears its id.
-    await deploy.waitForStderr(/> GET \S+\/v4\/profile\/sshkeys/)
-    cloud.handle.setFaults(['latency=linode:1500ms'])
+    await deploy.waitForStderr(/> GET \S+\/v4\/profile\/sshkeys/, SLOW)
+    cloud.handle.setFaults(['latency=linode:5000ms'])
     try {
-      await deploy.waitForStderr(/> POST \S+\/v4\/linode\/instances/)
+      await deploy.waitForStderr(/> POST \S+\/v4\/linode\/instances/, SLOW)
       await sleep(300)
       deploy.child.kill('SIGKILL')
       expect((await deploy.done).signal).toBe('SIGKILL')
@@ -103,7 +114,7 @@ describe('interrupting mc probe deploy', () => {
     const linode = await waitFor(async () => probeNodes(await cloudNodes([{provider: 'linode', region: 'us-west'}]), 'sigkill')[0])
 
     // --fleet: the first test's EC2 instances may still be shutting down (EC2 lists them a while).
-    const list = await mc(['probe', 'list', '--fleet', 'sigkill', '--json'], cloud.env)
+    const list = await mc(['probe', 'list', '--fleet', 'sigkill', '--json'], cloud.env, SLOW)
     expect(list.code, list.stderr).toBe(0)
     const result = list.json<ProbeListResult>()
     expect(result.untracked).toEqual([])
@@ -121,26 +132,15 @@ describe('interrupting mc probe deploy', () => {
     }
 
     // And destroying the fleet leaves nothing running.
-    const destroy = await mc(['probe', 'destroy', '--fleet', 'sigkill', '--yes'], cloud.env)
+    const destroy = await mc(['probe', 'destroy', '--fleet', 'sigkill', '--yes'], cloud.env, SLOW)
     expect(destroy.code, destroy.stderr).toBe(0)
     expect(inventoryRows(cloud.home)).toEqual([])
     expect(probeNodes(await cloudNodes(SITES), 'sigkill').filter((n) => ALIVE.has(n.state))).toEqual([])
-  })
+  }, SLOW)
 
   it('SIGINT with three probes ready and one still booting: the ready ones are kept and named, the other rolled back, exit 130', async () => {
     const ready = SITES.filter((s) => s.provider !== 'linode')
-    cloud.handle.setFaults(['hold=boot:linode'])
-    const deploy = spawnMc(['probe', 'deploy', '--fleet', 'half', ...AT, '--json'], cloud.env)
-    try {
-      await deploy.waitForStderr(allReached('ready', ready))
-      await deploy.waitForStderr(/\[half-linode-us-west\] wait/)
-      deploy.child.kill('SIGINT')
-      await deploy.done
-    } finally {
-      cloud.handle.setFaults([])
-    }
-
-    const run = await deploy.done
+    const run = await interruptWhileHeld(['--fleet', 'half', '--json'], ['hold=boot:linode'], [allReached('ready', ready), /\[half-linode-us-west\] wait/])
     expect(run.code, run.stderr).toBe(130)
     expect(run.stderr).toMatch(/ready ones are kept/)
     expect(run.stderr).not.toMatch(/destroyed again/)
@@ -163,9 +163,9 @@ describe('interrupting mc probe deploy', () => {
     const alive = probeNodes(await cloudNodes(SITES), 'half').filter((n) => ALIVE.has(n.state))
     expect(alive.map((n) => n.id).sort()).toEqual(rows.map((r) => r.nodeId).sort())
 
-    const destroy = await mc(['probe', 'destroy', '--fleet', 'half', '--yes'], cloud.env)
+    const destroy = await mc(['probe', 'destroy', '--fleet', 'half', '--yes'], cloud.env, SLOW)
     expect(destroy.code, destroy.stderr).toBe(0)
-  })
+  }, SLOW)
 
   it('an interrupt just after every probe became ready rolls nothing back and says every probe was kept', async () => {
     // In-process, so the signal lands exactly there: the abort fires from the last probe's "ready".
@@ -198,7 +198,7 @@ describe('interrupting mc probe deploy', () => {
     expect(error.message).toMatch(/^Deploy interrupted; kept 4 ready probe\(s\): late-ec2-us-east-1, late-openstack-regionone, late-rackspace-ord, late-linode-us-west \("mc probe destroy --fleet late" removes them\)\.$/)
     expect(inventoryRows(cloud.home).filter((r) => r.fleet === 'late').map((r) => r.state)).toEqual(['ready', 'ready', 'ready', 'ready'])
 
-    const destroy = await mc(['probe', 'destroy', '--fleet', 'late', '--yes'], cloud.env)
+    const destroy = await mc(['probe', 'destroy', '--fleet', 'late', '--yes'], cloud.env, SLOW)
     expect(destroy.code, destroy.stderr).toBe(0)
-  })
+  }, SLOW)
 })
