@@ -7,12 +7,13 @@ import type {CloudDriver} from '../drivers/types.js'
 import type {SshPool} from '../ssh/pool.js'
 import type {Inventory, Probe} from '../store/inventory.js'
 import {ensureMcKey, type McKey} from '../store/mc-key.js'
+import {withFleetLock} from './fleet-lock.js'
 import {bootstrapProbe, waitForSsh} from './probe-bootstrap.js'
 import {type ProbePlan, planProbe, type ProbeSite} from './probe-plan.js'
 import {sshTarget} from './probe-session.js'
 import {loginUser, nodeSshAddress, PROBE_TAG, FLEET_TAG} from './probe-nodes.js'
 
-export type DeployStep = 'plan' | 'create' | 'wait' | 'ssh' | 'bootstrap' | 'ready' | 'reuse' | 'rollback' | 'failed'
+export type DeployStep = 'lock' | 'plan' | 'create' | 'wait' | 'ssh' | 'bootstrap' | 'ready' | 'reuse' | 'rollback' | 'failed'
 
 export type DeployContext = {
   inventory: Inventory
@@ -62,8 +63,13 @@ export type DeployResult = {fleet: string; run: string; probes: ProbeOutcome[]; 
  */
 export async function deployFleet(options: DeployOptions, context: DeployContext): Promise<DeployResult> {
   const run = randomUUID()
-  const key = options.dryRun ? undefined : await ensureMcKey(context.dataDir)
-  const probes = await Promise.all(options.sites.map((site) => deployOne(site, key, run, options, context)))
+  const deployAll = async () => {
+    const key = options.dryRun ? undefined : await ensureMcKey(context.dataDir)
+    return Promise.all(options.sites.map((site) => deployOne(site, key, run, options, context)))
+  }
+  // Two deploys of one fleet at once would retire each other's starting probes: the second waits.
+  const lock = {waitMs: options.waitTimeoutMs, signal: context.signal, onWait: (reason: string) => context.onStep?.(options.fleet, 'lock', reason)}
+  const probes = options.dryRun ? await deployAll() : await withFleetLock(context.inventory, options.fleet, lock, deployAll)
   const live = probes.filter((p) => p.status !== 'failed')
   return {fleet: options.fleet, run, probes, hourlyCost: round(live.reduce((sum, p) => sum + (p.priceHourly ?? 0), 0))}
 }
