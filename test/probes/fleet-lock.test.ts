@@ -5,7 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {holderGone, processHolder} from '../../src/services/fleet-lock.js'
 import type {DeployResult} from '../../src/services/probe-deploy.js'
 import {Inventory} from '../../src/store/inventory.js'
-import {cloudNodes, inventoryRows, killStrayChildren, mc, openTestCloud, probeNodes, type Site, spawnMc, type TestCloud} from './helpers.js'
+import {ALIVE, atFlags, cloudNodes, inventoryRows, killStrayChildren, mc, openTestCloud, probeNodes, type Site, spawnMc, type TestCloud} from './helpers.js'
 
 /**
  * Two deploys of one fleet at once. The first is held mid-deploy by the sandbox (hold=boot keeps its
@@ -17,8 +17,7 @@ const SITES: Site[] = [
   {provider: 'linode', region: 'us-west'},
   {provider: 'openstack', region: 'RegionOne'},
 ]
-const AT = SITES.flatMap((s) => ['--at', `${s.provider}:${s.region}`])
-const ALIVE = new Set(['pending', 'starting', 'running', 'rebooting', 'unknown'])
+const AT = atFlags(SITES)
 
 let cloud: TestCloud
 

@@ -7,7 +7,7 @@ import {openProbeContext} from '../../src/services/probe-context.js'
 import {type DeployResult, deployFleet, deployInterrupted} from '../../src/services/probe-deploy.js'
 import type {ProbeListResult} from '../../src/services/probe-fleet.js'
 import {openProbePool} from '../../src/services/probe-session.js'
-import {cloudNodes, inventoryRows, killStrayChildren, mc, type McRun, openTestCloud, probeNodes, type Site, spawnMc, type TestCloud} from './helpers.js'
+import {ALIVE, atFlags, cloudNodes, inventoryRows, killStrayChildren, mc, type McChild, type McRun, openTestCloud, probeNodes, type Site, spawnMc, type TestCloud} from './helpers.js'
 
 /**
  * A deploy killed half-way. mc runs as a child process and is signalled by its PID, as a shell or CI
@@ -20,9 +20,7 @@ const SITES: Site[] = [
   {provider: 'rackspace', region: 'ORD'},
   {provider: 'linode', region: 'us-west'},
 ]
-const AT = SITES.flatMap((s) => ['--at', `${s.provider}:${s.region}`])
-/** States in which a node still runs (or is about to); EC2 reports a terminating instance as stopping. */
-const ALIVE = new Set(['pending', 'starting', 'running', 'rebooting', 'unknown'])
+const AT = atFlags(SITES)
 
 let cloud: TestCloud
 
@@ -59,12 +57,12 @@ const SLOW = 180_000
  * Deploy every site with `faults` on, wait until stderr shows every `reached`, look around, send
  * SIGINT, and lift the faults once mc has exited.
  */
-async function interruptWhileHeld(args: string[], faults: string[], reached: RegExp[], meanwhile?: () => Promise<void>): Promise<McRun> {
+async function interruptWhileHeld(args: string[], faults: string[], reached: RegExp[], meanwhile?: (deploy: McChild) => Promise<void>): Promise<McRun> {
   cloud.handle.setFaults(faults)
   const deploy = spawnMc(['probe', 'deploy', ...args, ...AT], cloud.env, SLOW)
   try {
     for (const pattern of reached) await deploy.waitForStderr(pattern, SLOW)
-    await meanwhile?.()
+    await meanwhile?.(deploy)
     deploy.child.kill('SIGINT')
     return await deploy.done
   } finally {
@@ -76,9 +74,9 @@ describe('interrupting mc probe deploy', () => {
   it('SIGINT while the nodes boot: exit 130, every node this run created is destroyed, the inventory is clean', async () => {
     // Every node exists (and its id is in the inventory) once each probe prints "wait"; the hold
     // keeps them booting for as long as this takes.
-    const run = await interruptWhileHeld(['--fleet', 'sigint'], ['hold=boot'], [allReached('wait')], async () => {
+    const run = await interruptWhileHeld(['--fleet', 'sigint'], ['hold=boot'], [allReached('wait')], async (deploy) => {
       const created = probeNodes(await cloudNodes(SITES), 'sigint')
-      expect(created).toHaveLength(SITES.length)
+      expect(created.map((n) => n.tags['mc-probe']).sort(), deploy.stderr()).toEqual(SITES.map((site) => `sigint-${site.provider}-${site.region.toLowerCase()}`).sort())
       expect(inventoryRows(cloud.home).map((r) => r.nodeId).sort()).toEqual(created.map((n) => n.id).sort())
     })
     expect(run.code, run.stderr).toBe(130)
@@ -94,13 +92,15 @@ describe('interrupting mc probe deploy', () => {
 
   it('SIGKILL while a create request is in flight: mc probe list finds the node the cloud made anyway, none is unknown', async () => {
     const deploy = spawnMc(['probe', 'deploy', '--fleet', 'sigkill', ...AT, '--debug'], cloud.env, SLOW)
-    // Linode takes 5 s to answer from just before mc asks it to create the node, so the kill lands
-    // after the request arrived and before the answer: the node is made, mc never hears its id.
+    // Linode takes 30 s to answer from just before mc asks it to create the node, so the kill lands
+    // after the request left and before the answer: the node is made, mc never hears its id. Every
+    // other probe has asked for its node by then (its row is written first).
     await deploy.waitForStderr(/> GET \S+\/v4\/profile\/sshkeys/, SLOW)
-    cloud.handle.setFaults(['latency=linode:5000ms'])
+    cloud.handle.setFaults(['latency=linode:30s'])
     try {
       await deploy.waitForStderr(/> POST \S+\/v4\/linode\/instances/, SLOW)
-      await sleep(300)
+      await deploy.waitForStderr(allReached('create'), SLOW)
+      expect(deploy.stderr()).not.toMatch(/\[sigkill-linode-us-west\] wait/)
       deploy.child.kill('SIGKILL')
       expect((await deploy.done).signal).toBe('SIGKILL')
     } finally {
@@ -111,7 +111,7 @@ describe('interrupting mc probe deploy', () => {
     const before = inventoryRows(cloud.home)
     expect(before.map((r) => r.name)).toEqual(['sigkill-ec2-us-east-1', 'sigkill-linode-us-west', 'sigkill-openstack-regionone', 'sigkill-rackspace-ord'])
     expect(before.find((r) => r.name === 'sigkill-linode-us-west')).toMatchObject({state: 'requested', nodeId: undefined})
-    const linode = await waitFor(async () => probeNodes(await cloudNodes([{provider: 'linode', region: 'us-west'}]), 'sigkill')[0])
+    const linode = await waitFor(async () => probeNodes(await cloudNodes([{provider: 'linode', region: 'us-west'}]), 'sigkill')[0], 90_000)
 
     // --fleet: the first test's EC2 instances may still be shutting down (EC2 lists them a while).
     const list = await mc(['probe', 'list', '--fleet', 'sigkill', '--json'], cloud.env, SLOW)
