@@ -92,14 +92,15 @@ describe('interrupting mc probe deploy', () => {
 
   it('SIGKILL while a create request is in flight: mc probe list finds the node the cloud made anyway, none is unknown', async () => {
     const deploy = spawnMc(['probe', 'deploy', '--fleet', 'sigkill', ...AT, '--debug'], cloud.env, SLOW)
-    // Linode takes 30 s to answer from just before mc asks it to create the node, so the kill lands
-    // after the request left and before the answer: the node is made, mc never hears its id. Every
-    // other probe has asked for its node by then (its row is written first).
+    // Linode takes 10 s to answer from just before mc asks it to create the node, so the kill lands
+    // after the request left (half a second after mc logged it) and long before the answer: the node
+    // is made, mc never hears its id. Every other probe has asked for its node by then.
     await deploy.waitForStderr(/> GET \S+\/v4\/profile\/sshkeys/, SLOW)
-    cloud.handle.setFaults(['latency=linode:30s'])
+    cloud.handle.setFaults(['latency=linode:10s'])
     try {
       await deploy.waitForStderr(/> POST \S+\/v4\/linode\/instances/, SLOW)
       await deploy.waitForStderr(allReached('create'), SLOW)
+      await sleep(500)
       expect(deploy.stderr()).not.toMatch(/\[sigkill-linode-us-west\] wait/)
       deploy.child.kill('SIGKILL')
       expect((await deploy.done).signal).toBe('SIGKILL')
@@ -111,7 +112,7 @@ describe('interrupting mc probe deploy', () => {
     const before = inventoryRows(cloud.home)
     expect(before.map((r) => r.name)).toEqual(['sigkill-ec2-us-east-1', 'sigkill-linode-us-west', 'sigkill-openstack-regionone', 'sigkill-rackspace-ord'])
     expect(before.find((r) => r.name === 'sigkill-linode-us-west')).toMatchObject({state: 'requested', nodeId: undefined})
-    const linode = await waitFor(async () => probeNodes(await cloudNodes([{provider: 'linode', region: 'us-west'}]), 'sigkill')[0], 90_000)
+    const linode = await waitFor(async () => probeNodes(await cloudNodes([{provider: 'linode', region: 'us-west'}]), 'sigkill')[0], 60_000)
 
     // --fleet: the first test's EC2 instances may still be shutting down (EC2 lists them a while).
     const list = await mc(['probe', 'list', '--fleet', 'sigkill', '--json'], cloud.env, SLOW)
