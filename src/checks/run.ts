@@ -30,6 +30,15 @@ export async function runChecks(executors: Executor[], definitions: CheckDefinit
   return Promise.all(runs)
 }
 
+function unavailable(vantage: string): string {
+  return `vantage ${vantage} unavailable: `
+}
+
+/** True for a result mc could not get because its vantage could not be used (not a check that failed there). */
+export function isVantageFailure(result: CheckResult): boolean {
+  return result.implementation === 'none' && result.error !== undefined && result.summary.includes(` - ${unavailable(result.vantage)}`)
+}
+
 /** ping and path send `count` rounds, a second apart unless root: they take seconds whatever the target does. */
 function lasting(command: CheckCommand): boolean {
   return command.check.kind === 'ping' || command.check.kind === 'path'
@@ -51,7 +60,7 @@ async function runOne(executor: Executor, command: CheckCommand, options: RunChe
       check: check.name,
       kind: check.kind,
       state: 'UNKNOWN',
-      summary: `${SERVICE[check.kind]} UNKNOWN - vantage ${executor.vantage} unavailable: ${failure.message}`,
+      summary: `${SERVICE[check.kind]} UNKNOWN - ${unavailable(executor.vantage)}${failure.message}`,
       metrics: [],
       implementation: 'none',
       durationMs: Math.round(performance.now() - started),

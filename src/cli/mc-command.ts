@@ -2,7 +2,7 @@ import {Command, Flags, type Interfaces} from '@oclif/core'
 import {setMaxListeners} from 'node:events'
 import {formatWithOptions} from 'node:util'
 
-import {AuthError, ExitCode, McError, OutputError, PartialFailureError, type ProviderFailure, ValidationError} from '../core/errors.js'
+import {AuthError, ExitCode, InterruptedError, McError, OutputError, PartialFailureError, type ProviderFailure, ValidationError} from '../core/errors.js'
 import {createDebugLog, type DebugLog, debugEnabledFromEnv} from '../core/log.js'
 import {PROVIDERS, type ProviderName} from '../core/model.js'
 import {redactString} from '../core/redact.js'
@@ -191,14 +191,16 @@ export abstract class McCommand<T extends typeof Command> extends Command {
     if (error instanceof PartialFailureError) {
       if (this.jsonEnabled()) this.logJson({...(error.result as object), errors: error.failures})
       for (const f of error.failures) this.logToStderr(`Error (${f.provider}): ${redactString(f.message)}`)
-      return this.exit(ExitCode.partial)
+      return this.exit(error.exitCode)
     }
     const exitCode = exitCodeOf(error)
     const message = redactString(error.message || String(error))
     if (this.jsonEnabled()) {
       const json = {error: {code: error instanceof McError ? error.code : (exitCode === ExitCode.usage ? 'USAGE' : 'ERROR'), message, exitCode}}
-      // What the command produced before failing (results a metrics sink did not take) is still data.
-      this.logJson(error instanceof OutputError && error.result ? {...(error.result as object), ...json} : json)
+      // What the command produced before failing (an interrupted deploy's probes, results a metrics
+      // sink did not take) is still data.
+      const partial = error instanceof InterruptedError || error instanceof OutputError ? error.result : undefined
+      this.logJson(partial ? {...(partial as object), ...json} : json)
     } else {
       this.logToStderr(`Error: ${message}`)
       if (!(error instanceof McError) && exitCode === ExitCode.general && error.stack && this.debugLogger.enabled) {

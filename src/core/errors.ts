@@ -98,6 +98,13 @@ export class OutputError extends McError {
 export class InterruptedError extends McError {
   override readonly exitCode = ExitCode.interrupted
   override readonly code = 'INTERRUPTED'
+  /** `result`: what the run did before the interrupt (printed with --json beside the error). */
+  constructor(
+    message: string,
+    readonly result?: object,
+  ) {
+    super(message)
+  }
 }
 
 export interface ProviderFailure {
@@ -107,15 +114,20 @@ export interface ProviderFailure {
   message: string
 }
 
-/** Some providers answered and some did not; `result` is what did arrive. */
+/**
+ * Some providers answered and some did not; `result` is what did arrive. Exit 5 unless the failures
+ * call for a more telling documented code (a probe whose host key changed: 3).
+ */
 export class PartialFailureError<T = unknown> extends McError {
-  override readonly exitCode = ExitCode.partial
+  override readonly exitCode: number
   override readonly code = 'PARTIAL'
   constructor(
     readonly failures: ProviderFailure[],
     readonly result: T,
+    exitCode: number = ExitCode.partial,
   ) {
     super(`${failures.length} provider(s) failed: ${failures.map((f) => `${f.provider} (${f.message})`).join('; ')}`)
+    this.exitCode = exitCode
   }
 }
 

@@ -1,3 +1,4 @@
+import {isVantageFailure} from '../checks/run.js'
 import {worstState} from '../checks/thresholds.js'
 import type {CheckResult, CheckState} from '../checks/types.js'
 import {paint} from './color.js'
@@ -18,9 +19,54 @@ function headline(result: CheckResult): string {
   return ''
 }
 
+/** Why a vantage point could not be used, by the error's code, then its text. */
+const VANTAGE_REASONS: [RegExp, string][] = [
+  [/^HOST_KEY_CHANGED$/, 'host key changed'],
+  [/^HOST_KEY_UNKNOWN$/, 'host key unknown'],
+  [/^HOST_KEY_REVOKED$/, 'host key revoked'],
+  [/^AUTH$/, 'SSH login refused'],
+  [/^TIMEOUT$/, 'SSH timed out'],
+  [/ECONNREFUSED|refused/i, 'SSH refused'],
+]
+
+/** What a check's own output says went wrong, in a few words. */
+const CHECK_REASONS: [RegExp, string][] = [
+  [/connection refused|ECONNREFUSED/i, 'connection refused'],
+  [/no route to host|EHOSTUNREACH/i, 'no route to host'],
+  [/network is unreachable|ENETUNREACH/i, 'network unreachable'],
+  [/timed? ?out|timeout|no answer within|did not finish within/i, 'timed out'],
+  [/no response/i, 'no answer'],
+  [/NXDOMAIN|was not found|has no address|not known|invalid hostname|could not resolve/i, 'name not found'],
+  [/no hop answered/i, 'no hop answered'],
+  [/^(HTTP\/?[\d.]* [23]\d\d\b.*)?[\d.]+ second response time/, 'slow response'],
+  [/\bHTTP\/?[\d.]* (\d{3})\b/, 'HTTP $1'],
+  [/no \w+ tool on|install /i, 'tool missing'],
+]
+
+const MAX_REASON = 40
+
+/**
+ * A few words beside every result that is not OK, so the table says why without --json: the
+ * headline number when it is the reason (loss, slow round trips), else the cause from the output.
+ */
+export function shortReason(result: CheckResult): string {
+  if (result.state === 'OK') return ''
+  if (isVantageFailure(result)) {
+    const {code, message} = result.error!
+    return VANTAGE_REASONS.find(([pattern]) => pattern.test(code) || pattern.test(message))?.[1] ?? 'vantage unreachable'
+  }
+  if ((result.kind === 'ping' || result.kind === 'path') && headline(result)) return ''
+  const detail = result.summary.replace(/^[A-Z]+ [A-Z]+(:| -) ?/, '').trim()
+  for (const [pattern, reason] of CHECK_REASONS) {
+    const match = pattern.exec(detail)
+    if (match) return reason.replace('$1', match[1] ?? '')
+  }
+  return detail.length > MAX_REASON ? `${detail.slice(0, MAX_REASON - 1)}…` : detail
+}
+
 function cell(results: CheckResult[], color: boolean): string {
   return results
-    .map((r) => [r.check, paint(STYLE[r.state], r.state, color), headline(r)].filter(Boolean).join(' '))
+    .map((r) => [r.check, paint(STYLE[r.state], r.state, color), headline(r), shortReason(r)].filter(Boolean).join(' '))
     .join('\n')
 }
 

@@ -1,4 +1,10 @@
-import {ValidationError} from '../core/errors.js'
+import {ExitCode, McError, ValidationError} from '../core/errors.js'
+
+/** A person answered "no": nothing was done, and a script sees exit 2 as the README says. */
+export class ConfirmationRefusedError extends McError {
+  override readonly exitCode = ExitCode.usage
+  override readonly code = 'REFUSED'
+}
 
 /** Prompts only for a person at a terminal: never when stdin is not a TTY or CI is set. */
 export function canPrompt(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -13,4 +19,9 @@ export async function confirmOrRequireYes(question: string, yes: boolean): Promi
   }
   const {confirm} = await import('@inquirer/prompts')
   return confirm({message: question, default: false}, {output: process.stderr})
+}
+
+/** Ask, and end the command with exit 2 and `refused` (what was not done) when the answer is no. */
+export async function requireConfirmation(question: string, yes: boolean, refused: string): Promise<void> {
+  if (!(await confirmOrRequireYes(question, yes))) throw new ConfirmationRefusedError(refused)
 }

@@ -7,17 +7,24 @@ import {SANDBOX_CLOUDS, type SandboxCloud} from './types.js'
  *   latency=200ms           every request waits 200 ms first (also "1.5s" or a bare number of ms)
  *   latency=ec2:200ms       only EC2
  *   fail=linode             Linode answers every request with its 5xx error (a comma list names several)
+ *   hold=boot               nodes stay booting (pending, BUILD, provisioning) and refuse SSH until the
+ *                           hold is lifted; then every boot whose time has come completes at once
+ *   hold=boot:linode        only Linode's
+ * A hold keeps a moment open for as long as a test needs (a signal while nodes boot) instead of
+ * betting on a boot delay being long enough on a loaded machine.
  */
 export interface Faults {
   throttle: Partial<Record<SandboxCloud, number>>
   latencyMs: Partial<Record<SandboxCloud, number>>
   fail: Set<SandboxCloud>
+  /** Clouds whose nodes do not finish booting while the hold is on. */
+  holdBoot: Set<SandboxCloud>
 }
 
 export class FaultSyntaxError extends Error {}
 
 export function noFaults(): Faults {
-  return {throttle: {}, latencyMs: {}, fail: new Set()}
+  return {throttle: {}, latencyMs: {}, fail: new Set(), holdBoot: new Set()}
 }
 
 function clouds(scope: string | undefined): SandboxCloud[] {
@@ -46,7 +53,7 @@ export function parseFaults(specs: readonly string[] = []): Faults {
   const faults = noFaults()
   for (const spec of specs) {
     const eq = spec.indexOf('=')
-    if (eq === -1) throw new FaultSyntaxError(`Bad fault "${spec}": expected name=value, e.g. throttle=0.2, latency=200ms, fail=linode.`)
+    if (eq === -1) throw new FaultSyntaxError(`Bad fault "${spec}": expected name=value, e.g. throttle=0.2, latency=200ms, fail=linode, hold=boot.`)
     const name = spec.slice(0, eq).trim().toLowerCase()
     const value = spec.slice(eq + 1).trim()
     switch (name) {
@@ -67,8 +74,15 @@ export function parseFaults(specs: readonly string[] = []): Faults {
         for (const cloud of clouds(value)) faults.fail.add(cloud)
         break
       }
+      case 'hold': {
+        const [what, scope] = value.split(':', 2) as [string, string | undefined]
+        if (what.trim().toLowerCase() !== 'boot') throw new FaultSyntaxError(`Bad hold in "${spec}": use hold=boot or hold=boot:CLOUD.`)
+        for (const cloud of clouds(scope)) faults.holdBoot.add(cloud)
+        break
+      }
+
       default: {
-        throw new FaultSyntaxError(`Unknown fault "${name}" in "${spec}": use throttle, latency or fail.`)
+        throw new FaultSyntaxError(`Unknown fault "${name}" in "${spec}": use throttle, latency, fail or hold.`)
       }
     }
   }

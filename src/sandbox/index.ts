@@ -21,7 +21,7 @@ export interface SandboxOptions {
   dataDir: string
   /** How long nodes take from pending to running (and to stop, reboot, terminate). Default 2000. */
   bootDelayMs?: number
-  /** e.g. 'throttle=0.2', 'latency=200ms', 'fail=linode' (see faults.ts). */
+  /** e.g. 'throttle=0.2', 'latency=200ms', 'fail=linode', 'hold=boot' (see faults.ts). */
   faults?: string[]
   /** SSH servers for nodes created through the APIs. Default true. */
   ssh?: boolean
@@ -146,6 +146,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
     const ssh: (SshHost & {closeAll(): Promise<void>}) | undefined =
       options.ssh === false ? undefined : new (await import('./ssh.js')).SshFleet((cloud, id) => world.getNode(cloud, id))
     const world = new World(store, credentials, settingsFor(options), ssh)
+    world.holdBoot = faults.holdBoot
     const handlers: Record<SandboxCloud, ApiHandler> = {
       ec2: new Ec2Api(world),
       rackspace: new RackspaceApi(world),
@@ -284,6 +285,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
       controlToken,
       setFaults(specs) {
         faults = parseFaults(specs)
+        world.holdBoot = faults.holdBoot
       },
       reset,
       counts,

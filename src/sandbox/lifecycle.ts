@@ -3,12 +3,14 @@ import type {NodeRecord, SandboxCloud} from './types.js'
 /**
  * Node lifecycles are timestamps, not timers: a node stores the status changes still due and
  * readers apply the ones whose time has come. So a restart of the sandbox mid-boot finishes the boot
- * on time, and 5,000 seeded nodes cost no timers.
+ * on time, and 5,000 seeded nodes cost no timers. With `holdBoot` (the hold=boot fault) a due change
+ * to the running status waits, with everything after it, until a read without the hold.
  */
-export function effective(node: NodeRecord, now = Date.now()): NodeRecord {
-  if (node.transitions.length === 0 || node.transitions[0].at > now) return node
+export function effective(node: NodeRecord, now = Date.now(), holdBoot = false): NodeRecord {
+  const due = (n: NodeRecord) => n.transitions.length > 0 && n.transitions[0].at <= now && !(holdBoot && n.transitions[0].status === RUNNING_STATUS[n.cloud])
+  if (!due(node)) return node
   const out = {...node, transitions: [...node.transitions]}
-  while (out.transitions.length > 0 && out.transitions[0].at <= now) {
+  while (due(out)) {
     const next = out.transitions.shift()!
     out.status = next.status
     out.updatedAt = next.at

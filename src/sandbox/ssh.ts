@@ -1,5 +1,6 @@
 import {type ChildProcess, spawn} from 'node:child_process'
 import {timingSafeEqual} from 'node:crypto'
+import {statSync} from 'node:fs'
 import {homedir} from 'node:os'
 import ssh2, {type Connection, type ServerChannel} from 'ssh2'
 
@@ -20,6 +21,19 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 }
 
 type Lookup = (cloud: SandboxCloud, id: string) => NodeRecord | undefined
+
+/**
+ * Where a session's shell starts: the home directory, or "/" when it does not exist (a service user,
+ * a CI container), as sshd does. Spawning in a missing directory would fail every command.
+ */
+function startDirectory(): string {
+  const home = homedir()
+  try {
+    return statSync(home).isDirectory() ? home : '/'
+  } catch {
+    return '/'
+  }
+}
 
 function sameBytes(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b)
@@ -116,7 +130,7 @@ class NodeServer {
     // Like sshd, each session's shell leads its own session and process group, so a client can stop
     // a command with everything it started (kill -- -PID), and so can the sandbox.
     const child = spawn('/bin/sh', args, {
-      cwd: homedir(),
+      cwd: startDirectory(),
       env: {...process.env, ...env, MC_SANDBOX_NODE: `${this.cloud}/${this.id}`},
       stdio: 'pipe',
       detached: true,

@@ -26,6 +26,8 @@ export interface WorldSettings {
 export class World {
   /** Parsed nodes by seq (unique across clouds), with the text they were parsed from. */
   private readonly parsed = new Map<number, {raw: string; node: NodeRecord}>()
+  /** Clouds whose boots are held (the hold=boot fault): their nodes stay booting until released. */
+  holdBoot: ReadonlySet<SandboxCloud> = new Set()
 
   constructor(
     readonly store: SandboxStore,
@@ -41,7 +43,7 @@ export class World {
   getNode(cloud: SandboxCloud, id: string): NodeRecord | undefined {
     const stored = this.store.get<NodeRecord>(cloud, 'node', id)
     if (!stored) return undefined
-    const node = effective(stored, this.now())
+    const node = effective(stored, this.now(), this.holdBoot.has(cloud))
     return this.expired(node) ? undefined : node
   }
 
@@ -59,7 +61,7 @@ export class World {
         cached = {raw: data, node: JSON.parse(data) as NodeRecord}
         this.parsed.set(seq, cached)
       }
-      const node = effective(cached.node, now)
+      const node = effective(cached.node, now, this.holdBoot.has(cloud))
       if (this.expired(node)) {
         this.store.remove(cloud, 'node', node.id)
         this.parsed.delete(seq)

@@ -1,5 +1,6 @@
-import {runChecks} from '../checks/run.js'
+import {isVantageFailure, runChecks} from '../checks/run.js'
 import type {CheckDefinition, CheckResult} from '../checks/types.js'
+import {ExitCode, type ProviderFailure} from '../core/errors.js'
 import type {DebugLog} from '../core/log.js'
 import {CheckHistory} from '../store/history.js'
 import {Inventory} from '../store/inventory.js'
@@ -75,6 +76,30 @@ export function openCheckSession(request: Omit<CheckRunRequest, 'definitions'> &
       }
     },
   }
+}
+
+/** A refused login or host key needs a person (3); a handshake that timed out is 8; anything else a partial run (5). */
+function vantageExitCode(code: string): number {
+  if (code === 'AUTH' || code.startsWith('HOST_KEY_')) return ExitCode.auth
+  if (code === 'TIMEOUT') return ExitCode.timeout
+  return ExitCode.partial
+}
+
+/**
+ * The vantage points a run could not use, one failure each, with the exit code it calls for: the
+ * vantages' code when they agree, else 5.
+ */
+export function vantageFailures(results: CheckResult[]): {failures: ProviderFailure[]; exitCode: number} {
+  const byVantage = new Map<string, ProviderFailure>()
+  for (const result of results) {
+    if (!isVantageFailure(result) || byVantage.has(result.vantage)) continue
+    const {code, message} = result.error!
+    byVantage.set(result.vantage, {provider: result.vantage, code, exitCode: vantageExitCode(code), message})
+  }
+  const failures = [...byVantage.values()]
+  const codes = new Set(failures.map((f) => f.exitCode))
+  if (codes.size === 0) return {failures, exitCode: ExitCode.ok}
+  return {failures, exitCode: codes.size === 1 ? failures[0].exitCode : ExitCode.partial}
 }
 
 /**

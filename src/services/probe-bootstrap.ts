@@ -1,4 +1,8 @@
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import {AuthError, TimeoutError} from '../core/errors.js'
 import type {DebugLog} from '../core/log.js'
+import {isTransientSshError, RemoteCommandError} from '../ssh/errors.js'
 import type {Executor} from '../ssh/types.js'
 
 /** The tools a probe needs, and the command that proves each is there. */
@@ -57,27 +61,65 @@ export async function bootstrapProbe(executor: Executor, probeReady: boolean, ti
   return {installed: !failed, missing, detail: failed ? (install.stderr || install.stdout).trim().split('\n').slice(-3).join(' | ') : undefined}
 }
 
-/** Poll until sshd answers (a new node's sshd starts a little after the cloud says "running"). */
-export async function waitForSsh(executor: Executor, timeoutMs: number, signal?: AbortSignal, log?: DebugLog): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  let lastError: unknown
+export type SshWaitOptions = {
+  timeoutMs: number
+  signal?: AbortSignal
+  log?: DebugLog
+  /** Told what mc waits for each time the reason changes (a person watching stderr sees why it takes long). */
+  onWait?: (reason: string) => void
+}
+
+/**
+ * Poll until a new node's sshd lets mc in and runs a command (sshd starts a little after the cloud
+ * says "running", cloud-init installs keys late). Only transient failures are waited out; a host key
+ * that does not match fails at once, and so does a login that works while the command fails (a
+ * HOME that does not exist, a nologin shell, a full disk): waiting would not change either.
+ */
+export async function waitForSsh(executor: Executor, options: SshWaitOptions): Promise<void> {
+  const {timeoutMs, signal, log, onWait} = options
+  const started = Date.now()
+  const deadline = started + timeoutMs
+  let lastError: Error | undefined
+  let lastReason: string | undefined
+  const waiting = (reason: string) => {
+    log?.line(`${executor.vantage}: SSH not ready yet: ${reason}`)
+    if (reason !== lastReason) onWait?.(`waiting for sshd (up to ${Math.round(timeoutMs / 1000)}s): ${reason}`)
+    lastReason = reason
+  }
+
   while (Date.now() < deadline) {
     signal?.throwIfAborted()
     try {
-      const result = await executor.exec('true', {timeoutMs: 15_000, signal})
+      const result = await executor.exec('true', {timeoutMs: Math.min(15_000, Math.max(1000, deadline - Date.now())), signal})
       if (result.exitCode === 0) return
+      if (result.timedOut) {
+        waiting('logged in, but a command did not finish in time')
+      } else {
+        const said = (result.stderr || result.stdout).trim().split('\n').slice(-3).join(' | ')
+        const how = result.exitCode === null ? `was killed by ${result.signal ?? 'a signal'}` : `exited ${result.exitCode}`
+        throw new RemoteCommandError(`${executor.vantage}: the SSH login works but a command cannot run there (\`true\` ${how}${said ? `: ${said}` : ''}). Check the login user's shell, home directory and free disk space.`)
+      }
     } catch (error) {
-      lastError = error
-      // Kept trying on purpose (cloud-init installs keys late), but never silently under --debug.
-      log?.line(`${executor.vantage}: SSH not ready yet: ${(error as Error).message}`)
+      if (error instanceof RemoteCommandError || !isTransientSshError(error)) throw error
+      lastError = error as Error
+      waiting(shortSshReason(lastError))
       // A refused or reset connection must open a fresh one next time.
       await executor.close()
     }
 
-    await new Promise((resolve) => {
-      setTimeout(resolve, 1000)
-    })
+    await sleep(Math.min(1000, Math.max(0, deadline - Date.now())), undefined, {signal}).catch(() => {})
   }
 
-  throw lastError instanceof Error ? lastError : new Error(`SSH did not answer within ${Math.round(timeoutMs / 1000)}s`)
+  signal?.throwIfAborted()
+  throw new TimeoutError(`${executor.vantage}: SSH did not let mc in within ${Math.round(timeoutMs / 1000)}s${lastError ? `; last: ${lastError.message}` : ''}`)
+}
+
+/** The few words a person needs while waiting: what the last attempt ran into. */
+function shortSshReason(error: Error): string {
+  const {message} = error
+  if (/ECONNREFUSED/.test(message)) return 'connection refused (sshd not listening yet)'
+  if (error instanceof AuthError) return 'login refused (keys not installed yet)'
+  if (error instanceof TimeoutError) return 'no SSH handshake yet'
+  if (/ECONNRESET|closed/.test(message)) return 'connection closed during the handshake'
+  return message
 }

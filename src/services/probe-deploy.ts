@@ -7,12 +7,13 @@ import type {CloudDriver} from '../drivers/types.js'
 import type {SshPool} from '../ssh/pool.js'
 import type {Inventory, Probe} from '../store/inventory.js'
 import {ensureMcKey, type McKey} from '../store/mc-key.js'
+import {withFleetLock} from './fleet-lock.js'
 import {bootstrapProbe, waitForSsh} from './probe-bootstrap.js'
 import {checkRegion, type ProbePlan, planProbe, type ProbeSite} from './probe-plan.js'
 import {sshTarget} from './probe-session.js'
 import {loginUser, nodeSshAddress, PROBE_TAG, FLEET_TAG} from './probe-nodes.js'
 
-export type DeployStep = 'plan' | 'create' | 'wait' | 'ssh' | 'bootstrap' | 'ready' | 'reuse' | 'rollback' | 'failed'
+export type DeployStep = 'lock' | 'plan' | 'create' | 'wait' | 'ssh' | 'bootstrap' | 'ready' | 'reuse' | 'rollback' | 'failed'
 
 export type DeployContext = {
   inventory: Inventory
@@ -62,8 +63,13 @@ export type DeployResult = {fleet: string; run: string; probes: ProbeOutcome[]; 
  */
 export async function deployFleet(options: DeployOptions, context: DeployContext): Promise<DeployResult> {
   const run = randomUUID()
-  const key = options.dryRun ? undefined : await ensureMcKey(context.dataDir)
-  const probes = await Promise.all(options.sites.map((site) => deployOne(site, key, run, options, context)))
+  const deployAll = async () => {
+    const key = options.dryRun ? undefined : await ensureMcKey(context.dataDir)
+    return Promise.all(options.sites.map((site) => deployOne(site, key, run, options, context)))
+  }
+  // Two deploys of one fleet at once would retire each other's starting probes: the second waits.
+  const lock = {waitMs: options.waitTimeoutMs, signal: context.signal, onWait: (reason: string) => context.onStep?.(options.fleet, 'lock', reason)}
+  const probes = options.dryRun ? await deployAll() : await withFleetLock(context.inventory, options.fleet, lock, deployAll)
   const live = probes.filter((p) => p.status !== 'failed')
   return {fleet: options.fleet, run, probes, hourlyCost: round(live.reduce((sum, p) => sum + (p.priceHourly ?? 0), 0))}
 }
@@ -111,7 +117,7 @@ async function healthyExisting(plan: ProbePlan, driver: CloudDriver, context: De
   try {
     const node = await driver.getNode(probe.nodeId)
     if (node.state !== 'running') return undefined
-    await waitForSsh(context.pool.executor(sshTarget(probe)), 15_000, context.signal, context.log)
+    await waitForSsh(context.pool.executor(sshTarget(probe)), {timeoutMs: 15_000, signal: context.signal, log: context.log})
     return probe
   } catch (error) {
     if (error instanceof InterruptedError || context.signal.aborted) throw error
@@ -164,7 +170,7 @@ async function createProbe(plan: ProbePlan, driver: CloudDriver, key: McKey, run
 
   context.onStep?.(plan.name, 'ssh', `${host}:${port}`)
   const executor = context.pool.executor(sshTarget(probe))
-  await waitForSsh(executor, options.waitTimeoutMs, signal, context.log)
+  await waitForSsh(executor, {timeoutMs: options.waitTimeoutMs, signal, log: context.log, onWait: (reason) => context.onStep?.(plan.name, 'ssh', reason)})
 
   context.onStep?.(plan.name, 'bootstrap', plan.probeReady ? 'image carries the tools: verify only' : 'install monitoring-plugins and mtr')
   const report = await bootstrapProbe(executor, plan.probeReady)
@@ -203,4 +209,25 @@ export async function rollback(plan: Pick<ProbePlan, 'name' | 'provider' | 'regi
   } finally {
     await driver?.close?.()
   }
+}
+
+function names(probes: ProbeOutcome[]): string {
+  return probes.map((p) => p.name).join(', ')
+}
+
+/**
+ * What an interrupted deploy did, said truthfully: probes that were ready when the signal came are
+ * kept (and named, with the command that removes them); unfinished ones were rolled back, or kept in
+ * the inventory when that failed or --keep-failed asked for it.
+ */
+export function deployInterrupted(result: DeployResult): InterruptedError {
+  const kept = result.probes.filter((p) => p.status !== 'failed' && p.status !== 'planned')
+  const rolledBack = result.probes.filter((p) => p.status === 'failed' && p.rolledBack)
+  const left = result.probes.filter((p) => p.status === 'failed' && !p.rolledBack && p.nodeId)
+  const parts = [
+    kept.length > 0 ? `kept ${kept.length} ready probe(s): ${names(kept)} ("mc probe destroy --fleet ${result.fleet}" removes them)` : 'no probe was ready',
+    ...(rolledBack.length > 0 ? [`rolled back ${rolledBack.length} unfinished probe(s): ${names(rolledBack)}`] : []),
+    ...(left.length > 0 ? [`left ${left.length} unfinished probe(s) in the inventory with their nodes: ${names(left)} ("mc probe list" shows them)`] : []),
+  ]
+  return new InterruptedError(`Deploy interrupted; ${parts.join('; ')}.`, result)
 }

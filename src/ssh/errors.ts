@@ -1,4 +1,4 @@
-import {ExitCode, McError} from '../core/errors.js'
+import {AuthError, ExitCode, McError, TimeoutError, TransientError} from '../core/errors.js'
 
 /**
  * Host key errors exit like authentication failures (3), with their own codes so `--json` callers
@@ -36,7 +36,7 @@ export class UnknownHostKeyError extends McError {
     super(
       `Host key for ${vantage} (${hostPattern}) is not known to mc; the server presented ${presentedFingerprint} (${presentedType})` +
         (declined ? ' and it was not accepted. ' : '. ') +
-        `Trust it on first use with --accept-new-host-key, or check it and run \`mc probe trust ${vantage}\`.`,
+        `Check the fingerprint on the probe's console, then accept it with \`mc probe trust ${vantage}\`.`,
     )
   }
 }
@@ -47,4 +47,18 @@ export class RevokedHostKeyError extends McError {
   constructor(vantage: string, hostPattern: string, fingerprint: string) {
     super(`Host key ${fingerprint} presented by ${vantage} (${hostPattern}) is marked @revoked in mc's known_hosts. mc did not connect.`)
   }
+}
+
+/** The login works but the command cannot run there (no HOME, a nologin shell, a full disk). */
+export class RemoteCommandError extends McError {
+  override readonly code = 'REMOTE_COMMAND_FAILED'
+}
+
+/**
+ * Worth waiting out while a new node boots: sshd not listening yet (refused, reset, closed), no
+ * handshake yet (timeout), or keys not installed yet (cloud-init adds them late). A host key that
+ * does not match, or anything else, will not change by waiting.
+ */
+export function isTransientSshError(error: unknown): boolean {
+  return error instanceof TransientError || error instanceof TimeoutError || error instanceof AuthError
 }

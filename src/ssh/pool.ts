@@ -71,12 +71,14 @@ export class SshPool {
   private handshakeCount = 0
 
   constructor(options: SshPoolOptions) {
+    // An option passed as undefined keeps its default (a spread would copy the undefined over it).
+    const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as SshPoolOptions
     const resolved = {
       connectTimeoutMs: 10_000,
       keepaliveIntervalMs: 15_000,
       keepaliveCountMax: 3,
       maxSessions: 10,
-      ...options,
+      ...given,
     }
     this.context = {
       options: resolved,
@@ -251,8 +253,7 @@ export class SshExecutor implements Executor {
       return new AuthError(`SSH login to ${where} failed: the server accepted none of mc's keys (${describeIdentity(identity)}). Add mc's public key to the probe's ~/.ssh/authorized_keys.`)
     }
     if (error.level === 'client-timeout') {
-      const seconds = Math.round(this.context.options.connectTimeoutMs / 1000)
-      return new TimeoutError(`No SSH handshake with ${where} within ${seconds}s: the probe is down, or a firewall drops port ${this.port}.`)
+      return new TimeoutError(`No SSH handshake with ${where} within ${formatSeconds(this.context.options.connectTimeoutMs)}: the probe is down, or a firewall drops port ${this.port}.`)
     }
     if (/no matching host key/i.test(error.message)) {
       const known = this.context.options.knownHosts.lookup(host, this.port).keys.map((k) => `${k.type} ${fingerprint(k.blob)}`)
@@ -381,6 +382,11 @@ export class SshExecutor implements Executor {
 }
 
 const OPEN_FAILED = 'CHANNEL_OPEN_FAILED'
+
+/** "10s", "1.5s", "0.2s": a sub-second timeout must not read as "within 0s". */
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(ms < 10_000 ? 1 : 0))}s`
+}
 const PID_MARKER = 'mc-pid:'
 const PID_LINE = /^mc-pid:(\d+)\n/
 
@@ -406,7 +412,7 @@ export async function scanHostKey(host: string, port = 22, timeoutMs = 10_000): 
     }
     client.on('error', (error: Error & {level?: string}) => {
       if (presented) done()
-      else reject(error.level === 'client-timeout' ? new TimeoutError(`No SSH answer from ${hostPattern(host, port)} within ${Math.round(timeoutMs / 1000)}s`) : new TransientError(`Cannot reach ${hostPattern(host, port)}: ${error.message}`))
+      else reject(error.level === 'client-timeout' ? new TimeoutError(`No SSH answer from ${hostPattern(host, port)} within ${formatSeconds(timeoutMs)}`) : new TransientError(`Cannot reach ${hostPattern(host, port)}: ${error.message}`))
     })
     client.on('close', () => {
       if (presented) done()

@@ -141,6 +141,9 @@ function toColumnValue(key: string, value: unknown): unknown {
   return value ?? null
 }
 
+/** Which process deploys a fleet now (see claimFleet), and since when (ISO 8601). */
+export type FleetClaim = {holder: string; since: string}
+
 export type NewProbe = Partial<Probe> & Pick<Probe, 'kind' | 'name' | 'state'>
 
 export class Inventory {
@@ -225,6 +228,28 @@ export class Inventory {
 
   remove(name: string): boolean {
     return this.db.prepare('DELETE FROM probes WHERE name = ?').run(name).changes > 0
+  }
+
+  /**
+   * Claim `fleet` for one deploy at a time: undefined when `holder` now has it, else the claim of the
+   * other process. A claim whose holder `isGone` (its process died: SIGKILL, a crash) is taken over.
+   * The check and the claim are one immediate transaction, so two processes never both win.
+   */
+  claimFleet(fleet: string, holder: string, isGone: (holder: string) => boolean): FleetClaim | undefined {
+    this.db.exec('CREATE TABLE IF NOT EXISTS fleet_claims (fleet TEXT PRIMARY KEY, holder TEXT NOT NULL, since TEXT NOT NULL)')
+    const claim = this.db.transaction((): FleetClaim | undefined => {
+      const current = this.db.prepare('SELECT holder, since FROM fleet_claims WHERE fleet = ?').get(fleet) as FleetClaim | undefined
+      if (current && current.holder !== holder && !isGone(current.holder)) return current
+      this.db.prepare('INSERT OR REPLACE INTO fleet_claims (fleet, holder, since) VALUES (?, ?, ?)').run(fleet, holder, new Date().toISOString())
+      return undefined
+    })
+    return claim.immediate()
+  }
+
+  /** Give up a claim, only if `holder` still has it. */
+  releaseFleet(fleet: string, holder: string): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS fleet_claims (fleet TEXT PRIMARY KEY, holder TEXT NOT NULL, since TEXT NOT NULL)')
+    this.db.prepare('DELETE FROM fleet_claims WHERE fleet = ? AND holder = ?').run(fleet, holder)
   }
 
   close(): void {

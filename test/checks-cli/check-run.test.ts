@@ -1,3 +1,4 @@
+import {randomBytes} from 'node:crypto'
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer as createHttpServer, type Server as HttpServer} from 'node:http'
 import {createServer, type Server} from 'node:net'
@@ -9,9 +10,10 @@ import type {CheckResult} from '../../src/checks/types.js'
 import {silentLog} from '../../src/core/log.js'
 import type {DeployResult} from '../../src/services/probe-deploy.js'
 import {openDriver} from '../../src/services/drivers.js'
+import {KnownHostsFile} from '../../src/ssh/known-hosts.js'
 import {CheckHistory} from '../../src/store/history.js'
 import {freePort} from '../helpers/sshd.js'
-import {killStrayChildren, mc, openTestCloud, type TestCloud} from '../probes/helpers.js'
+import {inventoryRows, killStrayChildren, mc, openTestCloud, type TestCloud} from '../probes/helpers.js'
 
 /**
  * mc check run as users and CI run it: from this machine and two sandbox probes (an EC2 and a Linode
@@ -181,7 +183,37 @@ describe('mc check run from local and sandbox probes', () => {
     expect(run.stderr.split('\n').filter(Boolean)).toHaveLength(12)
   })
 
-  it('a dead probe reports UNKNOWN with the reason while the other vantage points still report', async () => {
+  it('a probe whose host key changed: UNKNOWN with the reason in the table, exit 3 with and without --json', async () => {
+    const knownHosts = new KnownHostsFile(join(cloud.home, 'data', 'known_hosts'))
+    const probe = inventoryRows(cloud.home).find((r) => r.name === 'chk-ec2-us-east-1')!
+    const original = knownHosts.lookup(probe.host!, probe.port).keys[0].blob
+    // Another ed25519 key in the file, as after the probe was rebuilt (or someone sits in between).
+    const name = Buffer.from('ssh-ed25519')
+    const other = Buffer.concat([Buffer.from([0, 0, 0, name.length]), name, Buffer.from([0, 0, 0, 32]), randomBytes(32)])
+    knownHosts.replace(probe.host!, probe.port, other)
+    try {
+      const table = await mc(['check', 'run', '-t', '127.0.0.1', '--check', `tcp:${closedPort}`], cloud.env)
+      expect(table.code, table.stderr).toBe(3)
+      expect(table.stdout).toMatch(new RegExp(`^chk-ec2-us-east-1\\s+tcp:${closedPort} UNKNOWN host key changed\\s*$`, 'm'))
+      expect(table.stdout).toMatch(new RegExp(`^local\\s+tcp:${closedPort} CRITICAL connection refused\\s*$`, 'm'))
+      expect(table.stdout).toMatch(new RegExp(`^chk-linode-us-west\\s+tcp:${closedPort} CRITICAL connection refused\\s*$`, 'm'))
+      expect(table.stderr).toMatch(/Error \(chk-ec2-us-east-1\): Host key for chk-ec2-us-east-1 .* has changed.*`mc probe trust chk-ec2-us-east-1`/)
+
+      const json = await mc(['check', 'run', '-t', '127.0.0.1', '--check', `tcp:${closedPort}`, '--json'], cloud.env)
+      expect(json.code, json.stderr).toBe(3)
+      const body = json.json<RunJson & {errors: {provider: string; code: string; exitCode: number}[]}>()
+      expect(byVantage(body.results, `tcp:${closedPort}`)).toEqual({'local': 'CRITICAL', 'chk-ec2-us-east-1': 'UNKNOWN', 'chk-linode-us-west': 'CRITICAL'})
+      expect(body.errors).toEqual([expect.objectContaining({provider: 'chk-ec2-us-east-1', code: 'HOST_KEY_CHANGED', exitCode: 3})])
+    } finally {
+      knownHosts.replace(probe.host!, probe.port, original)
+    }
+
+    const healthy = await mc(['check', 'run', '-t', '127.0.0.1', '--check', `tcp:${webPort}`, '--json'], cloud.env)
+    expect(healthy.code, healthy.stderr).toBe(0)
+    expect(healthy.json<{errors: unknown[]}>().errors).toEqual([])
+  })
+
+  it('a dead probe reports UNKNOWN with the reason while the other vantage points still report (exit 5)', async () => {
     // The Linode probe's node goes away behind mc's back: its SSH port closes.
     const linode = await openDriver('linode', {profile: 'sandbox', region: 'us-west', log: silentLog})
     const node = (await linode.listNodes()).find((n) => n.tags['mc-probe'] === 'chk-linode-us-west')!
@@ -189,7 +221,8 @@ describe('mc check run from local and sandbox probes', () => {
     await linode.close?.()
 
     const run = await mc(['check', 'run', '-t', '127.0.0.1', '--check', `tcp:${webPort}`, '--json'], cloud.env)
-    expect(run.code, run.stderr).toBe(0)
+    expect(run.code, run.stderr).toBe(5)
+    expect(run.stderr).toMatch(/Error \(chk-linode-us-west\): Cannot reach chk-linode-us-west .*ECONNREFUSED/)
     const {results} = run.json<RunJson>()
     expect(byVantage(results, `tcp:${webPort}`)).toEqual({'local': 'OK', 'chk-ec2-us-east-1': 'OK', 'chk-linode-us-west': 'UNKNOWN'})
     const dead = results.find((r) => r.vantage === 'chk-linode-us-west')!

@@ -7,7 +7,7 @@ export const AT = '2026-11-26T12:00:00.000Z'
 export const TS = Date.parse(AT) / 1000
 
 /** A result as a run would produce it, from real captured tool output. */
-function fromCapture(vantage: string, definition: CheckDefinition, impl: Implementation, capture: string, durationMs: number): CheckResult {
+export function fromCapture(vantage: string, definition: CheckDefinition, impl: Implementation, capture: string, durationMs: number): CheckResult {
   const check = validateCheck(definition)
   const {stdout, stderr, exitCode} = captured(capture)
   return {

@@ -156,3 +156,11 @@ export async function cloudNodes(sites: Site[], profile = 'sandbox'): Promise<No
 export function probeNodes(nodes: Node[], fleet?: string): Node[] {
   return nodes.filter((n) => n.tags[FLEET_TAG] !== undefined && (fleet === undefined || n.tags[FLEET_TAG] === fleet))
 }
+
+/** States in which a node still runs (or is about to); EC2 reports a terminating instance as stopping. */
+export const ALIVE = new Set(['pending', 'starting', 'running', 'rebooting', 'unknown'])
+
+/** `--at provider:region` for each site. */
+export function atFlags(sites: Site[]): string[] {
+  return sites.flatMap((s) => ['--at', `${s.provider}:${s.region}`])
+}

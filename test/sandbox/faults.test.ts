@@ -1,8 +1,8 @@
-import {DescribeInstancesCommand, EC2ServiceException} from '@aws-sdk/client-ec2'
+import {DescribeImagesCommand, DescribeInstancesCommand, EC2ServiceException, RunInstancesCommand} from '@aws-sdk/client-ec2'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {FaultSyntaxError, parseFaults} from '../../src/sandbox/faults.js'
-import {ec2Client, http, keystoneToken, linodeHeaders, openSandbox, type TestSandbox} from './helpers.js'
+import {ec2Client, http, keystoneToken, linodeHeaders, newKeyPair, openSandbox, sleep, type TestSandbox} from './helpers.js'
 
 describe('fault grammar', () => {
   it('parses throttle, latency and fail, for all APIs or named ones', () => {
@@ -18,6 +18,14 @@ describe('fault grammar', () => {
     expect(() => parseFaults(['fail=gcp'])).toThrow(/Unknown API "gcp"/)
     expect(() => parseFaults(['explode=1'])).toThrow(/Unknown fault "explode"/)
     expect(() => parseFaults(['throttle'])).toThrow(/expected name=value/)
+    expect(() => parseFaults(['hold=create'])).toThrow(/use hold=boot or hold=boot:CLOUD/)
+    expect(() => parseFaults(['hold=boot:gcp'])).toThrow(/Unknown API "gcp"/)
+  })
+
+  it('parses hold=boot for every API or the named ones', () => {
+    expect([...parseFaults(['hold=boot']).holdBoot].sort()).toEqual(['ec2', 'linode', 'openstack', 'rackspace'])
+    expect([...parseFaults(['hold=boot:linode']).holdBoot]).toEqual(['linode'])
+    expect(parseFaults(['fail=linode']).holdBoot.size).toBe(0)
   })
 })
 
@@ -119,6 +127,38 @@ describe('injected faults answer with each API\'s own errors', () => {
       expect(res.body.serviceUnavailable.code).toBe(503)
     } finally {
       await failing.close()
+    }
+  })
+})
+
+describe('hold=boot keeps nodes booting until the test lets go', () => {
+  it('a held Linode stays booting past its boot delay; released, it runs at once; EC2 was never held', async () => {
+    const box = await openSandbox({bootDelayMs: 200, faults: ['hold=boot:linode']})
+    try {
+      const api = `${box.handle.endpoints.linode}/v4`
+      const key = newKeyPair()
+      const created = await http(`${api}/linode/instances`, {
+        method: 'POST', headers: linodeHeaders(box.handle),
+        json: {region: 'us-west', type: 'g6-nanode-1', image: 'linode/debian12', label: 'held-1', root_pass: 'c0rrect-Horse-battery', authorized_keys: [key.publicKey]},
+      })
+      expect(created.status).toBe(200)
+      const ec2 = ec2Client(box.handle)
+      const images = await ec2.send(new DescribeImagesCommand({Owners: ['amazon']}))
+      const run = await ec2.send(new RunInstancesCommand({ImageId: images.Images![0].ImageId!, InstanceType: 't3.nano', MinCount: 1, MaxCount: 1}))
+      const instanceId = run.Instances![0].InstanceId!
+
+      // Ten boot delays later the Linode is still where the hold keeps it.
+      await sleep(2000)
+      const linode = () => http(`${api}/linode/instances/${created.body.id}`, {headers: linodeHeaders(box.handle)})
+      expect((await linode()).body.status).not.toBe('running')
+      const ec2State = await ec2.send(new DescribeInstancesCommand({InstanceIds: [instanceId]}))
+      expect(ec2State.Reservations![0].Instances![0].State!.Name).toBe('running')
+
+      box.handle.setFaults([])
+      expect((await linode()).body.status).toBe('running')
+      ec2.destroy()
+    } finally {
+      await box.close()
     }
   })
 })

@@ -200,6 +200,24 @@ describe('dead probes', () => {
     const hung = p.executor({name: 'h', host: '127.0.0.1', port: (silent.address() as {port: number}).port, username: 'root'})
     await expect(hung.exec('true', {timeoutMs: 1000})).rejects.toBeInstanceOf(TimeoutError)
   })
+
+  it('a handshake timeout says how long mc waited (never "NaNs") and exits 8, also when the timeout is left to the default', async () => {
+    const {port} = silent.address() as {port: number}
+    const short = pool(sshd, {connectTimeoutMs: 700}).executor({name: 'h', host: '127.0.0.1', port, username: 'root'})
+    const error = (await short.exec('true', {timeoutMs: 1000}).catch((error_: unknown) => error_)) as TimeoutError
+    expect(error).toBeInstanceOf(TimeoutError)
+    expect(error.exitCode).toBe(ExitCode.timeout)
+    expect(error.message).toMatch(/^No SSH handshake with h \(root@\[127\.0\.0\.1\]:\d+\) within 0\.7s: /)
+
+    // openProbePool passes connectTimeoutMs: undefined when no command sets one: the 10 s default holds.
+    const started = Date.now()
+    const unset = pool(sshd, {connectTimeoutMs: undefined}).executor({name: 'd', host: '127.0.0.1', port, username: 'root'})
+    const late = (await unset.exec('true', {timeoutMs: 1000}).catch((error_: unknown) => error_)) as TimeoutError
+    expect(late).toBeInstanceOf(TimeoutError)
+    expect(late.message).toContain(' within 10s: ')
+    expect(late.message).not.toContain('NaN')
+    expect(Date.now() - started).toBeGreaterThanOrEqual(9500)
+  }, 30_000)
 })
 
 describe('host keys', () => {

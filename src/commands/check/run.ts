@@ -5,7 +5,7 @@ import {passphrasePrompt} from '../../cli/passphrase.js'
 import {McCommand} from '../../cli/mc-command.js'
 import type {Verdict} from '../../analysis/types.js'
 import type {CheckDefinition, CheckResult} from '../../checks/types.js'
-import {InterruptedError, OutputError, ValidationError} from '../../core/errors.js'
+import {InterruptedError, OutputError, PartialFailureError, type ProviderFailure, ValidationError} from '../../core/errors.js'
 import {renderCheckMatrix} from '../../output/check-matrix.js'
 import {colorEnabled} from '../../output/color.js'
 import {renderDiagnosis} from '../../output/diagnosis.js'
@@ -14,10 +14,11 @@ import {renderNagios} from '../../output/nagios.js'
 import {pushToGateway, writePromTextfile} from '../../output/prometheus.js'
 import {definitionsFor, readChecksFile} from '../../services/check-spec.js'
 import {parseDuration, runEvery} from '../../services/check-loop.js'
-import {runCheckSuite} from '../../services/check-run.js'
+import {runCheckSuite, vantageFailures} from '../../services/check-run.js'
 import {verdictsFor} from '../../services/diagnose.js'
 
-export type CheckRunCommandResult = {runId: number; vantages: string[]; results: CheckResult[]; verdicts?: Verdict[]}
+/** `errors`: the vantage points that could not be used (their results are UNKNOWN with the reason). */
+export type CheckRunCommandResult = {runId: number; vantages: string[]; results: CheckResult[]; verdicts?: Verdict[]; errors: ProviderFailure[]}
 /** What `--every` ends with after SIGINT/SIGTERM: how many rounds completed and the last one's run. */
 export type CheckLoopResult = {rounds: number; lastRunId?: number}
 
@@ -29,8 +30,8 @@ const NAGIOS_UNKNOWN = 3
 export default class CheckRun extends McCommand<typeof CheckRun> {
   static override summary = 'Run the same network checks from every vantage point: this machine and every probe.'
   static override description = `Checks: ping, tcp:PORT, http[:PORT], https[:PORT], dns[:PORT], path (mtr over ICMP), path:tcp:PORT (mtr over TCP, for targets that drop ICMP), path:udp:PORT. monitoring-plugins run where a probe has them, portable fallbacks (ping, curl, bash /dev/tcp, getent) where not; results say which ran. Every result is stored in the history.
-The exit code says whether mc could run the checks (0), not what they found; --output nagios exits with the worst state (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
-A metrics sink (--graphite, --pushgateway, --prom-textfile) that fails makes the exit code 10 (with --output nagios: UNKNOWN unless CRITICAL); the results are printed and stored all the same.
+The exit code says whether mc could run the checks, not what they found: 0 when every vantage point answered; when one could not be used, its results are UNKNOWN with the reason and mc exits 3 (host key changed or unknown, login refused), 8 (SSH handshake timed out) or 5 (unreachable, or mixed reasons). --output nagios exits with the worst state instead (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
+A metrics sink (--graphite, --pushgateway, --prom-textfile) that fails makes the exit code 10 (with --output nagios: UNKNOWN unless CRITICAL) when every vantage point answered; the results are printed and stored all the same.
 --every runs the checks again and again (start to start), storing every round and sending metrics each time, until SIGINT or SIGTERM; then it exits 0, or 10 if a sink failed in any round.`
   static override examples = [
     '<%= config.bin %> check run --target 192.0.2.10 --check ping --check tcp:443 --check path',
@@ -73,8 +74,23 @@ A metrics sink (--graphite, --pushgateway, --prom-textfile) that fails makes the
 
     return this.interruptible<CheckLoopResult | CheckRunCommandResult>(
       () => new InterruptedError('Checks interrupted; results so far are in the history.'),
-      (signal) => (intervalMs === undefined ? this.runOnce(definitions, from, signal) : this.loop(definitions, from, intervalMs, signal)),
+      (signal) => (intervalMs === undefined ? this.runSingle(definitions, from, signal) : this.loop(definitions, from, intervalMs, signal)),
     )
+  }
+
+  /** One run whose exit code also says whether every vantage point could be used. */
+  private async runSingle(definitions: Definitions, from: string[], signal: AbortSignal): Promise<CheckRunCommandResult> {
+    let result: CheckRunCommandResult
+    try {
+      result = await this.runOnce(definitions, from, signal)
+    } catch (error) {
+      // A vantage point mc could not use outweighs a metrics sink that failed (already warned on stderr).
+      if (!(error instanceof OutputError) || (error.result as CheckRunCommandResult).errors.length === 0) throw error
+      result = error.result as CheckRunCommandResult
+    }
+
+    if (result.errors.length > 0) throw new PartialFailureError(result.errors, result, vantageFailures(result.results).exitCode)
+    return result
   }
 
   private async runOnce(definitions: Definitions, from: string[], signal: AbortSignal): Promise<CheckRunCommandResult> {
@@ -86,7 +102,7 @@ A metrics sink (--graphite, --pushgateway, --prom-textfile) that fails makes the
     })
     const verdicts = flags.diagnose ? verdictsFor([...new Set(definitions.map((d) => d.target))], run.results) : undefined
     const undelivered = await this.export(run.results)
-    const result = {...run, verdicts}
+    const result = {...run, verdicts, errors: vantageFailures(run.results).failures}
     if (flags.output === 'nagios') {
       const nagios = renderNagios(run.results, {timeoutState: flags['timeout-state'] as 'UNKNOWN'})
       if (this.jsonEnabled()) this.logJson(result)

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {cloudFlags, McCommand} from '../../cli/mc-command.js'
 import {AllFailedError, PartialFailureError} from '../../core/errors.js'
-import {confirmOrRequireYes} from '../../output/confirm.js'
+import {requireConfirmation} from '../../output/confirm.js'
 import {destroyNodes, type NodeActionOutcome} from '../../services/nodes.js'
 
 export type NodesDestroyResult = {destroyed: string[]; failed: NodeActionOutcome[]}
@@ -25,10 +25,7 @@ export default class NodesDestroy extends McCommand<typeof NodesDestroy> {
     const provider = await this.singleProvider()
     const ids = [...new Set(this.positionals)]
     const question = `Destroy ${ids.length} ${provider} node(s): ${ids.join(', ')}?`
-    if (!(await confirmOrRequireYes(question, this.flags.yes))) {
-      this.logToStderr('Nothing destroyed.')
-      return {destroyed: [], failed: []}
-    }
+    await requireConfirmation(question, this.flags.yes, 'Not confirmed: nothing destroyed.')
     const outcomes = await destroyNodes(provider, ids, this.driverRequest())
     const result = {destroyed: outcomes.filter((o) => o.ok).map((o) => o.id), failed: outcomes.filter((o) => !o.ok)}
     for (const id of result.destroyed) this.print(`destroyed ${provider} ${id}`)

@@ -6,7 +6,7 @@ import type {Column} from '../../output/columns.js'
 import {canPrompt} from '../../output/confirm.js'
 import {chooseSites} from '../../cli/probe-prompts.js'
 import {openProbeContext} from '../../services/probe-context.js'
-import {type DeployResult, deployFleet, type ProbeOutcome} from '../../services/probe-deploy.js'
+import {type DeployResult, deployFleet, deployInterrupted, type ProbeOutcome} from '../../services/probe-deploy.js'
 import {parseSite, type ProbeSite, readFleetFile, validateFleetName} from '../../services/probe-plan.js'
 import {openProbePool} from '../../services/probe-session.js'
 
@@ -25,7 +25,7 @@ const columns: Column<ProbeOutcome>[] = [
 export default class ProbeDeploy extends McCommand<typeof ProbeDeploy> {
   static override summary = 'Deploy monitoring probes across clouds and regions, ready to run checks.'
   static override description = `For each place: the cheapest size with 1 vCPU and 512 MB, a current Debian or Ubuntu LTS image, mc's own ed25519 key, SSH and ICMP let in, tags mc-fleet=<fleet> and mc-probe=<name>; then wait for SSH, record the host key (trust on first use), install monitoring-plugins and mtr, and self-check.
-Deploying the same fleet again reuses healthy probes and replaces broken ones. A failed or interrupted (Ctrl-C) probe's node is destroyed again unless --keep-failed; every node id is in the inventory from the moment the cloud returns it.
+Deploying the same fleet again reuses healthy probes and replaces broken ones. A failed probe's node is destroyed again unless --keep-failed; Ctrl-C rolls back the probes not ready yet, keeps the ready ones, says which, and exits 130; every node id is in the inventory from the moment the cloud returns it.
 Without --at or --fleet-file, mc asks on a terminal; in CI or without a terminal it fails and names the flags.`
   static override examples = [
     '<%= config.bin %> probe deploy --fleet edge --at ec2:us-east-1 --at rackspace:ORD --at linode:us-west',
@@ -43,16 +43,23 @@ Without --at or --fleet-file, mc asks on a terminal; in CI or without a terminal
 
   public async run(): Promise<DeployResult> {
     const {sites, fleet} = await this.resolveSites()
-    return this.interruptible(
-      () => new InterruptedError('Deploy interrupted; created nodes were destroyed again.'),
-      (signal) => this.deploy(fleet, sites, signal),
+    let interrupted: AbortSignal | undefined
+    const result = await this.interruptible(
+      () => new InterruptedError('Deploy interrupted.'),
+      (signal) => {
+        interrupted = signal
+        return this.deploy(fleet, sites, signal)
+      },
       (again) => {
         // A second Ctrl-C means now: every node created so far is already in the inventory.
         // eslint-disable-next-line n/no-process-exit, unicorn/no-process-exit
         if (again) process.exit(130)
-        this.logToStderr('Interrupted: rolling back what this run created (Ctrl-C again to quit at once; the inventory keeps every node).')
+        this.logToStderr('Interrupted: rolling back probes that are not ready yet; ready ones are kept (Ctrl-C again to quit at once; the inventory keeps every node).')
       },
     )
+    // A signal after the last probe finished (while connections closed) still ends with 130.
+    if (interrupted?.aborted) throw deployInterrupted(result)
+    return result
   }
 
   private async deploy(fleet: string, sites: ProbeSite[], signal: AbortSignal): Promise<DeployResult> {
@@ -72,9 +79,9 @@ Without --at or --fleet-file, mc asks on a terminal; in CI or without a terminal
           onStep: (probe, step, detail) => this.logToStderr(`[${probe}] ${step}${detail ? `: ${detail}` : ''}`),
         },
       )
-      if (signal.aborted) throw signal.reason
       this.printRows(result.probes, columns)
       this.print(`${this.flags['dry-run'] ? 'estimated' : 'fleet'} cost: $${result.hourlyCost}/hour`)
+      if (signal.aborted) throw deployInterrupted(result)
       const failures = result.probes.filter((p) => p.status === 'failed').map((p) => p.error!)
       if (failures.length === result.probes.length) throw new AllFailedError(failures)
       if (failures.length > 0) throw new PartialFailureError(failures, result)

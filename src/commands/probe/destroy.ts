@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {McCommand} from '../../cli/mc-command.js'
 import {AllFailedError, PartialFailureError, ValidationError} from '../../core/errors.js'
-import {confirmOrRequireYes} from '../../output/confirm.js'
+import {requireConfirmation} from '../../output/confirm.js'
 import {openProbeContext} from '../../services/probe-context.js'
 import {type DestroyOutcome, destroyProbes} from '../../services/probe-fleet.js'
 
@@ -34,10 +34,7 @@ export default class ProbeDestroy extends McCommand<typeof ProbeDestroy> {
       }
 
       for (const name of names) context.inventory.get(name)
-      if (!(await confirmOrRequireYes(`Destroy ${names.length} probe(s): ${names.join(', ')}?`, this.flags.yes))) {
-        this.logToStderr('Nothing destroyed.')
-        return {destroyed: []}
-      }
+      await requireConfirmation(`Destroy ${names.length} probe(s): ${names.join(', ')}?`, this.flags.yes, 'Not confirmed: nothing destroyed.')
 
       const destroyed = await destroyProbes(context.inventory, names, context.openDriver)
       for (const d of destroyed.filter((o) => o.ok)) this.print(`destroyed ${d.name}${d.nodeId ? ` (node ${d.nodeId})` : ''}`)

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {McCommand} from '../../cli/mc-command.js'
-import {confirmOrRequireYes} from '../../output/confirm.js'
+import {ConfirmationRefusedError, confirmOrRequireYes} from '../../output/confirm.js'
 import {openProbeContext} from '../../services/probe-context.js'
 import {trustProbe} from '../../services/probe-fleet.js'
 
@@ -19,7 +19,8 @@ export default class ProbeTrust extends McCommand<typeof ProbeTrust> {
       const result = await trustProbe(probe, context.dataDir, (fingerprint, keyType) =>
         confirmOrRequireYes(`${probe.name} (${probe.host}:${probe.port}) presents ${keyType} key ${fingerprint}. Trust it and forget the old key?`, this.flags.yes),
       )
-      this.print(result.trusted ? `trusted ${result.fingerprint} for ${probe.name}` : 'Nothing changed.')
+      if (!result.trusted) throw new ConfirmationRefusedError(`Not confirmed: nothing changed; mc keeps the host key it knew for ${probe.name}.`)
+      this.print(`trusted ${result.fingerprint} for ${probe.name}`)
       return {name: probe.name, ...result}
     } finally {
       context.close()

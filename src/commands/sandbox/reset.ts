@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {McCommand} from '../../cli/mc-command.js'
-import {confirmOrRequireYes} from '../../output/confirm.js'
+import {requireConfirmation} from '../../output/confirm.js'
 import {defaultSandboxDir, resetSandbox} from '../../sandbox/control.js'
 
 export type SandboxResetResult = {reset: boolean; running: boolean}
@@ -17,10 +17,7 @@ export default class SandboxReset extends McCommand<typeof SandboxReset> {
   }
 
   public async run(): Promise<SandboxResetResult> {
-    if (!(await confirmOrRequireYes('Delete every node, key and token in the mc sandbox?', this.flags.yes))) {
-      this.logToStderr('Nothing reset.')
-      return {reset: false, running: false}
-    }
+    await requireConfirmation('Delete every node, key and token in the mc sandbox?', this.flags.yes, 'Not confirmed: nothing reset.')
     const {running} = await resetSandbox(this.flags['data-dir'] ?? defaultSandboxDir())
     this.print(`mc sandbox reset${running ? ' (it keeps running)' : ''}.`)
     return {reset: true, running}
