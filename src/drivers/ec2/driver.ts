@@ -18,7 +18,8 @@ import type {
 import type {AwsCredentialIdentity, AwsCredentialIdentityProvider} from '@smithy/types'
 import {randomUUID} from 'node:crypto'
 
-import {NotFoundError, ProviderError, ValidationError} from '../../core/errors.js'
+import {NotFoundError, ProviderError, TimeoutError, ValidationError} from '../../core/errors.js'
+import {type NetworkOptions, requestBudget} from '../../core/http.js'
 import type {DebugLog} from '../../core/log.js'
 import type {CreateNodeRequest, Image, ImageFilter, KeyPair, Location, Node, NodeFilter, Size, WaitOptions} from '../../core/model.js'
 import {pollUntil, retry} from '../../core/retry.js'
@@ -81,6 +82,7 @@ export interface Ec2DriverOptions {
   log: DebugLog
   signal?: AbortSignal
   sdkParser?: boolean
+  network?: NetworkOptions
 }
 
 interface Sender {
@@ -105,6 +107,7 @@ export class Ec2Driver implements CloudDriver {
       credentials: options.credentials,
       log: options.log,
       sdkParser: options.sdkParser,
+      network: options.network,
     }) as unknown as Sender
   }
 
@@ -117,9 +120,15 @@ export class Ec2Driver implements CloudDriver {
     const {log, signal} = this.options
     return retry(
       async () => {
+        // One call's budget, from the first byte sent to the last byte read (a server sending one byte a second included).
+        const budget = requestBudget(this.options.network)
+        const timeout = AbortSignal.timeout(budget.ms)
         try {
-          return (await this.client.send(command(), {abortSignal: signal})) as O
+          return (await this.client.send(command(), {abortSignal: signal ? AbortSignal.any([signal, timeout]) : timeout})) as O
         } catch (error) {
+          if (timeout.aborted && !signal?.aborted) {
+            throw new TimeoutError(`EC2 ${action} at ${this.endpointLabel} did not finish within ${budget.why}.`)
+          }
           throw mapEc2Error(error, action, this.endpointLabel)
         }
       },
