@@ -183,7 +183,7 @@ export abstract class McCommand<T extends typeof Command> extends Command {
   protected override async catch(error: Error & {oclif?: {exit?: number}; exitCode?: number}): Promise<never> {
     if (error.oclif?.exit !== undefined && error.message === `EEXIT: ${error.oclif.exit}`) throw error
     if (error instanceof PartialFailureError) {
-      if (this.jsonEnabled()) this.logJson({...(error.result as object), errors: error.failures})
+      if (this.jsonEnabled()) this.logJson({...(error.result as object), errors: error.failures.map((f) => ({...f, message: redactString(f.message)}))})
       for (const f of error.failures) this.logToStderr(`Error (${f.provider}): ${redactString(f.message)}`)
       return this.exit(ExitCode.partial)
     }

@@ -6,6 +6,8 @@ import type {Transform} from 'node:stream'
 import {rootCertificates} from 'node:tls'
 import {createBrotliDecompress, createGunzip, createInflate} from 'node:zlib'
 
+import type {HttpsProxyAgent as HttpsProxyAgentType} from 'https-proxy-agent'
+
 import {AuthError, ConfigError, ProviderError, TimeoutError, TransientError} from './errors.js'
 import type {DebugLog} from './log.js'
 import {redactUrl} from './redact.js'
@@ -231,6 +233,11 @@ async function once({method, url, headers, body, signal, network, limits}: Outgo
     const where = `${method} ${url.origin}`
     const req: ClientRequest = request(url, {method, headers: outgoing, agent}, (response) => {
       res = response
+      // A plain-HTTP request through a proxy gets the proxy's own 407; over CONNECT it comes as proxyConnect.
+      if (response.statusCode === 407 && proxyFor(url, network)) {
+        finish(proxyRefused(url, network, 407, response.statusMessage))
+        return
+      }
       const length = Number(response.headers['content-length'])
       if (length > limits.maxBodyBytes) {
         finish(tooLarge(where, limits.maxBodyBytes))
@@ -293,8 +300,8 @@ function readBody(res: IncomingMessage, max: number, where: string): Promise<str
     stream.on('data', (chunk: Buffer) => {
       size += chunk.length
       if (size > max) {
-        stream.destroy()
         reject(tooLarge(where, max))
+        stream.destroy()
         return
       }
       chunks.push(chunk)
@@ -375,7 +382,8 @@ function proxyNote(url: URL, network: NetworkOptions): string {
 function proxyRefused(url: URL, network: NetworkOptions, status: number, statusText = ''): Error {
   const proxy = redactUrl(proxyFor(url, network) ?? '')
   const what = `The proxy ${proxy} refused to connect mc to ${url.host} (HTTP ${status}${statusText ? ` ${statusText}` : ''})`
-  if (status === 407) return new AuthError(`${what}: it wants credentials. Put them in the proxy URL (http://user:password@host:port).`)
+  // 407 is the standard answer; some proxies (tinyproxy) answer a CONNECT with bad credentials 401.
+  if (status === 407 || status === 401) return new AuthError(`${what}: it wants credentials. Put them in the proxy URL (http://user:password@host:port).`)
   return new ProviderError(`${what}. Check the proxy's rules, or NO_PROXY if this host should be reached directly.`, undefined, status)
 }
 
@@ -383,6 +391,7 @@ function proxyRefused(url: URL, network: NetworkOptions, status: number, statusT
 // Agents: one per way out (direct or which proxy) and trust settings, kept alive for the process.
 
 const agents = new Map<string, Agent>()
+type TunnelOptions = Parameters<HttpsProxyAgentType<string>['connect']>[1]
 
 /** The agent for requests to `url`: shared with the AWS SDK's handler so EC2 goes the same way. */
 export async function agentFor(url: URL, network: NetworkOptions = {}): Promise<Agent> {
@@ -396,7 +405,13 @@ export async function agentFor(url: URL, network: NetworkOptions = {}): Promise<
   if (proxy) {
     if (secure) {
       const {HttpsProxyAgent} = await import('https-proxy-agent')
-      agent = new HttpsProxyAgent(proxy, base)
+      // The agent's own options are for the connection to the proxy; the tunnelled TLS takes the
+      // request's, which the AWS SDK's handler does not carry: add the trust settings to every tunnel.
+      agent = new (class extends HttpsProxyAgent<string> {
+        override connect(req: ClientRequest, opts: TunnelOptions) {
+          return super.connect(req, {...opts, ...tls})
+        }
+      })(proxy, base)
     } else {
       const {HttpProxyAgent} = await import('http-proxy-agent')
       agent = new HttpProxyAgent(proxy, base)
@@ -416,7 +431,7 @@ function tlsOptions(network: NetworkOptions): {ca?: string[]; rejectUnauthorized
   if (network.insecure) return {rejectUnauthorized: false}
   if (!network.caFiles?.length) return {}
   const env = network.env ?? process.env
-  const files = [env.NODE_EXTRA_CA_CERTS, ...network.caFiles].filter(Boolean)
+  const files = [env.NODE_EXTRA_CA_CERTS, ...network.caFiles].filter((file): file is string => typeof file === 'string' && file !== '')
   return {ca: [...rootCertificates, ...files.map((file) => readCaFile(file))]}
 }
 

@@ -33,7 +33,7 @@ export function networkOptions(settings: ProviderSettings, context: Pick<DriverC
   }
   return {
     proxy: settings.values.proxy || undefined,
-    caFiles: [tls.caFile, settings.values.caFile].filter(Boolean),
+    caFiles: [tls.caFile, settings.values.caFile].filter((file): file is string => typeof file === 'string' && file !== ''),
     insecure: tls.insecure,
     connectTimeoutMs: seconds(env, 'MC_CONNECT_TIMEOUT'),
     readTimeoutMs: seconds(env, 'MC_READ_TIMEOUT'),

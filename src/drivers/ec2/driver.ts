@@ -19,7 +19,7 @@ import type {AwsCredentialIdentity, AwsCredentialIdentityProvider} from '@smithy
 import {randomUUID} from 'node:crypto'
 
 import {NotFoundError, ProviderError, TimeoutError, ValidationError} from '../../core/errors.js'
-import {type NetworkOptions, requestBudget} from '../../core/http.js'
+import {agentFor, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES, DEFAULT_READ_TIMEOUT_MS, type NetworkOptions, requestBudget} from '../../core/http.js'
 import type {DebugLog} from '../../core/log.js'
 import type {CreateNodeRequest, Image, ImageFilter, KeyPair, Location, Node, NodeFilter, Size, WaitOptions} from '../../core/model.js'
 import {pollUntil, retry} from '../../core/retry.js'
@@ -107,7 +107,17 @@ export class Ec2Driver implements CloudDriver {
       credentials: options.credentials,
       log: options.log,
       sdkParser: options.sdkParser,
-      network: options.network,
+      http: async () => {
+        const network = options.network ?? {}
+        const agent = await agentFor(new URL(this.endpointLabel), network)
+        return {
+          httpAgent: agent,
+          httpsAgent: agent,
+          connectionTimeout: network.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+          socketTimeout: network.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS,
+        }
+      },
+      maxBodyBytes: options.network?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     }) as unknown as Sender
   }
 

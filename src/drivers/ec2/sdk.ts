@@ -25,11 +25,10 @@ import {EC2Client} from '@aws-sdk/client-ec2'
 import {AwsEc2QueryProtocol} from '@aws-sdk/core/protocols'
 import {collectBody} from '@smithy/core/protocols'
 import {NodeHttpHandler} from '@smithy/node-http-handler'
-import type {AwsCredentialIdentity, AwsCredentialIdentityProvider, HandlerExecutionContext, HttpResponse, MetadataBearer, OperationSchema, SerdeFunctions} from '@smithy/types'
+import type {AwsCredentialIdentity, AwsCredentialIdentityProvider, HandlerExecutionContext, HttpResponse, MetadataBearer, NodeHttpHandlerOptions, OperationSchema, SerdeFunctions} from '@smithy/types'
 
 import {Transform} from 'node:stream'
 
-import {agentFor, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES, DEFAULT_READ_TIMEOUT_MS, type NetworkOptions} from '../../core/http.js'
 import type {DebugLog} from '../../core/log.js'
 import type {CredentialSource} from './credentials.js'
 import {readDescribeInstances} from './describe-instances.js'
@@ -119,8 +118,13 @@ export interface Ec2ClientOptions {
   log: DebugLog
   /** Read DescribeInstances with the SDK's own deserialiser (MC_EC2_SDK_PARSER=1; also used to check the fast path). */
   sdkParser?: boolean
-  /** Proxy, CAs, connect and idle timeouts, the largest answer: the same agents as every other cloud. */
-  network?: NetworkOptions
+  /**
+   * The agents (proxy, CAs) and the connect and idle timeouts: core/http's, the same as every other
+   * cloud's. Given by the driver, so this bundle holds no copy of core/http and its agent cache.
+   */
+  http?: () => Promise<NodeHttpHandlerOptions>
+  /** The largest answer read (bytes). */
+  maxBodyBytes?: number
 }
 
 /** An answer larger than NetworkOptions.maxBodyBytes (matched by name: the bundle has its own copy of this class). */
@@ -156,20 +160,12 @@ export function createEc2Client(options: Ec2ClientOptions): EC2Client {
     // 'auto' would ask the instance metadata address which region it runs in; mc never probes it unasked.
     defaultsMode: 'legacy',
     // The same keep-alive agents (proxy, CAs) as Linode and OpenStack; the whole-call budget is the driver's abort signal.
-    requestHandler: new SharedAgentsHttpHandler(async () => {
-      const network = options.network ?? {}
-      const agent = await agentFor(new URL(options.endpoint ?? `https://ec2.${options.region}.amazonaws.com`), network)
-      return {
-        httpAgent: agent,
-        httpsAgent: agent,
-        connectionTimeout: network.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-        socketTimeout: network.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS,
-      }
-    }),
+    // The same keep-alive agents (proxy, CAs) as Linode and OpenStack; the whole-call budget is the driver's abort signal.
+    requestHandler: options.http ? new SharedAgentsHttpHandler(options.http) : {connectionTimeout: 10_000, socketTimeout: 30_000},
     userAgentAppId: 'mc',
     ...(options.sdkParser ? {} : {protocol: FastListEc2QueryProtocol}),
   })
-  const maxBody = options.network?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
+  const maxBody = options.maxBodyBytes ?? 64 * 1024 * 1024
   client.middlewareStack.add(
     (next) => async (args) => {
       const result = await next(args)
