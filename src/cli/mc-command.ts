@@ -27,7 +27,7 @@ export const cloudFlags = {
     delimiter: ',',
     env: 'MC_PROVIDER',
   }),
-  region: Flags.string({char: 'r', summary: 'Region (EC2 region, Rackspace/OpenStack region, Linode region).'}),
+  region: Flags.string({char: 'r', summary: 'Region: an EC2 region ("all": every enabled region), a Rackspace/OpenStack region, or a Linode region for new nodes (Linode lists every region).'}),
   endpoint: Flags.string({summary: 'API endpoint URL that replaces the provider default (EC2-compatible clouds, private OpenStack, the sandbox).'}),
 }
 
