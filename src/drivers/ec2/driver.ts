@@ -19,7 +19,7 @@ import type {AwsCredentialIdentity, AwsCredentialIdentityProvider} from '@smithy
 import {randomUUID} from 'node:crypto'
 
 import {NotFoundError, ProviderError, TimeoutError, ValidationError} from '../../core/errors.js'
-import {agentFor, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES, DEFAULT_READ_TIMEOUT_MS, type NetworkOptions, requestBudget} from '../../core/http.js'
+import {agentFor, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES, DEFAULT_READ_TIMEOUT_MS, MAX_LISTING_PAGES, type NetworkOptions, requestBudget} from '../../core/http.js'
 import type {DebugLog} from '../../core/log.js'
 import type {CreateNodeRequest, Image, ImageFilter, KeyPair, Location, Node, NodeFilter, Size, WaitOptions} from '../../core/model.js'
 import {pollUntil, retry} from '../../core/retry.js'
@@ -161,6 +161,7 @@ export class Ec2Driver implements CloudDriver {
       yield page
       token = page.NextToken || undefined
       if (token && seen.has(token)) throw new ProviderError(`EC2 ${action} returned the same NextToken twice; stopping instead of looping forever.`)
+      if (token && seen.size + 1 >= MAX_LISTING_PAGES) throw new ProviderError(`EC2 ${action} goes on past ${MAX_LISTING_PAGES} pages; mc stopped reading it.`)
       if (token) seen.add(token)
     } while (token)
   }
