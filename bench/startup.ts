@@ -54,11 +54,13 @@ export async function startupSection(bench: Bench, sandbox: SandboxHandle, nodes
   ].join('\n')
   const version = get('version').wallMs - base
   const list = get('ec2').wallMs - base
+  const linode = get('linode').wallMs - base
   return {
     markdown,
     targets: [
       {target: '`mc --version` within 150 ms of bare node', measured: `+${seconds(version)}`, met: version <= 150},
       {target: `\`mc nodes list --provider ec2\` (SDK loaded, ${nodes} nodes) within 400 ms of bare node`, measured: `+${seconds(list)}`, met: list <= 400},
+      {target: `\`mc nodes list --provider linode\` (${nodes} nodes) within 250 ms of bare node`, measured: `+${seconds(linode)}`, met: linode <= 250},
     ],
   }
 }

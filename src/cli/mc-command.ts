@@ -27,7 +27,7 @@ export const cloudFlags = {
     delimiter: ',',
     env: 'MC_PROVIDER',
   }),
-  region: Flags.string({char: 'r', summary: 'Region (EC2 region, Rackspace/OpenStack region, Linode region).'}),
+  region: Flags.string({char: 'r', summary: 'Region: an EC2 region ("all": every enabled region), a Rackspace/OpenStack region, or a Linode region for new nodes (Linode lists every region).'}),
   endpoint: Flags.string({summary: 'API endpoint URL that replaces the provider default (EC2-compatible clouds, private OpenStack, the sandbox).'}),
 }
 
@@ -189,7 +189,7 @@ export abstract class McCommand<T extends typeof Command> extends Command {
   protected override async catch(error: Error & {oclif?: {exit?: number}; exitCode?: number}): Promise<never> {
     if (error.oclif?.exit !== undefined && error.message === `EEXIT: ${error.oclif.exit}`) throw error
     if (error instanceof PartialFailureError) {
-      if (this.jsonEnabled()) this.logJson({...(error.result as object), errors: error.failures})
+      if (this.jsonEnabled()) this.logJson({...(error.result as object), errors: error.failures.map((f) => ({...f, message: redactString(f.message)}))})
       for (const f of error.failures) this.logToStderr(`Error (${f.provider}): ${redactString(f.message)}`)
       return this.exit(error.exitCode)
     }

@@ -24,8 +24,16 @@ export function registerSecret(value: string | undefined): void {
   if (value && value.length >= 4) secrets.add(value)
 }
 
+/** Credentials in a URL's authority (`http://user:password@proxy:3128`), whatever the scheme. */
+const URL_USERINFO = /\b([a-z][\d+.a-z-]*:\/\/)[^\s/?#"'<>]*@/gi
+
+/** A URL with its user name and password hidden: for proxy, Pushgateway and endpoint URLs in messages. */
+export function redactUrl(url: string): string {
+  return url.replaceAll(URL_USERINFO, `$1${REDACTED}@`)
+}
+
 export function redactString(text: string): string {
-  let out = text.replaceAll(PEM_BLOCK, REDACTED)
+  let out = redactUrl(text.replaceAll(PEM_BLOCK, REDACTED))
   for (const secret of secrets) out = out.split(secret).join(REDACTED)
   // Signed URLs and form bodies: X-Amz-Signature=..., SecretAccessKey=..., password=...
   out = out.replaceAll(/([?&](?:[\w.-]*(?:signature|credential|secret|token|password|key)[\w.-]*)=)[^&\s"]*/gi, `$1${REDACTED}`)

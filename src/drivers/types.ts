@@ -71,6 +71,8 @@ export interface DriverContext {
   dataDir: string
   cacheDir: string
   signal?: AbortSignal
+  /** A warning for the user (stderr), such as TLS checks turned off; stderr when not given. */
+  warn?: (text: string) => void
 }
 
 export interface CredentialReport {

@@ -6,6 +6,8 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 
 import {ConfigError, McError, TimeoutError, ValidationError} from '../core/errors.js'
+import {httpRequest} from '../core/http.js'
+import {silentLog} from '../core/log.js'
 import {writeFileAtomic} from '../store/atomic-write.js'
 import {writeProfile} from '../store/config.js'
 import {mcPaths} from '../store/paths.js'
@@ -282,9 +284,13 @@ export async function stopSandbox(dataDir: string, timeoutMs = 10_000): Promise<
 }
 
 async function controlRequest(state: SandboxState, method: string, path: string): Promise<unknown> {
-  const res = await fetch(`http://127.0.0.1:${state.port}/__sandbox/${path}`, {method, headers: {'x-sandbox-control': state.controlToken}, signal: AbortSignal.timeout(10_000)})
-  if (!res.ok) throw new McError(`The sandbox answered ${res.status} to ${path}.`)
-  return res.json()
+  // Straight to loopback whatever *_PROXY says.
+  const res = await httpRequest(
+    {method, url: `http://127.0.0.1:${state.port}/__sandbox/${path}`, headers: {'x-sandbox-control': state.controlToken}, timeoutMs: 10_000, network: {env: {}}},
+    silentLog,
+  )
+  if (res.status < 200 || res.status >= 300) throw new McError(`The sandbox answered ${res.status} to ${path}.`)
+  return res.json
 }
 
 export async function sandboxStatus(dataDir: string): Promise<SandboxStatus> {

@@ -29,6 +29,8 @@ export interface SandboxOptions {
   seedNodes?: number | Partial<Record<SandboxCloud, number>>
   /** How long terminated EC2 instances stay listed. Default one hour, as on EC2. */
   terminatedTtlMs?: number
+  /** Serve HTTPS with this key and certificate (PEM), e.g. signed by a test's own CA. */
+  tls?: {key: string; cert: string}
 }
 
 export interface SandboxHandle {
@@ -202,14 +204,17 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
         response = json(500, {message: `sandbox internal error: ${(error as Error).message}`})
         process.stderr.write(`mc sandbox: ${(error as Error).stack ?? String(error)}\n`)
       }
-      const payload = Buffer.from(response.body)
+      // The emulators write links (the Keystone catalogue, Nova's next links) as http://<Host>; over TLS they are https.
+      const body = options.tls && req.headers.host ? response.body.replaceAll(`http://${req.headers.host}`, `https://${req.headers.host}`) : response.body
+      const payload = Buffer.from(body)
       res.writeHead(response.status, {...response.headers, 'content-length': payload.length})
       res.end(payload)
     }
 
-    const server: Server = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
       serve(req, res).catch(() => res.destroy())
-    })
+    }
+    const server: Server = options.tls ? (await import('node:https')).createServer(options.tls, handler) : createServer(handler)
     server.keepAliveTimeout = 5000
     const port = await new Promise<number>((resolve, reject) => {
       server.once('error', reject)
@@ -237,7 +242,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
       throw error
     }
 
-    const origin = `http://127.0.0.1:${port}`
+    const origin = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`
     const endpoints = {ec2: origin, rackspace: `${origin}/rackspace`, openstack: `${origin}/identity/v3`, linode: origin}
     const {ec2, rackspace, openstack, linode} = credentials
     const profile: Record<string, string> = {

@@ -1,4 +1,5 @@
 import {NotFoundError} from '../core/errors.js'
+import {redactUrl} from '../core/redact.js'
 import {isSecretKey, maskSecret} from '../store/config-keys.js'
 import {readConfig, setValue, unsetValue, validateKey, validateProfileName} from '../store/config.js'
 import {mcPaths} from '../store/paths.js'
@@ -11,7 +12,8 @@ function configFile(): string {
 
 function entry(profile: string, key: string, value: string): ConfigEntry {
   const secret = isSecretKey(key)
-  return {profile, key, value: secret ? maskSecret(value) : value, secret}
+  // A proxy or endpoint URL may carry a password (http://user:password@proxy:3128).
+  return {profile, key, value: secret ? maskSecret(value) : redactUrl(value), secret}
 }
 
 export function setConfigValue(profile: string, key: string, value: string): ConfigEntry {

@@ -36,6 +36,11 @@ const keys: ConfigKey[] = [
   {provider: 'linode', name: 'token', description: 'personal access token', secret: true},
   {provider: 'linode', name: 'endpoint', description: 'API base URL (default https://api.linode.com)'},
   {provider: 'linode', name: 'region', description: 'default region for new nodes, e.g. us-east'},
+  // Every provider: how its requests leave this machine (README "Proxies and private CAs").
+  ...(['ec2', 'rackspace', 'openstack', 'linode'] as const).flatMap((provider): ConfigKey[] => [
+    {provider, name: 'proxy', description: 'proxy URL for this cloud (else HTTPS_PROXY / HTTP_PROXY; NO_PROXY applies)'},
+    {provider, name: 'caFile', description: 'PEM file of a private CA to trust, besides the system CAs'},
+  ]),
 ]
 
 export const CONFIG_KEYS: ReadonlyMap<string, ConfigKey> = new Map(keys.map((k) => [`${k.provider}.${k.name}`, k]))

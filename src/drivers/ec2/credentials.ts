@@ -129,3 +129,10 @@ export function findRegion(settings: ProviderSettings): string | undefined {
   const files = awsSharedFiles(settings)
   return section(files.configFile, configSectionName(files.profile))?.region || undefined
 }
+
+/** A CA bundle as the AWS CLI and SDKs take it: AWS_CA_BUNDLE, else `ca_bundle` in the profile's ~/.aws/config section. */
+export function findCaBundle(settings: ProviderSettings): string | undefined {
+  if (settings.env.AWS_CA_BUNDLE) return settings.env.AWS_CA_BUNDLE
+  const files = awsSharedFiles(settings)
+  return section(files.configFile, configSectionName(files.profile))?.ca_bundle || undefined
+}

@@ -18,7 +18,8 @@ import type {
 import type {AwsCredentialIdentity, AwsCredentialIdentityProvider} from '@smithy/types'
 import {randomUUID} from 'node:crypto'
 
-import {NotFoundError, ProviderError, ValidationError} from '../../core/errors.js'
+import {NotFoundError, ProviderError, TimeoutError, ValidationError} from '../../core/errors.js'
+import {agentFor, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES, DEFAULT_READ_TIMEOUT_MS, MAX_LISTING_PAGES, type NetworkOptions, requestBudget} from '../../core/http.js'
 import type {DebugLog} from '../../core/log.js'
 import type {CreateNodeRequest, Image, ImageFilter, KeyPair, Location, Node, NodeFilter, Size, WaitOptions} from '../../core/model.js'
 import {pollUntil, retry} from '../../core/retry.js'
@@ -81,6 +82,7 @@ export interface Ec2DriverOptions {
   log: DebugLog
   signal?: AbortSignal
   sdkParser?: boolean
+  network?: NetworkOptions
 }
 
 interface Sender {
@@ -105,6 +107,17 @@ export class Ec2Driver implements CloudDriver {
       credentials: options.credentials,
       log: options.log,
       sdkParser: options.sdkParser,
+      http: async () => {
+        const network = options.network ?? {}
+        const agent = await agentFor(new URL(this.endpointLabel), network)
+        return {
+          httpAgent: agent,
+          httpsAgent: agent,
+          connectionTimeout: network.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+          socketTimeout: network.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS,
+        }
+      },
+      maxBodyBytes: options.network?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     }) as unknown as Sender
   }
 
@@ -117,9 +130,15 @@ export class Ec2Driver implements CloudDriver {
     const {log, signal} = this.options
     return retry(
       async () => {
+        // One call's budget, from the first byte sent to the last byte read (a server sending one byte a second included).
+        const budget = requestBudget(this.options.network)
+        const timeout = AbortSignal.timeout(budget.ms)
         try {
-          return (await this.client.send(command(), {abortSignal: signal})) as O
+          return (await this.client.send(command(), {abortSignal: signal ? AbortSignal.any([signal, timeout]) : timeout})) as O
         } catch (error) {
+          if (timeout.aborted && !signal?.aborted) {
+            throw new TimeoutError(`EC2 ${action} at ${this.endpointLabel} did not finish within ${budget.why}.`)
+          }
           throw mapEc2Error(error, action, this.endpointLabel)
         }
       },
@@ -142,6 +161,7 @@ export class Ec2Driver implements CloudDriver {
       yield page
       token = page.NextToken || undefined
       if (token && seen.has(token)) throw new ProviderError(`EC2 ${action} returned the same NextToken twice; stopping instead of looping forever.`)
+      if (token && seen.size + 1 >= MAX_LISTING_PAGES) throw new ProviderError(`EC2 ${action} goes on past ${MAX_LISTING_PAGES} pages; mc stopped reading it.`)
       if (token) seen.add(token)
     } while (token)
   }

@@ -1,4 +1,6 @@
-import {AuthError, McError, NotFoundError, ProviderError, RateLimitError, TransientError} from '../../core/errors.js'
+import {certificateError} from '../../core/http.js'
+import {redactUrl} from '../../core/redact.js'
+import {AuthError, McError, NotFoundError, ProviderError, RateLimitError, TimeoutError, TransientError} from '../../core/errors.js'
 
 /** EC2 error codes for credentials EC2 does not accept, or for a caller without the permission. */
 const AUTH_CODES = new Set([
@@ -13,7 +15,7 @@ const AUTH_CODES = new Set([
 ])
 const THROTTLE_CODES = new Set(['RequestLimitExceeded', 'Throttling', 'ThrottlingException'])
 const SERVER_CODES = new Set(['InternalError', 'InternalFailure', 'ServiceUnavailable', 'Unavailable'])
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
 
 function authHint(code: string, action: string): string {
   if (code === 'UnauthorizedOperation') return `The credentials are valid but not allowed to call ${action}: grant ec2:${action} in their IAM policy.`
@@ -34,9 +36,15 @@ interface SdkErrorShape {
 function networkError(error: unknown, action: string, endpoint: string): McError | undefined {
   const e = error as SdkErrorShape & {cause?: {code?: string}}
   const code = e.code ?? e.cause?.code
-  if ((code && NETWORK_CODES.has(code)) || e.name === 'TimeoutError') {
-    return new TransientError(`Cannot reach the EC2 endpoint ${endpoint} (${code ?? e.name}) during ${action}. Check --endpoint / ec2.endpoint and the network.`)
+  if (code && NETWORK_CODES.has(code)) {
+    return new TransientError(`Cannot reach the EC2 endpoint ${endpoint} (${code}) during ${action}. Check --endpoint / ec2.endpoint and the network.`)
   }
+  // A deadline passed (connect, or silence on an open connection): exit 8, not retried, as for every cloud.
+  if (e.name === 'TimeoutError' || code === 'ETIMEDOUT') {
+    return new TimeoutError(`The EC2 endpoint ${endpoint} did not answer ${action} in time (${redactUrl(e.message ?? code ?? 'timeout').replace(/^@smithy\/node-http-handler - /, '')}).`)
+  }
+  const tls = code ? certificateError(code, endpoint, e.message ?? code) : undefined
+  if (tls) return tls
   if (code === 'ENOTFOUND') {
     return new ProviderError(`The EC2 endpoint host in ${endpoint} does not resolve (ENOTFOUND). Check --region, --endpoint / ec2.endpoint.`, code)
   }
@@ -55,6 +63,9 @@ export function mapEc2Error(error: unknown, action: string, endpoint: string): M
   const raw = e.message ?? String(error)
   const message = raw.trim().replaceAll(/\s+/g, ' ')
   // By name, not instanceof: the build bundles the parser into the SDK module, a copy of these classes.
+  if (e.name === 'ResponseTooLargeError') {
+    return new ProviderError(`EC2 ${action} at ${endpoint} sent ${e.message ?? 'too large an answer'}; mc stopped reading it.`)
+  }
   if (e.name === 'XmlSyntaxError' || e.name === 'UnexpectedBodyError') {
     // The SDK appends a hint about $response to deserialisation errors; the first line is ours.
     return new ProviderError(`EC2 ${action} answered with a body mc cannot read (${raw.split('\n')[0]}). Is ${endpoint} an EC2 endpoint?`)

@@ -1,7 +1,8 @@
 import {AuthError, ValidationError} from '../../core/errors.js'
 import type {CloudDriver, DriverContext, ProviderModule, ProviderSettings} from '../types.js'
 import {AllRegionsEc2Driver} from './all-regions.js'
-import {type CredentialSource, findCredentialSource, findRegion} from './credentials.js'
+import {networkOptions} from '../network.js'
+import {type CredentialSource, findCaBundle, findCredentialSource, findRegion} from './credentials.js'
 import {Ec2Driver, memoizeCredentials, type SdkModule} from './driver.js'
 
 /** Signing needs a region even when an EC2-compatible endpoint ignores it. */
@@ -49,6 +50,7 @@ export function openEc2Driver(settings: ProviderSettings, context: DriverContext
     log: context.log,
     signal: context.signal,
     sdkParser: settings.env.MC_EC2_SDK_PARSER === '1',
+    network: networkOptions(settings, context, {caFile: findCaBundle(settings)}),
   })
   return allRegions ? new AllRegionsEc2Driver(home) : home
 }

@@ -24,7 +24,10 @@ export {
 import {EC2Client} from '@aws-sdk/client-ec2'
 import {AwsEc2QueryProtocol} from '@aws-sdk/core/protocols'
 import {collectBody} from '@smithy/core/protocols'
-import type {AwsCredentialIdentity, AwsCredentialIdentityProvider, HandlerExecutionContext, HttpResponse, MetadataBearer, OperationSchema, SerdeFunctions} from '@smithy/types'
+import {NodeHttpHandler} from '@smithy/node-http-handler'
+import type {AwsCredentialIdentity, AwsCredentialIdentityProvider, HandlerExecutionContext, HttpResponse, MetadataBearer, NodeHttpHandlerOptions, OperationSchema, SerdeFunctions} from '@smithy/types'
+
+import {Transform} from 'node:stream'
 
 import type {DebugLog} from '../../core/log.js'
 import type {CredentialSource} from './credentials.js'
@@ -51,6 +54,11 @@ class FastListEc2QueryProtocol extends AwsEc2QueryProtocol {
     const page = readDescribeInstances(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'))
     return {...page, $metadata: this.deserializeMetadata(response)} as unknown as Output
   }
+}
+
+/** The agents are the process's (core/http), shared by every client: closing one client must not close them. */
+class SharedAgentsHttpHandler extends NodeHttpHandler {
+  override destroy(): void {}
 }
 
 /** Credentials as the SDK resolves them for one source; the client caches and refreshes them. */
@@ -110,6 +118,36 @@ export interface Ec2ClientOptions {
   log: DebugLog
   /** Read DescribeInstances with the SDK's own deserialiser (MC_EC2_SDK_PARSER=1; also used to check the fast path). */
   sdkParser?: boolean
+  /**
+   * The agents (proxy, CAs) and the connect and idle timeouts: core/http's, the same as every other
+   * cloud's. Given by the driver, so this bundle holds no copy of core/http and its agent cache.
+   */
+  http?: () => Promise<NodeHttpHandlerOptions>
+  /** The largest answer read (bytes). */
+  maxBodyBytes?: number
+}
+
+/** An answer larger than NetworkOptions.maxBodyBytes (matched by name: the bundle has its own copy of this class). */
+export class ResponseTooLargeError extends Error {
+  override name = 'ResponseTooLargeError'
+}
+
+/** The response body as a stream that fails once more than `max` bytes came through. */
+function capBody(response: HttpResponse, max: number): void {
+  const body = response.body as NodeJS.ReadableStream | undefined
+  if (!body || typeof body.pipe !== 'function' || (body as {mcCapped?: boolean}).mcCapped) return
+  if (Number(response.headers['content-length']) > max) throw new ResponseTooLargeError(`the answer is larger than ${Math.round(max / 1024 / 1024)} MB`)
+  let size = 0
+  const capped = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      size += chunk.length
+      if (size > max) callback(new ResponseTooLargeError(`the answer is larger than ${Math.round(max / 1024 / 1024)} MB`))
+      else callback(null, chunk)
+    },
+  })
+  body.on('error', (error: Error) => capped.destroy(error))
+  Object.assign(capped, {mcCapped: true})
+  response.body = body.pipe(capped)
 }
 
 export function createEc2Client(options: Ec2ClientOptions): EC2Client {
@@ -121,11 +159,22 @@ export function createEc2Client(options: Ec2ClientOptions): EC2Client {
     maxAttempts: 1,
     // 'auto' would ask the instance metadata address which region it runs in; mc never probes it unasked.
     defaultsMode: 'legacy',
-    requestHandler: {connectionTimeout: 10_000, requestTimeout: 120_000},
+    // The same keep-alive agents (proxy, CAs) as Linode and OpenStack; the whole-call budget is the driver's abort signal.
+    // The same keep-alive agents (proxy, CAs) as Linode and OpenStack; the whole-call budget is the driver's abort signal.
+    requestHandler: options.http ? new SharedAgentsHttpHandler(options.http) : {connectionTimeout: 10_000, socketTimeout: 30_000},
     userAgentAppId: 'mc',
     ...(options.sdkParser ? {} : {protocol: FastListEc2QueryProtocol}),
   })
-  if (options.log.enabled) addDebugLogging(client, options.log)
+  const maxBody = options.maxBodyBytes ?? 64 * 1024 * 1024
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const result = await next(args)
+      capBody(result.response as HttpResponse, maxBody)
+      return result
+    },
+    {step: 'deserialize', priority: 'low', name: 'mcBodyCap'},
+  )
+  if (options.log.enabled) addDebugLogging(client, options.log, maxBody)
   return client
 }
 
@@ -134,7 +183,7 @@ export function createEc2Client(options: Ec2ClientOptions): EC2Client {
  * Authorization header, tokens and key material). Runs innermost, between the deserialiser and the
  * HTTP handler; it reads the response body into memory so it can be logged and then parsed.
  */
-function addDebugLogging(client: EC2Client, log: DebugLog): void {
+function addDebugLogging(client: EC2Client, log: DebugLog, maxBody: number): void {
   client.middlewareStack.add(
     (next) => async (args) => {
       const request = args.request as {method: string; protocol: string; hostname: string; port?: number; path: string; headers: Record<string, string>; body?: unknown}
@@ -142,6 +191,7 @@ function addDebugLogging(client: EC2Client, log: DebugLog): void {
       log.request(request.method, url, request.headers, typeof request.body === 'string' ? request.body : undefined)
       const result = await next(args)
       const response = result.response as HttpResponse
+      capBody(response, maxBody)
       const bytes = await collectBody(response.body, client.config)
       response.body = bytes
       log.response(response.statusCode, url, response.headers, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'))

@@ -7,7 +7,7 @@ import {
   TransientError,
   ValidationError,
 } from '../../core/errors.js'
-import {httpRequest, type HttpResponse, joinUrl} from '../../core/http.js'
+import {httpRequest, type HttpResponse, joinUrl, MAX_LISTING_PAGES, type NetworkOptions} from '../../core/http.js'
 import type {DebugLog} from '../../core/log.js'
 import {retry, type RetryOptions} from '../../core/retry.js'
 import type {LinodeErrorResponse, Page} from './api-types.js'
@@ -25,7 +25,8 @@ export interface LinodeClientOptions {
   timeoutMs?: number
   /** Backoff tuning; tests shorten the waits. */
   retry?: Pick<RetryOptions, 'attempts' | 'baseDelayMs' | 'maxDelayMs' | 'maxElapsedMs' | 'sleep'>
-  fetch?: typeof fetch
+  /** Proxy, CAs and deadlines (drivers/network.ts). */
+  network?: NetworkOptions
 }
 
 type Query = Record<string, number | string>
@@ -77,16 +78,39 @@ export class LinodeClient {
    */
   async listAll<T>(path: string, options: {pageSize?: number} = {}): Promise<T[]> {
     const items: T[] = []
+    const seen = new Set<string>()
     for (let page = 1, pages = 1; page <= pages; page++) {
       const query: Query = options.pageSize ? {page, page_size: options.pageSize} : (page > 1 ? {page} : {})
       const body = await this.get<Page<T>>(path, {query})
       if (!Array.isArray(body?.data)) {
         throw new ProviderError(`${this.where('GET', path)} answered without a "data" list: is ${this.base} a Linode API endpoint?`)
       }
+      pages = this.checkPage(path, page, body, seen)
       items.push(...body.data)
-      pages = body.pages ?? 1
+      if (typeof body.results === 'number' && items.length > body.results) {
+        throw new ProviderError(`${this.where('GET', path)} sent more items (${items.length}) than the ${body.results} it said there are; mc stopped reading.`)
+      }
     }
     return items
+  }
+
+  /** A page that is not the one asked for, repeats an earlier one, or a page count no listing has, stops the listing. */
+  private checkPage(path: string, page: number, body: Page<unknown>, seen: Set<string>): number {
+    const pages = body.pages ?? 1
+    const where = this.where('GET', path)
+    if (!Number.isSafeInteger(pages) || pages < 1 || pages > MAX_LISTING_PAGES) {
+      throw new ProviderError(`${where} claims ${pages} pages; mc reads at most ${MAX_LISTING_PAGES} pages of a listing and stopped.`)
+    }
+    if (body.page !== undefined && body.page !== page) {
+      throw new ProviderError(`${where} answered page ${body.page} when asked for page ${page}; mc stopped instead of reading the same items again.`)
+    }
+    const data = body.data ?? []
+    const fingerprint = JSON.stringify([data[0], data.at(-1)])
+    if (data.length > 0 && seen.has(fingerprint)) {
+      throw new ProviderError(`${where} sent page ${page} with the same items as an earlier page; mc stopped instead of looping.`)
+    }
+    seen.add(fingerprint)
+    return pages
   }
 
   private where(method: string, path: string): string {
@@ -141,9 +165,9 @@ export class LinodeClient {
         json: body,
         signal: this.options.signal,
         timeoutMs: this.options.timeoutMs,
+        network: this.options.network,
       },
       this.options.log,
-      this.options.fetch,
     )
   }
 

@@ -15,6 +15,7 @@ import type {
   LinodeType,
   RebootLinodeRequest,
 } from './api-types.js'
+import {networkOptions} from '../network.js'
 import {LinodeClient} from './client.js'
 import {detectCredentials, linodeCliRegion, resolveLinodeCredentials} from './credentials.js'
 import {formatTags, matchesNodeFilter, nameMatches, toImage, toKeyPair, toLocation, toNode, toSize} from './mapping.js'
@@ -215,6 +216,7 @@ export async function createDriver(settings: ProviderSettings, context: DriverCo
     tokenSource: credentials.source,
     log: context.log,
     signal: context.signal,
+    network: networkOptions(settings, context),
   })
   return new LinodeDriver(client, settings.region ?? linodeCliRegion(settings) ?? '', context.signal)
 }

@@ -26,6 +26,10 @@ export interface OpenStackAuth {
   identityApiVersion?: string
   /** Picks one compute service when the catalogue has several (clouds.yaml `compute_service_name`). */
   computeServiceName?: string
+  /** A CA bundle to trust (clouds.yaml `cacert`, OS_CACERT). */
+  cacert?: string
+  /** clouds.yaml `verify: false` (or OS_INSECURE=true): no certificate checks. */
+  insecure?: boolean
   source: string
 }
 
@@ -81,6 +85,8 @@ function fromCloudsYaml(settings: ProviderSettings, cloud: string): OpenStackAut
       interface: str(entry.interface),
       identityApiVersion: str(entry.identity_api_version),
       computeServiceName: str(entry.compute_service_name),
+      cacert: str(entry.cacert),
+      insecure: entry.verify === false || entry.insecure === true,
       source: `${path} (cloud "${cloud}")`,
     }
   }
@@ -159,6 +165,8 @@ export function resolveOpenStackAuth(settings: ProviderSettings): OpenStackAuth 
         ...auth,
         authUrl: settings.endpoint || auth.authUrl,
         region: settings.region || auth.region,
+        // openstacksdk reads OS_CACERT whichever source has the credentials.
+        cacert: auth.cacert ?? (settings.env.OS_CACERT || undefined),
       }
     }
   }

@@ -1,4 +1,6 @@
+import type {NetworkOptions} from '../../core/http.js'
 import type {RetryOptions} from '../../core/retry.js'
+import type {CloudTls} from '../network.js'
 import type {Capability, DriverContext} from '../types.js'
 import {catalogRegions, type EndpointInterface, selectEndpoint} from './catalog.js'
 import type {IdentityService} from './identity.js'
@@ -18,11 +20,14 @@ export interface FlavourConfig {
   defaultNetworks?: string[]
   userDataNeedsConfigDrive?: boolean
   describeRegion?(region: string): RegionInfo | undefined
+  /** The cloud's own TLS settings (OS_CACERT, clouds.yaml cacert / verify). */
+  tls?: CloudTls
+  /** Proxy, CAs and deadlines for Keystone and Nova (drivers/network.ts). */
+  network?: NetworkOptions
 }
 
-/** Seams for tests: where HTTP goes, how long retries wait, how big a page is. */
+/** Seams for tests: how long retries wait, how big a page is. */
 export interface DriverOverrides {
-  fetchImpl?: typeof fetch
   retry?: RetryOptions
   pageSize?: number
 }
@@ -39,7 +44,7 @@ export async function openNovaDriver(config: FlavourConfig, context: DriverConte
     cache: new TokenCache(context.cacheDir, context.log),
     log: context.log,
     signal: context.signal,
-    fetchImpl: overrides.fetchImpl,
+    network: config.network,
     retry: overrides.retry,
   })
   const {token, endpoint} = await session.connect()

@@ -1,7 +1,7 @@
 import {createHash} from 'node:crypto'
 
 import {AuthError, ConfigError, ProviderError, RateLimitError, TransientError} from '../../core/errors.js'
-import {httpRequest, type HttpResponse} from '../../core/http.js'
+import {httpRequest, type HttpResponse, type NetworkOptions} from '../../core/http.js'
 import type {DebugLog} from '../../core/log.js'
 import {registerSecret} from '../../core/redact.js'
 import {retry, type RetryOptions} from '../../core/retry.js'
@@ -51,7 +51,7 @@ export interface IdentityService {
 export interface IdentityDeps {
   log: DebugLog
   signal?: AbortSignal
-  fetchImpl?: typeof fetch
+  network?: NetworkOptions
   retry?: RetryOptions
 }
 
@@ -250,9 +250,8 @@ export async function requestToken(service: IdentityService, deps: IdentityDeps)
   const token = await retry(
     async () => {
       const res = await httpRequest(
-        {method: 'POST', url: service.tokensUrl, json: tokenRequestBody(service.credentials), signal: deps.signal, timeoutMs: 30_000},
+        {method: 'POST', url: service.tokensUrl, json: tokenRequestBody(service.credentials), signal: deps.signal, timeoutMs: 30_000, network: deps.network},
         log,
-        deps.fetchImpl,
       )
       if (res.status !== 200 && res.status !== 201) throw identityError(res, service)
       return isV2 ? parseV2Token(res, service) : parseV3Token(res, service)

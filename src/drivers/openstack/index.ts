@@ -1,4 +1,5 @@
 import {AuthError, ConfigError} from '../../core/errors.js'
+import {networkOptions} from '../network.js'
 import type {Capability, ProviderModule, ProviderSettings} from '../types.js'
 import {normalizeInterface} from './catalog.js'
 import {type OpenStackAuth, resolveOpenStackAuth} from './credentials.js'
@@ -79,7 +80,11 @@ export function openStackConfig(settings: ProviderSettings): FlavourConfig {
     service: {type: 'compute', name: auth.computeServiceName, interface: iface},
     region: auth.region,
     capabilities: CAPABILITIES,
+    tls: {caFile: auth.cacert, insecure: auth.insecure, insecureSource: auth.insecure ? auth.source : undefined},
   }
 }
 
-export const createDriver: ProviderModule['createDriver'] = async (settings, context) => openNovaDriver(openStackConfig(settings), context)
+export const createDriver: ProviderModule['createDriver'] = async (settings, context) => {
+  const config = openStackConfig(settings)
+  return openNovaDriver({...config, network: networkOptions(settings, context, config.tls)}, context)
+}

@@ -1,4 +1,5 @@
 import {NotFoundError, ProviderError, TransientError, ValidationError} from '../../core/errors.js'
+import {MAX_LISTING_PAGES} from '../../core/http.js'
 import type {DebugLog} from '../../core/log.js'
 import type {
   CreateNodeRequest,
@@ -109,6 +110,7 @@ export class NovaDriver implements CloudDriver {
         throw new ProviderError(`Nova's pagination of ${path} does not advance (next marker ${next.marker ?? 'missing'}).`)
       }
       seen.add(next.marker)
+      if (seen.size >= MAX_LISTING_PAGES) throw new ProviderError(`Nova's listing of ${path} goes on past ${MAX_LISTING_PAGES} pages; mc stopped reading it.`)
       params = {...params, ...next}
     }
   }

@@ -1,5 +1,5 @@
 import {AuthError, NotFoundError, ProviderError, RateLimitError, TransientError} from '../../core/errors.js'
-import {httpRequest, type HttpResponse, joinUrl} from '../../core/http.js'
+import {httpRequest, type HttpResponse, joinUrl, type NetworkOptions} from '../../core/http.js'
 import type {DebugLog} from '../../core/log.js'
 import {retry, type RetryOptions} from '../../core/retry.js'
 import type {CatalogEndpoint} from './catalog.js'
@@ -17,7 +17,7 @@ export interface SessionOptions {
   cache?: TokenCache
   log: DebugLog
   signal?: AbortSignal
-  fetchImpl?: typeof fetch
+  network?: NetworkOptions
   /** Backoff for rate limits and server failures (tests shorten it). */
   retry?: RetryOptions
 }
@@ -133,9 +133,9 @@ export class OpenStackSession {
         },
         json: req.json,
         signal: this.options.signal,
+        network: this.options.network,
       },
       this.options.log,
-      this.options.fetchImpl,
     )
   }
 

@@ -2,6 +2,7 @@ import {AuthError} from '../../core/errors.js'
 import {type FlavourConfig, openNovaDriver} from '../openstack/driver.js'
 import type {IdentityService} from '../openstack/identity.js'
 import type {RegionInfo} from '../openstack/nova.js'
+import {networkOptions} from '../network.js'
 import type {Capability, ProviderModule, ProviderSettings} from '../types.js'
 import {type RackspaceCredentials, resolveRackspaceCredentials, resolveRackspaceRegion} from './credentials.js'
 
@@ -62,4 +63,5 @@ export function rackspaceConfig(settings: ProviderSettings): FlavourConfig {
   }
 }
 
-export const createDriver: ProviderModule['createDriver'] = async (settings, context) => openNovaDriver(rackspaceConfig(settings), context)
+export const createDriver: ProviderModule['createDriver'] = async (settings, context) =>
+  openNovaDriver({...rackspaceConfig(settings), network: networkOptions(settings, context)}, context)
