@@ -4,6 +4,7 @@ import type {CheckState} from '../../checks/types.js'
 import type {Diagnosis, LatestCheck, MatrixCell, ReportData, TargetReport, VantageSeries} from '../../services/report.js'
 import {chartAssets} from './assets.js'
 import {CLIENT_SCRIPT} from './client.js'
+import {PATH_PICTURE_KEY, pathPicture} from './path-picture.js'
 import {PAGE_CSS} from './styles.js'
 
 /**
@@ -136,7 +137,9 @@ function hopTable(diagnosis: Diagnosis): string {
   })
   const head = `<tr><th>hop</th>${paths.map((p) => `<th title="${escapeHtml(p.at)}">${escapeHtml(p.vantage)}</th>`).join('')}</tr>`
   const over = verdict.tracedOver ? ` (traced over ${verdict.tracedOver.protocol.toUpperCase()} ${verdict.tracedOver.port})` : ''
-  return `<h3>Path per hop${over}</h3><div class="scroll"><table class="hops">${head}${rows.join('')}</table></div>
+  const picture = pathPicture(verdict, paths)
+  const figure = picture ? `<div class="scroll path-figure">${picture}<p class="meta">${escapeHtml(PATH_PICTURE_KEY)}</p></div>` : ''
+  return `<h3>Path per hop${over}</h3>${figure}<div class="scroll"><table class="hops">${head}${rows.join('')}</table></div>
 <p class="meta">Each cell: address, loss, average round trip. Loss that does not persist to the target is ICMP rate limiting, not a fault.</p>`
 }
 
