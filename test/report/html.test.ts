@@ -158,6 +158,9 @@ describe('HTML report in headless Chromium', () => {
     await expectPathPicture(page)
     mkdirSync(ARTIFACTS, {recursive: true})
     await page.locator('svg.path-picture').screenshot({path: join(ARTIFACTS, 'path-picture.png')})
+    // The README's screenshot (docs/report.png is a copy): the page from the top to the first hop table.
+    const bottom = await page.locator('table.hops').first().evaluate((t) => t.getBoundingClientRect().bottom + globalThis.scrollY)
+    await page.screenshot({path: join(ARTIFACTS, 'report-top.png'), fullPage: true, clip: {x: 0, y: 0, width: 1280, height: Math.ceil(bottom + 48)}})
     await page.close()
   })
 })
