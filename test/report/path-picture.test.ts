@@ -63,6 +63,17 @@ describe('path picture', () => {
     expect(svg).not.toContain('link unreached')
   })
 
+  it('routers sharing the load at one TTL (ECMP) are one node, shared by the paths that balance over them', () => {
+    const ecmp = {...hop(2, '10.9.0.1'), hosts: ['10.9.0.1', '10.9.0.2']}
+    const svg = pathPicture(verdict({}), [
+      {vantage: 'a', hops: [hop(1, '10.0.0.1'), ecmp, hop(3, '192.0.2.80')]},
+      {vantage: 'b', hops: [hop(1, '10.1.0.1'), ecmp, hop(3, '192.0.2.80')]},
+    ])
+    expect(nodeOf(svg, '10.9.0.1|10.9.0.2')).toBe('node hop')
+    expect(svg).not.toContain('data-address="10.9.0.1"')
+    expect(svg).toContain('crossed by a, b')
+  })
+
   it('draws nothing without a path', () => {
     expect(pathPicture(verdict({}), [])).toBe('')
     expect(pathPicture(verdict({}), [{vantage: 'a', hops: []}])).toBe('')

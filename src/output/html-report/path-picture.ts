@@ -1,6 +1,7 @@
 import {isIP} from 'node:net'
 
 import type {Verdict} from '../../analysis/types.js'
+import {hopAddress} from '../../checks/mtr.js'
 import type {Hop} from '../../checks/types.js'
 
 /**
@@ -205,11 +206,11 @@ function buildGraph(target: string, paths: PathInput[]): {nodes: Map<string, Nod
     const seen = new Set<string>()
     for (const [i, hop] of p.hops.entries()) {
       const kind: Node['kind'] = hop.host === '???' ? 'silent' : (hop.host === address ? 'target' : 'hop')
-      let key = kind === 'silent' ? `s:${p.vantage}:${hop.hop}` : (kind === 'target' ? 't' : `h:${hop.host}`)
+      let key = kind === 'silent' ? `s:${p.vantage}:${hop.hop}` : (kind === 'target' ? 't' : `h:${hopAddress(hop)}`)
       // A router met twice on one path (a routing loop) is drawn twice, so the picture stays acyclic.
       if (seen.has(key)) key = `${key}#${p.vantage}:${hop.hop}`
       seen.add(key)
-      node({key, kind, label: kind === 'silent' ? '?' : hop.host}, p.vantage, hop.hop)
+      node({key, kind, label: kind === 'silent' ? '?' : hopAddress(hop)}, p.vantage, hop.hop)
       const from = sequence.at(-1)!
       const id = `${from}>${key}`
       const link = links.get(id) ?? {from, to: key, crossings: []}

@@ -1,5 +1,6 @@
 import {describeHop} from '../../analysis/triangulate.js'
 import type {VantageFinding} from '../../analysis/types.js'
+import {hopAddress, hopCell} from '../../checks/mtr.js'
 import type {CheckState} from '../../checks/types.js'
 import type {Diagnosis, LatestCheck, MatrixCell, ReportData, TargetReport, VantageSeries} from '../../services/report.js'
 import {chartAssets} from './assets.js'
@@ -128,10 +129,9 @@ function hopTable(diagnosis: Diagnosis): string {
     const cells = paths.map((p) => {
       const hop = p.hops.find((h) => h.hop === index)
       if (!hop) return '<td></td>'
-      const isFault = fault !== undefined && fault.index === index && (fault.address === undefined || fault.address === hop.host)
+      const isFault = fault !== undefined && fault.index === index && (fault.address === undefined || fault.address === hopAddress(hop))
       const cls = isFault ? ' class="fault"' : (hop.lossPct > 0 && hop.host !== '???' ? ' class="lossy"' : '')
-      const latency = hop.host === '???' ? '' : ` ${hop.avgMs.toFixed(1)} ms`
-      return `<td${cls}>${escapeHtml(hop.host)} ${Math.round(hop.lossPct)}%${latency}</td>`
+      return `<td${cls}>${escapeHtml(hopCell(hop))}</td>`
     })
     return `<tr><th>${index}</th>${cells.join('')}</tr>`
   })
@@ -140,7 +140,7 @@ function hopTable(diagnosis: Diagnosis): string {
   const picture = pathPicture(verdict, paths)
   const figure = picture ? `<div class="scroll path-figure">${picture}<p class="meta">${escapeHtml(PATH_PICTURE_KEY)}</p></div>` : ''
   return `<h3>Path per hop${over}</h3>${figure}<div class="scroll"><table class="hops">${head}${rows.join('')}</table></div>
-<p class="meta">Each cell: address, loss, average round trip. Loss that does not persist to the target is ICMP rate limiting, not a fault.</p>`
+<p class="meta">Each cell: address (several, joined by |, when routers share the load at that hop), loss, average round trip. Loss that does not persist to the target is ICMP rate limiting, not a fault.</p>`
 }
 
 function targetSection(data: ReportData, target: TargetReport, index: number): string {
