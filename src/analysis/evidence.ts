@@ -1,9 +1,10 @@
+import {hopAddress} from '../checks/mtr.js'
 import type {CheckResult, Hop, PathProtocol} from '../checks/types.js'
 import type {DiagnosisContext, PathHop, ServiceAnswer, UnavailableVantage, VantageEvidence} from './types.js'
 
 export function toPathHop(hop: Hop): PathHop {
   if (hop.host === '???') return {index: hop.hop, lossPct: hop.lossPct, sent: hop.sent}
-  return {index: hop.hop, address: hop.host, lossPct: hop.lossPct, sent: hop.sent, avgMs: hop.avgMs, bestMs: hop.bestMs}
+  return {index: hop.hop, address: hopAddress(hop), lossPct: hop.lossPct, sent: hop.sent, avgMs: hop.avgMs, bestMs: hop.bestMs}
 }
 
 /** How a path result was traced, from its check name: "path" is ICMP, "path:tcp:443" TCP to 443. */

@@ -52,8 +52,11 @@ class Evidence {
     return this.raw.find((e) => e.vantage === vantage)?.path ?? []
   }
 
+  /** Does the vantage point's path cross this router? An ECMP set ("a|b") is crossed when the path crossed any of its routers. */
   crosses(vantage: string, address: string | undefined): boolean {
-    return address !== undefined && this.path(vantage).some((h) => h.address === address)
+    if (address === undefined) return false
+    const routers = address.split('|')
+    return this.path(vantage).some((h) => h.address !== undefined && h.address.split('|').some((a) => routers.includes(a)))
   }
 
   /** The last hop before `index` that answered, on one vantage point's path. */

@@ -88,10 +88,24 @@ export function parseMtrRaw(text: string, target: string, lateMs = RETRANSMITTED
   for (let pos = 0; pos <= end; pos++) {
     const onTime = (rtts.get(pos) ?? []).filter((ms) => ms < lateMs)
     const probes = sent.get(pos) ?? rounds
-    const host = pos === targetPos ? destination! : (hosts.get(pos)?.[0] ?? '???')
-    hops.push(hopStats(pos + 1, host, probes, onTime, hosts.get(pos) ?? []))
+    const seen = hosts.get(pos) ?? []
+    const host = pos === targetPos ? destination! : (seen[0] ?? '???')
+    const hop = hopStats(pos + 1, host, probes, onTime, seen)
+    // Several routers at one TTL share the load per flow (ECMP): one hop set, its replies pooled.
+    if (pos !== targetPos && seen.length > 1) hop.hosts = [...seen].sort()
+    hops.push(hop)
   }
   return {destination: destination ?? target, rounds, hops}
+}
+
+/** A hop as one name: its address, or its ECMP set ("10.0.0.1|10.0.0.2", sorted) when several routers answered at its TTL. */
+export function hopAddress(hop: Pick<Hop, 'host' | 'hosts'>): string {
+  return hop.hosts && hop.hosts.length > 1 ? hop.hosts.join('|') : hop.host
+}
+
+/** A hop as a table cell: address or ECMP set, loss, and the average round trip when it answered. */
+export function hopCell(hop: Hop, msUnit = ' ms'): string {
+  return `${hopAddress(hop)} ${Math.round(hop.lossPct)}%${hop.host === '???' ? '' : ` ${hop.avgMs.toFixed(1)}${msUnit}`}`
 }
 
 function hopStats(hop: number, host: string, sent: number, rtts: number[], seen: string[]): Hop {

@@ -59,6 +59,11 @@ export interface Hop {
   hop: number
   /** Address (mtr -n), or "???" when the hop never answered. */
   host: string
+  /**
+   * Every address that answered at this TTL, sorted, when there were several: routers sharing the
+   * load per flow (ECMP). One hop set, not a path change and not loss; mtr --raw reports them.
+   */
+  hosts?: string[]
   lossPct: number
   sent: number
   lastMs: number

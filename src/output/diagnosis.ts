@@ -1,6 +1,7 @@
 import {describeHop} from '../analysis/triangulate.js'
 import {VERDICT_STATE} from '../analysis/verdict-state.js'
 import type {Verdict} from '../analysis/types.js'
+import {hopCell} from '../checks/mtr.js'
 import {formatPerfdata} from '../checks/nagios.js'
 import {STATE_EXIT_CODE, worstState} from '../checks/thresholds.js'
 import type {CheckResult, CheckState} from '../checks/types.js'
@@ -33,7 +34,7 @@ function hopTable(target: string, check: string, results: CheckResult[]): string
       header: p.vantage,
       value(i: number) {
         const hop = p.hops!.find((h) => h.hop === i)
-        return hop ? `${hop.host} ${Math.round(hop.lossPct)}%${hop.host === '???' ? '' : ` ${hop.avgMs.toFixed(1)}ms`}` : ''
+        return hop ? hopCell(hop, 'ms') : ''
       },
     })),
   ]

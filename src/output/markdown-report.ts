@@ -1,4 +1,5 @@
 import {describeHop} from '../analysis/triangulate.js'
+import {hopCell} from '../checks/mtr.js'
 import type {CheckState} from '../checks/types.js'
 import type {LatestCheck, ReportData, TargetReport} from '../services/report.js'
 
@@ -68,7 +69,7 @@ function targetSection(target: TargetReport): string {
       String(index),
       ...diagnosis.paths.map((p) => {
         const hop = p.hops.find((h) => h.hop === index)
-        return hop ? `${hop.host} ${Math.round(hop.lossPct)}%${hop.host === '???' ? '' : ` ${hop.avgMs.toFixed(1)} ms`}` : ''
+        return hop ? hopCell(hop) : ''
       }),
     ])
     parts.push('', '<details><summary>Path per hop</summary>', '', table(['hop', ...diagnosis.paths.map((p) => p.vantage)], rows), '', '</details>')

@@ -1,7 +1,9 @@
 import {describe, expect, it} from 'vitest'
 
+import {toPathHop} from '../../src/analysis/evidence.js'
 import {portOfCheck, triangulate} from '../../src/analysis/triangulate.js'
 import type {PathHop, VantageEvidence} from '../../src/analysis/types.js'
+import {parseMtrRaw} from '../../src/checks/mtr.js'
 
 /** The lab's topology: three vantage points behind their own routers, one transit, the target's router, the target. */
 const ROUTES: Record<string, string[]> = {
@@ -208,5 +210,40 @@ describe('a vantage point that gave no evidence', () => {
     expect(verdict.unavailable).toEqual(unavailable)
     expect(verdict.explanation).toContain('Vantage point p1 could not be reached from here and gave no evidence (p1: No SSH handshake with p1 within 10s). This verdict rests on dc, rackspace and linode alone.')
     expect(verdict.explanation).toContain('The path from this machine to p1 may cross hop 2 (10.9.0.1) as well.')
+  })
+})
+
+/** An mtr --raw trace from `name` whose hop 2 alternates between two routers per round, as load balancing per flow does. */
+function balanced(name: string, first: string): VantageEvidence {
+  const lines: string[] = []
+  for (let round = 0; round < 10; round++) {
+    const route = [first, round % 2 === 0 ? '10.9.0.1' : '10.9.0.2', '10.8.0.1', '10.8.1.10']
+    for (const [pos, host] of route.entries()) lines.push(`x ${pos} ${round * 4 + pos}`, `h ${pos} ${host}`, `p ${pos} ${500 * (pos + 1)} ${round * 4 + pos}`)
+  }
+  const path = parseMtrRaw(lines.join('\n'), '10.8.1.10').hops.map((h) => toPathHop(h))
+  return {vantage: name, ping: {lossPct: 0, sent: 10, rttAvgMs: 2}, path}
+}
+
+describe('ECMP: several routers answering at one TTL', () => {
+  it('is one hop set: healthy, no loss and no rate limiting read into it', () => {
+    const verdict = triangulate('10.8.1.10', [balanced('dc', '10.1.0.1'), balanced('rackspace', '10.2.0.1'), vantage('linode')])
+    expect(verdict.kind).toBe('healthy')
+    expect(verdict.vantages.every((v) => v.status === 'healthy' && v.rateLimitedHops.length === 0)).toBe(true)
+    expect(balanced('dc', '10.1.0.1').path![1]).toMatchObject({address: '10.9.0.1|10.9.0.2', lossPct: 0})
+  })
+
+  it('a healthy vantage point whose flows crossed a router of the set crossed that router', () => {
+    const dc = vantage('dc', from(2))
+    const rackspace = vantage('rackspace', from(2))
+    // Linode through another transit router: the shared path at 10.9.0.1, named.
+    const other = vantage('linode')
+    other.path![1].address = '10.9.0.7'
+    expect(triangulate('10.8.1.10', [dc, rackspace, other])).toMatchObject({kind: 'shared-path', faultHop: {address: '10.9.0.1'}})
+    // Linode's flows balanced over 10.9.0.1 and 10.9.0.2: it crossed the blamed router healthy, read
+    // as if it had crossed 10.9.0.1 alone (so not the shared path at that router).
+    const plain = triangulate('10.8.1.10', [dc, rackspace, vantage('linode')])
+    const ecmp = triangulate('10.8.1.10', [dc, rackspace, balanced('linode', '10.3.0.1')])
+    expect(ecmp.kind).not.toBe('shared-path')
+    expect(ecmp.kind).toBe(plain.kind)
   })
 })

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {ToolOutputError} from '../../src/checks/errors.js'
-import {parseMtrJson, parseMtrRaw} from '../../src/checks/mtr.js'
+import {hopAddress, hopCell, parseMtrJson, parseMtrRaw} from '../../src/checks/mtr.js'
 import {captured, derived} from './fixtures.js'
 
 describe('mtr --json', () => {
@@ -48,10 +48,12 @@ describe('mtr --json', () => {
 })
 
 /** Four rounds to 10.8.1.10 over two routers; `late` replies at hop 2 came 1 s late (a retransmitted SYN). */
-function raw(options: {late?: number; lost?: number; reached?: boolean} = {}): string {
+function raw(options: {late?: number; lost?: number; reached?: boolean; ecmp?: boolean} = {}): string {
   const lines: string[] = []
   for (let round = 0; round < 4; round++) {
-    for (const [pos, host] of ['10.1.0.1', '10.90.0.1', '10.8.1.10', '10.8.1.10'].entries()) {
+    // With `ecmp`, each round's flow is hashed to one of two routers at hop 2, as mtr --tcp's new source port per probe is.
+    const second = options.ecmp && round % 2 === 1 ? '10.90.0.9' : '10.90.0.1'
+    for (const [pos, host] of ['10.1.0.1', second, '10.8.1.10', '10.8.1.10'].entries()) {
       const seq = 33_000 + round * 4 + pos
       lines.push(`x ${pos} ${seq}`)
       if (pos >= 2 && options.reached === false) continue
@@ -81,6 +83,18 @@ describe('mtr --raw (traces over TCP and UDP)', () => {
     expect(parseMtrRaw(raw({lost: 2}), '10.8.1.10').hops[1].lossPct).toBe(50)
     const unreached = parseMtrRaw(raw({reached: false}), '10.8.1.10')
     expect(unreached.hops.map((h) => `${h.host} ${h.lossPct}%`)).toEqual(['10.1.0.1 0%', '10.90.0.1 0%', '??? 100%'])
+  })
+
+  it('two routers answering at one TTL (per-flow load balancing) are one hop set: no loss, both listed', () => {
+    const report = parseMtrRaw(raw({ecmp: true}), '10.8.1.10')
+    expect(report.hops.map((h) => `${h.hop} ${hopAddress(h)} ${h.lossPct}% ${h.sent}`)).toEqual(['1 10.1.0.1 0% 4', '2 10.90.0.1|10.90.0.9 0% 4', '3 10.8.1.10 0% 4'])
+    expect(report.hops[1]).toMatchObject({host: '10.90.0.1', hosts: ['10.90.0.1', '10.90.0.9'], avgMs: 0.5})
+    expect(report.hops[0].hosts).toBeUndefined()
+    expect(report.hops[2].hosts).toBeUndefined()
+    expect(hopCell(report.hops[1])).toBe('10.90.0.1|10.90.0.9 0% 0.5 ms')
+    // A lost probe at that TTL is loss of the set, whichever router the flow would have crossed.
+    const lossy = parseMtrRaw(raw({ecmp: true, lost: 1}), '10.8.1.10')
+    expect(lossy.hops[1]).toMatchObject({lossPct: 25, hosts: ['10.90.0.1', '10.90.0.9']})
   })
 
   it('refuses output without a probe', () => {

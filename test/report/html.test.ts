@@ -1,15 +1,15 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
-/* global document, HTMLElement */
+/* global document, getComputedStyle, HTMLElement */
 import {existsSync, mkdirSync, mkdtempSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {pathToFileURL} from 'node:url'
-import {type BrowserContext, chromium} from 'playwright-core'
+import {type BrowserContext, chromium, type Page} from 'playwright-core'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {mc} from '../helpers/run.js'
-import {API, DB, seedHistory, seedInventory, VANTAGES} from './seed.js'
+import {API, DB, FAULT_ROUTER, seedHistory, seedInventory, VANTAGES} from './seed.js'
 
 /**
  * The HTML report as a person sees it: Debian's chromium, headless, driven by playwright-core (which
@@ -37,6 +37,43 @@ function inspectCharts() {
       inked,
     }
   })
+}
+
+/**
+ * The seeded diagnosis's picture, JavaScript or not: one per diagnosed target (only the API has
+ * path results), above its hop table; a node per vantage point, the router that local and the
+ * Rackspace probe share drawn once and filled red as the blamed hop, its links coloured by the
+ * loss that persists (red for 26-34 %), Linode's clean links green.
+ */
+async function expectPathPicture(page: Page) {
+  const svg = page.locator('section.target svg.path-picture')
+  expect(await svg.count()).toBe(1)
+  expect(await svg.isVisible()).toBe(true)
+  const box = (await svg.boundingBox())!
+  expect(box.width).toBeGreaterThan(500)
+  expect(box.height).toBeGreaterThan(150)
+  const tableTop = (await page.locator('table.hops').boundingBox())!.y
+  expect(box.y + box.height).toBeLessThanOrEqual(tableTop)
+  // Rows grouped by shared path: Linode's own route, then the two that share the router.
+  const rows = await svg.locator('g.node.vantage text').evaluateAll((texts) => texts
+    .map((t) => ({name: t.textContent, y: t.getBoundingClientRect().y})).sort((a, b) => a.y - b.y).map((t) => t.name))
+  expect(rows).toEqual(['edge-linode-us-west', 'local', 'edge-rackspace-ord'])
+  expect(await svg.locator('g.node.target text').first().textContent()).toBe(API)
+  const blamed = svg.locator('g.node.fault')
+  expect(await blamed.count()).toBe(1)
+  expect(await blamed.getAttribute('data-address')).toBe(FAULT_ROUTER)
+  expect(await blamed.locator('circle').evaluate((c) => getComputedStyle(c).fill)).toBe('rgb(180, 35, 24)')
+  expect(await blamed.locator('title').textContent()).toContain('crossed by local, edge-rackspace-ord')
+  expect(await svg.locator('g.node[data-address="10.30.0.1"]:not(.fault)').count()).toBe(1)
+  // Into the shared router: one line from each of the two vantage points' first hops, both red.
+  const into = await svg.locator('line.link').evaluateAll((lines, router) => lines
+    .filter((l) => l.querySelector('title')!.textContent!.includes(` to ${router}:`))
+    .map((l) => getComputedStyle(l).stroke), FAULT_ROUTER)
+  expect(into).toEqual(['rgb(180, 35, 24)', 'rgb(180, 35, 24)'])
+  const green = await svg.locator('line.link').evaluateAll((lines) => lines
+    .filter((l) => l.querySelector('title')!.textContent!.endsWith('from edge-linode-us-west')).map((l) => getComputedStyle(l).stroke))
+  expect(green.length).toBeGreaterThanOrEqual(2)
+  for (const stroke of green) expect(stroke).toBe('rgb(26, 127, 55)')
 }
 
 let work: string
@@ -111,6 +148,19 @@ describe('HTML report in headless Chromium', () => {
     expect(await page.locator('table.series tr').count()).toBe((1 + 3) + (1 + 2))
     expect(await page.locator('table.hops').isVisible()).toBe(true)
     expect(await page.locator('table.fleet').isVisible()).toBe(true)
+    await expectPathPicture(page)
+    await page.close()
+  })
+
+  it('draws the paths as a picture above the hop table: routers merge, the blamed router is red', async () => {
+    const page = await context.newPage()
+    await page.goto(pathToFileURL(report).href, {waitUntil: 'load'})
+    await expectPathPicture(page)
+    mkdirSync(ARTIFACTS, {recursive: true})
+    await page.locator('svg.path-picture').screenshot({path: join(ARTIFACTS, 'path-picture.png')})
+    // The README's screenshot (docs/report.png is a copy): the page from the top to the first hop table.
+    const bottom = await page.locator('table.hops').first().evaluate((t) => t.getBoundingClientRect().bottom + globalThis.scrollY)
+    await page.screenshot({path: join(ARTIFACTS, 'report-top.png'), fullPage: true, clip: {x: 0, y: 0, width: 1280, height: Math.ceil(bottom + 48)}})
     await page.close()
   })
 })

@@ -1,9 +1,11 @@
 import {describeHop} from '../../analysis/triangulate.js'
 import type {VantageFinding} from '../../analysis/types.js'
+import {hopAddress, hopCell} from '../../checks/mtr.js'
 import type {CheckState} from '../../checks/types.js'
 import type {Diagnosis, LatestCheck, MatrixCell, ReportData, TargetReport, VantageSeries} from '../../services/report.js'
 import {chartAssets} from './assets.js'
 import {CLIENT_SCRIPT} from './client.js'
+import {PATH_PICTURE_KEY, pathPicture} from './path-picture.js'
 import {PAGE_CSS} from './styles.js'
 
 /**
@@ -127,17 +129,18 @@ function hopTable(diagnosis: Diagnosis): string {
     const cells = paths.map((p) => {
       const hop = p.hops.find((h) => h.hop === index)
       if (!hop) return '<td></td>'
-      const isFault = fault !== undefined && fault.index === index && (fault.address === undefined || fault.address === hop.host)
+      const isFault = fault !== undefined && fault.index === index && (fault.address === undefined || fault.address === hopAddress(hop))
       const cls = isFault ? ' class="fault"' : (hop.lossPct > 0 && hop.host !== '???' ? ' class="lossy"' : '')
-      const latency = hop.host === '???' ? '' : ` ${hop.avgMs.toFixed(1)} ms`
-      return `<td${cls}>${escapeHtml(hop.host)} ${Math.round(hop.lossPct)}%${latency}</td>`
+      return `<td${cls}>${escapeHtml(hopCell(hop))}</td>`
     })
     return `<tr><th>${index}</th>${cells.join('')}</tr>`
   })
   const head = `<tr><th>hop</th>${paths.map((p) => `<th title="${escapeHtml(p.at)}">${escapeHtml(p.vantage)}</th>`).join('')}</tr>`
   const over = verdict.tracedOver ? ` (traced over ${verdict.tracedOver.protocol.toUpperCase()} ${verdict.tracedOver.port})` : ''
-  return `<h3>Path per hop${over}</h3><div class="scroll"><table class="hops">${head}${rows.join('')}</table></div>
-<p class="meta">Each cell: address, loss, average round trip. Loss that does not persist to the target is ICMP rate limiting, not a fault.</p>`
+  const picture = pathPicture(verdict, paths)
+  const figure = picture ? `<div class="scroll path-figure">${picture}<p class="meta">${escapeHtml(PATH_PICTURE_KEY)}</p></div>` : ''
+  return `<h3>Path per hop${over}</h3>${figure}<div class="scroll"><table class="hops">${head}${rows.join('')}</table></div>
+<p class="meta">Each cell: address (several, joined by |, when routers share the load at that hop), loss, average round trip. Loss that does not persist to the target is ICMP rate limiting, not a fault.</p>`
 }
 
 function targetSection(data: ReportData, target: TargetReport, index: number): string {

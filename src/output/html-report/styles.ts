@@ -41,6 +41,12 @@ figcaption { font-weight: 600; margin-bottom: 6px; }
 .no-js .chart { display: none; }
 .no-js figure { display: none; }
 .u-legend { font-size: 12.5px; }
+div.path-figure { border: 1px solid var(--line); border-radius: 6px; padding: 6px; margin: 6px 0 10px; }
+svg.path-picture { display: block; width: 100%; max-width: 1100px; min-width: 560px; height: auto; }
+svg.path-picture text { fill: var(--fg); }
+svg.path-picture text.fault-label, svg.path-picture text.hop-note { font-weight: 700; }
+svg.path-picture .fault text { fill: var(--critical); }
+svg.path-picture .legend text { fill: var(--muted); }
 table.hops td.lossy { background: var(--warning-bg); }
 table.hops td.fault { background: var(--critical-bg); font-weight: 600; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; vertical-align: baseline; }
