@@ -107,6 +107,8 @@ export class Spec {
           Object.entries(value).map(([name, prop]) => [name, isObject(prop) && !holdsAt(prop['x-openstack'], version) ? false : this.narrow(prop, version, seen)]),
         ) : this.narrow(value, version, seen);
     }
+    if (typeof out.pattern === 'string') out.pattern = jsPattern(out.pattern)
+    if (isObject(out.patternProperties)) out.patternProperties = Object.fromEntries(Object.entries(out.patternProperties).map(([k, v]) => [jsPattern(k), v]))
     // Draft-4 leftovers in the generated spec: `exclusiveMinimum: true` next to `minimum`.
     if (out.exclusiveMinimum === true && typeof out.minimum === 'number') {
       out.exclusiveMinimum = out.minimum
@@ -139,6 +141,15 @@ export class Spec {
     }
     return undefined
   }
+}
+
+/**
+ * Python's regular expressions as JavaScript's unicode mode takes them: Nova's printable-name patterns
+ * escape characters that need no escape (`\ `, `\~`), which the `u` flag refuses, and they need that
+ * flag for their ranges beyond the BMP.
+ */
+function jsPattern(pattern: string): string {
+  return pattern.replaceAll(/\\([^\w\\^$.*+?()[\]{}|/-])/g, '$1')
 }
 
 /** `allOf` of plain object schemas as the one object they describe (each part may close itself). */

@@ -61,6 +61,12 @@ describe('Nova request bodies against openstack-compute-v2.96.yaml', () => {
     expect(res.body.badRequest.message).toBe(`Invalid input for field/attribute type. Value: "GENTLE". 'GENTLE' is not one of ["HARD","Hard","hard","SOFT","Soft","soft"]`)
   })
 
+  it('a field only a newer microversion\'s pattern checks (server description at 2.79) is checked there', async () => {
+    const res = await http(`${nova}/servers/${serverId}`, {method: 'PUT', headers: {...headers, 'openstack-api-version': 'compute 2.79'}, json: {server: {description: 'tab\there'}}})
+    expect(res.status).toBe(400)
+    expect(res.body.badRequest.message).toMatch(/^Invalid input for field\/attribute description\. Value: "tab\\there"\. 'tab\there' does not match /)
+  })
+
   it('keypair create: a name with a character 2.1 does not allow', async () => {
     const res = await http(`${nova}/os-keypairs`, {method: 'POST', headers, json: {keypair: {name: 'a@b', public_key: newKeyPair().publicKey}}})
     expect(res.status).toBe(400)

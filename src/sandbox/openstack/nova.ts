@@ -66,6 +66,12 @@ function novaInvalid(v: Violation): SandboxResponse {
   return novaError(400, field === undefined ? v.message : `Invalid input for field/attribute ${field}. Value: ${JSON.stringify(v.value)}. ${v.message}`)
 }
 
+/**
+ * Action schemas the generated spec gets wrong, left unchecked: it types addSecurityGroup and
+ * removeSecurityGroup as null, where Nova (and the openstack CLI) use {"name": "<group>"}.
+ */
+const SPEC_GAP_ACTIONS = new Set(['#/components/schemas/ServersActionAddsecuritygroupRequest', '#/components/schemas/ServersActionRemovesecuritygroupRequest'])
+
 /** The server action schema for the body's single key (`reboot`, `os-start`...), as Nova dispatches it. */
 function actionVariant(variants: {ref: string; schema: Body}[], body: unknown): string | undefined {
   const keys = Object.keys(obj(body) ?? {})
@@ -74,7 +80,7 @@ function actionVariant(variants: {ref: string; schema: Body}[], body: unknown): 
   for (const {ref, schema} of variants) {
     const marked = obj(schema['x-openstack'])?.['action-name']
     const properties = Object.keys(obj(schema.properties) ?? {})
-    if (marked === action || (marked === undefined && properties.length === 1 && properties[0] === action)) return ref
+    if (marked === action || (marked === undefined && properties.length === 1 && properties[0] === action)) return SPEC_GAP_ACTIONS.has(ref) ? undefined : ref
   }
   return undefined
 }
