@@ -18,7 +18,7 @@ type Schema = Record<string, unknown>
 const Ajv = AjvModule as unknown as typeof AjvModule.default
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default
 
-const linodeSpec = parseYaml(readFileSync(fileURLToPath(new URL('../specs/linode-openapi.yaml', import.meta.url)), 'utf8')) as Schema
+const linodeSpec = parseYaml(readFileSync(fileURLToPath(new URL('../../specs/linode-openapi.yaml', import.meta.url)), 'utf8')) as Schema
 
 function isObject(value: unknown): value is Schema {
   return typeof value === 'object' && value !== null && !Array.isArray(value)

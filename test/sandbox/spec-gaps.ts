@@ -13,6 +13,9 @@
  * "description": null (Nova's API samples); Linode's backups.last_successful is null without backups,
  * and a config profile's unused device slots and volume ids are null (the spec's own text says "Can be
  * null"), a legacy profile has no interfaces, and the spec's root_device pattern is prose, not a regex.
+ * Request bodies the sandbox checks at runtime (src/sandbox/specs.ts) have one known gap: the compute
+ * spec types the addSecurityGroup / removeSecurityGroup actions as null where Nova and the openstack CLI
+ * send {"name": "<group>"}, so those two are not checked (SPEC_GAP_ACTIONS in src/sandbox/openstack/nova.ts).
  */
 const REAL_SERVICE_GAPS = [
   /^\/servers?(\/\d+)?\/description must be string/,

@@ -2,6 +2,7 @@ import {LINODE_IMAGES, LINODE_REGIONS, LINODE_TYPES, type LinodeImage, type Lino
 import {type ApiHandler, header, json, parseJsonBody, type SandboxRequest, type SandboxResponse} from '../http.js'
 import {parsePublicKey} from '../keys.js'
 import {schedule} from '../lifecycle.js'
+import {bodyViolation, type Violation} from '../specs.js'
 import type {KeyPairRecord, NodeRecord} from '../types.js'
 import {privateAddress, type World} from '../world.js'
 
@@ -12,6 +13,15 @@ function errors(status: number, reason: string, field?: string, headers: Record<
 }
 
 const notFound = () => errors(404, 'Not found')
+
+/** Linode's answer to a body its spec refuses: the field (dotted, as Linode names nested ones) and why. */
+function linodeInvalid(v: Violation): SandboxResponse {
+  const named = v.missing ?? v.unexpected
+  const path = named === undefined ? v.path : [...v.path, named]
+  const field = path.join('.')
+  const reason = v.missing === undefined ? v.message : `${v.missing} is required`
+  return errors(400, reason, field === '' ? undefined : field)
+}
 
 /** Linode's timestamps: UTC, seconds, no zone designator. */
 function stamp(ms: number): string {
@@ -166,6 +176,10 @@ export class LinodeApi implements ApiHandler {
     const m = request.method
     const body = () => parseJsonBody(request.body)
     const parts = path.split('/').filter(Boolean)
+    if ((m === 'POST' || m === 'PUT') && body() !== undefined) {
+      const violation = await bodyViolation({spec: 'linode-openapi', path: `/v4${path}`, method: m, body: body()})
+      if (violation) return linodeInvalid(violation)
+    }
     if (parts[0] === 'linode' && parts[1] === 'instances') {
       const id = parts[2]
       if (id === undefined) {

@@ -2,6 +2,7 @@ import {randomUUID} from 'node:crypto'
 
 import {OPENSTACK, RACKSPACE} from '../catalog.js'
 import {type ApiHandler, header, json, parseJsonBody, type SandboxRequest, type SandboxResponse} from '../http.js'
+import {bodyViolation, type Violation} from '../specs.js'
 import type {TokenRecord} from '../types.js'
 import type {World} from '../world.js'
 import {Identity, keystoneUnauthorized, origin} from './identity.js'
@@ -27,6 +28,12 @@ function overLimit(): SandboxResponse {
 
 function computeFault(): SandboxResponse {
   return novaError(500, 'The server has either erred or is incapable of performing the requested operation.')
+}
+
+/** Keystone's SchemaValidationError (keystone/common/validation/validators.py). */
+function keystoneInvalid(v: Violation): SandboxResponse {
+  const message = v.path.length === 0 ? v.message : `Invalid input for field '${v.path.join('/')}': ${v.message}`
+  return json(400, {error: {code: 400, message, title: 'Bad Request'}})
 }
 
 /**
@@ -154,8 +161,12 @@ export class OpenStackApi implements ApiHandler {
     return withRequestId(response)
   }
 
-  private handleIdentity(request: SandboxRequest, path: string, method: string): SandboxResponse {
+  private async handleIdentity(request: SandboxRequest, path: string, method: string): Promise<SandboxResponse> {
     const body = () => parseJsonBody(request.body)
+    if (method === 'POST' && path.startsWith('/v3/') && body() !== undefined) {
+      const violation = await bodyViolation({spec: 'openstack-identity-v3.14', path, method, body: body()})
+      if (violation) return keystoneInvalid(violation)
+    }
     if (path === '/' && method === 'GET') return this.identity.versions(request)
     if ((path === '/v3' || path === '/v3/') && method === 'GET') return this.identity.v3Root(request)
     if ((path === '/v2.0' || path === '/v2.0/') && method === 'GET') return this.identity.v2Root(request)

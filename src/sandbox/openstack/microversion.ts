@@ -1,7 +1,7 @@
 import {header, json, type SandboxRequest, type SandboxResponse} from '../http.js'
 
 /**
- * Nova's microversions: 2.1 up to 2.96, the newest the compute spec in test/specs describes. A request
+ * Nova's microversions: 2.1 up to 2.96, the newest the compute spec in specs/ describes. A request
  * names one in `OpenStack-API-Version: compute 2.x` or the older `X-OpenStack-Nova-API-Version: 2.x`
  * (the generic header wins when both are sent); none means 2.1 and `latest` the maximum.
  */

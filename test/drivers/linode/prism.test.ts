@@ -20,7 +20,7 @@ import {testDriver} from './fixture-server.js'
  */
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-const SPEC = `${ROOT}test/specs/linode-openapi.yaml`
+const SPEC = `${ROOT}specs/linode-openapi.yaml`
 
 let prism: ChildProcess
 let url: string
