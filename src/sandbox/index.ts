@@ -193,7 +193,8 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
             const latency = faults.latencyMs[cloud]
             if (latency) await sleep(latency)
             const throttle = faults.throttle[cloud]
-            if (faults.fail.has(cloud)) response = target.handler.unavailable(request)
+            const regionDown = [...(faults.failRegions[cloud] ?? [])].some((region) => target.path.toLowerCase().includes(`/${region}/`))
+            if (faults.fail.has(cloud) || regionDown) response = target.handler.unavailable(request)
             else if (throttle && Math.random() < throttle) response = target.handler.throttled(request) ?? (await target.handler.handle(request))
             else response = await target.handler.handle(request)
           } else {
