@@ -21,7 +21,7 @@ export interface SandboxOptions {
   dataDir: string
   /** How long nodes take from pending to running (and to stop, reboot, terminate). Default 2000. */
   bootDelayMs?: number
-  /** e.g. 'throttle=0.2', 'latency=200ms', 'fail=linode', 'hold=boot' (see faults.ts). */
+  /** e.g. 'throttle=0.2', 'latency=200ms', 'fail=linode', 'fail=rackspace/SYD', 'hold=boot' (see faults.ts). */
   faults?: string[]
   /** SSH servers for nodes created through the APIs. Default true. */
   ssh?: boolean
