@@ -3,6 +3,11 @@ import type {Image, KeyPair, Location, Node, NodeFilter, Size, WaitOptions} from
 import {DEFAULT_REGION_CONCURRENCY, listAcrossRegions, mapBounded} from './regions.js'
 import type {Capability, CloudDriver} from './types.js'
 
+/** `--region all` (any case) asks for every region. */
+export function wantsAllRegions(region: string | undefined): boolean {
+  return region?.toLowerCase() === 'all'
+}
+
 /** A driver bound to one region that can name the account's regions and open a driver for another. */
 export interface RegionalDriver extends CloudDriver {
   listRegions(): Promise<string[]>

@@ -27,11 +27,6 @@ export interface FlavourConfig {
   network?: NetworkOptions
 }
 
-/** `--region all` (any case) asks for every region of the catalogue. */
-export function wantsAllRegions(region: string | undefined): boolean {
-  return region?.toLowerCase() === 'all'
-}
-
 /** Seams for tests: how long retries wait, how big a page is. */
 export interface DriverOverrides {
   retry?: RetryOptions

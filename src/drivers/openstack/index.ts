@@ -1,9 +1,10 @@
 import {AuthError, ConfigError} from '../../core/errors.js'
+import {wantsAllRegions} from '../all-regions.js'
 import {networkOptions} from '../network.js'
 import type {Capability, ProviderModule, ProviderSettings} from '../types.js'
 import {normalizeInterface} from './catalog.js'
 import {type OpenStackAuth, resolveOpenStackAuth} from './credentials.js'
-import {type FlavourConfig, openNovaAllRegions, openNovaDriver, wantsAllRegions} from './driver.js'
+import {type FlavourConfig, openNovaAllRegions, openNovaDriver} from './driver.js'
 import type {IdentityCredentials, IdentityService} from './identity.js'
 
 const CAPABILITIES: Capability[] = ['createNode', 'destroyNode', 'rebootNode', 'startStopNode', 'importKeyPair', 'userData', 'tags', 'allRegions']
