@@ -130,6 +130,18 @@ describe('--region all for Rackspace and OpenStack', () => {
     const refused = await all.createNode({name: 'x', image: 'i', size: 's'}).catch((error: unknown) => error)
     expect(refused).toBeInstanceOf(ValidationError)
     expect((refused as Error).message).toContain('Rackspace, pick one region (--region DFW, say) instead of --region all')
+    // One authentication for every region: the regional drivers take the token from the cache.
+    const fresh = sandboxDir()
+    try {
+      const values = {username: sandbox.profile['rackspace.username'], apiKey: sandbox.profile['rackspace.apiKey']}
+      const counted = await rackspaceDriver(settings('rackspace', {values, endpoint: sandbox.profile['rackspace.endpoint'], region: 'all'}), fresh.context())
+      expect((await counted.listNodes()).map((n) => n.name).sort()).toEqual(['in-dfw', 'in-ord'])
+      await counted.close?.()
+      expect(fresh.lines.filter((l) => l.includes('compute endpoint'))).toHaveLength(1)
+      expect(fresh.lines.filter((l) => l.includes('using the cached token'))).toHaveLength(6)
+    } finally {
+      fresh.cleanup()
+    }
     const os = await open('openstack', 'ALL')
     expect((await os.listLocations()).map((l) => l.id)).toEqual(['RegionOne', 'RegionTwo'])
     expect(os.startNode).toBeDefined()
