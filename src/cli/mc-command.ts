@@ -9,8 +9,10 @@ import {redactString} from '../core/redact.js'
 import {colorEnabled} from '../output/color.js'
 import type {Column} from '../output/columns.js'
 import {renderCsv} from '../output/csv.js'
+import {regionsFooter} from '../output/regions-footer.js'
 import {renderTable} from '../output/table.js'
 import {loadCredentialModule, parseProviderList} from '../drivers/registry.js'
+import type {RegionsListed} from '../services/catalog.js'
 import type {DriverRequest} from '../services/drivers.js'
 import {type FanOutResult, settle, throwIfAllFailed} from '../services/fanout.js'
 import {resolveProviderSettings} from '../store/settings.js'
@@ -27,7 +29,7 @@ export const cloudFlags = {
     delimiter: ',',
     env: 'MC_PROVIDER',
   }),
-  region: Flags.string({char: 'r', summary: 'Region: an EC2 region ("all": every enabled region), a Rackspace/OpenStack region, or a Linode region for new nodes (Linode lists every region).'}),
+  region: Flags.string({char: 'r', summary: 'Region, or "all" to list every region: EC2 every enabled region, Rackspace every region of its catalogue, OpenStack every region with a compute endpoint. Linode listings are global; its region is for new nodes.'}),
   endpoint: Flags.string({summary: 'API endpoint URL that replaces the provider default (EC2-compatible clouds, private OpenStack, the sandbox).'}),
 }
 
@@ -117,17 +119,23 @@ export abstract class McCommand<T extends typeof Command> extends Command {
   }
 
   /**
-   * The end of every cross-provider listing: fail outright if no provider answered, print the rows,
-   * then return `{<key>: rows, errors}` or raise the partial failure (exit 5) that carries it.
+   * The end of every cross-provider listing: fail outright if no provider answered, print the rows
+   * (a table gets a footer on stderr naming the regions each provider listed), then return
+   * `{<key>: rows, errors, regions}` or raise the partial failure (exit 5) that carries it.
    */
   protected finishListing<K extends string, R>(
     key: K,
-    listing: {items: R[]; result: FanOutResult<unknown>},
+    listing: {items: R[]; result: FanOutResult<unknown>; regions: RegionsListed[]},
     columns: Column<R>[],
-  ): Record<K, R[]> & {errors: ProviderFailure[]} {
+  ): Record<K, R[]> & {errors: ProviderFailure[]; regions: RegionsListed[]} {
     throwIfAllFailed(listing.result)
     this.printRows(listing.items, columns)
-    const data = {[key]: listing.items, errors: listing.result.failures} as Record<K, R[]> & {errors: ProviderFailure[]}
+    const footer = this.jsonEnabled() || (this.flags as Record<string, unknown>).csv ? undefined : regionsFooter(listing.regions)
+    if (footer) this.logToStderr(footer)
+    const data = {[key]: listing.items, errors: listing.result.failures, regions: listing.regions} as Record<K, R[]> & {
+      errors: ProviderFailure[]
+      regions: RegionsListed[]
+    }
     return settle(listing.result, data)
   }
 

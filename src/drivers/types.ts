@@ -47,6 +47,8 @@ export interface CloudDriver {
   stopNode?(id: string): Promise<void>
   /** Present when capabilities has 'allRegions': the region ids this account can use. */
   listRegions?(): Promise<string[]>
+  /** With region 'all', after a listing: the regions that answered. */
+  readonly regionsListed?: string[]
   /** Release sockets, timers and pools. */
   close?(): Promise<void>
 }

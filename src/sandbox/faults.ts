@@ -7,6 +7,7 @@ import {SANDBOX_CLOUDS, type SandboxCloud} from './types.js'
  *   latency=200ms           every request waits 200 ms first (also "1.5s" or a bare number of ms)
  *   latency=ec2:200ms       only EC2
  *   fail=linode             Linode answers every request with its 5xx error (a comma list names several)
+ *   fail=rackspace/SYD      only that region of a cloud with regions in its URLs (Rackspace, OpenStack)
  *   hold=boot               nodes stay booting (pending, BUILD, provisioning) and refuse SSH until the
  *                           hold is lifted; then every boot whose time has come completes at once
  *   hold=boot:linode        only Linode's
@@ -17,6 +18,8 @@ export interface Faults {
   throttle: Partial<Record<SandboxCloud, number>>
   latencyMs: Partial<Record<SandboxCloud, number>>
   fail: Set<SandboxCloud>
+  /** Per cloud, regions (lower case) whose APIs answer every request with the 5xx error. */
+  failRegions: Partial<Record<SandboxCloud, Set<string>>>
   /** Clouds whose nodes do not finish booting while the hold is on. */
   holdBoot: Set<SandboxCloud>
 }
@@ -24,7 +27,7 @@ export interface Faults {
 export class FaultSyntaxError extends Error {}
 
 export function noFaults(): Faults {
-  return {throttle: {}, latencyMs: {}, fail: new Set(), holdBoot: new Set()}
+  return {throttle: {}, latencyMs: {}, fail: new Set(), failRegions: {}, holdBoot: new Set()}
 }
 
 function clouds(scope: string | undefined): SandboxCloud[] {
@@ -49,6 +52,20 @@ function parseDuration(text: string, fault: string): number {
   return Math.round(Number(match[1]) * (match[2] === 's' ? 1000 : 1))
 }
 
+/** `fail=linode`, `fail=rackspace/SYD`, or a comma list of either. */
+function addFail(faults: Faults, value: string, spec: string): void {
+  for (const item of value.split(',')) {
+    const slash = item.indexOf('/')
+    if (slash === -1) {
+      for (const cloud of clouds(item)) faults.fail.add(cloud)
+      continue
+    }
+    const region = item.slice(slash + 1).trim().toLowerCase()
+    if (!region) throw new FaultSyntaxError(`Bad fail in "${spec}": use fail=CLOUD or fail=CLOUD/REGION.`)
+    for (const cloud of clouds(item.slice(0, slash))) (faults.failRegions[cloud] ??= new Set()).add(region)
+  }
+}
+
 export function parseFaults(specs: readonly string[] = []): Faults {
   const faults = noFaults()
   for (const spec of specs) {
@@ -71,7 +88,7 @@ export function parseFaults(specs: readonly string[] = []): Faults {
         break
       }
       case 'fail': {
-        for (const cloud of clouds(value)) faults.fail.add(cloud)
+        addFail(faults, value, spec)
         break
       }
       case 'hold': {

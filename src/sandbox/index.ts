@@ -21,7 +21,7 @@ export interface SandboxOptions {
   dataDir: string
   /** How long nodes take from pending to running (and to stop, reboot, terminate). Default 2000. */
   bootDelayMs?: number
-  /** e.g. 'throttle=0.2', 'latency=200ms', 'fail=linode', 'hold=boot' (see faults.ts). */
+  /** e.g. 'throttle=0.2', 'latency=200ms', 'fail=linode', 'fail=rackspace/SYD', 'hold=boot' (see faults.ts). */
   faults?: string[]
   /** SSH servers for nodes created through the APIs. Default true. */
   ssh?: boolean
@@ -193,7 +193,8 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
             const latency = faults.latencyMs[cloud]
             if (latency) await sleep(latency)
             const throttle = faults.throttle[cloud]
-            if (faults.fail.has(cloud)) response = target.handler.unavailable(request)
+            const regionDown = [...(faults.failRegions[cloud] ?? [])].some((region) => target.path.toLowerCase().includes(`/${region}/`))
+            if (faults.fail.has(cloud) || regionDown) response = target.handler.unavailable(request)
             else if (throttle && Math.random() < throttle) response = target.handler.throttled(request) ?? (await target.handler.handle(request))
             else response = await target.handler.handle(request)
           } else {

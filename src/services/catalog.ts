@@ -4,10 +4,40 @@ import {type DriverRequest, withDriver} from './drivers.js'
 import {fanOut} from './fanout.js'
 import {matchesFilter} from './filters.js'
 
-/** Listing use cases across providers: each returns what arrived plus per-provider failures. */
+/**
+ * Which regions one provider's listing covered: `region` one region (others exist when `allRegions`
+ * says so), `all` every region of the account (`--region all`), `global` a listing with no regions
+ * to choose (Linode).
+ */
+export interface RegionsListed {
+  provider: ProviderName
+  scope: 'region' | 'all' | 'global'
+  regions: string[]
+  /** Listed in one region of several: `--region all` would list the others. */
+  otherRegions: boolean
+}
+
+export function regionsListed(driver: CloudDriver): RegionsListed {
+  const {provider} = driver
+  if (!driver.capabilities.has('allRegions')) return {provider, scope: 'global', regions: [], otherRegions: false}
+  if (driver.region === 'all') return {provider, scope: 'all', regions: driver.regionsListed ?? [], otherRegions: false}
+  return {provider, scope: 'region', regions: driver.region ? [driver.region] : [], otherRegions: true}
+}
+
+/** Listing use cases across providers: each returns what arrived, per-provider failures and the regions listed. */
 async function across<T>(providers: ProviderName[], request: DriverRequest, list: (driver: CloudDriver) => Promise<T[]>) {
-  const result = await fanOut(providers, (provider) => withDriver(provider, request, list))
-  return {items: result.values.flatMap((v) => v.value), result}
+  const seen = new Map<ProviderName, RegionsListed>()
+  const result = await fanOut(providers, (provider) =>
+    withDriver(provider, request, async (driver) => {
+      try {
+        return await list(driver)
+      } finally {
+        seen.set(provider, regionsListed(driver))
+      }
+    }),
+  )
+  const regions = result.values.map((v) => seen.get(v.provider)).filter((r) => r !== undefined)
+  return {items: result.values.flatMap((v) => v.value), result, regions}
 }
 
 export function listNodes(providers: ProviderName[], filter: NodeFilter, request: DriverRequest) {

@@ -27,6 +27,13 @@ describe('fault grammar', () => {
     expect([...parseFaults(['hold=boot:linode']).holdBoot]).toEqual(['linode'])
     expect(parseFaults(['fail=linode']).holdBoot.size).toBe(0)
   })
+
+  it('parses fail=CLOUD/REGION as one region of that cloud, beside whole clouds', () => {
+    const faults = parseFaults(['fail=rackspace/SYD,openstack/RegionTwo,linode'])
+    expect([...faults.fail]).toEqual(['linode'])
+    expect(Object.fromEntries(Object.entries(faults.failRegions).map(([cloud, regions]) => [cloud, [...regions]]))).toEqual({rackspace: ['syd'], openstack: ['regiontwo']})
+    expect(() => parseFaults(['fail=rackspace/'])).toThrow(/fail=CLOUD\/REGION/)
+  })
 })
 
 describe('injected faults answer with each API\'s own errors', () => {

@@ -4,10 +4,10 @@ import {cloudFlags, csvFlag, McCommand} from '../../cli/mc-command.js'
 import type {ProviderFailure} from '../../core/errors.js'
 import type {Node} from '../../core/model.js'
 import {nodeColumns} from '../../output/model-columns.js'
-import {listNodes} from '../../services/catalog.js'
+import {listNodes, type RegionsListed} from '../../services/catalog.js'
 import {parseStates, parseTags} from '../../services/filters.js'
 
-export type NodesListResult = {nodes: Node[]; errors: ProviderFailure[]}
+export type NodesListResult = {nodes: Node[]; errors: ProviderFailure[]; regions: RegionsListed[]}
 
 export default class NodesList extends McCommand<typeof NodesList> {
   static override summary = 'List nodes across one, several or all clouds.'

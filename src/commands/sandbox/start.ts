@@ -21,7 +21,7 @@ export default class SandboxStart extends McCommand<typeof SandboxStart> {
     detach: Flags.boolean({char: 'd', summary: 'Run in the background (a child process with a pidfile); "mc sandbox stop" ends it.'}),
     port: Flags.integer({summary: 'Port on 127.0.0.1 (0: any free port). Default: the previous run\'s port if free.', min: 0, max: 65_535}),
     'boot-delay': Flags.integer({summary: 'Milliseconds nodes take to go from pending to running (and to stop or reboot).', default: 2000, min: 0}),
-    fault: Flags.string({summary: 'Inject a fault: throttle=0.2, throttle=linode:0.5, latency=200ms, fail=linode (repeatable).', multiple: true}),
+    fault: Flags.string({summary: 'Inject a fault: throttle=0.2, throttle=linode:0.5, latency=200ms, fail=linode, fail=rackspace/SYD (one region) (repeatable).', multiple: true}),
     'seed-nodes': Flags.integer({summary: 'Make each emulated cloud hold this many running nodes (no SSH), for listing at scale.', min: 0}),
     ssh: Flags.boolean({summary: 'Give nodes created through the APIs an SSH server.', default: true, allowNo: true}),
     'data-dir': Flags.directory({summary: 'Where the sandbox keeps its state. Default: <mc data dir>/sandbox.'}),

@@ -1,5 +1,6 @@
 import {AuthError, ValidationError} from '../../core/errors.js'
 import type {CloudDriver, DriverContext, ProviderModule, ProviderSettings} from '../types.js'
+import {wantsAllRegions} from '../all-regions.js'
 import {AllRegionsEc2Driver} from './all-regions.js'
 import {networkOptions} from '../network.js'
 import {type CredentialSource, findCaBundle, findCredentialSource, findRegion} from './credentials.js'
@@ -21,7 +22,7 @@ export function planEc2Driver(settings: ProviderSettings): Ec2Plan {
   if (!source) {
     throw new AuthError('No EC2 credentials found: set ec2.accessKeyId/ec2.secretAccessKey in the mc profile, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws (see "mc providers").')
   }
-  const allRegions = settings.region === 'all'
+  const allRegions = wantsAllRegions(settings.region)
   const region = findRegion(allRegions ? {...settings, region: undefined} : settings) ?? (settings.endpoint || allRegions ? ENDPOINT_DEFAULT_REGION : undefined)
   if (!region) {
     throw new ValidationError('No EC2 region: pass --region (or "all"), set ec2.region in the mc profile, AWS_REGION, or region in ~/.aws/config.')

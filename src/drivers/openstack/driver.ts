@@ -1,9 +1,10 @@
 import type {NetworkOptions} from '../../core/http.js'
 import type {RetryOptions} from '../../core/retry.js'
+import {AllRegionsDriver} from '../all-regions.js'
 import type {CloudTls} from '../network.js'
 import type {Capability, DriverContext} from '../types.js'
 import {catalogRegions, type EndpointInterface, selectEndpoint} from './catalog.js'
-import type {IdentityService} from './identity.js'
+import type {IdentityService, IdentityToken} from './identity.js'
 import type {OpenStackFlavour} from './map.js'
 import {NovaDriver, type RegionInfo} from './nova.js'
 import {OpenStackSession} from './session.js'
@@ -36,11 +37,11 @@ export interface DriverOverrides {
  * Authenticate (or reuse a cached token), find the compute endpoint for the region, and hand back a
  * driver bound to it. Authenticating here means a wrong key or region fails before any command work.
  */
-export async function openNovaDriver(config: FlavourConfig, context: DriverContext, overrides: DriverOverrides = {}): Promise<NovaDriver> {
+export async function openNovaDriver(config: FlavourConfig & {allRegions?: boolean}, context: DriverContext, overrides: DriverOverrides = {}): Promise<NovaDriver> {
   const source = `${config.identity.label} (${config.identity.tokensUrl})`
   const session = new OpenStackSession({
     identity: config.identity,
-    endpointFor: (token) => selectEndpoint(token.catalog, {...config.service, region: config.region ?? token.defaultRegion, source}),
+    endpointFor: (token) => selectEndpoint(token.catalog, {...config.service, region: homeRegion(config, token), source}),
     cache: new TokenCache(context.cacheDir, context.log),
     log: context.log,
     signal: context.signal,
@@ -61,5 +62,22 @@ export async function openNovaDriver(config: FlavourConfig, context: DriverConte
     log: context.log,
     signal: context.signal,
     retry: overrides.retry,
+    openRegion: (region) => openNovaDriver({...config, region}, context, overrides),
   })
+}
+
+/**
+ * The region this driver speaks to: the one asked for, else the account's default. For `--region all`
+ * (region left unset by the flavour) with no default, the catalogue's first region serves as home:
+ * it only names the regions, each of which gets its own driver.
+ */
+function homeRegion(config: FlavourConfig & {allRegions?: boolean}, token: IdentityToken): string | undefined {
+  return config.region ?? token.defaultRegion ?? (config.allRegions ? catalogRegions(token.catalog, config.service)[0] : undefined)
+}
+
+/** `--region all`: a Nova driver in a home region, wrapped so listings cover every region of the catalogue. */
+export async function openNovaAllRegions(config: FlavourConfig, context: DriverContext, label: string, exampleRegion: string): Promise<AllRegionsDriver> {
+  context.log.line(`${config.provider}: region all (home ${config.region ?? 'the account default'})`)
+  const home = await openNovaDriver({...config, allRegions: true}, context)
+  return new AllRegionsDriver(home, {label, exampleRegion})
 }

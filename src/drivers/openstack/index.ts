@@ -1,9 +1,10 @@
 import {AuthError, ConfigError} from '../../core/errors.js'
+import {wantsAllRegions} from '../all-regions.js'
 import {networkOptions} from '../network.js'
 import type {Capability, ProviderModule, ProviderSettings} from '../types.js'
 import {normalizeInterface} from './catalog.js'
 import {type OpenStackAuth, resolveOpenStackAuth} from './credentials.js'
-import {type FlavourConfig, openNovaDriver} from './driver.js'
+import {type FlavourConfig, openNovaAllRegions, openNovaDriver} from './driver.js'
 import type {IdentityCredentials, IdentityService} from './identity.js'
 
 const CAPABILITIES: Capability[] = ['createNode', 'destroyNode', 'rebootNode', 'startStopNode', 'importKeyPair', 'userData', 'tags', 'allRegions']
@@ -85,6 +86,9 @@ export function openStackConfig(settings: ProviderSettings): FlavourConfig {
 }
 
 export const createDriver: ProviderModule['createDriver'] = async (settings, context) => {
-  const config = openStackConfig(settings)
-  return openNovaDriver({...config, network: networkOptions(settings, context, config.tls)}, context)
+  const all = wantsAllRegions(settings.region)
+  // With --region all, the region of clouds.yaml or OS_REGION_NAME (if any) is the home that names the others.
+  const config = openStackConfig(all ? {...settings, region: undefined} : settings)
+  const flavour = {...config, network: networkOptions(settings, context, config.tls)}
+  return all ? openNovaAllRegions(flavour, context, 'OpenStack', 'RegionOne') : openNovaDriver(flavour, context)
 }

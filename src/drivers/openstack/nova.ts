@@ -42,6 +42,8 @@ export interface NovaDriverOptions {
   signal?: AbortSignal
   /** Backoff for re-sending a create after a lost answer (tests shorten it). */
   retry?: RetryOptions
+  /** A driver for another region of the same catalogue, sharing the credentials (`--region all`). */
+  openRegion?(region: string): Promise<NovaDriver>
 }
 
 type Json = Record<string, unknown>
@@ -168,6 +170,12 @@ export class NovaDriver implements CloudDriver {
 
   async listRegions(): Promise<string[]> {
     return [...this.o.regions]
+  }
+
+  /** A driver for `region` with the same credentials (the token comes from the cache); the caller closes it. */
+  async forRegion(region: string): Promise<NovaDriver> {
+    if (!this.o.openRegion) throw new TypeError(`This ${this.provider} driver cannot open other regions.`)
+    return this.o.openRegion(region)
   }
 
   async listKeyPairs(): Promise<KeyPair[]> {

@@ -1,5 +1,6 @@
+import {wantsAllRegions} from '../all-regions.js'
 import {AuthError} from '../../core/errors.js'
-import {type FlavourConfig, openNovaDriver} from '../openstack/driver.js'
+import {type FlavourConfig, openNovaAllRegions, openNovaDriver} from '../openstack/driver.js'
 import type {IdentityService} from '../openstack/identity.js'
 import type {RegionInfo} from '../openstack/nova.js'
 import {networkOptions} from '../network.js'
@@ -63,5 +64,9 @@ export function rackspaceConfig(settings: ProviderSettings): FlavourConfig {
   }
 }
 
-export const createDriver: ProviderModule['createDriver'] = async (settings, context) =>
-  openNovaDriver({...rackspaceConfig(settings), network: networkOptions(settings, context)}, context)
+export const createDriver: ProviderModule['createDriver'] = async (settings, context) => {
+  const all = wantsAllRegions(settings.region)
+  // With --region all, RAX_REGION (if set) or the account's default region is the home that names the others.
+  const flavour = {...rackspaceConfig(all ? {...settings, region: undefined} : settings), network: networkOptions(settings, context)}
+  return all ? openNovaAllRegions(flavour, context, 'Rackspace', 'DFW') : openNovaDriver(flavour, context)
+}

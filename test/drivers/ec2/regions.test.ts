@@ -2,7 +2,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 
 import {NotFoundError, PartialFailureError, ValidationError} from '../../../src/core/errors.js'
-import {DEFAULT_REGION_CONCURRENCY, listAcrossRegions, mapBounded} from '../../../src/drivers/ec2/regions.js'
+import {DEFAULT_REGION_CONCURRENCY, listAcrossRegions, mapBounded} from '../../../src/drivers/regions.js'
 import {describeInstancesPage} from '../../fixtures/ec2/synthetic.js'
 import {ec2Error, FixtureServer, type RecordedRequest} from './fixture-server.js'
 import {closeDrivers, ec2Settings, openDriver, tempHome} from './helpers.js'

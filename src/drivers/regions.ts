@@ -1,7 +1,7 @@
-import {describeFailure, type ProviderFailure, toMcError} from '../../core/errors.js'
-import type {CloudDriver} from '../types.js'
+import {describeFailure, type ProviderFailure, toMcError} from '../core/errors.js'
+import type {CloudDriver} from './types.js'
 
-/** How many regions are listed at once: EC2 throttles per account, and there are ~30 regions. */
+/** How many regions are listed at once: EC2 throttles per account (~30 regions); Rackspace has six, a private OpenStack a few. */
 export const DEFAULT_REGION_CONCURRENCY = 6
 
 /** Run `task` for every item with at most `limit` running at once; results keep the items' order. */
@@ -24,6 +24,8 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, task:
 
 export interface AcrossRegionsResult<T> {
   items: T[]
+  /** The regions that answered, in the order they were asked. */
+  regions: string[]
   /** One entry per region that failed, `provider` naming the region (e.g. "ec2 eu-west-3"). */
   failures: ProviderFailure[]
 }
@@ -51,10 +53,12 @@ export async function listAcrossRegions<T>(
       await regional.close?.()
     }
   })
-  const result: AcrossRegionsResult<T> = {items: [], failures: []}
+  const result: AcrossRegionsResult<T> = {items: [], regions: [], failures: []}
   for (const [i, outcome] of settled.entries()) {
-    if (outcome.status === 'fulfilled') result.items.push(...outcome.value)
-    else result.failures.push(describeFailure(`${driver.provider} ${regions[i]}`, outcome.reason))
+    if (outcome.status === 'fulfilled') {
+      result.items.push(...outcome.value)
+      result.regions.push(regions[i])
+    } else result.failures.push(describeFailure(`${driver.provider} ${regions[i]}`, outcome.reason))
   }
   if (regions.length > 0 && result.failures.length === regions.length) {
     throw toMcError((settled[0] as PromiseRejectedResult).reason)
