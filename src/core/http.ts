@@ -397,10 +397,11 @@ type TunnelOptions = Parameters<HttpsProxyAgentType<string>['connect']>[1]
 export async function agentFor(url: URL, network: NetworkOptions = {}): Promise<Agent> {
   const proxy = proxyFor(url, network)
   const secure = url.protocol === 'https:'
-  const tls = secure ? tlsOptions(network) : {}
   const key = JSON.stringify([secure, proxy, network.caFiles, network.insecure])
   let agent = agents.get(key)
   if (agent) return agent
+  // CA files are read once per agent, not once per request (a paged listing sends hundreds).
+  const tls = secure ? tlsOptions(network) : {}
   const base = {keepAlive: true, ...tls}
   if (proxy) {
     if (secure) {
