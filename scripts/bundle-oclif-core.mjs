@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+// Bundle @oclif/core into one ES module, dist/vendor/oclif-core.js, and point mc's compiled files at it.
+// Loaded from node_modules, @oclif/core is ~140 CommonJS files: resolving, stat-ing and reading them
+// costs more start-up than compiling them. One file loads in about half the CPU time.
+//
+//   node scripts/bundle-oclif-core.mjs [--dist dist]
+import {build} from 'esbuild'
+import {readdir, readFile, writeFile} from 'node:fs/promises'
+import {createRequire} from 'node:module'
+import {dirname, join, relative, resolve} from 'node:path'
+import {parseArgs} from 'node:util'
+
+const {values} = parseArgs({options: {dist: {type: 'string'}}})
+const dist = resolve(values.dist ?? 'dist')
+const outfile = join(dist, 'vendor', 'oclif-core.js')
+
+// Every name @oclif/core exports, re-exported by name so ES modules can import them.
+const names = Object.keys(createRequire(import.meta.url)('@oclif/core'))
+const entry = `import * as core from '@oclif/core'\nexport const {${names.join(', ')}} = core\n`
+
+await build({
+  stdin: {contents: entry, resolveDir: process.cwd(), sourcefile: 'oclif-core-entry.js'},
+  outfile,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // The bundled CommonJS code still calls require() for Node's own modules.
+  banner: {js: "import {createRequire as __mcCreateRequire} from 'node:module'; const require = __mcCreateRequire(import.meta.url);"},
+  // oclif reads its own version from its package.json, and loads TypeScript runners only in development.
+  external: ['@oclif/core/package.json', 'typescript', 'ts-node', 'tsx', 'tsx/*'],
+  legalComments: 'linked',
+  logLevel: 'warning',
+  minifyWhitespace: true,
+  minifySyntax: true,
+})
+
+// Point every compiled import of '@oclif/core' at the bundle.
+let rewritten = 0
+async function rewrite(dir) {
+  for (const entry of await readdir(dir, {withFileTypes: true})) {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) {
+      if (path !== dirname(outfile)) await rewrite(path)
+    } else if (entry.name.endsWith('.js')) {
+      const text = await readFile(path, 'utf8')
+      if (!text.includes("'@oclif/core'")) continue
+      let target = relative(dirname(path), outfile)
+      if (!target.startsWith('.')) target = `./${target}`
+      await writeFile(path, text.replaceAll("from '@oclif/core'", `from '${target}'`))
+      rewritten++
+    }
+  }
+}
+await rewrite(dist)
+process.stdout.write(`bundled @oclif/core -> ${relative(process.cwd(), outfile)}; ${rewritten} compiled files point at it\n`)
