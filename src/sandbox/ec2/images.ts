@@ -1,7 +1,7 @@
 import {AMAZON_OWNER_ID, type Ec2Image, ec2Images, PROBE_READY_KEY, PROBE_READY_VALUE, stableHex} from '../catalog.js'
 import {Ec2Error, filters, indexed, maxResults, page} from './params.js'
-import {type Action, applyFilters, type Call} from './shared.js'
-import {el, list, node, tagSet} from './xml.js'
+import {type Action, applyFilters, type Call, ROOT_DEVICE, rootDeviceMapping} from './shared.js'
+import {el, list, tagSet} from './xml.js'
 
 /** DescribeImages: the catalogue's images of the region. */
 
@@ -20,16 +20,9 @@ function imageXml(image: Ec2Image): string {
     el('name', image.name) +
     el('description', image.description) +
     el('rootDeviceType', 'ebs') +
-    el('rootDeviceName', '/dev/xvda') +
-    list(
-      'blockDeviceMapping',
-      [0],
-      () =>
-        el('deviceName', '/dev/xvda') +
-        node(
-          'ebs',
-          el('snapshotId', `snap-${stableHex(`${image.id}/snap`, 17)}`) + el('volumeSize', 8) + el('deleteOnTermination', true) + el('volumeType', 'gp3') + el('iops', 3000) + el('throughput', 125) + el('encrypted', false),
-        ),
+    el('rootDeviceName', ROOT_DEVICE) +
+    rootDeviceMapping(
+      el('snapshotId', `snap-${stableHex(`${image.id}/snap`, 17)}`) + el('volumeSize', 8) + el('deleteOnTermination', true) + el('volumeType', 'gp3') + el('iops', 3000) + el('throughput', 125) + el('encrypted', false),
     ) +
     el('virtualizationType', 'hvm') +
     tagSet({[PROBE_READY_KEY]: PROBE_READY_VALUE}) +

@@ -6,7 +6,18 @@ import {privateAddress, randomHex, type World} from '../world.js'
 import {Ec2Error, filters, indexed, integer, maxResults, page, required, tagSpecifications} from './params.js'
 import {zones} from './regions.js'
 import {securityGroups} from './security-groups.js'
-import {type Action, applyFilters, type Call, EC2_ACCOUNT_ID, instanceIds, notFoundList, requireInstances, rootVolumeId, STATE_CODES} from './shared.js'
+import {
+  type Action,
+  applyFilters,
+  type Call,
+  EC2_ACCOUNT_ID,
+  instanceDeviceMapping,
+  instanceIds,
+  notFoundList,
+  requireInstances,
+  ROOT_DEVICE,
+  STATE_CODES,
+} from './shared.js'
 import {el, list, node, tagSet} from './xml.js'
 
 /** The instance actions: describe, run, terminate, stop, start and reboot, and an instance's XML. */
@@ -15,6 +26,16 @@ const INSTANCE_LIMIT = 20
 
 function gmtReason(ms: number): string {
   return `User initiated (${new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' GMT')})`
+}
+
+const SHUTDOWNS = {stop: ['stopping', 'stopped'], terminate: ['shutting-down', 'terminated']} as const
+
+/** A user's stop or terminate: stopping (shutting-down) now, stopped (terminated) one boot delay later, with EC2's reasons. */
+function shutDown(world: World, n: NodeRecord, now: number, kind: keyof typeof SHUTDOWNS): NodeRecord {
+  const [status, then] = SHUTDOWNS[kind]
+  const updated = schedule({...n, status}, now, [[then, world.settings.bootDelayMs]])
+  updated.ec2 = {...n.ec2!, transitionReason: gmtReason(now), stateReason: {code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown'}}
+  return updated
 }
 
 /** Rendered instances, per node object: an unchanged node is the same object on the next listing. */
@@ -89,19 +110,8 @@ function renderInstance(n: NodeRecord): string {
     (e.stateReason ? node('stateReason', el('code', e.stateReason.code) + el('message', e.stateReason.message)) : '') +
     el('architecture', type?.architecture ?? 'x86_64') +
     el('rootDeviceType', 'ebs') +
-    el('rootDeviceName', '/dev/xvda') +
-    (n.status === 'terminated'
-      ? '<blockDeviceMapping/>'
-      : list(
-          'blockDeviceMapping',
-          [0],
-          () =>
-            el('deviceName', '/dev/xvda') +
-            node(
-              'ebs',
-              el('volumeId', rootVolumeId(n.id)) + el('status', 'attached') + el('attachTime', isoSeconds(n.createdAt)) + el('deleteOnTermination', true),
-            ),
-        )) +
+    el('rootDeviceName', ROOT_DEVICE) +
+    instanceDeviceMapping(n, isoSeconds(n.createdAt)) +
     el('virtualizationType', 'hvm') +
     el('clientToken', e.clientToken ?? '') +
     tagSet(n.tags) +
@@ -323,7 +333,6 @@ function stateChange(n: NodeRecord, previous: string): string {
 async function terminateInstances(world: World, call: Call): Promise<string> {
   const nodes = requireInstances(world, call)
   const now = world.now()
-  const delay = world.settings.bootDelayMs
   const changes: string[] = []
   const protectedOne = nodes.find((n) => n.ec2!.attributes?.disableApiTermination)
   if (protectedOne) {
@@ -333,14 +342,13 @@ async function terminateInstances(world: World, call: Call): Promise<string> {
     const previous = n.status
     let updated = n
     if (previous !== 'terminated' && previous !== 'shutting-down') {
-      updated = schedule({...n, status: 'shutting-down'}, now, [['terminated', delay]])
-      updated.ec2 = {...n.ec2!, transitionReason: gmtReason(now), stateReason: {code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown'}}
+      updated = shutDown(world, n, now, 'terminate')
       world.saveNode(updated)
       await world.closeSsh('ec2', n.id)
     }
     changes.push(stateChange(updated, previous))
   }
-  return node('instancesSet', changes.map((c) => `<item>${c}</item>`).join(''))
+  return list('instancesSet', changes, (c) => c)
 }
 
 function stopInstances(world: World, call: Call): string {
@@ -353,13 +361,12 @@ function stopInstances(world: World, call: Call): string {
     }
     let updated = n
     if (previous === 'pending' || previous === 'running') {
-      updated = schedule({...n, status: 'stopping'}, now, [['stopped', world.settings.bootDelayMs]])
-      updated.ec2 = {...n.ec2!, transitionReason: gmtReason(now), stateReason: {code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown'}}
+      updated = shutDown(world, n, now, 'stop')
       world.saveNode(updated)
     }
     return stateChange(updated, previous)
   })
-  return node('instancesSet', changes.map((c) => `<item>${c}</item>`).join(''))
+  return list('instancesSet', changes, (c) => c)
 }
 
 function startInstances(world: World, call: Call): string {
@@ -378,7 +385,7 @@ function startInstances(world: World, call: Call): string {
     }
     return stateChange(updated, previous)
   })
-  return node('instancesSet', changes.map((c) => `<item>${c}</item>`).join(''))
+  return list('instancesSet', changes, (c) => c)
 }
 
 function rebootInstances(world: World, call: Call): string {
