@@ -60,6 +60,31 @@ function withoutUndefined<T extends object>(value: T): Partial<T> {
 
 export type ChecksFile = {from?: string[]; definitions: CheckDefinition[]}
 
+/** The check-selection flags of `mc check run` and `mc nagios config` (src/cli/check-flags.ts). */
+export type CheckSelection = {
+  file?: string
+  target?: string[]
+  check?: string[]
+  from: string[]
+  count?: number
+  timeout?: number
+  warning?: string
+  critical?: string
+}
+
+/**
+ * The checks a command runs or configures: the checks file's, then each --target with each --check
+ * (default ping), all with the run-wide settings; the file's vantage points unless --from names some.
+ * No definitions when neither a file nor a target is given: each command decides what that means.
+ */
+export function selectChecks(flags: CheckSelection): {definitions: CheckDefinition[]; from: string[]} {
+  const defaults = {count: flags.count, timeoutS: flags.timeout, warning: flags.warning, critical: flags.critical}
+  const file = flags.file ? readChecksFile(flags.file, defaults) : undefined
+  const definitions = [...(file?.definitions ?? []), ...definitionsFor(flags.target ?? [], flags.check ?? ['ping'], defaults)]
+  const from = flags.from.length === 1 && flags.from[0] === 'all' && file?.from ? file.from : flags.from
+  return {definitions, from}
+}
+
 /**
  * A checks file:
  *   from: [all]                      # optional, like --from
@@ -74,7 +99,8 @@ export function readChecksFile(path: string, defaults: CheckDefaults): ChecksFil
   try {
     doc = parseYaml(readFileSync(path, 'utf8'))
   } catch (error) {
-    throw new ValidationError(`Cannot read checks file ${path}: ${(error as Error).message.split('\n')[0]}`)
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'there is no such file' : (error as Error).message.split('\n')[0]
+    throw new ValidationError(`Cannot read checks file ${path}: ${reason}`)
   }
 
   const bad = fieldError(`Checks file ${path}`)

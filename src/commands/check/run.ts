@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {outputFlags, vantageFlags} from '../../cli/check-flags.js'
+import {checkSelectionFlags, outputFlags, vantageFlags} from '../../cli/check-flags.js'
 import {passphrasePrompt} from '../../cli/passphrase.js'
 import {McCommand} from '../../cli/mc-command.js'
 import type {Verdict} from '../../analysis/types.js'
@@ -12,7 +12,7 @@ import {renderDiagnosis} from '../../output/diagnosis.js'
 import {renderGraphite, sendGraphite} from '../../output/graphite.js'
 import {renderNagios} from '../../output/nagios.js'
 import {pushToGateway, writePromTextfile} from '../../output/prometheus.js'
-import {definitionsFor, readChecksFile} from '../../services/check-spec.js'
+import {selectChecks} from '../../services/check-spec.js'
 import {parseDuration, runEvery} from '../../services/check-loop.js'
 import {runCheckSuite, vantageFailures} from '../../services/check-run.js'
 import {verdictsFor} from '../../services/diagnose.js'
@@ -42,12 +42,7 @@ A metrics sink (--graphite, --pushgateway, --prom-textfile) that fails makes the
   ]
   static override flags = {
     ...vantageFlags,
-    check: Flags.string({summary: 'Check to run (repeatable): ping, tcp:PORT, http[:PORT], https[:PORT], dns[:PORT], path, path:tcp:PORT, path:udp:PORT.', multiple: true}),
-    file: Flags.file({char: 'f', summary: 'YAML checks file with many targets and checks.', exists: true}),
-    warning: Flags.string({char: 'w', summary: 'Warning threshold: "RTA_MS,LOSS%" applies to ping and path, plain seconds to tcp, http and dns.'}),
-    critical: Flags.string({char: 'c', summary: 'Critical threshold, same forms as --warning.'}),
-    count: Flags.integer({summary: 'Echo requests (ping) or rounds per hop (path).', min: 1, max: 100}),
-    timeout: Flags.integer({summary: 'Seconds each check may take.', min: 1, max: 600}),
+    ...checkSelectionFlags,
     tools: Flags.string({summary: 'Which implementation: auto (plugins when present), plugins, portable.', options: ['auto', 'plugins', 'portable'], default: 'auto'}),
     ...outputFlags,
     'timeout-state': Flags.string({summary: 'What a check that overran counts as in Nagios output.', options: ['UNKNOWN', 'CRITICAL'], default: 'UNKNOWN'}),
@@ -60,12 +55,8 @@ A metrics sink (--graphite, --pushgateway, --prom-textfile) that fails makes the
 
   public async run(): Promise<CheckLoopResult | CheckRunCommandResult> {
     const {flags} = this
-    const defaults = {count: flags.count, timeoutS: flags.timeout, warning: flags.warning, critical: flags.critical}
-    const file = flags.file ? readChecksFile(flags.file, defaults) : undefined
-    const targets = flags.target ?? []
-    if (!file && targets.length === 0) throw new ValidationError('Nothing to check: pass --target HOST (repeatable) or --file checks.yaml.')
-    const definitions = [...(file?.definitions ?? []), ...definitionsFor(targets, flags.check ?? ['ping'], defaults)]
-    const from = flags.from.length === 1 && flags.from[0] === 'all' && file?.from ? file.from : flags.from
+    const {definitions, from} = selectChecks(flags)
+    if (definitions.length === 0) throw new ValidationError('Nothing to check: pass --target HOST (repeatable) or --file checks.yaml.')
     const intervalMs = flags.every === undefined ? undefined : parseDuration(flags.every, '--every interval')
     if (intervalMs !== undefined && intervalMs < 1000) throw new ValidationError('--every must be at least 1s.')
     if (intervalMs !== undefined && flags.output === 'nagios') {

@@ -2,9 +2,9 @@ import {Flags} from '@oclif/core'
 import {userInfo} from 'node:os'
 import {join, resolve} from 'node:path'
 
-import {vantageFlags} from '../../cli/check-flags.js'
+import {checkSelectionFlags, vantageFlags} from '../../cli/check-flags.js'
 import {McCommand} from '../../cli/mc-command.js'
-import {definitionsFor, readChecksFile} from '../../services/check-spec.js'
+import {selectChecks} from '../../services/check-spec.js'
 import {DEFAULT_COMMAND_FILE, HISTORY_DAYS, type NagiosConfigResult, type NagiosMode, writeNagiosConfig} from '../../services/nagios-config.js'
 import {mcPaths} from '../../store/paths.js'
 
@@ -22,12 +22,7 @@ Without --target or --file, the targets and checks are those in the history of t
     out: Flags.directory({char: 'o', summary: 'Directory to write the configuration to (created if only its last level is missing).', required: true}),
     mode: Flags.string({summary: 'ssh: Nagios runs checks through check_by_ssh; passive: a cron job runs mc and submits results.', options: ['ssh', 'passive'], default: 'ssh'}),
     ...vantageFlags,
-    check: Flags.string({summary: 'Check (repeatable): ping, tcp:PORT, http[:PORT], https[:PORT], dns[:PORT], path. Default: ping.', multiple: true}),
-    file: Flags.file({char: 'f', summary: 'YAML checks file, as "mc check run" reads it.', exists: true}),
-    warning: Flags.string({char: 'w', summary: 'Warning threshold: "RTA_MS,LOSS%" for ping and path, seconds for tcp, http and dns.'}),
-    critical: Flags.string({char: 'c', summary: 'Critical threshold, same forms as --warning.'}),
-    count: Flags.integer({summary: 'Echo requests (ping) or rounds per hop (path).', min: 1, max: 100}),
-    timeout: Flags.integer({summary: 'Seconds each check may take.', min: 1, max: 600}),
+    ...checkSelectionFlags,
     interval: Flags.integer({summary: 'Minutes between checks.', default: 5, min: 1, max: 59}),
     'key-file': Flags.string({summary: "Private key path as the Nagios server reads it (default: mc's key)."}),
     'known-hosts': Flags.string({summary: "known_hosts path as the Nagios server reads it (default: mc's known_hosts)."}),
@@ -37,10 +32,7 @@ Without --target or --file, the targets and checks are those in the history of t
 
   public async run(): Promise<NagiosConfigResult> {
     const {flags} = this
-    const defaults = {count: flags.count, timeoutS: flags.timeout, warning: flags.warning, critical: flags.critical}
-    const file = flags.file ? readChecksFile(flags.file, defaults) : undefined
-    const definitions = [...(file?.definitions ?? []), ...definitionsFor(flags.target ?? [], flags.check ?? ['ping'], defaults)]
-    const from = flags.from.length === 1 && flags.from[0] === 'all' && file?.from ? file.from : flags.from
+    const {definitions, from} = selectChecks(flags)
     const result = writeNagiosConfig({
       outDir: resolve(flags.out),
       mode: flags.mode as NagiosMode,

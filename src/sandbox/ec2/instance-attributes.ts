@@ -2,7 +2,7 @@ import {EC2_INSTANCE_TYPES} from '../catalog.js'
 import type {Ec2InstanceAttributes, NodeRecord} from '../types.js'
 import type {World} from '../world.js'
 import {Ec2Error, indexed, required} from './params.js'
-import {type Action, type Call, existing, rootVolumeId} from './shared.js'
+import {type Action, type Call, existing, instanceDeviceMapping, ROOT_DEVICE} from './shared.js'
 import {el, list, node} from './xml.js'
 
 /**
@@ -59,14 +59,10 @@ function attributeXml(n: NodeRecord, name: string): string {
       return node(name, el('value', a.instanceInitiatedShutdownBehavior ?? 'stop'))
     }
     case 'rootDeviceName': {
-      return node(name, el('value', '/dev/xvda'))
+      return node(name, el('value', ROOT_DEVICE))
     }
     case 'blockDeviceMapping': {
-      return n.status === 'terminated'
-        ? '<blockDeviceMapping/>'
-        : list('blockDeviceMapping', [0], () =>
-            el('deviceName', '/dev/xvda') + node('ebs', el('volumeId', rootVolumeId(n.id)) + el('status', 'attached') + el('attachTime', new Date(n.createdAt).toISOString()) + el('deleteOnTermination', true)),
-          )
+      return instanceDeviceMapping(n, new Date(n.createdAt).toISOString())
     }
     case 'productCodes': {
       return '<productCodes/>'

@@ -3,6 +3,7 @@ import {wildcard} from '../http.js'
 import type {NodeRecord} from '../types.js'
 import type {World} from '../world.js'
 import {Ec2Error, type Filter, indexed, type Params} from './params.js'
+import {el, list, node} from './xml.js'
 
 /** What every EC2 action module shares: the call, instance lookups, filters and error lists. */
 
@@ -23,6 +24,20 @@ export type Action = (call: Call) => Promise<string> | string
 /** An instance's root EBS volume: one per instance, named from its id. */
 export function rootVolumeId(instanceId: string): string {
   return `vol-${stableHex(`${instanceId}/root`, 17)}`
+}
+
+/** Every instance and image has one block device, its EBS root volume, here. */
+export const ROOT_DEVICE = '/dev/xvda'
+
+/** A blockDeviceMapping of the root device alone; `ebs` is what goes inside its <ebs>. */
+export function rootDeviceMapping(ebs: string): string {
+  return list('blockDeviceMapping', [0], () => el('deviceName', ROOT_DEVICE) + node('ebs', ebs))
+}
+
+/** An instance's block device mapping (DescribeInstances, DescribeInstanceAttribute): none once terminated. */
+export function instanceDeviceMapping(n: NodeRecord, attachTime: string): string {
+  if (n.status === 'terminated') return '<blockDeviceMapping/>'
+  return rootDeviceMapping(el('volumeId', rootVolumeId(n.id)) + el('status', 'attached') + el('attachTime', attachTime) + el('deleteOnTermination', true))
 }
 
 function matches(filter: Filter, values: string[]): boolean {

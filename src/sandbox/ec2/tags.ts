@@ -1,10 +1,14 @@
 import type {KeyPairRecord, SecurityGroupRecord} from '../types.js'
 import type {World} from '../world.js'
-import {filters, maxResults, page} from './params.js'
-import {type Action, applyFilters} from './shared.js'
+import {Ec2Error, filters, indexed, indexes, maxResults, page, tagsFrom} from './params.js'
+import {securityGroups} from './security-groups.js'
+import {type Action, applyFilters, type Call} from './shared.js'
 import {el, list} from './xml.js'
 
-/** DescribeTags: every tag of the region's instances, security groups and key pairs, one item per tag. */
+/**
+ * DescribeTags: every tag of the region's instances, security groups and key pairs, one item per tag;
+ * CreateTags and DeleteTags on instances and security groups.
+ */
 
 interface TagItem {
   resourceId: string
@@ -24,8 +28,46 @@ function tagsOf(world: World, region: string): TagItem[] {
   return out
 }
 
+function retag(world: World, call: Call, change: (tags: Record<string, string>) => Record<string, string>): void {
+  const ids = indexed(call.params, 'ResourceId')
+  if (ids.length === 0) throw new Ec2Error('MissingParameter', 'The request must contain the parameter resourceIdSet')
+  for (const id of ids) {
+    if (id.startsWith('i-')) {
+      const n = world.getNode('ec2', id)
+      if (!n || n.region !== call.region) throw new Ec2Error('InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`)
+      const tags = change(n.tags)
+      world.saveNode({...n, tags, name: tags.Name ?? ''})
+    } else if (id.startsWith('sg-')) {
+      const g = securityGroups(world, call.region).find((x) => x.id === id)
+      if (!g) throw new Ec2Error('InvalidGroup.NotFound', `The security group '${id}' does not exist`)
+      world.store.update('ec2', 'secgroup', id, call.region, {...g, tags: change(g.tags)})
+    } else {
+      throw new Ec2Error('InvalidID', `The ID '${id}' is not valid`)
+    }
+  }
+}
+
+function createTags(world: World, call: Call): string {
+  const tags = tagsFrom(call.params, 'Tag')
+  if (Object.keys(tags).length === 0) throw new Ec2Error('MissingParameter', 'The request must contain the parameter tagSet')
+  retag(world, call, (old) => ({...old, ...tags}))
+  return el('return', true)
+}
+
+function deleteTags(world: World, call: Call): string {
+  const keys = indexes(call.params, 'Tag').map((i) => ({key: call.params.get(`Tag.${i}.Key`)!, value: call.params.get(`Tag.${i}.Value`)}))
+  retag(world, call, (old) => {
+    const out = {...old}
+    for (const {key, value} of keys) if (value === undefined || out[key] === value) delete out[key]
+    return out
+  })
+  return el('return', true)
+}
+
 export function tagActions(world: World): Record<string, Action> {
   return {
+    CreateTags: (c) => createTags(world, c),
+    DeleteTags: (c) => deleteTags(world, c),
     DescribeTags({params, region}) {
       const limit = maxResults(params, 5, 1000)
       const items = applyFilters(

@@ -2,7 +2,7 @@ import {isoSeconds} from '../http.js'
 import type {NodeRecord} from '../types.js'
 import type {World} from '../world.js'
 import {Ec2Error, filters, indexed, maxResults, page} from './params.js'
-import {type Action, applyFilters, notFoundList, rootVolumeId} from './shared.js'
+import {type Action, applyFilters, notFoundList, ROOT_DEVICE, rootVolumeId} from './shared.js'
 import {el, list} from './xml.js'
 
 /**
@@ -10,7 +10,6 @@ import {el, list} from './xml.js'
  * with its instance), with the id DescribeInstances shows in its block device mapping.
  */
 
-const ROOT_DEVICE = '/dev/xvda'
 const ROOT_SIZE_GIB = 8
 
 interface Volume {
