@@ -1,8 +1,52 @@
 import {defineConfig} from 'vitest/config'
 
+/**
+ * Three tiers (CONTRIBUTING.md): `npm run test:unit`, `test:integration`, `test:lab`; `npm test` runs
+ * all three. A file is in the integration tier when it starts anything outside the test process:
+ * the sandbox, sshd, Prism, Chromium, mc as a child process, a monitoring plugin, another CLI. A
+ * file that matches nothing below is a unit test: test/setup-unit.ts fails it if it starts a process.
+ */
+const LAB = ['test/lab/**/*.test.ts']
+const INTEGRATION = [
+  // the sandbox, in-process or as `mc sandbox start`
+  'test/sandbox/**/*.test.ts',
+  'test/drivers/*/sandbox.test.ts',
+  'test/commands/region-all.test.ts',
+  // independent clients of the sandbox: the AWS CLI, boto3, libcloud, the openstack CLI
+  'test/conformance/**/*.test.ts',
+  // Prism mocking Linode's spec; esbuild bundling the EC2 SDK
+  'test/drivers/linode/prism.test.ts',
+  'test/drivers/ec2/bundle.test.ts',
+  // the AWS SDK's credential_process runs a shell script
+  'test/drivers/ec2/credentials.test.ts',
+  // probes: sandbox clouds, mc child processes, sshd
+  'test/probes/**/*.test.ts',
+  'test/checks-cli/**/*.test.ts',
+  // a real sshd on loopback
+  'test/ssh/**/*.test.ts',
+  // monitoring-plugins, mtr, nagios4, promtool, Prometheus run for real
+  'test/checks/commands.test.ts',
+  'test/checks/local-checks.test.ts',
+  'test/nagios/**/*.test.ts',
+  'test/exporter/**/*.test.ts',
+  'test/output/prometheus.test.ts',
+  // headless Chromium
+  'test/report/html.test.ts',
+  // mc (or a helper) as a child process: signals, pipes, terminals, devices, locks between processes
+  'test/commands/confirm-refused.test.ts',
+  'test/commands/metrics-sinks.test.ts',
+  'test/commands/network.test.ts',
+  'test/commands/process-io.test.ts',
+  'test/services/file-schema.test.ts',
+  'test/store/file-lock.test.ts',
+  'test/store/history.test.ts',
+  'test/store/inventory.test.ts',
+  'test/store/malformed-files.test.ts',
+  'test/store/output-file.test.ts',
+]
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     // @oclif/test's runCommand captures process.stdout itself; vitest must not intercept console.
     disableConsoleIntercept: true,
     testTimeout: 30_000,
@@ -10,5 +54,10 @@ export default defineConfig({
     // Tests share process.env and process.exitCode through oclif: one file at a time per worker.
     pool: 'forks',
     setupFiles: ['test/setup.ts'],
+    projects: [
+      {extends: true, test: {name: 'unit', include: ['test/**/*.test.ts'], exclude: [...INTEGRATION, ...LAB], setupFiles: ['test/setup-unit.ts']}},
+      {extends: true, test: {name: 'integration', include: INTEGRATION}},
+      {extends: true, test: {name: 'lab', include: LAB}},
+    ],
   },
 })

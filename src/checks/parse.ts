@@ -1,4 +1,4 @@
-import type {ExecResult} from '../ssh/types.js'
+import type {ExecResult} from './executor.js'
 import {IMPL_MARKER, MISSING_MARKER} from './commands.js'
 import {ToolOutputError} from './errors.js'
 import {parseMtrJson, parseMtrRaw} from './mtr.js'

@@ -1,5 +1,5 @@
 import {InterruptedError, toMcError} from '../core/errors.js'
-import type {Executor} from '../ssh/types.js'
+import type {Executor} from './executor.js'
 import {buildCheckCommand, type CheckCommand, type ToolChoice} from './commands.js'
 import {parseCheckOutput, SERVICE} from './parse.js'
 import type {CheckDefinition, CheckResult} from './types.js'

@@ -1,7 +1,7 @@
 import {describeHop} from '../analysis/triangulate.js'
 import {hopCell} from '../checks/mtr.js'
 import type {CheckState} from '../checks/types.js'
-import type {LatestCheck, ReportData, TargetReport} from '../services/report.js'
+import type {LatestCheck, ReportData, TargetReport} from './report-data.js'
 
 /**
  * The report as GitHub-flavoured Markdown, for CI job summaries ($GITHUB_STEP_SUMMARY, GitLab

@@ -1,4 +1,17 @@
-import type {RegionsListed} from '../services/catalog.js'
+import type {ProviderName} from '../core/model.js'
+
+/**
+ * Which regions one provider's listing covered: `region` one region (others exist when `allRegions`
+ * says so), `all` every region of the account (`--region all`), `global` a listing with no regions
+ * to choose (Linode).
+ */
+export interface RegionsListed {
+  provider: ProviderName
+  scope: 'region' | 'all' | 'global'
+  regions: string[]
+  /** Listed in one region of several: `--region all` would list the others. */
+  otherRegions: boolean
+}
 
 /**
  * The line under a listing that says where each provider looked, so a node in another region is

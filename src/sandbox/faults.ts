@@ -11,8 +11,11 @@ import {SANDBOX_CLOUDS, type SandboxCloud} from './types.js'
  *   hold=boot               nodes stay booting (pending, BUILD, provisioning) and refuse SSH until the
  *                           hold is lifted; then every boot whose time has come completes at once
  *   hold=boot:linode        only Linode's
- * A hold keeps a moment open for as long as a test needs (a signal while nodes boot) instead of
- * betting on a boot delay being long enough on a loaded machine.
+ *   hold=create             create requests (RunInstances, POST /servers, POST /linode/instances) make
+ *                           their node and then get no answer until the hold is lifted: the cloud has
+ *                           the node, the client has not heard of it (hold=create:linode: only Linode's)
+ * A hold keeps a moment open for as long as a test needs (a signal while nodes boot, a kill while a
+ * create is in flight) instead of betting on a delay being long enough on a loaded machine.
  */
 export interface Faults {
   throttle: Partial<Record<SandboxCloud, number>>
@@ -22,12 +25,14 @@ export interface Faults {
   failRegions: Partial<Record<SandboxCloud, Set<string>>>
   /** Clouds whose nodes do not finish booting while the hold is on. */
   holdBoot: Set<SandboxCloud>
+  /** Clouds whose create requests are not answered while the hold is on. */
+  holdCreate: Set<SandboxCloud>
 }
 
 export class FaultSyntaxError extends Error {}
 
 export function noFaults(): Faults {
-  return {throttle: {}, latencyMs: {}, fail: new Set(), failRegions: {}, holdBoot: new Set()}
+  return {throttle: {}, latencyMs: {}, fail: new Set(), failRegions: {}, holdBoot: new Set(), holdCreate: new Set()}
 }
 
 function clouds(scope: string | undefined): SandboxCloud[] {
@@ -70,7 +75,7 @@ export function parseFaults(specs: readonly string[] = []): Faults {
   const faults = noFaults()
   for (const spec of specs) {
     const eq = spec.indexOf('=')
-    if (eq === -1) throw new FaultSyntaxError(`Bad fault "${spec}": expected name=value, e.g. throttle=0.2, latency=200ms, fail=linode, hold=boot.`)
+    if (eq === -1) throw new FaultSyntaxError(`Bad fault "${spec}": expected name=value, e.g. throttle=0.2, latency=200ms, fail=linode, hold=boot, hold=create.`)
     const name = spec.slice(0, eq).trim().toLowerCase()
     const value = spec.slice(eq + 1).trim()
     switch (name) {
@@ -93,8 +98,10 @@ export function parseFaults(specs: readonly string[] = []): Faults {
       }
       case 'hold': {
         const [what, scope] = value.split(':', 2) as [string, string | undefined]
-        if (what.trim().toLowerCase() !== 'boot') throw new FaultSyntaxError(`Bad hold in "${spec}": use hold=boot or hold=boot:CLOUD.`)
-        for (const cloud of clouds(scope)) faults.holdBoot.add(cloud)
+        const kind = what.trim().toLowerCase()
+        const held = kind === 'boot' ? faults.holdBoot : (kind === 'create' ? faults.holdCreate : undefined)
+        if (!held) throw new FaultSyntaxError(`Bad hold in "${spec}": use hold=boot, hold=create, or either with :CLOUD.`)
+        for (const cloud of clouds(scope)) held.add(cloud)
         break
       }
 

@@ -4,6 +4,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import {Ec2Api} from './ec2/api.js'
 import {type Faults, parseFaults} from './faults.js'
+import {CreateHold, isCreateRequest} from './holds.js'
 import {type ApiHandler, json, type SandboxRequest, type SandboxResponse} from './http.js'
 import {LinodeApi} from './linode/api.js'
 import {OpenStackApi, RackspaceApi} from './openstack/api.js'
@@ -21,8 +22,13 @@ export interface SandboxOptions {
   dataDir: string
   /** How long nodes take from pending to running (and to stop, reboot, terminate). Default 2000. */
   bootDelayMs?: number
-  /** e.g. 'throttle=0.2', 'latency=200ms', 'fail=linode', 'fail=rackspace/SYD', 'hold=boot' (see faults.ts). */
+  /** e.g. 'throttle=0.2', 'latency=200ms', 'fail=linode', 'fail=rackspace/SYD', 'hold=boot', 'hold=create' (see faults.ts). */
   faults?: string[]
+  /**
+   * The time nodes boot, reboot and terminate by, tokens expire by, and so on (default the system
+   * clock). A test passes its own and moves it forward instead of sleeping through boot delays.
+   */
+  clock?: {now(): number}
   /** SSH servers for nodes created through the APIs. Default true. */
   ssh?: boolean
   /** Make sure each cloud (or the named ones) holds this many seeded running nodes, without SSH. */
@@ -57,8 +63,10 @@ export interface SandboxHandle {
   dataDir: string
   /** Guards the /__sandbox/ control endpoints (status, reset, faults) of this running sandbox. */
   controlToken: string
-  /** Replace the active faults while running. */
+  /** Replace the active faults while running; lifting hold=create sends the answers it kept back. */
   setFaults(faults: string[]): void
+  /** Create requests whose answers hold=create keeps back now, per cloud (the nodes exist already). */
+  heldCreates(): Partial<Record<SandboxCloud, number>>
   /** Forget every node, key and token (credentials stay); closes the nodes' SSH servers. */
   reset(): Promise<void>
   /** Live nodes per cloud. */
@@ -132,7 +140,7 @@ function mount(path: string, handlers: Record<SandboxCloud, ApiHandler>): {handl
 }
 
 function settingsFor(options: SandboxOptions) {
-  return {bootDelayMs: options.bootDelayMs ?? 2000, terminatedTtlMs: options.terminatedTtlMs ?? 3_600_000}
+  return {bootDelayMs: options.bootDelayMs ?? 2000, terminatedTtlMs: options.terminatedTtlMs ?? 3_600_000, clock: options.clock}
 }
 
 /**
@@ -149,6 +157,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
       options.ssh === false ? undefined : new (await import('./ssh.js')).SshFleet((cloud, id) => world.getNode(cloud, id))
     const world = new World(store, credentials, settingsFor(options), ssh)
     world.holdBoot = faults.holdBoot
+    const creates = new CreateHold()
     const handlers: Record<SandboxCloud, ApiHandler> = {
       ec2: new Ec2Api(world),
       rackspace: new RackspaceApi(world),
@@ -197,6 +206,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
             if (faults.fail.has(cloud) || regionDown) response = target.handler.unavailable(request)
             else if (throttle && Math.random() < throttle) response = target.handler.throttled(request) ?? (await target.handler.handle(request))
             else response = await target.handler.handle(request)
+            if (faults.holdCreate.has(cloud) && isCreateRequest(cloud, request)) await creates.wait(cloud, faults.holdCreate)
           } else {
             response = json(404, {message: `Nothing is emulated at ${url.pathname}. EC2 is at /, Linode at /v4, OpenStack at /identity, /compute, /image, /network and /volume, Rackspace at /rackspace.`})
           }
@@ -229,7 +239,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
       await world.reopenSshServers()
       if (options.seedNodes !== undefined) {
         const wanted = typeof options.seedNodes === 'number' ? Object.fromEntries(SANDBOX_CLOUDS.map((c) => [c, options.seedNodes])) : options.seedNodes
-        for (const cloud of SANDBOX_CLOUDS) if (wanted[cloud]) seedNodes(store, credentials, cloud, wanted[cloud] as number)
+        for (const cloud of SANDBOX_CLOUDS) if (wanted[cloud]) seedNodes(store, credentials, cloud, wanted[cloud] as number, world.now())
         // Nova's links carry the client's host, so only its parsing can be done ahead.
         for (const cloud of SANDBOX_CLOUDS) {
           const {warm} = handlers[cloud]
@@ -292,12 +302,15 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
       setFaults(specs) {
         faults = parseFaults(specs)
         world.holdBoot = faults.holdBoot
+        creates.release(faults.holdCreate)
       },
+      heldCreates: () => creates.counts(),
       reset,
       counts,
       async stop() {
         if (stopped) return
         stopped = true
+        creates.release()
         await ssh?.closeAll()
         // Idle keep-alive sockets are ended politely so clients see the close before reusing them.
         await new Promise<void>((resolve) => {

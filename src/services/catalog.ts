@@ -1,21 +1,11 @@
 import type {Image, ImageFilter, KeyPair, Location, Node, NodeFilter, ProviderName, Size} from '../core/model.js'
 import type {CloudDriver} from '../drivers/types.js'
+import type {RegionsListed} from '../output/regions-footer.js'
 import {type DriverRequest, withDriver} from './drivers.js'
 import {fanOut} from './fanout.js'
 import {matchesFilter} from './filters.js'
 
-/**
- * Which regions one provider's listing covered: `region` one region (others exist when `allRegions`
- * says so), `all` every region of the account (`--region all`), `global` a listing with no regions
- * to choose (Linode).
- */
-export interface RegionsListed {
-  provider: ProviderName
-  scope: 'region' | 'all' | 'global'
-  regions: string[]
-  /** Listed in one region of several: `--region all` would list the others. */
-  otherRegions: boolean
-}
+export type {RegionsListed} from '../output/regions-footer.js'
 
 export function regionsListed(driver: CloudDriver): RegionsListed {
   const {provider} = driver

@@ -1,5 +1,5 @@
 import {InterruptedError, TimeoutError, TransientError} from '../core/errors.js'
-import type {ExecOptions, ExecResult, Executor} from '../ssh/types.js'
+import type {ExecOptions, ExecResult, Executor} from '../checks/executor.js'
 
 /**
  * SSH over a lossy path is slow, not dead. A probe's executor stays failed once its handshake

@@ -3,7 +3,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {AuthError, TimeoutError} from '../core/errors.js'
 import type {DebugLog} from '../core/log.js'
 import {isTransientSshError, RemoteCommandError} from '../ssh/errors.js'
-import type {Executor} from '../ssh/types.js'
+import type {Executor} from '../checks/executor.js'
 
 /** The tools a probe needs, and the command that proves each is there. */
 export const PROBE_TOOLS: {name: string; test: string}[] = [

@@ -5,7 +5,7 @@ import type {CloudDriver} from '../drivers/types.js'
 import {scanHostKey} from '../ssh/pool.js'
 
 import type {SshPool} from '../ssh/pool.js'
-import type {ExecResult} from '../ssh/types.js'
+import type {ExecResult} from '../checks/executor.js'
 import type {Inventory, Probe} from '../store/inventory.js'
 import {FLEET_TAG, nodeSshAddress, PROBE_TAG} from './probe-nodes.js'
 import {knownHostsFile, sshTarget} from './probe-session.js'

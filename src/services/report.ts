@@ -1,14 +1,16 @@
 import {VERDICT_STATE} from '../analysis/verdict-state.js'
 import {join} from 'node:path'
 
-import type {Verdict} from '../analysis/types.js'
 import {worstState} from '../checks/thresholds.js'
-import type {CheckResult, CheckState, Hop} from '../checks/types.js'
+import type {CheckResult} from '../checks/types.js'
 import {CheckHistory} from '../store/history.js'
-import {Inventory, type Probe} from '../store/inventory.js'
+import type {Diagnosis, LatestCheck, MatrixCell, ReportData, SeriesPoint, TargetReport, VantageSeries} from '../output/report-data.js'
+import {Inventory} from '../store/inventory.js'
 import {mcPaths} from '../store/paths.js'
 import {DB_FILE} from '../store/schema.js'
 import {verdictsFor} from './diagnose.js'
+
+export type {ReportData} from '../output/report-data.js'
 
 /**
  * Everything `mc report` shows, read from the history (mc.db) and the probe inventory: plain data
@@ -28,52 +30,6 @@ export type ReportRequest = {
   targets?: string[]
   /** Where mc.db and inventory.db live (default: mc's data dir). */
   dataDir?: string
-}
-
-/** One ping result as a chart point: time in Unix seconds, null where the check measured nothing. */
-export type SeriesPoint = {t: number; rttMs: number | null; lossPct: number | null; state: CheckState}
-
-export type VantageSeries = {
-  vantage: string
-  points: SeriesPoint[]
-  samples: number
-  rttAvgMs?: number
-  rttMaxMs?: number
-  lossAvgPct?: number
-  lossMaxPct?: number
-}
-
-/** The newest result of one check from one vantage point. */
-export type LatestCheck = {check: string; state: CheckState; summary: string; at: string; rttMs?: number; lossPct?: number; timeMs?: number}
-
-export type MatrixCell = {vantage: string; target: string; state: CheckState; checks: LatestCheck[]}
-
-export type PathTrace = {vantage: string; at: string; hops: Hop[]}
-
-export type Diagnosis = {verdict: Verdict; state: CheckState; at: string; paths: PathTrace[]}
-
-export type TargetReport = {
-  target: string
-  /** Worst state among the newest result of every check from every vantage point. */
-  state?: CheckState
-  /** Latency and loss over time per vantage point, from the ping checks. */
-  series: VantageSeries[]
-  diagnosis?: Diagnosis
-  resultCount: number
-  /** True when the window held more than MAX_RESULTS_PER_TARGET results: the oldest were left out. */
-  truncated: boolean
-}
-
-export type FleetProbe = Pick<Probe, 'fleet' | 'host' | 'kind' | 'name' | 'priceHourly' | 'provider' | 'region' | 'size' | 'state'>
-
-export type ReportData = {
-  generatedAt: string
-  since: string
-  until: string
-  vantages: string[]
-  targets: TargetReport[]
-  matrix: MatrixCell[]
-  fleet: {probes: FleetProbe[]; hourlyCost: number; monthlyCost: number}
 }
 
 export function buildReport(request: ReportRequest): ReportData {

@@ -3,7 +3,7 @@ import {spawn} from 'node:child_process'
 import {InterruptedError, TransientError} from '../core/errors.js'
 import {OutputBuffer} from './output-buffer.js'
 import {Semaphore} from './semaphore.js'
-import type {ExecOptions, ExecResult, Executor} from './types.js'
+import type {ExecOptions, ExecResult, Executor} from '../checks/executor.js'
 
 export interface LocalExecutorOptions {
   /** Vantage name in results. Default "local". */

@@ -1,4 +1,5 @@
-import {MAX_OUTPUT_BYTES} from './types.js'
+/** Cap on what one command may print; more is cut (a check prints a few KB at most). */
+export const MAX_OUTPUT_BYTES = 1024 * 1024
 
 /** Collects output up to MAX_OUTPUT_BYTES; decodes once so multi-byte characters split across chunks survive. */
 export class OutputBuffer {

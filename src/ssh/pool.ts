@@ -9,7 +9,7 @@ import {hostKeyAlgorithms, type HostKeyPolicy, verifyHostKey} from './host-keys.
 import {fingerprint, hostPattern, keyTypeOf, type KnownHostsFile} from './known-hosts.js'
 import {Semaphore} from './semaphore.js'
 import {OutputBuffer} from './output-buffer.js'
-import type {ExecOptions, ExecResult, Executor} from './types.js'
+import type {ExecOptions, ExecResult, Executor} from '../checks/executor.js'
 
 /** ssh2 costs ~250 ms to import: load it on the first connection, never at start-up. */
 type Ssh2 = typeof import('ssh2')

@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {runChecks} from '../../src/checks/run.js'
 import type {CheckDefinition} from '../../src/checks/types.js'
-import type {ExecResult, Executor} from '../../src/ssh/types.js'
+import type {ExecResult, Executor} from '../../src/checks/executor.js'
 
 /** An executor that records which command started when, and answers like a vantage without tools. */
 class RecordingExecutor implements Executor {

@@ -2,7 +2,7 @@ import {DescribeImagesCommand, DescribeInstancesCommand, EC2ServiceException, Ru
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {FaultSyntaxError, parseFaults} from '../../src/sandbox/faults.js'
-import {ec2Client, http, keystoneToken, linodeHeaders, newKeyPair, openSandbox, sleep, type TestSandbox} from './helpers.js'
+import {ec2Client, http, keystoneToken, linodeHeaders, ManualClock, newKeyPair, openSandbox, type TestSandbox, waitUntil} from './helpers.js'
 
 describe('fault grammar', () => {
   it('parses throttle, latency and fail, for all APIs or named ones', () => {
@@ -18,14 +18,19 @@ describe('fault grammar', () => {
     expect(() => parseFaults(['fail=gcp'])).toThrow(/Unknown API "gcp"/)
     expect(() => parseFaults(['explode=1'])).toThrow(/Unknown fault "explode"/)
     expect(() => parseFaults(['throttle'])).toThrow(/expected name=value/)
-    expect(() => parseFaults(['hold=create'])).toThrow(/use hold=boot or hold=boot:CLOUD/)
+    expect(() => parseFaults(['hold=reboot'])).toThrow(/use hold=boot, hold=create, or either with :CLOUD/)
+    expect(() => parseFaults(['hold=constructor'])).toThrow(FaultSyntaxError)
     expect(() => parseFaults(['hold=boot:gcp'])).toThrow(/Unknown API "gcp"/)
   })
 
-  it('parses hold=boot for every API or the named ones', () => {
+  it('parses hold=boot and hold=create for every API or the named ones', () => {
     expect([...parseFaults(['hold=boot']).holdBoot].sort()).toEqual(['ec2', 'linode', 'openstack', 'rackspace'])
     expect([...parseFaults(['hold=boot:linode']).holdBoot]).toEqual(['linode'])
     expect(parseFaults(['fail=linode']).holdBoot.size).toBe(0)
+    const create = parseFaults(['hold=create:linode,ec2'])
+    expect([...create.holdCreate].sort()).toEqual(['ec2', 'linode'])
+    expect(create.holdBoot.size).toBe(0)
+    expect([...parseFaults(['hold=create']).holdCreate].sort()).toEqual(['ec2', 'linode', 'openstack', 'rackspace'])
   })
 
   it('parses fail=CLOUD/REGION as one region of that cloud, beside whole clouds', () => {
@@ -140,7 +145,8 @@ describe('injected faults answer with each API\'s own errors', () => {
 
 describe('hold=boot keeps nodes booting until the test lets go', () => {
   it('a held Linode stays booting past its boot delay; released, it runs at once; EC2 was never held', async () => {
-    const box = await openSandbox({bootDelayMs: 200, faults: ['hold=boot:linode']})
+    const clock = new ManualClock()
+    const box = await openSandbox({bootDelayMs: 200, faults: ['hold=boot:linode'], clock})
     try {
       const api = `${box.handle.endpoints.linode}/v4`
       const key = newKeyPair()
@@ -155,7 +161,7 @@ describe('hold=boot keeps nodes booting until the test lets go', () => {
       const instanceId = run.Instances![0].InstanceId!
 
       // Ten boot delays later the Linode is still where the hold keeps it.
-      await sleep(2000)
+      clock.advance(2000)
       const linode = () => http(`${api}/linode/instances/${created.body.id}`, {headers: linodeHeaders(box.handle)})
       expect((await linode()).body.status).not.toBe('running')
       const ec2State = await ec2.send(new DescribeInstancesCommand({InstanceIds: [instanceId]}))
@@ -165,6 +171,79 @@ describe('hold=boot keeps nodes booting until the test lets go', () => {
       expect((await linode()).body.status).toBe('running')
       ec2.destroy()
     } finally {
+      await box.close()
+    }
+  })
+})
+
+function linodeCreate(box: TestSandbox, label: string) {
+  return http(`${box.handle.endpoints.linode}/v4/linode/instances`, {
+    method: 'POST', headers: linodeHeaders(box.handle),
+    json: {region: 'us-west', type: 'g6-nanode-1', image: 'linode/debian12', label, root_pass: 'c0rrect-Horse-battery', authorized_keys: [newKeyPair().publicKey]},
+  })
+}
+
+async function linodes(box: TestSandbox): Promise<{id: number; label: string}[]> {
+  return (await http(`${box.handle.endpoints.linode}/v4/linode/instances`, {headers: linodeHeaders(box.handle)})).body.data
+}
+
+describe('hold=create keeps the answer to a create back until the test lets go', () => {
+  it('the node exists while its create is unanswered; lifting the hold sends the answer; other requests and clouds go on', async () => {
+    const box = await openSandbox({ssh: false, faults: ['hold=create:linode']})
+    try {
+      let answered = false
+      const create = linodeCreate(box, 'held-create').then((res) => {
+        answered = true
+        return res
+      })
+      await waitUntil('the sandbox to hold the Linode create', () => (box.handle.heldCreates().linode === 1 ? true : undefined))
+      // The cloud has made the node; the client has heard nothing.
+      const listed = await linodes(box)
+      expect(listed.map((l) => l.label)).toEqual(['held-create'])
+      expect(answered).toBe(false)
+
+      // EC2's creates are not held.
+      const ec2 = ec2Client(box.handle)
+      const images = await ec2.send(new DescribeImagesCommand({Owners: ['amazon']}))
+      const run = await ec2.send(new RunInstancesCommand({ImageId: images.Images![0].ImageId!, InstanceType: 't3.nano', MinCount: 1, MaxCount: 1}))
+      expect(run.Instances).toHaveLength(1)
+      ec2.destroy()
+      expect(box.handle.heldCreates()).toEqual({linode: 1})
+      expect(answered).toBe(false)
+
+      box.handle.setFaults([])
+      const res = await create
+      expect(res.status).toBe(200)
+      expect(res.body.id).toBe(listed[0].id)
+      expect(box.handle.heldCreates()).toEqual({})
+    } finally {
+      await box.close()
+    }
+  })
+
+  it('holds EC2 RunInstances and Nova POST /servers the same way, and stopping the sandbox lets every held answer go', async () => {
+    const box = await openSandbox({ssh: false, faults: ['hold=create:ec2,openstack']})
+    const ec2 = ec2Client(box.handle)
+    try {
+      const images = await ec2.send(new DescribeImagesCommand({Owners: ['amazon']}))
+      const run = ec2.send(new RunInstancesCommand({ImageId: images.Images![0].ImageId!, InstanceType: 't3.nano', MinCount: 1, MaxCount: 1}))
+      const {token, nova} = await keystoneToken(box.handle)
+      const server = http(`${nova()}/servers`, {
+        method: 'POST', headers: {'x-auth-token': token},
+        json: {server: {name: 'held-nova', imageRef: (await http(`${nova()}/images`, {headers: {'x-auth-token': token}})).body.images[0].id, flavorRef: '2'}},
+      })
+      await waitUntil('both creates to be held', () => (box.handle.heldCreates().ec2 === 1 && box.handle.heldCreates().openstack === 1 ? true : undefined))
+      const described = await ec2.send(new DescribeInstancesCommand({}))
+      expect(described.Reservations!.flatMap((r) => r.Instances!)).toHaveLength(1)
+
+      box.handle.setFaults(['hold=create:openstack'])
+      expect((await run).Instances).toHaveLength(1)
+      expect(box.handle.heldCreates()).toEqual({openstack: 1})
+
+      await box.handle.stop()
+      expect((await server).status).toBe(202)
+    } finally {
+      ec2.destroy()
       await box.close()
     }
   })

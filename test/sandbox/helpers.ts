@@ -225,3 +225,34 @@ export function sleep(ms: number): Promise<void> {
     setTimeout(resolve, ms)
   })
 }
+
+/**
+ * A clock for the sandbox's `clock` option that moves only when the test says: boots, reboots and
+ * token expiry happen on `advance`, never on a sleep that a loaded machine might stretch.
+ */
+export class ManualClock {
+  private t: number
+
+  constructor(start = Date.now()) {
+    this.t = start
+  }
+
+  advance(ms: number): void {
+    this.t += ms
+  }
+
+  now(): number {
+    return this.t
+  }
+}
+
+/** Poll `probe` until it returns something other than undefined; fail after `timeoutMs`, saying what for. */
+export async function waitUntil<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = probe()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await sleep(20)
+  }
+}

@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {AuthError, TimeoutError, TransientError} from '../../src/core/errors.js'
 import {PersistentExecutor} from '../../src/services/persistent-executor.js'
-import type {ExecResult, Executor} from '../../src/ssh/types.js'
+import type {ExecResult, Executor} from '../../src/checks/executor.js'
 
 const ok: ExecResult = {stdout: 'done', stderr: '', exitCode: 0, timedOut: false, durationMs: 1}
 

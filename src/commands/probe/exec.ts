@@ -6,7 +6,7 @@ import {ExitCode, TimeoutError, ValidationError} from '../../core/errors.js'
 import {openProbeContext} from '../../services/probe-context.js'
 import {execOnProbe} from '../../services/probe-fleet.js'
 import {adoptedKeyFiles, openProbePool} from '../../services/probe-session.js'
-import type {ExecResult} from '../../ssh/types.js'
+import type {ExecResult} from '../../checks/executor.js'
 
 export default class ProbeExec extends McCommand<typeof ProbeExec> {
   static override summary = 'Run a shell command on a probe and print what it prints.'

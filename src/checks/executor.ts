@@ -1,4 +1,8 @@
-/** What runs a shell command on a vantage: a probe over SSH, or this machine. */
+/**
+ * What runs a shell command on a vantage: a probe over SSH, or this machine. Checks are written
+ * against this interface; src/ssh implements it (and src/services wraps it), so checks never import
+ * the layer above them.
+ */
 
 export interface ExecOptions {
   /** Give up (and stop the command) after this long; the result then says timedOut. */
@@ -27,6 +31,3 @@ export interface Executor {
   exec(command: string, options: ExecOptions): Promise<ExecResult>
   close(): Promise<void>
 }
-
-/** Cap on what one command may print; more is cut (a check prints a few KB at most). */
-export const MAX_OUTPUT_BYTES = 1024 * 1024
