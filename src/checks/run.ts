@@ -52,23 +52,34 @@ async function runOne(executor: Executor, command: CheckCommand, options: RunChe
     result = parseCheckOutput(command.check, exec, executor.vantage)
   } catch (error) {
     if (error instanceof InterruptedError) throw error
-    const failure = toMcError(error)
-    const {check} = command
-    result = {
-      vantage: executor.vantage,
-      target: check.target,
-      check: check.name,
-      kind: check.kind,
-      state: 'UNKNOWN',
-      summary: `${SERVICE[check.kind]} UNKNOWN - ${unavailable(executor.vantage)}${failure.message}`,
-      metrics: [],
-      implementation: 'none',
-      durationMs: Math.round(performance.now() - started),
-      raw: '',
-      at: new Date().toISOString(),
-      error: {code: failure.code, message: failure.message},
-    }
+    result = unknownResult(executor.vantage, command.check, toMcError(error), {started, vantageDown: true})
   }
   options.onResult?.(result)
   return result
+}
+
+/**
+ * The UNKNOWN result of a check mc could not run: the reason in the summary (after "vantage X
+ * unavailable: " when the vantage point itself could not be used) and in `error`.
+ */
+export function unknownResult(
+  vantage: string,
+  check: Pick<CheckDefinition, 'kind' | 'name' | 'target'>,
+  error: {code: string; message: string},
+  how: {started: number; vantageDown?: boolean},
+): CheckResult {
+  return {
+    vantage,
+    target: check.target,
+    check: check.name ?? check.kind,
+    kind: check.kind,
+    state: 'UNKNOWN',
+    summary: `${SERVICE[check.kind]} UNKNOWN - ${how.vantageDown ? unavailable(vantage) : ''}${error.message}`,
+    metrics: [],
+    implementation: 'none',
+    durationMs: Math.round(performance.now() - how.started),
+    raw: '',
+    at: new Date().toISOString(),
+    error: {code: error.code, message: error.message},
+  }
 }

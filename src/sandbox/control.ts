@@ -10,6 +10,7 @@ import {httpRequest} from '../core/http.js'
 import {silentLog} from '../core/log.js'
 import {writeFileAtomic} from '../store/atomic-write.js'
 import {writeProfile} from '../store/config.js'
+import {processAlive} from '../store/file-lock.js'
 import {mcPaths} from '../store/paths.js'
 import type {SandboxCloud} from './types.js'
 import type {SandboxHandle, SandboxOptions} from './index.js'
@@ -71,15 +72,6 @@ function files(dataDir: string) {
   return {pid: join(dataDir, 'sandbox.pid'), state: join(dataDir, 'state.json'), log: join(dataDir, 'sandbox.log'), port: join(dataDir, 'last-port')}
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 /** The PID in the pidfile if that process is alive and is a sandbox (a recycled PID is not). */
 export function runningPid(dataDir: string): number | undefined {
   let pid: number
@@ -88,7 +80,7 @@ export function runningPid(dataDir: string): number | undefined {
   } catch {
     return undefined
   }
-  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return undefined
+  if (!Number.isInteger(pid) || pid <= 0 || !processAlive(pid)) return undefined
   try {
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
     if (!cmdline.includes('sandbox')) return undefined
@@ -273,10 +265,10 @@ export async function stopSandbox(dataDir: string, timeoutMs = 10_000): Promise<
   }
   process.kill(pid, 'SIGTERM')
   const deadline = Date.now() + timeoutMs
-  while (alive(pid) && Date.now() < deadline) await sleep(50)
-  if (alive(pid)) {
+  while (processAlive(pid) && Date.now() < deadline) await sleep(50)
+  if (processAlive(pid)) {
     killGroup(pid)
-    while (alive(pid)) await sleep(20)
+    while (processAlive(pid)) await sleep(20)
   }
   rmSync(paths.pid, {force: true})
   rmSync(paths.state, {force: true})

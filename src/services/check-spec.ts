@@ -1,9 +1,6 @@
-import {readFileSync} from 'node:fs'
-import {parse as parseYaml} from 'yaml'
-
 import {CHECK_KINDS, type CheckDefinition, type CheckKind, PATH_PROTOCOLS, type PathProtocol} from '../checks/types.js'
 import {ValidationError} from '../core/errors.js'
-import {describeValue, type FieldError, fieldError, record} from './file-schema.js'
+import {describeValue, type FieldError, fieldError, readYamlDocument, record} from './file-schema.js'
 
 /** Settings every check of a run shares unless a checks file says otherwise per target. */
 export type CheckDefaults = Pick<CheckDefinition, 'count' | 'critical' | 'timeoutS' | 'warning'>
@@ -95,14 +92,7 @@ export function selectChecks(flags: CheckSelection): {definitions: CheckDefiniti
  *       warning: "100,10%"           # optional, per target
  */
 export function readChecksFile(path: string, defaults: CheckDefaults): ChecksFile {
-  let doc: unknown
-  try {
-    doc = parseYaml(readFileSync(path, 'utf8'))
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'there is no such file' : (error as Error).message.split('\n')[0]
-    throw new ValidationError(`Cannot read checks file ${path}: ${reason}`)
-  }
-
+  const doc = readYamlDocument(path, 'checks file')
   const bad = fieldError(`Checks file ${path}`)
   const file = record(doc ?? {}, '', bad, ['from', 'defaults', 'targets'])
   if (!Array.isArray(file.targets) || file.targets.length === 0) {

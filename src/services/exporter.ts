@@ -1,6 +1,5 @@
 import type {Verdict} from '../analysis/types.js'
-import {runChecks} from '../checks/run.js'
-import {SERVICE} from '../checks/parse.js'
+import {runChecks, unknownResult} from '../checks/run.js'
 import type {CheckDefinition, CheckResult} from '../checks/types.js'
 import {validateCheck} from '../checks/validate.js'
 import {TimeoutError, toMcError} from '../core/errors.js'
@@ -112,9 +111,9 @@ export class Exporter {
       if (result) return result
       controller.abort(new TimeoutError('scrape timeout'))
       run.catch(() => {})
-      return failedResult(executor.vantage, check, started, new TimeoutError(`The check did not finish within the scrape timeout (${Math.round((deadline - performance.now()) / 1000)} s left); raise scrape_timeout or lower the check's count/timeout.`))
+      return unknownResult(executor.vantage, check, new TimeoutError(`The check did not finish within the scrape timeout (${Math.round((deadline - performance.now()) / 1000)} s left); raise scrape_timeout or lower the check's count/timeout.`), {started})
     } catch (error) {
-      return failedResult(executor.vantage, check, started, toMcError(error))
+      return unknownResult(executor.vantage, check, toMcError(error), {started})
     } finally {
       clearTimeout(timer)
     }
@@ -223,20 +222,3 @@ function fitToBudget(definition: CheckDefinition, budgetMs: number): CheckDefini
   return fitted as unknown as CheckDefinition
 }
 
-function failedResult(vantage: string, check: CheckDefinition, started: number, error: {code: string; message: string}): CheckResult {
-  const name = check.name ?? check.kind
-  return {
-    vantage,
-    target: check.target,
-    check: name,
-    kind: check.kind,
-    state: 'UNKNOWN',
-    summary: `${SERVICE[check.kind]} UNKNOWN - ${error.message}`,
-    metrics: [],
-    implementation: 'none',
-    durationMs: Math.round(performance.now() - started),
-    raw: '',
-    at: new Date().toISOString(),
-    error: {code: error.code, message: error.message},
-  }
-}

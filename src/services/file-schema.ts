@@ -1,6 +1,19 @@
+import {readFileSync} from 'node:fs'
+import {parse as parseYaml} from 'yaml'
+
 import {ValidationError} from '../core/errors.js'
 
 /** Checks and fleet files: every bad field is named by its path (targets[0].checks) and the file. */
+
+/** The YAML document in a file; a file that cannot be read or parsed is "Cannot read <what> <path>: why" (exit 2). */
+export function readYamlDocument(path: string, what: string): unknown {
+  try {
+    return parseYaml(readFileSync(path, 'utf8'))
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'there is no such file' : (error as Error).message.split('\n')[0]
+    throw new ValidationError(`Cannot read ${what} ${path}: ${reason}`)
+  }
+}
 
 export type FieldError = (field: string, reason: string) => ValidationError
 

@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {buildCheckCommand} from '../checks/commands.js'
 import type {CheckDefinition} from '../checks/types.js'
 import {NotFoundError, ValidationError} from '../core/errors.js'
-import {type NagiosMode, type NagiosService, type NagiosVantage, nagiosFiles, type SkippedService} from '../output/nagios-config.js'
+import {type NagiosMode, type NagiosRenderSettings, type NagiosService, type NagiosVantage, nagiosFiles, type SkippedService} from '../output/nagios-config.js'
 import {ensureOutputDir, writeOutputFile} from '../store/output-file.js'
 import {validateSshLogin} from './ssh-login.js'
 import {CheckHistory} from '../store/history.js'
@@ -33,26 +33,16 @@ import {definitionsFor} from './check-spec.js'
 
 export type {NagiosMode, SkippedService} from '../output/nagios-config.js'
 
-export type NagiosConfigRequest = {
-  outDir: string
-  mode: NagiosMode
+/** The run's settings as the files carry them (out dir, mode, interval, cron...), and what to plan from. */
+export type NagiosConfigRequest = NagiosRenderSettings & {
   /** What to check; empty: the target/check pairs the history saw in the last HISTORY_DAYS days. */
   definitions: CheckDefinition[]
   /** Vantage points: all, local, probe names (as `mc check run --from`). */
   from: string[]
-  /** Minutes between checks (Nagios' default interval_length of 60 s). */
-  intervalMinutes: number
   dataDir: string
   /** The private key and known_hosts as the Nagios server's user reads them (default: mc's own). */
   keyFile?: string
   knownHostsFile?: string
-  contactGroup?: string
-  /** passive: argv that runs mc from cron, and Nagios' external command file. */
-  mcCommand: string[]
-  commandFile: string
-  /** passive: the user cron runs the script as, and MC_HOME to give it when set. */
-  cronUser: string
-  mcHome?: string
 }
 
 export type NagiosConfigResult = {

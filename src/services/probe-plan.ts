@@ -1,10 +1,7 @@
-import {readFileSync} from 'node:fs'
-import {parse as parseYaml} from 'yaml'
-
 import {ValidationError} from '../core/errors.js'
 import type {Image, Location, ProviderName, Size} from '../core/model.js'
 import {isProviderName, unknownProvider} from '../drivers/registry.js'
-import {describeValue, fieldError, record} from './file-schema.js'
+import {describeValue, fieldError, readYamlDocument, record} from './file-schema.js'
 
 /** Where one probe goes: `provider:region`, optionally with a size or image chosen by hand. */
 export type ProbeSite = {provider: ProviderName; region: string; size?: string; image?: string}
@@ -40,13 +37,7 @@ export function parseSite(value: string): ProbeSite {
 
 /** A fleet file: `fleet: edge` and `probes: [{at: ec2:us-east-1, size?: t3.micro, image?: ami-...}]`. */
 export function readFleetFile(path: string): {fleet?: string; sites: ProbeSite[]} {
-  let doc: unknown
-  try {
-    doc = parseYaml(readFileSync(path, 'utf8'))
-  } catch (error) {
-    throw new ValidationError(`Cannot read fleet file ${path}: ${(error as Error).message.split('\n')[0]}`)
-  }
-
+  const doc = readYamlDocument(path, 'fleet file')
   const bad = fieldError(`Fleet file ${path}`)
   const file = record(doc ?? {}, '', bad, ['fleet', 'probes'])
   if (!Array.isArray(file.probes) || file.probes.length === 0) {

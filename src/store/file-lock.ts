@@ -39,7 +39,7 @@ export function withFileLock<R>(path: string, work: () => R, options: LockOption
     }
 
     const owner = lockOwner(lock)
-    if (owner !== undefined && !alive(owner)) {
+    if (owner !== undefined && !processAlive(owner)) {
       rmSync(lock, {force: true})
       continue
     }
@@ -75,7 +75,8 @@ function lockOwner(lock: string): number | undefined {
   }
 }
 
-function alive(pid: number): boolean {
+/** True while a process with this PID exists (EPERM: it does, as another user's); 0 is never one. */
+export function processAlive(pid: number): boolean {
   if (pid === 0) return false
   try {
     process.kill(pid, 0)
