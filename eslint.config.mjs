@@ -1,4 +1,5 @@
 import oclif from 'eslint-config-oclif'
+import prettier from 'eslint-config-prettier'
 import {fileURLToPath} from 'node:url'
 
 /**
@@ -57,5 +58,7 @@ export default [
       'n/no-unsupported-features/node-builtins': ['error', {ignores: ['fetch', 'Headers', 'Response', 'Request', 'AbortSignal.any', 'util.styleText']}],
     },
   },
+  // Layout is prettier's (npm run format, checked by npm run format:check in CI): lint leaves it alone.
+  prettier,
   layerRule,
 ]

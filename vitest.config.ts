@@ -53,6 +53,10 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Tests share process.env and process.exitCode through oclif: one file at a time per worker.
     pool: 'forks',
+    // vitest's default is one worker fewer than the cores: one file at a time on a 2-core CI machine.
+    // Most files wait on processes, servers and sockets rather than on a core, and every file stays
+    // green when run twice at once (CONTRIBUTING.md), so two files run side by side.
+    maxWorkers: 2,
     setupFiles: ['test/setup.ts'],
     projects: [
       {extends: true, test: {name: 'unit', include: ['test/**/*.test.ts'], exclude: [...INTEGRATION, ...LAB], setupFiles: ['test/setup-unit.ts']}},

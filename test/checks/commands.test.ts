@@ -1,5 +1,5 @@
 import {execFile} from 'node:child_process'
-import {existsSync, mkdtempSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
@@ -36,23 +36,30 @@ describe('shellQuote', () => {
 
 describe('defence in depth: hostile targets that skip validation still run nothing', () => {
   // Inside an empty network namespace (unshare --net, we are root): the tools fail to resolve the
-  // names at once, and nothing can leave this machine whatever they try.
+  // names at once, and nothing can leave this machine whatever they try. One namespace per kind,
+  // tool family and shell: that shell runs every target's command line, each as it stands in its
+  // own subshell (what a login shell given it would parse), all at once, its stdout in its own file.
   const targets = HOSTILE_TARGETS.filter((t) => !t.includes('\u0000')) // argv cannot carry NUL; validation refuses it anyway
   for (const kind of CHECK_KINDS) {
     it(`${kind}: every implementation gets the target as one argument`, async () => {
       const canaries: string[] = []
       await Promise.all(
-        targets.flatMap((raw, i) =>
-          (['plugins', 'portable'] as const).flatMap((tools) =>
-            ['sh', 'bash'].map(async (shell) => {
+        (['plugins', 'portable'] as const).flatMap((tools) =>
+          ['sh', 'bash'].map(async (shell) => {
+            const out = (i: number) => join(dir, `${kind}-${tools}-${shell}-${i}.out`)
+            const lines = targets.map((raw, i) => {
               const canary = join(dir, `${kind}-${tools}-${shell}-${i}`)
               canaries.push(canary)
               // The whole command as a login shell gets it: an sh -c word around the script.
               const command = renderCommand(bypassValidation(kind, raw.replaceAll('CANARY', canary)), tools)
-              const result = await run('unshare', ['--net', '--', shell, '-c', command], {timeout: 20_000}).catch((error_: {stdout: string}) => error_)
-              expect(result.stdout, `${kind}/${tools}/${shell}: ${JSON.stringify(raw)}`).toContain(IMPL_MARKER)
-            }),
-          ),
+              return `(\n${command}\n) >${shellQuote(out(i))} 2>/dev/null </dev/null &`
+            })
+            await run('unshare', ['--net', '--', shell, '-c', [...lines, 'wait'].join('\n')], {timeout: 100_000}).catch((error_: {stdout: string}) => error_)
+            for (const [i, raw] of targets.entries()) {
+              const stdout = existsSync(out(i)) ? readFileSync(out(i), 'utf8') : ''
+              expect(stdout, `${kind}/${tools}/${shell}: ${JSON.stringify(raw)}`).toContain(IMPL_MARKER)
+            }
+          }),
         ),
       )
       for (const canary of canaries) expect(existsSync(canary), canary).toBe(false)

@@ -67,7 +67,13 @@ describe.skipIf(skip)(`the openstack CLI against the sandbox${skip ? ` (skipped:
   })
 
   it('image list (Glance), flavor list --long (extra specs), network list and security group list (Neutron)', SLOW, async () => {
-    const images = await openstack(['image', 'list'])
+    // Independent calls run at once: each costs seconds of Python start-up.
+    const [images, flavors, networks, groups] = await Promise.all([
+      openstack(['image', 'list']),
+      openstack(['flavor', 'list', '--long']),
+      openstack(['network', 'list']),
+      openstack(['security', 'group', 'list']),
+    ])
     expect(images.map((i: {Name: string}) => i.Name)).toEqual([
       'cirros-0.6.2-x86_64-disk',
       'debian-12-genericcloud-amd64',
@@ -75,11 +81,8 @@ describe.skipIf(skip)(`the openstack CLI against the sandbox${skip ? ` (skipped:
       'ubuntu-24.04-server-cloudimg-amd64',
     ])
     expect(images.every((i: {Status: string}) => i.Status === 'active')).toBe(true)
-    const flavors = await openstack(['flavor', 'list', '--long'])
     expect(flavors.find((f: {Name: string}) => f.Name === 'm1.small')).toMatchObject({ID: '2', RAM: 2048, Disk: 20, VCPUs: 1, 'Is Public': true, Properties: {}})
-    const networks = await openstack(['network', 'list'])
     expect(networks.map((n: {Name: string}) => n.Name).sort()).toEqual(['private', 'public'])
-    const groups = await openstack(['security', 'group', 'list'])
     expect(groups.map((g: {Name: string}) => g.Name)).toEqual(['default'])
     expect(groups[0].Project).toBe(box.handle.credentials.openstack.projectId)
 
@@ -90,22 +93,27 @@ describe.skipIf(skip)(`the openstack CLI against the sandbox${skip ? ` (skipped:
   })
 
   it('server create --wait, server list, server show (2.1 and 2.79) and server delete --wait; mc lists the same servers', SLOW, async () => {
-    const created = await openstack(['server', 'create', '--wait', '--image', 'debian-12-genericcloud-amd64', '--flavor', 'm1.small', 'osc-one'])
+    // The two creates (and later the two shows) are independent: they run at once.
+    const [created, newer] = await Promise.all([
+      openstack(['server', 'create', '--wait', '--image', 'debian-12-genericcloud-amd64', '--flavor', 'm1.small', 'osc-one']),
+      // 2.37 and later require networks: the CLI sends the one named.
+      openstack(['--os-compute-api-version', '2.79', 'server', 'create', '--wait', '--image', 'cirros-0.6.2-x86_64-disk', '--flavor', 'cirros256', '--network', 'private', 'osc-two']),
+    ])
     expect(created).toMatchObject({name: 'osc-one', status: 'ACTIVE', flavor: 'm1.small (2)'})
     expect(created.image).toContain('debian-12-genericcloud-amd64')
     expect(created.addresses.public).toEqual(['127.0.0.1'])
-    // 2.37 and later require networks: the CLI sends the one named.
-    const newer = await openstack(['--os-compute-api-version', '2.79', 'server', 'create', '--wait', '--image', 'cirros-0.6.2-x86_64-disk', '--flavor', 'cirros256', '--network', 'private', 'osc-two'])
     expect(newer.status).toBe('ACTIVE')
     // From 2.47 the server carries its flavor's details instead of a link.
     expect(newer.flavor).toMatchObject({original_name: 'cirros256', ram: 256, vcpus: 1})
 
-    const listed = await openstack(['server', 'list'])
+    const [listed, shown, shownNewer] = await Promise.all([
+      openstack(['server', 'list']),
+      openstack(['server', 'show', 'osc-one']),
+      openstack(['--os-compute-api-version', '2.79', 'server', 'show', 'osc-two']),
+    ])
     expect(listed).toHaveLength(4)
     expect(listed.find((s: {Name: string}) => s.Name === 'osc-one')).toMatchObject({Status: 'ACTIVE', Image: 'debian-12-genericcloud-amd64', Flavor: 'm1.small'})
-    const shown = await openstack(['server', 'show', 'osc-one'])
     expect(shown).toMatchObject({id: created.id, name: 'osc-one', status: 'ACTIVE', security_groups: [{name: 'default'}]})
-    const shownNewer = await openstack(['--os-compute-api-version', '2.79', 'server', 'show', 'osc-two'])
     expect(shownNewer).toMatchObject({locked: false, description: null})
 
     const driver = await createDriver(settings('openstack', {endpoint: box.handle.endpoints.openstack, env: osEnv()}), sandboxDir().context())
@@ -116,9 +124,11 @@ describe.skipIf(skip)(`the openstack CLI against the sandbox${skip ? ` (skipped:
   })
 
   it('limits show and a microversion past the maximum, refused as Nova refuses it', SLOW, async () => {
-    const limits = await openstack(['limits', 'show', '--absolute'])
+    const [limits, refused] = await Promise.all([
+      openstack(['limits', 'show', '--absolute']),
+      openstack(['--os-compute-api-version', '2.93', 'server', 'list']).catch((error: {stderr: string}) => error),
+    ])
     expect(limits.find((l: {Name: string}) => l.Name === 'maxTotalInstances')).toEqual({Name: 'maxTotalInstances', Value: 10})
-    const refused = await openstack(['--os-compute-api-version', '2.93', 'server', 'list']).catch((error: {stderr: string}) => error)
     // The CLI itself stops at 2.92; the sandbox's own refusal of 2.97 is in test/sandbox/openstack-services.test.ts.
     expect(refused.stderr).toMatch(/2\.93|versions supported/)
   })

@@ -11,8 +11,9 @@ import {ALIVE, atFlags, cloudNodes, inventoryRows, killStrayChildren, mc, type M
 
 /**
  * A deploy killed half-way. mc runs as a child process and is signalled by its PID, as a shell or CI
- * runner would. The moment to interrupt is held open by the sandbox (hold=boot keeps nodes booting
- * until the test lets go), never by hoping a boot delay outlasts a loaded machine.
+ * runner would. The moment to interrupt is held open by the sandbox (hold=boot keeps nodes booting,
+ * hold=create keeps a create's answer back, until the test lets go), never by hoping a delay or a
+ * sleep outlasts a loaded machine.
  */
 const SITES: Site[] = [
   {provider: 'ec2', region: 'us-east-1'},
@@ -90,17 +91,31 @@ describe('interrupting mc probe deploy', () => {
     expect(left.filter((n) => ALIVE.has(n.state))).toEqual([])
   }, SLOW)
 
+  it('SIGINT while every create request is unanswered: the nodes the clouds made are found by their tags and destroyed, exit 130', async () => {
+    // hold=create: each cloud has made its node and keeps the answer back, so mc knows no node id
+    // when the signal comes; the rollback must find the nodes by their mc-probe tag.
+    const run = await interruptWhileHeld(['--fleet', 'increate'], ['hold=create'], [allReached('create')], async () => {
+      await waitFor(async () => (Object.values(cloud.handle.heldCreates()).reduce((a, b) => a + b, 0) === SITES.length ? true : undefined), SLOW)
+      expect(probeNodes(await cloudNodes(SITES), 'increate')).toHaveLength(SITES.length)
+      expect(inventoryRows(cloud.home).filter((r) => r.fleet === 'increate').map((r) => [r.state, r.nodeId])).toEqual(SITES.map(() => ['requested', undefined]))
+    })
+    expect(run.code, run.stderr).toBe(130)
+    expect(run.stderr).toMatch(/Interrupted: rolling back probes that are not ready yet/)
+    expect(run.stderr).not.toMatch(/rollback failed/)
+    expect(run.stderr).toMatch(/Error: Deploy interrupted; no probe was ready; rolled back 4 unfinished probe\(s\): /)
+    expect(inventoryRows(cloud.home).filter((r) => r.fleet === 'increate')).toEqual([])
+    expect(probeNodes(await cloudNodes(SITES), 'increate').filter((n) => ALIVE.has(n.state))).toEqual([])
+  }, SLOW)
+
   it('SIGKILL while a create request is in flight: mc probe list finds the node the cloud made anyway, none is unknown', async () => {
-    const deploy = spawnMc(['probe', 'deploy', '--fleet', 'sigkill', ...AT, '--debug'], cloud.env, SLOW)
-    // Linode takes 10 s to answer from just before mc asks it to create the node, so the kill lands
-    // after the request left (half a second after mc logged it) and long before the answer: the node
-    // is made, mc never hears its id. Every other probe has asked for its node by then.
-    await deploy.waitForStderr(/> GET \S+\/v4\/profile\/sshkeys/, SLOW)
-    cloud.handle.setFaults(['latency=linode:10s'])
+    // hold=create:linode: Linode makes the node and keeps its answer back, so the kill lands after
+    // the cloud made the node and before mc hears its id, however slow the machine. Every probe has
+    // asked for its node by then (each printed "create").
+    cloud.handle.setFaults(['hold=create:linode'])
+    const deploy = spawnMc(['probe', 'deploy', '--fleet', 'sigkill', ...AT], cloud.env, SLOW)
     try {
-      await deploy.waitForStderr(/> POST \S+\/v4\/linode\/instances/, SLOW)
       await deploy.waitForStderr(allReached('create'), SLOW)
-      await sleep(500)
+      await waitFor(async () => (cloud.handle.heldCreates().linode === 1 ? true : undefined), SLOW)
       expect(deploy.stderr()).not.toMatch(/\[sigkill-linode-us-west\] wait/)
       deploy.child.kill('SIGKILL')
       expect((await deploy.done).signal).toBe('SIGKILL')

@@ -22,10 +22,13 @@ import {
 } from '@aws-sdk/client-ec2'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {ec2Client, newKeyPair, openSandbox, signedV2, sleep, type TestSandbox} from './helpers.js'
+import {ec2Client, ManualClock, newKeyPair, openSandbox, signedV2, type TestSandbox} from './helpers.js'
 
 // Long enough that a loaded machine still sees pending before running.
 const BOOT_MS = 600
+/** Boots happen when the test moves this clock, not after a sleep (see ManualClock). */
+const clock = new ManualClock()
+
 let box: TestSandbox
 let ec2: EC2Client
 let debianAmi: string
@@ -41,7 +44,7 @@ async function failure(promise: Promise<unknown>): Promise<EC2ServiceException> 
 }
 
 beforeAll(async () => {
-  box = await openSandbox({bootDelayMs: BOOT_MS, terminatedTtlMs: 1500})
+  box = await openSandbox({bootDelayMs: BOOT_MS, terminatedTtlMs: 1500, clock})
   ec2 = ec2Client(box.handle)
   const images = await ec2.send(new DescribeImagesCommand({Filters: [{Name: 'name', Values: ['debian-12-amd64-*']}]}))
   debianAmi = images.Images![0].ImageId!
@@ -73,7 +76,7 @@ describe('EC2 Query API', () => {
 
     const early = await ec2.send(new DescribeInstancesCommand({InstanceIds: [instance.InstanceId!]}))
     expect(early.Reservations![0].Instances![0].State!.Name).toBe('pending')
-    await sleep(BOOT_MS + 50)
+    clock.advance(BOOT_MS + 50)
     const later = await ec2.send(new DescribeInstancesCommand({InstanceIds: [instance.InstanceId!]}))
     const described = later.Reservations![0].Instances![0]
     expect(described.State).toEqual({Code: 16, Name: 'running'})
@@ -88,10 +91,10 @@ describe('EC2 Query API', () => {
   it('stops, starts, reboots and terminates; a terminated instance stays listed for a while, then goes', async () => {
     const run = await ec2.send(new RunInstancesCommand({ImageId: debianAmi, InstanceType: 't3.small', MinCount: 1, MaxCount: 1}))
     const id = run.Instances![0].InstanceId!
-    await sleep(BOOT_MS + 50)
+    clock.advance(BOOT_MS + 50)
     const stop = await ec2.send(new StopInstancesCommand({InstanceIds: [id]}))
     expect(stop.StoppingInstances![0]).toMatchObject({InstanceId: id, CurrentState: {Code: 64, Name: 'stopping'}, PreviousState: {Code: 16, Name: 'running'}})
-    await sleep(BOOT_MS + 50)
+    clock.advance(BOOT_MS + 50)
     const stopped = (await ec2.send(new DescribeInstancesCommand({InstanceIds: [id]}))).Reservations![0].Instances![0]
     expect(stopped.State!.Name).toBe('stopped')
     expect(stopped.StateReason!.Code).toBe('Client.UserInitiatedShutdown')
@@ -99,18 +102,18 @@ describe('EC2 Query API', () => {
     expect((await failure(ec2.send(new RebootInstancesCommand({InstanceIds: [id]})))).name).toBe('IncorrectInstanceState')
     const start = await ec2.send(new StartInstancesCommand({InstanceIds: [id]}))
     expect(start.StartingInstances![0]).toMatchObject({CurrentState: {Code: 0, Name: 'pending'}, PreviousState: {Code: 80, Name: 'stopped'}})
-    await sleep(BOOT_MS + 50)
+    clock.advance(BOOT_MS + 50)
     await ec2.send(new RebootInstancesCommand({InstanceIds: [id]}))
     const term = await ec2.send(new TerminateInstancesCommand({InstanceIds: [id]}))
     expect(term.TerminatingInstances![0]).toMatchObject({CurrentState: {Code: 32, Name: 'shutting-down'}, PreviousState: {Name: 'running'}})
-    await sleep(BOOT_MS + 50)
+    clock.advance(BOOT_MS + 50)
     const gone = (await ec2.send(new DescribeInstancesCommand({Filters: [{Name: 'instance-id', Values: [id]}]}))).Reservations!
     expect(gone[0].Instances![0].State).toEqual({Code: 48, Name: 'terminated'})
     const again = await ec2.send(new TerminateInstancesCommand({InstanceIds: [id]}))
     expect(again.TerminatingInstances![0].CurrentState!.Name).toBe('terminated')
     const restart = await failure(ec2.send(new StartInstancesCommand({InstanceIds: [id]})))
     expect(restart.name).toBe('IncorrectInstanceState')
-    await sleep(1600)
+    clock.advance(1600)
     const expired = await ec2.send(new DescribeInstancesCommand({Filters: [{Name: 'instance-id', Values: [id]}]}))
     expect(expired.Reservations).toEqual([])
     expect((await failure(ec2.send(new DescribeInstancesCommand({InstanceIds: [id]})))).name).toBe('InvalidInstanceID.NotFound')

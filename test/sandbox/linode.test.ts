@@ -1,14 +1,17 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {http, linodeHeaders, newKeyPair, openSandbox, sleep, type TestSandbox} from './helpers.js'
+import {http, linodeHeaders, ManualClock, newKeyPair, openSandbox, type TestSandbox} from './helpers.js'
 
-// provisioning for the first half of the boot delay, then booting: wide enough windows for a loaded machine.
+// provisioning for the first half of the boot delay, then booting (the test's clock steps into each half).
 const BOOT_MS = 1000
+/** Boots happen when the test moves this clock, not after a sleep (see ManualClock). */
+const clock = new ManualClock()
+
 let box: TestSandbox
 let api: string
 
 beforeAll(async () => {
-  box = await openSandbox({bootDelayMs: BOOT_MS, seedNodes: {linode: 60}})
+  box = await openSandbox({bootDelayMs: BOOT_MS, seedNodes: {linode: 60}, clock})
   api = `${box.handle.endpoints.linode}/v4`
 })
 
@@ -39,9 +42,9 @@ describe('Linode API v4', () => {
     const portTag = linode.tags.find((t: string) => t.startsWith('mc-ssh-port='))
     expect(Number(portTag.split('=')[1])).toBeGreaterThan(0)
     expect(linode.tags).toContain('mc-fleet')
-    await sleep(BOOT_MS * 0.6)
+    clock.advance(BOOT_MS * 0.6)
     expect((await http(`${api}/linode/instances/${linode.id}`, {headers: linodeHeaders(box.handle)})).body.status).toBe('booting')
-    await sleep(BOOT_MS * 0.45)
+    clock.advance(BOOT_MS * 0.45)
     expect((await http(`${api}/linode/instances/${linode.id}`, {headers: linodeHeaders(box.handle)})).body.status).toBe('running')
 
     expect((await http(`${api}/linode/instances/${linode.id}/reboot`, {method: 'POST', headers: linodeHeaders(box.handle)})).body).toEqual({})
@@ -49,7 +52,7 @@ describe('Linode API v4', () => {
     const busy = await http(`${api}/linode/instances/${linode.id}/shutdown`, {method: 'POST', headers: linodeHeaders(box.handle)})
     expect(busy.status).toBe(400)
     expect(busy.body).toEqual({errors: [{reason: 'Linode busy.'}]})
-    await sleep(BOOT_MS + 50)
+    clock.advance(BOOT_MS + 50)
     const renamed = await http(`${api}/linode/instances/${linode.id}`, {method: 'PUT', headers: linodeHeaders(box.handle), json: {label: 'probe-renamed', tags: [...linode.tags, 'extra-tag']}})
     expect(renamed.body.label).toBe('probe-renamed')
     expect(renamed.body.tags).toContain('extra-tag')

@@ -1,13 +1,16 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {http, keystoneToken, newKeyPair, openSandbox, rackspaceToken, sleep, type TestSandbox} from './helpers.js'
+import {http, keystoneToken, ManualClock, newKeyPair, openSandbox, rackspaceToken, type TestSandbox} from './helpers.js'
 
 // Long enough that a loaded machine still sees BUILD and REBOOT before ACTIVE.
 const BOOT_MS = 800
+/** Boots happen when the test moves this clock, not after a sleep (see ManualClock). */
+const clock = new ManualClock()
+
 let box: TestSandbox
 
 beforeAll(async () => {
-  box = await openSandbox({bootDelayMs: BOOT_MS, seedNodes: {openstack: 5}})
+  box = await openSandbox({bootDelayMs: BOOT_MS, seedNodes: {openstack: 5}, clock})
 })
 
 afterAll(async () => {
@@ -122,7 +125,7 @@ describe('Nova 2.1', () => {
     const building = await http(`${nova}/servers/${id}`, {headers: headers()})
     expect(building.body.server.status).toBe('BUILD')
     expect(building.body.server['OS-EXT-STS:vm_state']).toBe('building')
-    await sleep(BOOT_MS + 50)
+    clock.advance(BOOT_MS + 50)
     const active = (await http(`${nova}/servers/${id}`, {headers: headers()})).body.server
     expect(active.status).toBe('ACTIVE')
     expect(active['OS-EXT-STS:power_state']).toBe(1)
@@ -141,7 +144,7 @@ describe('Nova 2.1', () => {
     const busy = await http(`${nova}/servers/${id}/action`, {method: 'POST', headers: headers(), json: {'os-stop': null}})
     expect(busy.status).toBe(409)
     expect(busy.body.conflictingRequest.code).toBe(409)
-    await sleep(BOOT_MS + 50)
+    clock.advance(BOOT_MS + 50)
     await http(`${nova}/servers/${id}/metadata/owner`, {method: 'PUT', headers: headers(), json: {meta: {owner: 'ops'}}})
     expect((await http(`${nova}/servers/${id}/metadata`, {headers: headers()})).body.metadata).toMatchObject({owner: 'ops', role: 'probe'})
 
@@ -239,7 +242,7 @@ describe('Rackspace Identity and Cloud Servers', () => {
     const ubuntu = images.find((i: {name: string}) => i.name.startsWith('Ubuntu 24.04'))
     const created = await http(`${ord}/servers`, {method: 'POST', headers, json: {server: {name: 'rax-1', imageRef: ubuntu.id, flavorRef: 'general1-1'}}})
     expect(created.status).toBe(202)
-    await sleep(BOOT_MS + 50)
+    clock.advance(BOOT_MS + 50)
     const {server} = (await http(`${ord}/servers/${created.body.server.id}`, {headers})).body
     expect(server.status).toBe('ACTIVE')
     expect(server.accessIPv4).toBe('127.0.0.1')

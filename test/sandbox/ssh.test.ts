@@ -3,15 +3,18 @@ import {readdirSync, readFileSync} from 'node:fs'
 import ssh2 from 'ssh2'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {ec2Client, http, keystoneToken, linodeHeaders, newKeyPair, openSandbox, sleep, sshExec, type TestSandbox} from './helpers.js'
+import {ec2Client, http, keystoneToken, linodeHeaders, ManualClock, newKeyPair, openSandbox, sleep, sshExec, type TestSandbox} from './helpers.js'
 
 // Long enough that a connection made right after create still finds the node booting.
 const BOOT_MS = 600
+/** Boots happen when the test moves this clock, not after a sleep (see ManualClock). */
+const clock = new ManualClock()
+
 let box: TestSandbox
 const key = newKeyPair()
 
 beforeAll(async () => {
-  box = await openSandbox({bootDelayMs: BOOT_MS})
+  box = await openSandbox({bootDelayMs: BOOT_MS, clock})
 })
 
 afterAll(async () => {
@@ -47,7 +50,7 @@ async function createLinode(label: string, extra: Record<string, unknown> = {}):
 describe('SSH into sandbox nodes', () => {
   it('runs commands with the key the node was created with: stdout, stderr, exit status, several channels at once', async () => {
     const {id, port} = await createLinode('ssh-linode')
-    await sleep(BOOT_MS + 50)
+    clock.advance(BOOT_MS + 50)
     const {results} = await sshExec(port, {privateKey: key.privateKey}, [
       'echo out; echo err >&2; exit 3',
       'printf "%s" "$MC_SANDBOX_NODE"',
@@ -63,7 +66,7 @@ describe('SSH into sandbox nodes', () => {
   it('refuses a wrong key, accepts the root password, and refuses everything while the node boots', async () => {
     const {port} = await createLinode('ssh-auth')
     await expect(sshExec(port, {privateKey: key.privateKey}, ['true'])).rejects.toThrow()
-    await sleep(BOOT_MS + 50)
+    clock.advance(BOOT_MS + 50)
     await expect(sshExec(port, {privateKey: newKeyPair().privateKey}, ['true'])).rejects.toThrow(/authentication methods failed/)
     await expect(sshExec(port, {password: 'wrong-password'}, ['true'])).rejects.toThrow(/authentication methods failed/)
     const {results} = await sshExec(port, {password: 'c0rrect-Horse-battery'}, ['echo ok'])
@@ -72,7 +75,7 @@ describe('SSH into sandbox nodes', () => {
 
   it('reports a signal that ended the command', async () => {
     const {port} = await createLinode('ssh-signal')
-    await sleep(BOOT_MS + 50)
+    clock.advance(BOOT_MS + 50)
     const {results} = await sshExec(port, {privateKey: key.privateKey}, ['kill -TERM $$'])
     // ssh2's client names the signal the server sent as "TERM" with the SIG prefix.
     expect(results[0].signal).toBe('SIGTERM')
@@ -80,7 +83,7 @@ describe('SSH into sandbox nodes', () => {
 
   it('gives each session its own process group; closing the channel ends the command and what it started', async () => {
     const {port} = await createLinode('ssh-group')
-    await sleep(BOOT_MS + 50)
+    clock.advance(BOOT_MS + 50)
     const leader = await new Promise<number>((resolve, reject) => {
       const client = new ssh2.Client()
       client.on('error', reject)
@@ -112,7 +115,7 @@ describe('SSH into sandbox nodes', () => {
     const ami = (await ec2.send(new DescribeImagesCommand({Filters: [{Name: 'name', Values: ['ubuntu/images/*noble*amd64*']}]}))).Images![0].ImageId!
     const run = await ec2.send(new RunInstancesCommand({ImageId: ami, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, KeyName: 'ssh-test'}))
     const id = run.Instances![0].InstanceId!
-    await sleep(BOOT_MS + 50)
+    clock.advance(BOOT_MS + 50)
     const described = await ec2.send(new DescribeInstancesCommand({InstanceIds: [id]}))
     const port = Number(described.Reservations![0].Instances![0].Tags!.find((t) => t.Key === 'mc-ssh-port')!.Value)
     const {results} = await sshExec(port, {privateKey: key.privateKey}, ['echo ec2'])
@@ -128,7 +131,7 @@ describe('SSH into sandbox nodes', () => {
     await http(`${nova()}/os-keypairs`, {method: 'POST', headers, json: {keypair: {name: 'ssh-test', public_key: key.publicKey}}})
     const image = (await http(`${nova()}/images`, {headers})).body.images[0].id
     const created = await http(`${nova()}/servers`, {method: 'POST', headers, json: {server: {name: 'ssh-nova', imageRef: image, flavorRef: '2', key_name: 'ssh-test'}}})
-    await sleep(BOOT_MS + 50)
+    clock.advance(BOOT_MS + 50)
     const {server} = (await http(`${nova()}/servers/${created.body.server.id}`, {headers})).body
     const {results} = await sshExec(Number(server.metadata['mc-ssh-port']), {privateKey: key.privateKey}, ['echo nova'])
     expect(results[0].stdout).toBe('nova\n')
@@ -137,7 +140,7 @@ describe('SSH into sandbox nodes', () => {
 
 describe('state across restarts', () => {
   it('keeps nodes, keys, credentials, SSH ports and host keys across a restart; reset clears them', async () => {
-    const restartBox = await openSandbox({bootDelayMs: 100})
+    const restartBox = await openSandbox({bootDelayMs: 100, clock})
     try {
       const before = restartBox.handle
       const res = await http(`${before.endpoints.linode}/v4/linode/instances`, {
@@ -147,7 +150,7 @@ describe('state across restarts', () => {
       })
       const {id} = res.body
       const port = Number(res.body.tags[0].split('=')[1])
-      await sleep(150)
+      clock.advance(150)
       const first = await sshExec(port, {privateKey: key.privateKey}, ['echo before'])
 
       const after = await restartBox.restart()
