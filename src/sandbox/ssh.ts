@@ -22,6 +22,14 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 
 type Lookup = (cloud: SandboxCloud, id: string) => NodeRecord | undefined
 
+/** Where a node's commands run when the sandbox has a network (src/sandbox/network): its namespace. */
+export interface NodePlacement {
+  /** Give the node its place in the network before its SSH server opens. */
+  attach(node: NodeRecord): Promise<void>
+  /** The argv prefix that runs a program there (nsenter ... --); empty: on this machine as it is. */
+  enter(node: NodeRecord): string[]
+}
+
 /**
  * Where a session's shell starts: the home directory, or "/" when it does not exist (a service user,
  * a CI container), as sshd does. Spawning in a missing directory would fail every command.
@@ -55,6 +63,7 @@ class NodeServer {
     private readonly id: string,
     hostKey: string,
     private readonly lookup: Lookup,
+    private readonly placement?: NodePlacement,
   ) {
     this.server = new Server({hostKeys: [hostKey], ident: 'OpenSSH_9.2p1 Debian-2+deb12u3'}, (client) => this.accept(client))
     // A failed listen is reported through listen(); nothing after it may crash the sandbox.
@@ -114,10 +123,10 @@ class NodeServer {
           accept?.()
         })
         session.on('exec', (accept, _reject, info) => {
-          child = this.run(accept(), ['-c', info.command], env)
+          child = this.run(accept(), ['-c', info.command], env, node)
         })
         session.on('shell', (accept) => {
-          child = this.run(accept(), [], env)
+          child = this.run(accept(), [], env, node)
         })
         session.on('sftp', (_accept, reject) => reject())
         session.on('subsystem', (_accept, reject) => reject())
@@ -126,10 +135,12 @@ class NodeServer {
   }
 
   /** /bin/sh with the channel as its stdio; the exit status (or signal) goes back to the client. */
-  private run(stream: ServerChannel, args: string[], env: Record<string, string>): ChildProcess {
+  private run(stream: ServerChannel, args: string[], env: Record<string, string>, node: NodeRecord): ChildProcess {
     // Like sshd, each session's shell leads its own session and process group, so a client can stop
-    // a command with everything it started (kill -- -PID), and so can the sandbox.
-    const child = spawn('/bin/sh', args, {
+    // a command with everything it started (kill -- -PID), and so can the sandbox. In a networked
+    // sandbox nsenter runs the shell in the node's namespace (it execs: the PID stays the shell's).
+    const [file, ...prefix] = [...(this.placement?.enter(node) ?? []), '/bin/sh']
+    const child = spawn(file, [...prefix, ...args], {
       cwd: startDirectory(),
       env: {...process.env, ...env, MC_SANDBOX_NODE: `${this.cloud}/${this.id}`},
       stdio: 'pipe',
@@ -171,11 +182,15 @@ class NodeServer {
 export class SshFleet implements SshHost {
   private readonly servers = new Map<string, NodeServer>()
 
-  constructor(private readonly lookup: Lookup) {}
+  constructor(
+    private readonly lookup: Lookup,
+    private readonly placement?: NodePlacement,
+  ) {}
 
   async open(node: NodeRecord, preferredPort = 0): Promise<number> {
     await this.close(node.cloud, node.id)
-    const server = new NodeServer(node.cloud, node.id, node.ssh!.hostKey, this.lookup)
+    await this.placement?.attach(node)
+    const server = new NodeServer(node.cloud, node.id, node.ssh!.hostKey, this.lookup, this.placement)
     let port: number
     try {
       port = await server.listen(preferredPort)
