@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 
-import {ConfigError, McError, TimeoutError, ValidationError} from '../core/errors.js'
+import {ConfigError, InterruptedError, McError, TimeoutError, ValidationError} from '../core/errors.js'
 import {httpRequest} from '../core/http.js'
 import {silentLog} from '../core/log.js'
 import {writeFileAtomic} from '../store/atomic-write.js'
@@ -242,19 +242,32 @@ export async function startDetached(options: SandboxRunOptions, env: NodeJS.Proc
     exited = code
   })
   child.unref()
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    const state = readState(dataDir)
-    if (state && state.pid === child.pid) return state
-    if (exited !== undefined) {
-      const tail = readFileSync(paths.log, 'utf8').trim().split('\n').slice(-5).join('\n')
-      throw new McError(`The sandbox failed to start (exit ${exited}). Log ${paths.log}:\n${tail}`)
+  // Interrupted while it starts (Ctrl-C): nobody would know its PID yet, so it goes, with its namespaces.
+  let interrupted: NodeJS.Signals | undefined
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupted = signal
+  }
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal)
+  try {
+    const deadline = Date.now() + timeoutMs
+    while (Date.now() < deadline && !interrupted) {
+      const state = readState(dataDir)
+      if (state && state.pid === child.pid) return state
+      if (exited !== undefined) {
+        const tail = readFileSync(paths.log, 'utf8').trim().split('\n').slice(-5).join('\n')
+        throw new McError(`The sandbox failed to start (exit ${exited}). Log ${paths.log}:\n${tail}`)
+      }
+      await sleep(50)
     }
-    await sleep(50)
+  } finally {
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal)
   }
   if (child.pid !== undefined) killGroup(child.pid)
+  if (interrupted) throw new InterruptedError(`Interrupted (${interrupted}) while the sandbox started; it was stopped.`)
   throw new TimeoutError(`The sandbox did not answer within ${timeoutMs / 1000}s; see ${paths.log}.`)
 }
+
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
 
 /** SIGKILL the daemon's whole process group (it leads one), so no command it ran survives. */
 function killGroup(pid: number): void {
