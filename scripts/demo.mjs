@@ -138,7 +138,7 @@ try {
 
   step('Deploy one probe in each cloud (cheapest size, Debian/Ubuntu LTS, mc key, SSH, self-check)')
   await mc(['probe', 'deploy', '--fleet', 'demo', ...SITES.flatMap((at) => ['--at', at])])
-  await (status.network ? networked(status) : loopback())
+  await (status.network ? networked(status) : loopback()) // eslint-disable-line unicorn/prefer-top-level-await
 } catch (error) {
   failed = true
   if (!(error instanceof Interrupted)) process.stderr.write(`demo failed: ${error.message}\n`)

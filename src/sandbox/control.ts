@@ -243,14 +243,14 @@ export async function startDetached(options: SandboxRunOptions, env: NodeJS.Proc
   })
   child.unref()
   // Interrupted while it starts (Ctrl-C): nobody would know its PID yet, so it goes, with its namespaces.
-  let interrupted: NodeJS.Signals | undefined
+  const interruption: {signal?: NodeJS.Signals} = {}
   const onSignal = (signal: NodeJS.Signals) => {
-    interrupted = signal
+    interruption.signal = signal
   }
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal)
   try {
     const deadline = Date.now() + timeoutMs
-    while (Date.now() < deadline && !interrupted) {
+    while (Date.now() < deadline && !interruption.signal) {
       const state = readState(dataDir)
       if (state && state.pid === child.pid) return state
       if (exited !== undefined) {
@@ -263,7 +263,7 @@ export async function startDetached(options: SandboxRunOptions, env: NodeJS.Proc
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal)
   }
   if (child.pid !== undefined) killGroup(child.pid)
-  if (interrupted) throw new InterruptedError(`Interrupted (${interrupted}) while the sandbox started; it was stopped.`)
+  if (interruption.signal) throw new InterruptedError(`Interrupted (${interruption.signal}) while the sandbox started; it was stopped.`)
   throw new TimeoutError(`The sandbox did not answer within ${timeoutMs / 1000}s; see ${paths.log}.`)
 }
 
