@@ -82,15 +82,17 @@ export class SandboxNetwork implements NodePlacement {
     const ns = await Namespaces.open(mode, tools)
     const network = new SandboxNetwork(ns, store, dir)
     try {
-      for (const role of FIXED) await ns.create(role)
+      // In parallel where nothing depends on order: each step is a process or two per namespace.
+      await Promise.all(FIXED.map((role) => ns.create(role)))
       await Promise.all(['dcr', 'tr', 'tgr'].map((role) => ns.exec(role, [tools.sysctl, '-q', '-w', ...ROUTER_SYSCTLS])))
-      for (const [role, address] of Object.entries(FIXED_BRIDGES)) {
-        await ns.ip(role, ['link add br0 type bridge', `address add ${address} dev br0`, 'link set br0 up'])
-      }
-
+      await Promise.all(
+        FIXED.map((role) => {
+          const bridge = FIXED_BRIDGES[role]
+          return ns.ip(role, ['link set lo up', ...(bridge ? ['link add br0 type bridge', `address add ${bridge} dev br0`, 'link set br0 up'] : [])])
+        }),
+      )
       await network.link(FIXED_LINKS)
-      await Promise.all(FIXED.map((role) => ns.ip(role, ['link set lo up', ...FIXED_ROUTES[role].map((r) => `route add ${r}`)])))
-      await network.startTarget()
+      await Promise.all([...FIXED.map((role) => ns.ip(role, FIXED_ROUTES[role].map((r) => `route add ${r}`))), network.startTarget()])
       return network
     } catch (error) {
       await network.stop()
@@ -104,18 +106,17 @@ export class SandboxNetwork implements NodePlacement {
 
   /** veth pairs made directly inside both namespaces: this machine's own namespace never sees them. */
   private async link(veths: Veth[]): Promise<void> {
-    for (const {a, b} of veths) {
-      await this.ns.ip(a.ns, [`link add name ${a.dev} type veth peer name ${b.dev} netns ${this.ns.pid(b.ns)}`])
-      await Promise.all(
-        [a, b].map((end) =>
-          this.ns.ip(end.ns, [
-            ...(end.address ? [`address add ${end.address} dev ${end.dev}`] : []),
-            ...('bridge' in end && end.bridge ? [`link set ${end.dev} master br0`] : []),
-            `link set ${end.dev} up`,
-          ]),
-        ),
-      )
-    }
+    const setUp = (end: Veth['a'] | Veth['b']) => [
+      ...(end.address ? [`address add ${end.address} dev ${end.dev}`] : []),
+      ...('bridge' in end && end.bridge ? [`link set ${end.dev} master br0`] : []),
+      `link set ${end.dev} up`,
+    ]
+    await Promise.all(
+      veths.map(async ({a, b}) => {
+        await this.ns.ip(a.ns, [`link add name ${a.dev} type veth peer name ${b.dev} netns ${this.ns.pid(b.ns)}`, ...setUp(a)])
+        await this.ns.ip(b.ns, setUp(b))
+      }),
+    )
   }
 
   private async startTarget(): Promise<void> {
@@ -162,13 +163,10 @@ export class SandboxNetwork implements NodePlacement {
   }
 
   private async buildSite(s: Site): Promise<Site> {
-    await this.ns.create(hostNs(s))
-    await this.ns.create(routerNs(s))
-    await this.ns.exec(routerNs(s), [this.ns.tools.sysctl, '-q', '-w', ...ROUTER_SYSCTLS])
+    await Promise.all([this.ns.create(hostNs(s)), this.ns.create(routerNs(s))])
+    await Promise.all([this.ns.exec(routerNs(s), [this.ns.tools.sysctl, '-q', '-w', ...ROUTER_SYSCTLS]), this.ns.ip(hostNs(s), ['link set lo up']), this.ns.ip(routerNs(s), ['link set lo up'])])
     const {links, routes} = siteLinks(s)
     await this.link(links)
-    await this.ns.ip(hostNs(s), ['link set lo up'])
-    await this.ns.ip(routerNs(s), ['link set lo up'])
     await Promise.all(Object.entries(routes).map(([name, list]) => this.ns.ip(name, list.map((r) => `route add ${r}`))))
     // A transit fault covers every port of the transit router, this new one too.
     const transit = this.faults.get('transit')
