@@ -10,7 +10,7 @@
 // Run after a build: `npm run build && node scripts/demo.mjs`. Exit 0 when the demo showed what it
 // should, 1 when a step failed or a verdict was not the expected one, 130 after Ctrl-C.
 import {spawn} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {accessSync, constants, mkdtempSync, rmSync} from 'node:fs'
 import {createServer} from 'node:http'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -124,8 +124,27 @@ async function loopback() {
   }
 }
 
+/** The probes run mtr and ping on this machine (in the sandbox's namespaces): without them the verdict can only be inconclusive. */
+function missingTools() {
+  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/bin', '/bin', '/usr/sbin']
+  const found = (name) =>
+    dirs.some((dir) => {
+      try {
+        accessSync(join(dir, name), constants.X_OK)
+        return true
+      } catch {
+        return false
+      }
+    })
+  return ['mtr', 'ping'].filter((tool) => !found(tool))
+}
+
 let failed = false
 let mode = 'loopback'
+const missing = missingTools()
+if (missing.length > 0) {
+  process.stdout.write(`\nThe probes need ${missing.join(' and ')} on this machine: apt-get install mtr-tiny iputils-ping monitoring-plugins-basic nftables iproute2 (without them no verdict can be reached).\n`)
+}
 try {
   step('Start the sandbox with its network: EC2, Rackspace, OpenStack and Linode emulators, nodes in network namespaces')
   await mc(['sandbox', 'start', '--detach', '--network', '--port', '0', '--boot-delay', '1000'])
