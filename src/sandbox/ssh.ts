@@ -134,12 +134,21 @@ class NodeServer {
     })
   }
 
+  /** The node's namespace prefix; a node whose place is gone answers every command with the reason (exit 127). */
+  private placed(node: NodeRecord): string[] {
+    try {
+      return this.placement?.enter(node) ?? []
+    } catch (error) {
+      return ['/bin/sh', '-c', 'echo "mc sandbox: $1" >&2; exit 127', 'sh', (error as Error).message]
+    }
+  }
+
   /** /bin/sh with the channel as its stdio; the exit status (or signal) goes back to the client. */
   private run(stream: ServerChannel, args: string[], env: Record<string, string>, node: NodeRecord): ChildProcess {
     // Like sshd, each session's shell leads its own session and process group, so a client can stop
     // a command with everything it started (kill -- -PID), and so can the sandbox. In a networked
     // sandbox nsenter runs the shell in the node's namespace (it execs: the PID stays the shell's).
-    const [file, ...prefix] = [...(this.placement?.enter(node) ?? []), '/bin/sh']
+    const [file, ...prefix] = [...this.placed(node), '/bin/sh']
     const child = spawn(file, [...prefix, ...args], {
       cwd: startDirectory(),
       env: {...process.env, ...env, MC_SANDBOX_NODE: `${this.cloud}/${this.id}`},

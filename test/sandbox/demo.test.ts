@@ -13,7 +13,7 @@ import {afterAll, describe, expect, it, vi} from 'vitest'
  */
 const isRoot = process.getuid?.() === 0
 const DEMO = new URL('../../scripts/demo.mjs', import.meta.url).pathname
-vi.setConfig({testTimeout: 240_000})
+vi.setConfig({testTimeout: 420_000})
 
 const dirs: string[] = []
 afterAll(() => {
