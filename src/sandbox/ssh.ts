@@ -62,8 +62,7 @@ class NodeServer {
     private readonly cloud: SandboxCloud,
     private readonly id: string,
     hostKey: string,
-    private readonly lookup: Lookup,
-    private readonly placement?: NodePlacement,
+    private readonly nodes: {lookup: Lookup; placement?: NodePlacement},
   ) {
     this.server = new Server({hostKeys: [hostKey], ident: 'OpenSSH_9.2p1 Debian-2+deb12u3'}, (client) => this.accept(client))
     // A failed listen is reported through listen(); nothing after it may crash the sandbox.
@@ -85,13 +84,13 @@ class NodeServer {
     this.clients.add(client)
     client.on('close', () => this.clients.delete(client))
     client.on('error', () => client.end())
-    const node = this.lookup(this.cloud, this.id)
+    const node = this.nodes.lookup(this.cloud, this.id)
     if (!node || node.status !== RUNNING_STATUS[this.cloud]) {
       client.end()
       return
     }
     client.on('authentication', (ctx) => {
-      const current = this.lookup(this.cloud, this.id)
+      const current = this.nodes.lookup(this.cloud, this.id)
       if (!current || current.status !== RUNNING_STATUS[this.cloud]) return ctx.reject()
       if (ctx.method === 'publickey') {
         const key = current.authorizedKeys
@@ -137,7 +136,7 @@ class NodeServer {
   /** The node's namespace prefix; a node whose place is gone answers every command with the reason (exit 127). */
   private placed(node: NodeRecord): string[] {
     try {
-      return this.placement?.enter(node) ?? []
+      return this.nodes.placement?.enter(node) ?? []
     } catch (error) {
       return ['/bin/sh', '-c', 'echo "mc sandbox: $1" >&2; exit 127', 'sh', (error as Error).message]
     }
@@ -199,7 +198,7 @@ export class SshFleet implements SshHost {
   async open(node: NodeRecord, preferredPort = 0): Promise<number> {
     await this.close(node.cloud, node.id)
     await this.placement?.attach(node)
-    const server = new NodeServer(node.cloud, node.id, node.ssh!.hostKey, this.lookup, this.placement)
+    const server = new NodeServer(node.cloud, node.id, node.ssh!.hostKey, {lookup: this.lookup, placement: this.placement})
     let port: number
     try {
       port = await server.listen(preferredPort)
