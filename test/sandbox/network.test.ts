@@ -30,15 +30,21 @@ type Status = {
 
 type Runner = {home: string; user?: string; mc(args: string[], timeoutMs?: number): Promise<{code: number; stdout: string; stderr: string}>}
 
-/** mc as a fresh user would run it: its own MC_HOME, as root or (with setpriv) as nobody. */
-function runner(user?: string): Runner {
+/**
+ * mc as a fresh user would run it: its own MC_HOME, as root or (with setpriv) as nobody; `noNetns`
+ * runs it in a user namespace of its own whose limit of network namespaces is 0 (that limit is per
+ * user namespace: nothing outside changes), a kernel where the network cannot be built.
+ */
+function runner(user?: string, noNetns = false): Runner {
   const home = mkdtempSync(join(tmpdir(), 'mc-net-test-'))
   if (user) chmodSync(home, 0o777)
   const env = [`HOME=${home}`, `MC_HOME=${join(home, 'mc')}`, 'MC_PROFILE=sandbox', 'PATH=/usr/bin:/bin', 'CI=1']
   const argv = (args: string[]) =>
     user
       ? ['setpriv', ['--reuid', user, '--regid', 'nogroup', '--clear-groups', 'env', '-i', ...env, process.execPath, MC, ...args]]
-      : ['env', ['-i', ...env, `PATH=/usr/sbin:/usr/bin:/sbin:/bin`, process.execPath, MC, ...args]]
+      : (noNetns
+        ? ['unshare', ['--user', '--map-root-user', '/bin/sh', '-c', 'echo 0 > /proc/sys/user/max_net_namespaces && exec "$@"', 'sh', 'env', '-i', ...env, process.execPath, MC, ...args]]
+        : ['env', ['-i', ...env, `PATH=/usr/sbin:/usr/bin:/sbin:/bin`, process.execPath, MC, ...args]])
   return {
     home,
     user,
@@ -183,6 +189,24 @@ async function storyPlayedOut(r: Runner, expectedMode: string): Promise<void> {
 describe.skipIf(!isRoot)('networked sandbox (needs root: runs as root, then as nobody)', () => {
   it('as root: plain namespaces; a transit fault is found, cleared, and nothing is left behind', async () => {
     await storyPlayedOut(runner(), 'root')
+  })
+
+  it('where no network namespace can be made: says why, runs on loopback (exit 0), refuses network faults', async () => {
+    const r = runner(undefined, true)
+    const start = await r.mc(['sandbox', 'start', '--detach', '--network', '--port', '0'])
+    started.push(r)
+    expect(start.code, start.stderr).toBe(0)
+    expect(start.stderr).toMatch(/mc sandbox: no network: cannot create a network namespace .*No space left on device.*Running on loopback instead/s)
+    const status = JSON.parse((await r.mc(['sandbox', 'status', '--json'])).stdout) as Status
+    expect(status.network).toBeUndefined()
+    expect(status.networkUnavailable).toContain('cannot create a network namespace')
+    const fault = await r.mc(['sandbox', 'fault', 'add', 'loss=transit:30%'])
+    expect(fault.code).toBe(2)
+    expect(fault.stderr).toContain('network faults need the networked sandbox')
+    const api = await r.mc(['sandbox', 'fault', 'add', 'throttle=ec2:0.5'])
+    expect(api.stdout).toContain('Active faults: throttle=ec2:0.5')
+    expect((await r.mc(['sandbox', 'stop'])).code).toBe(0)
+    expect(processesOf(r.home)).toEqual([])
   })
 
   const rootless = canRunRootless()
