@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 
-import {ConfigError, McError, TimeoutError, ValidationError} from '../core/errors.js'
+import {ConfigError, InterruptedError, McError, TimeoutError, ValidationError} from '../core/errors.js'
 import {httpRequest} from '../core/http.js'
 import {silentLog} from '../core/log.js'
 import {writeFileAtomic} from '../store/atomic-write.js'
@@ -14,6 +14,7 @@ import {processAlive} from '../store/file-lock.js'
 import {mcPaths} from '../store/paths.js'
 import type {SandboxCloud} from './types.js'
 import type {SandboxHandle, SandboxOptions} from './index.js'
+import type {NetworkDescription} from './network/index.js'
 
 /**
  * Running the sandbox as a service of the CLI: in the foreground, or detached as a child process
@@ -30,6 +31,8 @@ export interface SandboxRunOptions {
   faults?: string[]
   seedNodes?: number
   ssh?: boolean
+  /** Nodes in network namespaces (see src/sandbox/network); loopback, with the reason, where impossible. */
+  network?: boolean
 }
 
 /** What a running sandbox writes to state.json (mode 0600: it holds credentials). */
@@ -57,6 +60,10 @@ export interface SandboxStatus {
   credentials?: SandboxHandle['credentials']
   /** Live nodes per emulated cloud. */
   nodes?: Record<SandboxCloud, number>
+  /** The networked sandbox's target, transit, data center login, sites and link faults. */
+  network?: NetworkDescription
+  /** Why --network fell back to loopback. */
+  networkUnavailable?: string
 }
 
 export class SandboxRunningError extends McError {
@@ -142,7 +149,7 @@ export async function runSandbox(options: SandboxRunOptions, env: NodeJS.Process
   let handle: SandboxHandle
   try {
     const {startSandbox} = await import('./index.js')
-    const sandboxOptions: SandboxOptions = {dataDir, bootDelayMs: options.bootDelayMs, faults: options.faults, ssh: options.ssh, seedNodes: options.seedNodes}
+    const sandboxOptions: SandboxOptions = {dataDir, bootDelayMs: options.bootDelayMs, faults: options.faults, ssh: options.ssh, seedNodes: options.seedNodes, network: options.network}
     handle = await startOnPort(sandboxOptions, options.port, paths.port, startSandbox)
     writeFileSync(paths.port, `${handle.port}\n`)
     writeProfile(mcPaths(env).configFile, SANDBOX_PROFILE, handle.profile)
@@ -227,19 +234,32 @@ export async function startDetached(options: SandboxRunOptions, env: NodeJS.Proc
     exited = code
   })
   child.unref()
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    const state = readState(dataDir)
-    if (state && state.pid === child.pid) return state
-    if (exited !== undefined) {
-      const tail = readFileSync(paths.log, 'utf8').trim().split('\n').slice(-5).join('\n')
-      throw new McError(`The sandbox failed to start (exit ${exited}). Log ${paths.log}:\n${tail}`)
+  // Interrupted while it starts (Ctrl-C): nobody would know its PID yet, so it goes, with its namespaces.
+  const interruption: {signal?: NodeJS.Signals} = {}
+  const onSignal = (signal: NodeJS.Signals) => {
+    interruption.signal = signal
+  }
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal)
+  try {
+    const deadline = Date.now() + timeoutMs
+    while (Date.now() < deadline && !interruption.signal) {
+      const state = readState(dataDir)
+      if (state && state.pid === child.pid) return state
+      if (exited !== undefined) {
+        const tail = readFileSync(paths.log, 'utf8').trim().split('\n').slice(-5).join('\n')
+        throw new McError(`The sandbox failed to start (exit ${exited}). Log ${paths.log}:\n${tail}`)
+      }
+      await sleep(50)
     }
-    await sleep(50)
+  } finally {
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal)
   }
   if (child.pid !== undefined) killGroup(child.pid)
+  if (interruption.signal) throw new InterruptedError(`Interrupted (${interruption.signal}) while the sandbox started; it was stopped.`)
   throw new TimeoutError(`The sandbox did not answer within ${timeoutMs / 1000}s; see ${paths.log}.`)
 }
+
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
 
 /** SIGKILL the daemon's whole process group (it leads one), so no command it ran survives. */
 function killGroup(pid: number): void {
@@ -275,21 +295,48 @@ export async function stopSandbox(dataDir: string, timeoutMs = 10_000): Promise<
   return {stopped: true, pid}
 }
 
-async function controlRequest(state: SandboxState, method: string, path: string): Promise<unknown> {
+async function controlRequest(state: SandboxState, method: string, path: string, body?: unknown): Promise<unknown> {
   // Straight to loopback whatever *_PROXY says.
   const res = await httpRequest(
-    {method, url: `http://127.0.0.1:${state.port}/__sandbox/${path}`, headers: {'x-sandbox-control': state.controlToken}, timeoutMs: 10_000, network: {env: {}}},
+    {
+      method,
+      url: `http://127.0.0.1:${state.port}/__sandbox/${path}`,
+      headers: {'x-sandbox-control': state.controlToken, ...(body === undefined ? {} : {'content-type': 'application/json'})},
+      body: body === undefined ? undefined : JSON.stringify(body),
+      timeoutMs: 30_000,
+      network: {env: {}},
+    },
     silentLog,
   )
+  if (res.status === 400) throw new ValidationError((res.json as {error: string}).error)
   if (res.status < 200 || res.status >= 300) throw new McError(`The sandbox answered ${res.status} to ${path}.`)
   return res.json
+}
+
+export class SandboxNotRunningError extends McError {
+  override readonly exitCode = 1
+  override readonly code = 'SANDBOX_NOT_RUNNING'
+}
+
+/** Add or clear faults of the running sandbox; resolves with the faults active afterwards. */
+export async function changeFaults(dataDir: string, change: {add?: string[]; clear?: string[] | 'all'}): Promise<string[]> {
+  const pid = runningPid(dataDir)
+  const state = pid === undefined ? undefined : readState(dataDir)
+  if (!state || state.pid !== pid) throw new SandboxNotRunningError(`mc sandbox is not running (data dir ${dataDir}). Start it with "mc sandbox start --detach".`)
+  const {faults} = (await controlRequest(state, 'POST', 'faults', change)) as {faults: string[]}
+  return faults
 }
 
 export async function sandboxStatus(dataDir: string): Promise<SandboxStatus> {
   const pid = runningPid(dataDir)
   const state = pid === undefined ? undefined : readState(dataDir)
   if (!state || state.pid !== pid) return {running: false, dataDir, profile: SANDBOX_PROFILE}
-  const {counts} = (await controlRequest(state, 'GET', 'status')) as {counts: Record<SandboxCloud, number>}
+  const live = (await controlRequest(state, 'GET', 'status')) as {
+    counts: Record<SandboxCloud, number>
+    faults: string[]
+    network?: NetworkDescription
+    networkUnavailable?: string
+  }
   return {
     running: true,
     dataDir,
@@ -297,10 +344,12 @@ export async function sandboxStatus(dataDir: string): Promise<SandboxStatus> {
     pid,
     port: state.port,
     startedAt: state.startedAt,
-    faults: state.faults,
+    faults: live.faults,
     endpoints: state.endpoints,
     credentials: state.credentials,
-    nodes: counts,
+    nodes: live.counts,
+    ...(live.network ? {network: live.network} : {}),
+    ...(live.networkUnavailable ? {networkUnavailable: live.networkUnavailable} : {}),
   }
 }
 

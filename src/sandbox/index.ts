@@ -3,10 +3,12 @@ import {createServer, type IncomingMessage, type Server, type ServerResponse} fr
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {Ec2Api} from './ec2/api.js'
-import {type Faults, parseFaults} from './faults.js'
+import {type Faults, FaultSyntaxError, parseFaults} from './faults.js'
 import {CreateHold, isCreateRequest} from './holds.js'
 import {type ApiHandler, json, type SandboxRequest, type SandboxResponse} from './http.js'
 import {LinodeApi} from './linode/api.js'
+import {splitFaults} from './network/faults.js'
+import type {NetworkDescription, SandboxNetwork} from './network/index.js'
 import {OpenStackApi, RackspaceApi} from './openstack/api.js'
 import {seedNodes} from './seed.js'
 import {SandboxStore} from './store.js'
@@ -37,6 +39,11 @@ export interface SandboxOptions {
   terminatedTtlMs?: number
   /** Serve HTTPS with this key and certificate (PEM), e.g. signed by a test's own CA. */
   tls?: {key: string; cert: string}
+  /**
+   * Put nodes, the data center and a target in network namespaces (src/sandbox/network). Where this
+   * machine cannot, the sandbox runs on loopback as without it and `networkUnavailable` says why.
+   */
+  network?: boolean
 }
 
 export interface SandboxHandle {
@@ -63,10 +70,18 @@ export interface SandboxHandle {
   dataDir: string
   /** Guards the /__sandbox/ control endpoints (status, reset, faults) of this running sandbox. */
   controlToken: string
-  /** Replace the active faults while running; lifting hold=create sends the answers it kept back. */
+  /** Replace the active API faults while running (network faults: addFaults / clearFaults); lifting hold=create sends the answers it kept back. */
   setFaults(faults: string[]): void
   /** Create requests whose answers hold=create keeps back now, per cloud (the nodes exist already). */
   heldCreates(): Partial<Record<SandboxCloud, number>>
+  /** Add faults, API or network (loss=, down=); resolves with every active fault. */
+  addFaults(faults: string[]): Promise<string[]>
+  /** Clear the named faults, or all; resolves with what stays active. */
+  clearFaults(faults?: string[]): Promise<string[]>
+  /** The network, when the sandbox has one. */
+  network(): Promise<NetworkDescription | undefined>
+  /** Why a requested network could not be built (the sandbox then runs on loopback). */
+  networkUnavailable?: string
   /** Forget every node, key and token (credentials stay); closes the nodes' SSH servers. */
   reset(): Promise<void>
   /** Live nodes per cloud. */
@@ -149,12 +164,28 @@ function settingsFor(options: SandboxOptions) {
  */
 export async function startSandbox(options: SandboxOptions): Promise<SandboxHandle> {
   const store = new SandboxStore(options.dataDir)
+  let network: SandboxNetwork | undefined
   try {
     const credentials = loadCredentials(store)
-    let faults: Faults = parseFaults(options.faults)
+    const initial = splitFaults(options.faults ?? [])
+    let apiFaults = initial.api
+    let faults: Faults = parseFaults(apiFaults)
+    let networkUnavailable: string | undefined
+    if (options.network) ({network, unavailable: networkUnavailable} = await (await import('./network/index.js')).openNetwork(store, options.dataDir))
+
+    if (initial.network.length > 0 && !network) {
+      throw new FaultSyntaxError(`${initial.network.join(', ')}: network faults need the networked sandbox (--network)${networkUnavailable ? `, which cannot run here: ${networkUnavailable}` : ''}.`)
+    }
+
     // ssh2 loads only when nodes get SSH servers; the fleet looks nodes up in the world made next.
     const ssh: (SshHost & {closeAll(): Promise<void>}) | undefined =
-      options.ssh === false ? undefined : new (await import('./ssh.js')).SshFleet((cloud, id) => world.getNode(cloud, id))
+      options.ssh === false ? undefined : new (await import('./ssh.js')).SshFleet((cloud, id) => network?.lookup(cloud, id) ?? world.getNode(cloud, id), network)
+    /** The data center's SSH server, on its previous port if free. */
+    const openDatacenter = async () => {
+      if (!network || !ssh) return
+      const node = await network.datacenterNode()
+      network.datacenterListening(await ssh.open(node, node.ssh!.port))
+    }
     const world = new World(store, credentials, settingsFor(options), ssh)
     world.holdBoot = faults.holdBoot
     const creates = new CreateHold()
@@ -170,11 +201,48 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
       await ssh?.closeAll()
       store.reset()
       world.forgetCache()
+      network?.afterReset()
+      await openDatacenter()
+    }
+    const activeFaults = () => [...apiFaults, ...(network?.faultSpecs() ?? [])]
+    const addFaults = async (specs: string[]) => {
+      const {api, network: onLinks} = splitFaults(specs)
+      if (onLinks.length > 0 && !network) throw new FaultSyntaxError(`${onLinks.join(', ')}: network faults need the networked sandbox ("mc sandbox start --network").`)
+      const nextApi = [...apiFaults, ...api]
+      const parsed = parseFaults(nextApi)
+      await network?.addFaults(onLinks)
+      apiFaults = nextApi
+      faults = parsed
+      world.holdBoot = faults.holdBoot
+      creates.release(faults.holdCreate)
+      return activeFaults()
+    }
+    const clearFaults = async (specs?: string[]) => {
+      const {api, network: onLinks} = splitFaults(specs ?? [])
+      await network?.clearFaults(specs === undefined ? undefined : onLinks)
+      apiFaults = specs === undefined ? [] : apiFaults.filter((f) => !api.includes(f))
+      faults = parseFaults(apiFaults)
+      world.holdBoot = faults.holdBoot
+      creates.release(faults.holdCreate)
+      return activeFaults()
     }
 
     const control = async (request: SandboxRequest): Promise<SandboxResponse> => {
       if (request.headers['x-sandbox-control'] !== controlToken) return json(403, {error: 'control token required'})
-      if (request.path === '/__sandbox/status' && request.method === 'GET') return json(200, {counts: counts()})
+      if (request.path === '/__sandbox/status' && request.method === 'GET') {
+        return json(200, {counts: counts(), faults: activeFaults(), network: await network?.describe(), networkUnavailable})
+      }
+      if (request.path === '/__sandbox/faults' && request.method === 'POST') {
+        const body = JSON.parse(request.body || '{}') as {add?: string[]; clear?: string[] | 'all'}
+        try {
+          if (body.add) await addFaults(body.add)
+          if (body.clear) await clearFaults(body.clear === 'all' ? undefined : body.clear)
+        } catch (error) {
+          if (error instanceof FaultSyntaxError) return json(400, {error: error.message})
+          throw error
+        }
+        return json(200, {faults: activeFaults()})
+      }
       if (request.path === '/__sandbox/reset' && request.method === 'POST') {
         await reset()
         return json(200, {reset: true})
@@ -237,6 +305,8 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
 
     try {
       await world.reopenSshServers()
+      await openDatacenter()
+      await network?.addFaults(initial.network)
       if (options.seedNodes !== undefined) {
         const wanted = typeof options.seedNodes === 'number' ? Object.fromEntries(SANDBOX_CLOUDS.map((c) => [c, options.seedNodes])) : options.seedNodes
         for (const cloud of SANDBOX_CLOUDS) if (wanted[cloud]) seedNodes(store, credentials, cloud, wanted[cloud] as number, world.now())
@@ -301,10 +371,15 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
       controlToken,
       setFaults(specs) {
         faults = parseFaults(specs)
+        apiFaults = [...specs]
         world.holdBoot = faults.holdBoot
         creates.release(faults.holdCreate)
       },
       heldCreates: () => creates.counts(),
+      addFaults,
+      clearFaults,
+      network: async () => network?.describe(),
+      networkUnavailable,
       reset,
       counts,
       async stop() {
@@ -312,6 +387,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
         stopped = true
         creates.release()
         await ssh?.closeAll()
+        await network?.stop()
         // Idle keep-alive sockets are ended politely so clients see the close before reusing them.
         await new Promise<void>((resolve) => {
           server.close(() => resolve())
@@ -322,6 +398,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
       },
     }
   } catch (error) {
+    await network?.stop()
     store.close()
     throw error
   }

@@ -22,6 +22,14 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 
 type Lookup = (cloud: SandboxCloud, id: string) => NodeRecord | undefined
 
+/** Where a node's commands run when the sandbox has a network (src/sandbox/network): its namespace. */
+export interface NodePlacement {
+  /** Give the node its place in the network before its SSH server opens. */
+  attach(node: NodeRecord): Promise<void>
+  /** The argv prefix that runs a program there (nsenter ... --); empty: on this machine as it is. */
+  enter(node: NodeRecord): string[]
+}
+
 /**
  * Where a session's shell starts: the home directory, or "/" when it does not exist (a service user,
  * a CI container), as sshd does. Spawning in a missing directory would fail every command.
@@ -54,7 +62,7 @@ class NodeServer {
     private readonly cloud: SandboxCloud,
     private readonly id: string,
     hostKey: string,
-    private readonly lookup: Lookup,
+    private readonly nodes: {lookup: Lookup; placement?: NodePlacement},
   ) {
     this.server = new Server({hostKeys: [hostKey], ident: 'OpenSSH_9.2p1 Debian-2+deb12u3'}, (client) => this.accept(client))
     // A failed listen is reported through listen(); nothing after it may crash the sandbox.
@@ -76,13 +84,13 @@ class NodeServer {
     this.clients.add(client)
     client.on('close', () => this.clients.delete(client))
     client.on('error', () => client.end())
-    const node = this.lookup(this.cloud, this.id)
+    const node = this.nodes.lookup(this.cloud, this.id)
     if (!node || node.status !== RUNNING_STATUS[this.cloud]) {
       client.end()
       return
     }
     client.on('authentication', (ctx) => {
-      const current = this.lookup(this.cloud, this.id)
+      const current = this.nodes.lookup(this.cloud, this.id)
       if (!current || current.status !== RUNNING_STATUS[this.cloud]) return ctx.reject()
       if (ctx.method === 'publickey') {
         const key = current.authorizedKeys
@@ -114,10 +122,10 @@ class NodeServer {
           accept?.()
         })
         session.on('exec', (accept, _reject, info) => {
-          child = this.run(accept(), ['-c', info.command], env)
+          child = this.run(accept(), ['-c', info.command], env, node)
         })
         session.on('shell', (accept) => {
-          child = this.run(accept(), [], env)
+          child = this.run(accept(), [], env, node)
         })
         session.on('sftp', (_accept, reject) => reject())
         session.on('subsystem', (_accept, reject) => reject())
@@ -125,11 +133,22 @@ class NodeServer {
     })
   }
 
+  /** The node's namespace prefix; a node whose place is gone answers every command with the reason (exit 127). */
+  private placed(node: NodeRecord): string[] {
+    try {
+      return this.nodes.placement?.enter(node) ?? []
+    } catch (error) {
+      return ['/bin/sh', '-c', 'echo "mc sandbox: $1" >&2; exit 127', 'sh', (error as Error).message]
+    }
+  }
+
   /** /bin/sh with the channel as its stdio; the exit status (or signal) goes back to the client. */
-  private run(stream: ServerChannel, args: string[], env: Record<string, string>): ChildProcess {
+  private run(stream: ServerChannel, args: string[], env: Record<string, string>, node: NodeRecord): ChildProcess {
     // Like sshd, each session's shell leads its own session and process group, so a client can stop
-    // a command with everything it started (kill -- -PID), and so can the sandbox.
-    const child = spawn('/bin/sh', args, {
+    // a command with everything it started (kill -- -PID), and so can the sandbox. In a networked
+    // sandbox nsenter runs the shell in the node's namespace (it execs: the PID stays the shell's).
+    const [file, ...prefix] = [...this.placed(node), '/bin/sh']
+    const child = spawn(file, [...prefix, ...args], {
       cwd: startDirectory(),
       env: {...process.env, ...env, MC_SANDBOX_NODE: `${this.cloud}/${this.id}`},
       stdio: 'pipe',
@@ -171,11 +190,15 @@ class NodeServer {
 export class SshFleet implements SshHost {
   private readonly servers = new Map<string, NodeServer>()
 
-  constructor(private readonly lookup: Lookup) {}
+  constructor(
+    private readonly lookup: Lookup,
+    private readonly placement?: NodePlacement,
+  ) {}
 
   async open(node: NodeRecord, preferredPort = 0): Promise<number> {
     await this.close(node.cloud, node.id)
-    const server = new NodeServer(node.cloud, node.id, node.ssh!.hostKey, this.lookup)
+    await this.placement?.attach(node)
+    const server = new NodeServer(node.cloud, node.id, node.ssh!.hostKey, {lookup: this.lookup, placement: this.placement})
     let port: number
     try {
       port = await server.listen(preferredPort)

@@ -21,6 +21,16 @@ export function describeStatus(status: SandboxStatus): string {
   }
   if (status.nodes) lines.push(`  nodes: ${Object.entries(status.nodes).map(([cloud, n]) => `${cloud} ${n}`).join(', ')}`)
   if (status.faults && status.faults.length > 0) lines.push(`  faults: ${status.faults.join(', ')}`)
+  const net = status.network
+  if (net) {
+    const dc = net.datacenter.ssh
+    lines.push(
+      `  network (${net.mode}): target ${net.target}, transit ${net.transit}`,
+      `  data center ${net.datacenter.address}: mc probe add dc --host ${dc.host} --port ${dc.port} --user ${dc.user} --key ${dc.keyFile} --yes`,
+      ...net.sites.map((s) => `  ${`${s.cloud}:${s.region}`.padEnd(24)} ${s.address} behind ${s.router} (${s.via === 'transit' ? 'via the transit' : 'peers with the target\'s provider'})`),
+    )
+  }
+  if (status.networkUnavailable) lines.push(`  network: unavailable (${status.networkUnavailable}); running on loopback`)
   lines.push(`Use it with --profile ${status.profile} (or MC_PROFILE=${status.profile}); "mc sandbox status --json" shows the credentials for other clients.`)
   return lines.join('\n')
 }
