@@ -98,4 +98,16 @@ export function worstState(states: Iterable<CheckState>): CheckState {
   return worst
 }
 
+/** What `check run --fail-on` takes: the least severe state that fails a pipeline. */
+export const FAIL_ON = ['warning', 'critical', 'unknown'] as const
+export type FailOn = (typeof FAIL_ON)[number]
+
+/**
+ * Whether a state fails a pipeline at this level, in worstState's ranking: critical fails on
+ * CRITICAL; warning on WARNING or CRITICAL; unknown on anything not OK.
+ */
+export function failsOn(state: CheckState, level: FailOn): boolean {
+  return state !== 'OK' && SEVERITY[state] >= SEVERITY[level.toUpperCase() as CheckState]
+}
+
 export const STATE_EXIT_CODE: Record<CheckState, number> = {OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3}

@@ -5,7 +5,3 @@ export const vantageFlags = {
   target: Flags.string({char: 't', summary: 'Host name or IP address to check (repeatable).', multiple: true}),
   from: Flags.string({summary: 'Vantage points: all (this machine and every ready probe), local, or probe names (repeatable, comma list).', multiple: true, delimiter: ',', default: ['all']}),
 }
-
-export const outputFlags = {
-  output: Flags.string({summary: 'Human output: a table, or Nagios plugin output (status line, perfdata, exit code 0-3).', options: ['table', 'nagios'], default: 'table'}),
-}
