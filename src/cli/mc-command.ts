@@ -16,6 +16,7 @@ import type {DriverRequest} from '../services/drivers.js'
 import {type FanOutResult, settle, throwIfAllFailed} from '../services/fanout.js'
 import {resolveProviderSettings} from '../store/settings.js'
 import {shapeFromFlags} from './output-flags.js'
+import {type Progress, startProgress} from './progress.js'
 
 export type McFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof McCommand)['baseFlags'] & T['flags']>
 export type McArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -54,6 +55,7 @@ export abstract class McCommand<T extends typeof Command> extends Command {
   /** How output is shaped (src/cli/output-flags.ts); set once the flags are parsed. */
   protected shape: Shape = {format: 'table', header: true}
   private shaped = false
+  private progress?: Progress
   private debugLog?: DebugLog
 
   public override async init(): Promise<void> {
@@ -229,7 +231,25 @@ export abstract class McCommand<T extends typeof Command> extends Command {
    * --json): stdout carries the data only, so a script still sees why a run was slow or partial.
    */
   public override logToStderr(message = '', ...args: unknown[]): void {
-    process.stderr.write(`${formatWithOptions({colors: false}, message, ...args)}\n`)
+    const text = formatWithOptions({colors: false}, message, ...args)
+    if (this.progress) this.progress.line(text)
+    else process.stderr.write(`${text}\n`)
+  }
+
+  /**
+   * Run a long wait with progress on stderr (src/cli/progress.ts): a spinner on a terminal, a line
+   * per step otherwise. A document answer (--json, --output yaml, --query) gets the lines, never a
+   * spinner. Stopped before the command prints its answer, so a terminal never mixes the two.
+   */
+  protected async withProgress<R>(work: (progress: Progress) => Promise<R>): Promise<R> {
+    const progress = startProgress(process.stderr, this.jsonEnabled() ? {spinner: false} : {})
+    this.progress = progress
+    try {
+      return await work(progress)
+    } finally {
+      progress.stop()
+      this.progress = undefined
+    }
   }
 
   /** Human output goes to stdout only when --json is off. */

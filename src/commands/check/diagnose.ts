@@ -4,6 +4,7 @@ import {vantageFlags} from '../../cli/check-flags.js'
 import {recordFlags} from '../../cli/output-flags.js'
 import {passphrasePrompt} from '../../cli/passphrase.js'
 import {McCommand} from '../../cli/mc-command.js'
+import type {CheckResult} from '../../checks/types.js'
 import {InterruptedError, ValidationError} from '../../core/errors.js'
 import {colorEnabled} from '../../output/color.js'
 import {renderDiagnosis, renderDiagnosisNagios, verdictColumns} from '../../output/diagnosis.js'
@@ -41,11 +42,19 @@ A target that answers no ICMP echo from any vantage point (a cloud security grou
     const protocol = this.flags.protocol as DiagnoseProtocol
     if (protocol === 'udp' && this.flags.port === undefined) throw new ValidationError('--protocol udp needs --port PORT (the port the target answers on, e.g. 53).')
     if (protocol === 'icmp' && this.flags.port !== undefined) throw new ValidationError('--port applies to tracing over TCP or UDP; drop it or pass --protocol tcp.')
-    this.logToStderr(`Tracing ${targets.join(', ')} from ${this.flags.from.join(', ')} (${this.flags.count} rounds)...`)
-    const diagnosed = await this.interruptible(
-      () => new InterruptedError('Diagnosis interrupted.'),
-      (signal) => diagnose({targets, from: this.flags.from, count: this.flags.count, protocol, port: this.flags.port, maxAgeS: this.flags['max-age'], log: this.debugLogger, passphrase: passphrasePrompt(), signal}),
-    )
+    const diagnosed = await this.withProgress((progress) => {
+      const tracing = `Tracing ${targets.join(', ')} from ${this.flags.from.join(', ')} (${this.flags.count} rounds)`
+      progress.step(`${tracing}...`)
+      let done = 0
+      const onResult = (r: CheckResult) => {
+        progress.line(`${r.vantage} ${r.target} ${r.check}: ${r.state}`)
+        progress.status(`${tracing}: ${++done} result${done === 1 ? '' : 's'} in`)
+      }
+      return this.interruptible(
+        () => new InterruptedError('Diagnosis interrupted.'),
+        (signal) => diagnose({targets, from: this.flags.from, count: this.flags.count, protocol, port: this.flags.port, maxAgeS: this.flags['max-age'], log: this.debugLogger, passphrase: passphrasePrompt(), signal, onResult}),
+      )
+    })
     const result = {...diagnosed, verdicts: sortRecords(diagnosed.verdicts, this.shape.sort, verdictColumns)}
     if (this.shape.format === 'nagios') {
       const nagios = renderDiagnosisNagios(result.verdicts)

@@ -128,10 +128,17 @@ A metrics sink (--graphite, --pushgateway, --prom-textfile) that fails makes the
 
   private async runOnce(definitions: Definitions, from: string[], signal: AbortSignal): Promise<CheckRunCommandResult> {
     const {flags} = this
-    const run = await runCheckSuite({
-      definitions, from, tools: flags.tools as 'auto', log: this.debugLogger, passphrase: passphrasePrompt(), signal,
-      onResult: (r) => this.logToStderr(`${r.vantage} ${r.target} ${r.check}: ${r.state}`),
-      meta: {targets: [...new Set(definitions.map((d) => d.target))], ...(flags.every ? {every: flags.every} : {})},
+    const run = await this.withProgress((progress) => {
+      let done = 0
+      progress.status(`running ${definitions.length} check${definitions.length === 1 ? '' : 's'} from ${from.join(', ')}`)
+      return runCheckSuite({
+        definitions, from, tools: flags.tools as 'auto', log: this.debugLogger, passphrase: passphrasePrompt(), signal,
+        onResult(r) {
+          progress.line(`${r.vantage} ${r.target} ${r.check}: ${r.state}`)
+          progress.status(`running checks: ${++done} result${done === 1 ? '' : 's'} in`)
+        },
+        meta: {targets: [...new Set(definitions.map((d) => d.target))], ...(flags.every ? {every: flags.every} : {})},
+      })
     })
     const verdicts = flags.diagnose ? verdictsFor([...new Set(definitions.map((d) => d.target))], run.results) : undefined
     const undelivered = await this.export(run.results)
