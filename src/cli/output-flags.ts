@@ -1,15 +1,17 @@
 import {Flags} from '@oclif/core'
 
 import {ValidationError} from '../core/errors.js'
-import {type OutputFormat, RECORD_FORMATS, type Shape} from '../output/shape.js'
+import type {Column} from '../output/columns.js'
+import {columnKey, type OutputFormat, RECORD_FORMATS, type Shape} from '../output/shape.js'
 
 /**
  * The output flags of every command that prints records (nodes, images, sizes, locations, keys,
  * providers, probe list, check run, check diagnose, config list, config profiles), shaped in one place
  * (src/output/shape.ts). `--json` (oclif's) and `--csv` stay as the short forms of --output json/csv.
  */
-export function recordFlags(extraFormats: OutputFormat[] = []) {
+export function recordFlags(columnSets: Column<never>[][], extraFormats: OutputFormat[] = []) {
   const formats = [...RECORD_FORMATS, ...extraFormats]
+  const names = [...new Set(columnSets.flat().map((c) => columnKey(c)))]
   return {
     output: Flags.string({
       char: 'o',
@@ -18,11 +20,11 @@ export function recordFlags(extraFormats: OutputFormat[] = []) {
       helpGroup: 'OUTPUT',
     }),
     csv: Flags.boolean({summary: 'Same as --output csv.', helpGroup: 'OUTPUT'}),
-    columns: Flags.string({summary: 'Table and CSV columns to print, in this order (comma list); an unknown name lists the valid ones.', helpGroup: 'OUTPUT'}),
+    columns: Flags.string({summary: `Table and CSV columns to print, in this order (comma list): ${names.join(', ')}.`, helpGroup: 'OUTPUT'}),
     'no-header': Flags.boolean({summary: 'Print table and CSV rows without the header row.', helpGroup: 'OUTPUT'}),
     sort: Flags.string({summary: 'Sort the records by these columns (comma list), each FIELD or FIELD:desc; also orders the JSON and YAML.', helpGroup: 'OUTPUT'}),
     query: Flags.string({
-      summary: 'JMESPath query on the JSON document (as the AWS CLI\'s --query): "nodes[?state==\'running\'].name". Printed as JSON, YAML, or a table/CSV of its result.',
+      summary: 'JMESPath query on the JSON document, as the AWS CLI\'s --query (e.g. "nodes[?state==\'running\'].name"); printed as JSON, YAML, or a table/CSV of its result.',
       helpGroup: 'OUTPUT',
     }),
   }

@@ -17,7 +17,7 @@ export default class Providers extends McCommand<typeof Providers> {
   static override summary = 'List the providers mc speaks, whether credentials were found, and where from.'
   static override description = 'Reads only environment variables and files; sends no request and never prints a secret.'
   static override examples = ['<%= config.bin %> providers', '<%= config.bin %> providers --profile sandbox --json', '<%= config.bin %> providers --output yaml']
-  static override flags = {...recordFlags()}
+  static override flags = {...recordFlags([columns])}
   static override recordColumns = [columns]
 
   public async run(): Promise<ProvidersResult> {

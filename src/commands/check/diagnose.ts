@@ -32,7 +32,7 @@ A target that answers no ICMP echo from any vantage point (a cloud security grou
     }),
     port: Flags.integer({summary: 'Port to trace over TCP or UDP (required with --protocol udp); with auto or tcp, the port tried first.', min: 1, max: 65_535}),
     'max-age': Flags.integer({summary: 'Reuse ping and path results at most this many seconds old from the history.', min: 1}),
-    ...recordFlags(['nagios']),
+    ...recordFlags([verdictColumns], ['nagios']),
   }
   static override recordColumns = [verdictColumns]
 

@@ -53,7 +53,7 @@ A metrics sink (--graphite, --pushgateway, --prom-textfile) that fails makes the
     count: Flags.integer({summary: 'Echo requests (ping) or rounds per hop (path).', min: 1, max: 100}),
     timeout: Flags.integer({summary: 'Seconds each check may take.', min: 1, max: 600}),
     tools: Flags.string({summary: 'Which implementation: auto (plugins when present), plugins, portable.', options: ['auto', 'plugins', 'portable'], default: 'auto'}),
-    ...recordFlags(['nagios']),
+    ...recordFlags([resultColumns], ['nagios']),
     'timeout-state': Flags.string({summary: 'What a check that overran counts as in Nagios output.', options: ['UNKNOWN', 'CRITICAL'], default: 'UNKNOWN'}),
     graphite: Flags.string({summary: 'Send metrics to Graphite (plaintext protocol) at host:port.'}),
     'prom-textfile': Flags.string({summary: 'Write Prometheus metrics to this file (atomically), for node_exporter.'}),

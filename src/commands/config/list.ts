@@ -22,7 +22,7 @@ const keyColumns: Column<ConfigKey & {key: string}>[] = [
 export default class ConfigList extends McCommand<typeof ConfigList> {
   static override summary = 'List the settings of every profile (or one with --profile), secrets masked.'
   static override examples = ['<%= config.bin %> config list', '<%= config.bin %> config list --profile sandbox --json', '<%= config.bin %> config list --keys']
-  static override flags = {keys: Flags.boolean({summary: 'List the keys mc knows instead of the values set.'}), ...recordFlags()}
+  static override flags = {keys: Flags.boolean({summary: 'List the keys mc knows instead of the values set.'}), ...recordFlags([entryColumns, keyColumns])}
   static override recordColumns = [entryColumns, keyColumns]
 
   public async run(): Promise<ConfigListResult> {

@@ -12,7 +12,7 @@ const columns: Column<Profile>[] = [
 export default class ConfigProfiles extends McCommand<typeof ConfigProfiles> {
   static override summary = 'List mc profiles and where the config file is.'
   static override examples = ['<%= config.bin %> config profiles', '<%= config.bin %> config profiles --json']
-  static override flags = {...recordFlags()}
+  static override flags = {...recordFlags([columns])}
   static override recordColumns = [columns]
 
   public async run(): Promise<{file: string; profiles: Profile[]}> {

@@ -20,7 +20,7 @@ export default class ImagesList extends McCommand<typeof ImagesList> {
   ]
   static override flags = {
     ...cloudFlags,
-    ...recordFlags(),
+    ...recordFlags([imageColumns]),
     owner: Flags.string({summary: 'Image owner (EC2 account id or alias such as "self", "amazon").', multiple: true}),
     name: Flags.string({summary: 'Image name; "*" matches anything.'}),
   }

@@ -10,7 +10,7 @@ export type KeysListResult = {keys: KeyPair[]; errors: ProviderFailure[]}
 export default class KeysList extends McCommand<typeof KeysList> {
   static override summary = 'List the SSH key pairs a cloud knows.'
   static override examples = ['<%= config.bin %> keys list --provider ec2 --region us-east-1', '<%= config.bin %> keys list --provider all --json']
-  static override flags = {...cloudFlags, ...recordFlags()}
+  static override flags = {...cloudFlags, ...recordFlags([keyPairColumns])}
 
   static override recordColumns = [keyPairColumns]
 

@@ -10,7 +10,7 @@ export type LocationsListResult = {locations: Location[]; errors: ProviderFailur
 export default class LocationsList extends McCommand<typeof LocationsList> {
   static override summary = 'List the regions and zones a cloud offers.'
   static override examples = ['<%= config.bin %> locations list --provider ec2 --region us-east-1', '<%= config.bin %> locations list --provider all --json']
-  static override flags = {...cloudFlags, ...recordFlags()}
+  static override flags = {...cloudFlags, ...recordFlags([locationColumns])}
 
   static override recordColumns = [locationColumns]
 

@@ -22,7 +22,7 @@ export default class NodesList extends McCommand<typeof NodesList> {
   ]
   static override flags = {
     ...cloudFlags,
-    ...recordFlags(),
+    ...recordFlags([nodeColumns]),
     state: Flags.string({summary: 'Only nodes in these states (comma list): pending, running, stopped, ...', multiple: true, delimiter: ','}),
     tag: Flags.string({summary: 'Only nodes with this tag, as key=value (repeatable; all must match).', multiple: true}),
     name: Flags.string({summary: 'Only nodes with this name; "*" matches anything.'}),

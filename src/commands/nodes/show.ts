@@ -15,7 +15,7 @@ export default class NodesShow extends McCommand<typeof NodesShow> {
   ]
   static override args = {id: Args.string({description: 'Node id, as `mc nodes list` shows it.', required: true})}
   static override description = 'The table is every field, one per line; --columns, --no-header or --csv print the node as one row of the nodes list columns.'
-  static override flags = {...cloudFlags, ...recordFlags()}
+  static override flags = {...cloudFlags, ...recordFlags([nodeColumns])}
   static override recordColumns = [nodeColumns]
 
   public async run(): Promise<Node> {

@@ -25,7 +25,7 @@ export default class ProbeList extends McCommand<typeof ProbeList> {
   static override description =
     'Drift both ways: nodes tagged as mc probes in a cloud but missing from the inventory ("untracked"), and inventory entries whose node is gone. The machine running mc is always the vantage point "local" and is not listed.'
   static override examples = ['<%= config.bin %> probe list', '<%= config.bin %> probe list --fleet edge --json']
-  static override flags = {fleet: Flags.string({summary: 'Only this fleet.'}), ...recordFlags()}
+  static override flags = {fleet: Flags.string({summary: 'Only this fleet.'}), ...recordFlags([columns])}
   static override recordColumns = [columns]
 
   public async run(): Promise<ProbeListResult> {

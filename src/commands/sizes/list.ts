@@ -13,7 +13,7 @@ export default class SizesList extends McCommand<typeof SizesList> {
     '<%= config.bin %> sizes list --provider linode',
     '<%= config.bin %> sizes list --provider all --csv',
   ]
-  static override flags = {...cloudFlags, ...recordFlags()}
+  static override flags = {...cloudFlags, ...recordFlags([sizeColumns])}
 
   static override recordColumns = [sizeColumns]
 
