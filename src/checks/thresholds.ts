@@ -86,7 +86,8 @@ export function parseSeconds(spec: string, field: string): number {
   return Number(spec)
 }
 
-const SEVERITY: Record<CheckState, number> = {OK: 0, UNKNOWN: 1, WARNING: 2, CRITICAL: 3}
+/** worstState's ranking; also what `--sort state` orders by. */
+export const SEVERITY: Record<CheckState, number> = {OK: 0, UNKNOWN: 1, WARNING: 2, CRITICAL: 3}
 
 /**
  * The worse of two states, ranked CRITICAL > WARNING > UNKNOWN > OK (monitoring-plugins'

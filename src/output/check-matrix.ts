@@ -1,5 +1,5 @@
 import {isVantageFailure} from '../checks/run.js'
-import {worstState} from '../checks/thresholds.js'
+import {SEVERITY, worstState} from '../checks/thresholds.js'
 import type {CheckResult, CheckState} from '../checks/types.js'
 import {paint} from './color.js'
 import type {Column} from './columns.js'
@@ -24,7 +24,7 @@ export const resultColumns: Column<CheckResult>[] = [
   {header: 'vantage', value: (r) => r.vantage},
   {header: 'target', value: (r) => r.target},
   {header: 'check', value: (r) => r.check},
-  {header: 'state', value: (r) => r.state},
+  {header: 'state', value: (r) => r.state, sortValue: (r) => SEVERITY[r.state]},
   {header: 'value', value: (r) => headline(r)},
   {header: 'reason', value: (r) => shortReason(r)},
   {header: 'tool', value: (r) => r.implementation},

@@ -4,6 +4,8 @@ export interface Column<T> {
   /** The name --columns and --sort take; default: the header in lower case with "-" for spaces and "/". */
   key?: string
   value(row: T): string | number | boolean | undefined
+  /** What --sort compares when the shown value does not sort well (a state by severity); default the value. */
+  sortValue?(row: T): string | number | undefined
 }
 
 export function cellText(value: string | number | boolean | undefined): string {

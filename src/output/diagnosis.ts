@@ -3,7 +3,7 @@ import {VERDICT_STATE} from '../analysis/verdict-state.js'
 import type {Verdict} from '../analysis/types.js'
 import {hopCell} from '../checks/mtr.js'
 import {formatPerfdata} from '../checks/nagios.js'
-import {STATE_EXIT_CODE, worstState} from '../checks/thresholds.js'
+import {SEVERITY, STATE_EXIT_CODE, worstState} from '../checks/thresholds.js'
 import type {CheckResult, CheckState} from '../checks/types.js'
 import {paint} from './color.js'
 import {clean, ORDER, pluginText, statusLine} from './nagios.js'
@@ -27,7 +27,7 @@ const vantageColumns: Column<VantageRow>[] = [
 export const verdictColumns: Column<Verdict>[] = [
   {header: 'target', value: (v) => v.target},
   {header: 'verdict', value: (v) => v.kind},
-  {header: 'state', value: (v) => VERDICT_STATE[v.kind]},
+  {header: 'state', value: (v) => VERDICT_STATE[v.kind], sortValue: (v) => SEVERITY[VERDICT_STATE[v.kind]]},
   {header: 'fault hop', value: (v) => (v.faultHop ? describeHop(v.faultHop) : '')},
   {header: 'traced over', value: (v) => (v.tracedOver ? `${v.tracedOver.protocol} ${v.tracedOver.port}` : 'icmp')},
   {header: 'affected', value: (v) => v.affected.join(' ')},

@@ -65,8 +65,9 @@ const missing = (value: unknown) => value === undefined || value === null || val
 
 /**
  * Records sorted by one or more columns (`provider,name:desc`), on the values the table shows:
- * numbers as numbers, text in natural order (g6-standard-2 before g6-standard-10). Rows without a
- * value come last in either direction; equal rows keep their order.
+ * numbers as numbers, text in natural order (g6-standard-2 before g6-standard-10), states by
+ * severity (OK, UNKNOWN, WARNING, CRITICAL). Rows without a value come last in either direction;
+ * equal rows keep their order.
  */
 export function sortRecords<R>(records: R[], specs: string[] | undefined, columns: Column<R>[]): R[] {
   if (!specs || specs.length === 0) return records
@@ -76,8 +77,8 @@ export function sortRecords<R>(records: R[], specs: string[] | undefined, column
   })
   return [...records].sort((x, y) => {
     for (const {column, sign} of keys) {
-      const a = column.value(x)
-      const b = column.value(y)
+      const a = (column.sortValue ?? column.value)(x)
+      const b = (column.sortValue ?? column.value)(y)
       if (missing(a) || missing(b)) {
         if (missing(a) !== missing(b)) return missing(a) ? 1 : -1
         continue

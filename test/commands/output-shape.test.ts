@@ -153,7 +153,8 @@ const tcp = () => ['check', 'run', '-t', '127.0.0.1', '--check', `tcp:${openPort
 
 describe('check commands', () => {
   it('check run: CSV and --columns print a row per result; the exit code stays 0 without --fail-on', async () => {
-    const run = await mc([...tcp(), '--csv', '--columns', 'check,state,reason', '--sort', 'state'])
+    // States sort by severity: state:desc puts the worst first.
+    const run = await mc([...tcp(), '--csv', '--columns', 'check,state,reason', '--sort', 'state:desc'])
     expect(run.exitCode, run.stderr).toBe(0)
     expect(lines(run.stdout)).toEqual(['check,state,reason', `tcp:${closedPort},CRITICAL,connection refused`, `tcp:${openPort},OK,`])
     // Progress: a line per result on stderr, never on stdout.

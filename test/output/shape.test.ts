@@ -1,5 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
+import {SEVERITY} from '../../src/checks/thresholds.js'
+import type {CheckState} from '../../src/checks/types.js'
 import {shapeFromFlags} from '../../src/cli/output-flags.js'
 import {ExitCode, ValidationError} from '../../src/core/errors.js'
 import type {Column} from '../../src/output/columns.js'
@@ -49,6 +51,12 @@ describe('sortRecords', () => {
     expect(sortRecords(sizes, ['memory-mb:desc'], columns).map((s) => s.memoryMb)).toEqual([4096, 2048, 2048, 1024])
     expect(sortRecords(sizes, ['usd-hour'], columns).map((s) => s.id)).toEqual(['g6-nanode-1', 'g6-standard-1', 'g6-standard-10', 'g6-standard-2'])
     expect(sortRecords(sizes, ['usd-hour:desc'], columns).at(-1)!.id).toBe('g6-standard-2')
+  })
+
+  it('sorts by a column\'s sort value when it has one (check states by severity)', () => {
+    const states = ['OK', 'CRITICAL', 'UNKNOWN', 'WARNING'].map((state) => ({state: state as CheckState}))
+    const byState = sortRecords(states, ['state:desc'], [{header: 'state', value: (r) => r.state, sortValue: (r) => SEVERITY[r.state]}])
+    expect(byState.map((r) => r.state)).toEqual(['CRITICAL', 'WARNING', 'UNKNOWN', 'OK'])
   })
 
   it('takes several keys, keeps equal rows in order, and leaves the input alone', () => {
