@@ -86,7 +86,8 @@ export function parseSeconds(spec: string, field: string): number {
   return Number(spec)
 }
 
-const SEVERITY: Record<CheckState, number> = {OK: 0, UNKNOWN: 1, WARNING: 2, CRITICAL: 3}
+/** worstState's ranking; also what `--sort state` orders by. */
+export const SEVERITY: Record<CheckState, number> = {OK: 0, UNKNOWN: 1, WARNING: 2, CRITICAL: 3}
 
 /**
  * The worse of two states, ranked CRITICAL > WARNING > UNKNOWN > OK (monitoring-plugins'
@@ -96,6 +97,18 @@ export function worstState(states: Iterable<CheckState>): CheckState {
   let worst: CheckState = 'OK'
   for (const state of states) if (SEVERITY[state] > SEVERITY[worst]) worst = state
   return worst
+}
+
+/** What `check run --fail-on` takes: the least severe state that fails a pipeline. */
+export const FAIL_ON = ['warning', 'critical', 'unknown'] as const
+export type FailOn = (typeof FAIL_ON)[number]
+
+/**
+ * Whether a state fails a pipeline at this level, in worstState's ranking: critical fails on
+ * CRITICAL; warning on WARNING or CRITICAL; unknown on anything not OK.
+ */
+export function failsOn(state: CheckState, level: FailOn): boolean {
+  return state !== 'OK' && SEVERITY[state] >= SEVERITY[level.toUpperCase() as CheckState]
 }
 
 export const STATE_EXIT_CODE: Record<CheckState, number> = {OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3}

@@ -6,9 +6,6 @@ export const vantageFlags = {
   from: Flags.string({summary: 'Vantage points: all (this machine and every ready probe), local, or probe names (repeatable, comma list).', multiple: true, delimiter: ',', default: ['all']}),
 }
 
-export const outputFlags = {
-  output: Flags.string({summary: 'Human output: a table, or Nagios plugin output (status line, perfdata, exit code 0-3).', options: ['table', 'nagios'], default: 'table'}),
-}
 
 /**
  * What to check, as `mc check run` and `mc nagios config` both take it: targets (vantageFlags) and

@@ -2,20 +2,21 @@ import {Command, Flags, type Interfaces} from '@oclif/core'
 import {setMaxListeners} from 'node:events'
 import {formatWithOptions} from 'node:util'
 
-import {AuthError, ExitCode, InterruptedError, McError, OutputError, PartialFailureError, type ProviderFailure, ValidationError} from '../core/errors.js'
+import {AuthError, ChecksFailedError, ExitCode, InterruptedError, McError, OutputError, PartialFailureError, type ProviderFailure, ValidationError} from '../core/errors.js'
 import {createDebugLog, type DebugLog, debugEnabledFromEnv} from '../core/log.js'
 import {PROVIDERS, type ProviderName} from '../core/model.js'
 import {redactString} from '../core/redact.js'
 import {colorEnabled} from '../output/color.js'
 import type {Column} from '../output/columns.js'
-import {renderCsv} from '../output/csv.js'
 import {regionsFooter} from '../output/regions-footer.js'
-import {renderTable} from '../output/table.js'
+import {checkFieldNames, renderDocument, renderRows, selectColumns, type Shape, sortRecords} from '../output/shape.js'
 import {loadCredentialModule, parseProviderList} from '../drivers/registry.js'
 import type {RegionsListed} from '../services/catalog.js'
 import type {DriverRequest} from '../services/drivers.js'
 import {type FanOutResult, settle, throwIfAllFailed} from '../services/fanout.js'
 import {resolveProviderSettings} from '../store/settings.js'
+import {shapeFromFlags} from './output-flags.js'
+import {type Progress, startProgress} from './progress.js'
 
 export type McFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof McCommand)['baseFlags'] & T['flags']>
 export type McArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -33,11 +34,6 @@ export const cloudFlags = {
   endpoint: Flags.string({summary: 'API endpoint URL that replaces the provider default (EC2-compatible clouds, private OpenStack, the sandbox).'}),
 }
 
-/** A flag for output formats beyond --json. */
-export const csvFlag = {
-  csv: Flags.boolean({summary: 'Print CSV instead of a table.', exclusive: ['json']}),
-}
-
 /**
  * Shared flags, lazy driver access, and one error policy: typed errors become their documented exit
  * code and a one-line message, the same with and without --json.
@@ -49,10 +45,17 @@ export abstract class McCommand<T extends typeof Command> extends Command {
     debug: Flags.boolean({summary: 'Log API requests and responses to stderr, secrets redacted (or MC_DEBUG=1).', helpGroup: 'GLOBAL'}),
   }
 
+  /** The column sets a command prints, so --columns and --sort names are checked before any work. */
+  static recordColumns: Column<never>[][] = []
+
   protected flags!: McFlags<T>
   protected args!: McArgs<T>
   /** Every positional argument, for variadic commands (static strict = false). */
   protected positionals: string[] = []
+  /** How output is shaped (src/cli/output-flags.ts); set once the flags are parsed. */
+  protected shape: Shape = {format: 'table', header: true}
+  private shaped = false
+  private progress?: Progress
   private debugLog?: DebugLog
 
   public override async init(): Promise<void> {
@@ -67,6 +70,35 @@ export abstract class McCommand<T extends typeof Command> extends Command {
     this.flags = flags as McFlags<T>
     this.args = args as McArgs<T>
     this.positionals = argv as string[]
+    const ctor = this.ctor as unknown as typeof McCommand
+    if ('output' in (ctor.flags ?? {})) {
+      this.shape = await shapeFromFlags(flags)
+      checkFieldNames(this.shape, ctor.recordColumns)
+    } else if (flags.json) {
+      this.shape = {format: 'json', header: true}
+    }
+    this.shaped = true
+  }
+
+  /**
+   * True when stdout carries the command's whole answer as a document (--output json or yaml, or
+   * --query in any format) instead of human output: oclif then prints what run() returns, through
+   * logJson. Until the flags are parsed, oclif's own test for --json.
+   */
+  public override jsonEnabled(): boolean {
+    if (!this.shaped) return super.jsonEnabled()
+    return this.documentOutput || this.shape.query !== undefined
+  }
+
+  /** --output json or yaml: errors, too, are printed as a document. */
+  protected get documentOutput(): boolean {
+    if (!this.shaped) return super.jsonEnabled()
+    return this.shape.format === 'json' || this.shape.format === 'yaml'
+  }
+
+  /** A command whose table is not one row per record (a matrix, a details view) prints rows when asked for columns, no header or CSV. */
+  protected get wantsRows(): boolean {
+    return this.shape.format === 'csv' || this.shape.columns !== undefined || !this.shape.header
   }
 
   protected get debugLogger(): DebugLog {
@@ -111,11 +143,17 @@ export abstract class McCommand<T extends typeof Command> extends Command {
     return providers[0]
   }
 
-  /** Rows as an aligned table, or CSV with --csv; nothing with --json (oclif prints the result). */
-  protected printRows<R>(rows: R[], columns: Column<R>[]): void {
-    if (this.jsonEnabled()) return
-    const csv = Boolean((this.flags as Record<string, unknown>).csv)
-    this.log(csv ? renderCsv(rows, columns).trimEnd() : renderTable(rows, columns, {color: colorEnabled()}))
+  /**
+   * Records sorted as --sort asks, printed as a table or CSV with the --columns asked for; nothing
+   * when the answer is a document (oclif prints what run() returns). Returns the sorted records, for
+   * the command's result.
+   */
+  protected printRows<R>(rows: R[], columns: Column<R>[]): R[] {
+    const sorted = sortRecords(rows, this.shape.sort, columns)
+    if (this.jsonEnabled()) return sorted
+    const text = renderRows(sorted, selectColumns(columns, this.shape.columns), this.shape, {color: colorEnabled()})
+    if (text) this.log(text)
+    return sorted
   }
 
   /**
@@ -129,10 +167,10 @@ export abstract class McCommand<T extends typeof Command> extends Command {
     columns: Column<R>[],
   ): Record<K, R[]> & {errors: ProviderFailure[]; regions: RegionsListed[]} {
     throwIfAllFailed(listing.result)
-    this.printRows(listing.items, columns)
-    const footer = this.jsonEnabled() || (this.flags as Record<string, unknown>).csv ? undefined : regionsFooter(listing.regions)
+    const items = this.printRows(listing.items, columns)
+    const footer = this.jsonEnabled() || this.shape.format !== 'table' ? undefined : regionsFooter(listing.regions)
     if (footer) this.logToStderr(footer)
-    const data = {[key]: listing.items, errors: listing.result.failures, regions: listing.regions} as Record<K, R[]> & {
+    const data = {[key]: items, errors: listing.result.failures, regions: listing.regions} as Record<K, R[]> & {
       errors: ProviderFailure[]
       regions: RegionsListed[]
     }
@@ -140,11 +178,28 @@ export abstract class McCommand<T extends typeof Command> extends Command {
   }
 
   /**
-   * oclif's logJson runs a JSON colouriser over the whole document even without a theme: 100-150 ms
-   * for 1,000 nodes. Plain JSON.stringify prints the same bytes in a few ms.
+   * The command's answer as a document: JSON, YAML, or a --query result as a table or CSV.
+   * (oclif's logJson runs a JSON colouriser over the whole document even without a theme: 100-150 ms
+   * for 1,000 nodes; plain JSON.stringify prints the same bytes in a few ms.)
    */
   public override logJson(json: unknown): void {
-    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`)
+    this.printDocument(json, true)
+  }
+
+  /** `query` false for error documents: --query describes the data, not an error. */
+  private printDocument(document: unknown, query: boolean): void {
+    let text: string
+    try {
+      // Before the flags are parsed (a usage error), a document is oclif's --json.
+      const shape: Shape = this.shaped ? {...this.shape, query: query ? this.shape.query : undefined} : {format: 'json', header: true}
+      text = renderDocument(document, shape, {color: colorEnabled()})
+    } catch (error) {
+      // oclif prints run()'s result after catch() and finally() ran: report here, with the usage exit code.
+      this.logToStderr(`Error: ${redactString((error as Error).message)}`)
+      process.exitCode = exitCodeOf(error as Error)
+      return
+    }
+    if (text) process.stdout.write(`${text}\n`)
   }
 
   /**
@@ -176,7 +231,25 @@ export abstract class McCommand<T extends typeof Command> extends Command {
    * --json): stdout carries the data only, so a script still sees why a run was slow or partial.
    */
   public override logToStderr(message = '', ...args: unknown[]): void {
-    process.stderr.write(`${formatWithOptions({colors: false}, message, ...args)}\n`)
+    const text = formatWithOptions({colors: false}, message, ...args)
+    if (this.progress) this.progress.line(text)
+    else process.stderr.write(`${text}\n`)
+  }
+
+  /**
+   * Run a long wait with progress on stderr (src/cli/progress.ts): a spinner on a terminal, a line
+   * per step otherwise. A document answer (--json, --output yaml, --query) gets the lines, never a
+   * spinner. Stopped before the command prints its answer, so a terminal never mixes the two.
+   */
+  protected async withProgress<R>(work: (progress: Progress) => Promise<R>): Promise<R> {
+    const progress = startProgress(process.stderr, this.jsonEnabled() ? {spinner: false} : {})
+    this.progress = progress
+    try {
+      return await work(progress)
+    } finally {
+      progress.stop()
+      this.progress = undefined
+    }
   }
 
   /** Human output goes to stdout only when --json is off. */
@@ -203,12 +276,12 @@ export abstract class McCommand<T extends typeof Command> extends Command {
     }
     const exitCode = exitCodeOf(error)
     const message = redactString(error.message || String(error))
-    if (this.jsonEnabled()) {
+    if (this.documentOutput) {
       const json = {error: {code: error instanceof McError ? error.code : (exitCode === ExitCode.usage ? 'USAGE' : 'ERROR'), message, exitCode}}
       // What the command produced before failing (an interrupted deploy's probes, results a metrics
       // sink did not take) is still data.
-      const partial = error instanceof InterruptedError || error instanceof OutputError ? error.result : undefined
-      this.logJson(partial ? {...(partial as object), ...json} : json)
+      const partial = error instanceof InterruptedError || error instanceof OutputError || error instanceof ChecksFailedError ? error.result : undefined
+      this.printDocument(partial ? {...(partial as object), ...json} : json, false)
     } else {
       this.logToStderr(`Error: ${message}`)
       if (!(error instanceof McError) && exitCode === ExitCode.general && error.stack && this.debugLogger.enabled) {

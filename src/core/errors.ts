@@ -15,6 +15,7 @@ export const ExitCode = {
   timeout: 8,
   config: 9,
   output: 10,
+  checksFailed: 11,
   interrupted: 130,
 } as const
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
@@ -90,6 +91,16 @@ export class OutputError extends McError {
   override readonly exitCode = ExitCode.output
   override readonly code = 'OUTPUT'
   /** What the command produced anyway (printed under --json next to the error). */
+  constructor(message: string, readonly result?: unknown) {
+    super(message)
+  }
+}
+
+/** `check run --fail-on`: the checks ran, and some found a state at or above the one a pipeline fails on. */
+export class ChecksFailedError extends McError {
+  override readonly exitCode = ExitCode.checksFailed
+  override readonly code = 'CHECKS_FAILED'
+  /** The run's answer (printed under --json next to the error). */
   constructor(message: string, readonly result?: unknown) {
     super(message)
   }

@@ -1,5 +1,5 @@
 import {isVantageFailure} from '../checks/run.js'
-import {worstState} from '../checks/thresholds.js'
+import {SEVERITY, worstState} from '../checks/thresholds.js'
 import type {CheckResult, CheckState} from '../checks/types.js'
 import {paint} from './color.js'
 import type {Column} from './columns.js'
@@ -8,7 +8,7 @@ import {renderTable} from './table.js'
 const STYLE: Record<CheckState, Parameters<typeof paint>[0]> = {OK: 'green', WARNING: 'yellow', CRITICAL: 'red', UNKNOWN: 'magenta'}
 
 /** The number a person looks at first: loss when there is some, else the round trip or response time. */
-function headline(result: CheckResult): string {
+export function headline(result: CheckResult): string {
   const value = (name: string) => result.metrics.find((m) => m.name === name)?.value ?? null
   const loss = value('pl')
   const rta = value('rta')
@@ -18,6 +18,19 @@ function headline(result: CheckResult): string {
   if (time !== null) return `${(time * 1000).toFixed(time < 0.01 ? 2 : 0)}ms`
   return ''
 }
+
+/** One row per result, for CSV and --columns: the matrix's cells taken apart. */
+export const resultColumns: Column<CheckResult>[] = [
+  {header: 'vantage', value: (r) => r.vantage},
+  {header: 'target', value: (r) => r.target},
+  {header: 'check', value: (r) => r.check},
+  {header: 'state', value: (r) => r.state, sortValue: (r) => SEVERITY[r.state]},
+  {header: 'value', value: (r) => headline(r)},
+  {header: 'reason', value: (r) => shortReason(r)},
+  {header: 'tool', value: (r) => r.implementation},
+  {header: 'ms', value: (r) => r.durationMs},
+  {header: 'at', value: (r) => r.at},
+]
 
 /** Why a vantage point could not be used, by the error's code, then its text. */
 const VANTAGE_REASONS: [RegExp, string][] = [

@@ -3,9 +3,10 @@ import {VERDICT_STATE} from '../analysis/verdict-state.js'
 import type {Verdict} from '../analysis/types.js'
 import {hopCell} from '../checks/mtr.js'
 import {formatPerfdata} from '../checks/nagios.js'
-import {STATE_EXIT_CODE, worstState} from '../checks/thresholds.js'
+import {SEVERITY, STATE_EXIT_CODE, worstState} from '../checks/thresholds.js'
 import type {CheckResult, CheckState} from '../checks/types.js'
 import {paint} from './color.js'
+import {clean, ORDER, pluginText, statusLine} from './nagios.js'
 import type {Column} from './columns.js'
 import {renderTable} from './table.js'
 
@@ -20,6 +21,18 @@ const vantageColumns: Column<VantageRow>[] = [
   {header: 'rtt ms', value: (v) => (v.rttAvgMs === undefined ? '' : v.rttAvgMs.toFixed(1))},
   {header: 'starts at', value: (v) => (v.onset ? `${describeHop(v.onset)} (${v.onset.cause})` : (v.lastResponding ? `after ${describeHop(v.lastResponding)}` : ''))},
   {header: 'rate-limited hops', value: (v) => v.rateLimitedHops.map((h) => h.address ?? `#${h.index}`).join(' ')},
+]
+
+/** One row per verdict, for CSV and --columns. */
+export const verdictColumns: Column<Verdict>[] = [
+  {header: 'target', value: (v) => v.target},
+  {header: 'verdict', value: (v) => v.kind},
+  {header: 'state', value: (v) => VERDICT_STATE[v.kind], sortValue: (v) => SEVERITY[VERDICT_STATE[v.kind]]},
+  {header: 'fault hop', value: (v) => (v.faultHop ? describeHop(v.faultHop) : '')},
+  {header: 'traced over', value: (v) => (v.tracedOver ? `${v.tracedOver.protocol} ${v.tracedOver.port}` : 'icmp')},
+  {header: 'affected', value: (v) => v.affected.join(' ')},
+  {header: 'healthy', value: (v) => v.healthy.join(' ')},
+  {header: 'explanation', value: (v) => v.explanation},
 ]
 
 /** Hops down, vantage points across: where each path goes and how much it loses at each hop. */
@@ -57,14 +70,18 @@ export function tracedOverNote(v: Verdict): string {
   return v.tracedOver ? ` (traced over ${v.tracedOver.protocol.toUpperCase()} ${v.tracedOver.port})` : ''
 }
 
-/** One Nagios status line for all targets; the worst verdict decides the state. */
+/**
+ * One Nagios plugin answer for all targets; the worst verdict decides the state. The first line names
+ * the worst verdicts that fit (see statusLine), every explanation follows as long text.
+ */
 export function renderDiagnosisNagios(verdicts: Verdict[]): {exitCode: number; state: CheckState; text: string} {
   const state = verdicts.length === 0 ? 'UNKNOWN' : worstState(verdicts.map((v) => VERDICT_STATE[v.kind]))
-  const summary = verdicts.map((v) => `${v.target} ${v.kind}${v.faultHop?.address ? ` at ${v.faultHop.address}` : ''}${tracedOverNote(v)}`).join(', ')
+  const worstFirst = [...verdicts].sort((a, b) => ORDER.indexOf(VERDICT_STATE[a.kind]) - ORDER.indexOf(VERDICT_STATE[b.kind]))
+  const summary = worstFirst.map((v) => clean(`${v.target} ${v.kind}${v.faultHop?.address ? ` at ${v.faultHop.address}` : ''}${tracedOverNote(v)}`))
   const perfdata = verdicts.flatMap((v) =>
     v.vantages.filter((x) => x.lossPct !== undefined).map((x) => formatPerfdata({name: `${x.vantage}/${v.target}/pl`, value: x.lossPct!, unit: '%', min: 0, max: 100})),
   )
-  const long = verdicts.map((v) => `${v.target}: ${v.explanation}`)
-  const text = `MC DIAGNOSE ${state} - ${summary || 'no targets'}${perfdata.length > 0 ? ` | ${perfdata.join(' ')}` : ''}\n${long.join('\n')}\n`
-  return {exitCode: STATE_EXIT_CODE[state], state, text}
+  const long = verdicts.map((v) => clean(`${v.target}: ${v.explanation}`))
+  const status = verdicts.length === 0 ? `MC DIAGNOSE ${state} - no targets` : statusLine(`MC DIAGNOSE ${state} -`, summary, ' ')
+  return {exitCode: STATE_EXIT_CODE[state], state, text: pluginText(status, long, perfdata)}
 }

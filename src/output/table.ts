@@ -29,8 +29,8 @@ function cell(text: string): Cell {
  * with newlines spans several lines. Laid out in one pass over the cells: cli-table3, which this
  * replaces with the same output, took ~1 s for 1,000 nodes and grew faster than linearly.
  */
-export function renderTable<T>(rows: T[], columns: Column<T>[], options: {color?: boolean} = {}): string {
-  const grid = [columns.map((c) => cell(paint('bold', c.header.toUpperCase(), options.color)))]
+export function renderTable<T>(rows: T[], columns: Column<T>[], options: {color?: boolean; header?: boolean} = {}): string {
+  const grid = options.header === false ? [] : [columns.map((c) => cell(paint('bold', c.header.toUpperCase(), options.color)))]
   for (const row of rows) grid.push(columns.map((c) => cell(cellText(c.value(row)))))
   const columnWidths = columns.map((_, i) => {
     let max = 0

@@ -18,14 +18,21 @@ export function showNode(provider: ProviderName, id: string, request: DriverRequ
 export interface CreateOptions {
   wait: boolean
   waitTimeoutMs: number
+  /** Hears each step of the wait (creating, waiting until running, running), for progress. */
+  onStep?: (text: string) => void
 }
 
 export function createNode(provider: ProviderName, spec: CreateNodeRequest, options: CreateOptions, request: DriverRequest): Promise<Node> {
   return withDriver(provider, request, async (driver) => {
     requireCapability(driver, 'createNode', 'creating nodes')
     if (spec.userData) requireCapability(driver, 'userData', 'user data')
+    options.onStep?.(`creating ${spec.name} in ${provider}${request.region ? ` ${request.region}` : ''}`)
     const node = await driver.createNode(spec)
-    return options.wait ? driver.waitUntilRunning(node.id, {timeoutMs: options.waitTimeoutMs, signal: request.signal}) : node
+    if (!options.wait) return node
+    options.onStep?.(`node ${node.id} created (${node.state}); waiting until it runs (up to ${Math.round(options.waitTimeoutMs / 1000)}s)`)
+    const running = await driver.waitUntilRunning(node.id, {timeoutMs: options.waitTimeoutMs, signal: request.signal})
+    options.onStep?.(`node ${node.id} is ${running.state}`)
+    return running
   })
 }
 

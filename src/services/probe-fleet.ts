@@ -96,7 +96,8 @@ export async function listProbes(inventory: Inventory, openDriver: OpenDriver, f
 export type DestroyOutcome = {name: string; ok: boolean; nodeId?: string; error?: ProviderFailure}
 
 /** Destroy probes: a cloud probe's node first, then its row; an adopted host only leaves the inventory. */
-export async function destroyProbes(inventory: Inventory, names: string[], openDriver: OpenDriver): Promise<DestroyOutcome[]> {
+/** `onStep` hears each probe's steps (destroying its node, forgotten), for progress. */
+export async function destroyProbes(inventory: Inventory, names: string[], openDriver: OpenDriver, onStep?: (name: string, step: string) => void): Promise<DestroyOutcome[]> {
   return Promise.all(
     names.map(async (name): Promise<DestroyOutcome> => {
       const probe = inventory.get(name)
@@ -107,6 +108,7 @@ export async function destroyProbes(inventory: Inventory, names: string[], openD
           try {
             const ids = probe.nodeId ? [probe.nodeId] : (await driver.listNodes({tags: {[PROBE_TAG]: name}})).filter((n) => n.tags[PROBE_TAG] === name).map((n) => n.id)
             for (const id of ids) {
+              onStep?.(name, `destroying node ${id} (${probe.provider} ${probe.region})`)
               await driver.destroyNode(id).catch((error: unknown) => {
                 if ((error as {code?: string}).code !== 'NOT_FOUND') throw error
               })
@@ -117,6 +119,7 @@ export async function destroyProbes(inventory: Inventory, names: string[], openD
         }
 
         inventory.remove(name)
+        onStep?.(name, 'destroyed')
         return {name, ok: true, nodeId: probe.nodeId}
       } catch (error) {
         inventory.update(name, {state: 'broken', detail: `destroy failed: ${(error as Error).message}`})

@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {parsePluginOutput} from '../../src/checks/nagios.js'
 import type {CheckResult, CheckState} from '../../src/checks/types.js'
-import {renderNagios} from '../../src/output/nagios.js'
+import {renderNagios, STATUS_MAX} from '../../src/output/nagios.js'
 import {sampleResults} from './results.js'
 
 function only(states: CheckState[]): CheckResult[] {
@@ -11,24 +11,23 @@ function only(states: CheckState[]): CheckResult[] {
 }
 
 describe('renderNagios', () => {
-  it('one status line with every metric as perfdata, then one line per check', () => {
+  it('a short first line with the worst results, one line per check, and every metric as perfdata after the long text', () => {
     const results = sampleResults()
     const {text, state, exitCode} = renderNagios(results)
     expect(state).toBe('CRITICAL')
     expect(exitCode).toBe(2)
     const lines = text.trimEnd().split('\n')
-    expect(lines).toHaveLength(1 + results.length)
-    const [status, perfdata] = lines[0].split(' | ')
-    expect(status).toBe(
+    expect(lines[0]).toBe(
       'MC CRITICAL - 1 critical, 1 warning, 1 unknown, 3 ok: ' +
-        'chicago 1 -> db.example.com ping: PING CRITICAL - Packet loss = 100%; ' +
-        `probe-a -> 10.231.2.2 ping: ${results[0].summary}; ` +
-        'probe-c -> 127.0.0.1 tcp:443: TCP UNKNOWN - check_tcp on probe-c did not finish within 15s',
+        'chicago 1 -> db.example.com ping 100% loss; probe-a -> 10.231.2.2 ping 41% loss 0.1ms; probe-c -> 127.0.0.1 tcp:443 timed out',
     )
-    // The whole answer parses back per the guidelines, labels (one with a space) and values intact.
+    // Status and perfdata together would pass FIRST_LINE_MAX: the perfdata follows the long text.
+    expect(lines[0].length).toBeLessThanOrEqual(STATUS_MAX)
+    expect(lines[results.length]).toMatch(/^\[UNKNOWN\] probe-c -> 127\.0\.0\.1 tcp:443 \(check_tcp\): .* \| probe-a\/10\.231\.2\.2\/ping\/rta=/)
+    // The whole answer parses back per the plugin API, labels (one with a space) and values intact.
     const parsed = parsePluginOutput(text)
     expect(parsed.invalidPerfdata).toEqual([])
-    expect(parsed.text).toBe(status)
+    expect(parsed.text).toBe(lines[0])
     expect(parsed.perfdata.map((m) => m.name)).toEqual([
       'probe-a/10.231.2.2/ping/rta',
       'probe-a/10.231.2.2/ping/pl',
@@ -39,11 +38,51 @@ describe('renderNagios', () => {
       'chicago 1/db.example.com/ping/pl',
       'local/mc-test.example/dns/time',
     ])
-    expect(perfdata).toContain("'chicago 1/db.example.com/ping/rta'=U;200.000000;500.000000")
+    expect(text).toContain("'chicago 1/db.example.com/ping/rta'=U;200.000000;500.000000")
     const flat = results.flatMap((r) => r.metrics)
     expect(parsed.perfdata.map(({name: _, ...rest}) => rest)).toEqual(flat.map(({name: _, ...rest}) => rest))
-    expect(parsed.longText).toEqual(results.map((r, i) => lines[i + 1]))
-    expect(lines[1]).toBe(`[WARNING] probe-a -> 10.231.2.2 ping (check_ping): ${results[0].summary}`)
+    expect(parsed.longText).toEqual(results.map((r) => `[${r.state}] ${r.vantage} -> ${r.target} ${r.check} (${r.implementation}): ${r.summary}`))
+  })
+
+  it('one check keeps its perfdata on the first line, as a classic plugin does', () => {
+    const [ping] = sampleResults()
+    const {text} = renderNagios([ping])
+    const [first, ...rest] = text.trimEnd().split('\n')
+    expect(first).toMatch(/^MC WARNING - 1 warning: probe-a -> 10\.231\.2\.2 ping 41% loss 0\.1ms \| probe-a\/10\.231\.2\.2\/ping\/rta=0\.073ms;200\.000000;500\.000000;0 probe-a\/10\.231\.2\.2\/ping\/pl=41%;20;60;0$/)
+    expect(rest).toEqual([`[WARNING] probe-a -> 10.231.2.2 ping (check_ping): ${ping.summary}`])
+  })
+
+  it('40 vantage points x 4 checks: the first line stays under 200 characters, names the worst and counts the rest, and no perfdata is lost', () => {
+    const template = sampleResults()
+    const results: CheckResult[] = []
+    for (let v = 0; v < 40; v++) {
+      for (const [i, r] of template.slice(0, 4).entries()) {
+        results.push({...r, vantage: `edge-probe-${String(v).padStart(2, '0')}`, state: v % 3 === 0 && i === 0 ? 'CRITICAL' : r.state})
+      }
+    }
+    const {text, state} = renderNagios(results)
+    expect(state).toBe('CRITICAL')
+    const lines = text.trimEnd().split('\n')
+    expect(lines[0].length).toBeLessThanOrEqual(STATUS_MAX)
+    expect(lines[0]).not.toContain('|')
+    // Worst first (CRITICAL before WARNING), as many as fit, then how many more.
+    expect(lines[0]).toBe(
+      'MC CRITICAL - 54 critical, 26 warning, 80 ok: edge-probe-00 -> 10.231.2.2 ping 41% loss 0.1ms; edge-probe-00 -> db.example.com ping 100% loss; ' +
+        'edge-probe-01 -> db.example.com ping 100% loss (+77 more)',
+    )
+    const parsed = parsePluginOutput(text)
+    expect(parsed.invalidPerfdata).toEqual([])
+    expect(parsed.perfdata).toHaveLength(results.flatMap((r) => r.metrics).length)
+    expect(parsed.longText).toHaveLength(results.length)
+    expect(Math.max(...parsed.longText.map((l) => l.length))).toBeLessThan(200)
+  })
+
+  it('a single problem too long for the line is shortened, never dropped', () => {
+    const [r] = only(['CRITICAL'])
+    const {text} = renderNagios([{...r, target: `${'a'.repeat(250)}.example`, summary: 'PING CRITICAL - Packet loss = 100%'}])
+    const first = text.split('\n')[0]
+    expect(first.length).toBeLessThanOrEqual(STATUS_MAX)
+    expect(first).toMatch(/^MC CRITICAL - 1 critical: v0 -> a+…$/)
   })
 
   it('exit code is the worst state: CRITICAL > WARNING > UNKNOWN > OK', () => {
@@ -73,7 +112,7 @@ describe('renderNagios', () => {
   it('keeps "|" and newlines in summaries from breaking the format', () => {
     const [r] = only(['CRITICAL'])
     const {text} = renderNagios([{...r, summary: 'bad | thing\nsecond line'}], {service: 'EDGE'})
-    expect(text).toBe('EDGE CRITICAL - 1 critical: v0 -> 10.231.2.2 ping: bad / thing second line\n[CRITICAL] v0 -> 10.231.2.2 ping (check_ping): bad / thing second line\n')
+    expect(text).toBe('EDGE CRITICAL - 1 critical: v0 -> 10.231.2.2 ping bad / thing second line\n[CRITICAL] v0 -> 10.231.2.2 ping (check_ping): bad / thing second line\n')
   })
 
   it('no results is UNKNOWN', () => {

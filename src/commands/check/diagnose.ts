@@ -1,11 +1,14 @@
 import {Flags} from '@oclif/core'
 
-import {outputFlags, vantageFlags} from '../../cli/check-flags.js'
+import {vantageFlags} from '../../cli/check-flags.js'
+import {recordFlags} from '../../cli/output-flags.js'
 import {passphrasePrompt} from '../../cli/passphrase.js'
 import {McCommand} from '../../cli/mc-command.js'
+import type {CheckResult} from '../../checks/types.js'
 import {InterruptedError, ValidationError} from '../../core/errors.js'
 import {colorEnabled} from '../../output/color.js'
-import {renderDiagnosis, renderDiagnosisNagios} from '../../output/diagnosis.js'
+import {renderDiagnosis, renderDiagnosisNagios, verdictColumns} from '../../output/diagnosis.js'
+import {sortRecords} from '../../output/shape.js'
 import {DEFAULT_ROUNDS, diagnose, type DiagnoseProtocol, DIAGNOSE_PROTOCOLS, type DiagnoseResult} from '../../services/diagnose.js'
 
 export default class CheckDiagnose extends McCommand<typeof CheckDiagnose> {
@@ -29,8 +32,9 @@ A target that answers no ICMP echo from any vantage point (a cloud security grou
     }),
     port: Flags.integer({summary: 'Port to trace over TCP or UDP (required with --protocol udp); with auto or tcp, the port tried first.', min: 1, max: 65_535}),
     'max-age': Flags.integer({summary: 'Reuse ping and path results at most this many seconds old from the history.', min: 1}),
-    ...outputFlags,
+    ...recordFlags([verdictColumns], ['nagios']),
   }
+  static override recordColumns = [verdictColumns]
 
   public async run(): Promise<DiagnoseResult> {
     const targets = this.flags.target ?? []
@@ -38,19 +42,28 @@ A target that answers no ICMP echo from any vantage point (a cloud security grou
     const protocol = this.flags.protocol as DiagnoseProtocol
     if (protocol === 'udp' && this.flags.port === undefined) throw new ValidationError('--protocol udp needs --port PORT (the port the target answers on, e.g. 53).')
     if (protocol === 'icmp' && this.flags.port !== undefined) throw new ValidationError('--port applies to tracing over TCP or UDP; drop it or pass --protocol tcp.')
-    this.logToStderr(`Tracing ${targets.join(', ')} from ${this.flags.from.join(', ')} (${this.flags.count} rounds)...`)
-    const result = await this.interruptible(
-      () => new InterruptedError('Diagnosis interrupted.'),
-      (signal) => diagnose({targets, from: this.flags.from, count: this.flags.count, protocol, port: this.flags.port, maxAgeS: this.flags['max-age'], log: this.debugLogger, passphrase: passphrasePrompt(), signal}),
-    )
-    if (this.flags.output === 'nagios') {
+    const diagnosed = await this.withProgress((progress) => {
+      const tracing = `Tracing ${targets.join(', ')} from ${this.flags.from.join(', ')} (${this.flags.count} rounds)`
+      progress.step(`${tracing}...`)
+      let done = 0
+      const onResult = (r: CheckResult) => {
+        progress.line(`${r.vantage} ${r.target} ${r.check}: ${r.state}`)
+        progress.status(`${tracing}: ${++done} result${done === 1 ? '' : 's'} in`)
+      }
+      return this.interruptible(
+        () => new InterruptedError('Diagnosis interrupted.'),
+        (signal) => diagnose({targets, from: this.flags.from, count: this.flags.count, protocol, port: this.flags.port, maxAgeS: this.flags['max-age'], log: this.debugLogger, passphrase: passphrasePrompt(), signal, onResult}),
+      )
+    })
+    const result = {...diagnosed, verdicts: sortRecords(diagnosed.verdicts, this.shape.sort, verdictColumns)}
+    if (this.shape.format === 'nagios') {
       const nagios = renderDiagnosisNagios(result.verdicts)
-      if (this.jsonEnabled()) this.logJson(result)
-      else process.stdout.write(nagios.text)
+      process.stdout.write(nagios.text)
       this.exit(nagios.exitCode)
     }
 
-    this.print(renderDiagnosis(result.verdicts, result.results, {color: colorEnabled()}))
+    if (this.wantsRows) this.printRows(result.verdicts, verdictColumns)
+    else this.print(renderDiagnosis(result.verdicts, result.results, {color: colorEnabled()}))
     return result
   }
 }

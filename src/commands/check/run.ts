@@ -1,17 +1,20 @@
 import {Flags} from '@oclif/core'
 
-import {checkSelectionFlags, outputFlags, vantageFlags} from '../../cli/check-flags.js'
+import {checkSelectionFlags, vantageFlags} from '../../cli/check-flags.js'
+import {recordFlags} from '../../cli/output-flags.js'
 import {passphrasePrompt} from '../../cli/passphrase.js'
 import {McCommand} from '../../cli/mc-command.js'
 import type {Verdict} from '../../analysis/types.js'
+import {FAIL_ON, type FailOn, failsOn} from '../../checks/thresholds.js'
 import type {CheckDefinition, CheckResult} from '../../checks/types.js'
-import {InterruptedError, OutputError, PartialFailureError, type ProviderFailure, ValidationError} from '../../core/errors.js'
-import {renderCheckMatrix} from '../../output/check-matrix.js'
+import {ChecksFailedError, InterruptedError, OutputError, PartialFailureError, type ProviderFailure, ValidationError} from '../../core/errors.js'
+import {renderCheckMatrix, resultColumns} from '../../output/check-matrix.js'
 import {colorEnabled} from '../../output/color.js'
 import {renderDiagnosis} from '../../output/diagnosis.js'
 import {renderGraphite, sendGraphite} from '../../output/graphite.js'
 import {renderNagios} from '../../output/nagios.js'
 import {pushToGateway, writePromTextfile} from '../../output/prometheus.js'
+import {sortRecords} from '../../output/shape.js'
 import {selectChecks} from '../../services/check-spec.js'
 import {parseDuration, runEvery} from '../../services/check-loop.js'
 import {runCheckSuite, vantageFailures} from '../../services/check-run.js'
@@ -31,6 +34,7 @@ export default class CheckRun extends McCommand<typeof CheckRun> {
   static override summary = 'Run the same network checks from every vantage point: this machine and every probe.'
   static override description = `Checks: ping, tcp:PORT, http[:PORT], https[:PORT], dns[:PORT], path (mtr over ICMP), path:tcp:PORT (mtr over TCP, for targets that drop ICMP), path:udp:PORT. monitoring-plugins run where a probe has them, portable fallbacks (ping, curl, bash /dev/tcp, getent) where not; results say which ran. Every result is stored in the history.
 The exit code says whether mc could run the checks, not what they found: 0 when every vantage point answered; when one could not be used, its results are UNKNOWN with the reason and mc exits 3 (host key changed or unknown, login refused), 8 (SSH handshake timed out) or 5 (unreachable, or mixed reasons). --output nagios exits with the worst state instead (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
+For pipelines, --fail-on makes what the checks found count: exit 11 when any result is at or above the level (critical: CRITICAL; warning: WARNING or CRITICAL; unknown: anything not OK), after the results are printed and stored. A vantage point that could not be used still exits 3, 8 or 5; exit 11 outweighs a failed metrics sink's 10.
 A metrics sink (--graphite, --pushgateway, --prom-textfile) that fails makes the exit code 10 (with --output nagios: UNKNOWN unless CRITICAL) when every vantage point answered; the results are printed and stored all the same.
 --every runs the checks again and again (start to start), storing every round and sending metrics each time, until SIGINT or SIGTERM; then it exits 0, or 10 if a sink failed in any round.`
   static override examples = [
@@ -44,66 +48,107 @@ A metrics sink (--graphite, --pushgateway, --prom-textfile) that fails makes the
     ...vantageFlags,
     ...checkSelectionFlags,
     tools: Flags.string({summary: 'Which implementation: auto (plugins when present), plugins, portable.', options: ['auto', 'plugins', 'portable'], default: 'auto'}),
-    ...outputFlags,
+    ...recordFlags([resultColumns], ['nagios']),
     'timeout-state': Flags.string({summary: 'What a check that overran counts as in Nagios output.', options: ['UNKNOWN', 'CRITICAL'], default: 'UNKNOWN'}),
     graphite: Flags.string({summary: 'Send metrics to Graphite (plaintext protocol) at host:port.'}),
     'prom-textfile': Flags.string({summary: 'Write Prometheus metrics to this file (atomically), for node_exporter.'}),
     pushgateway: Flags.string({summary: 'Push Prometheus metrics to this Pushgateway URL, grouped by vantage.'}),
+    'fail-on': Flags.string({
+      summary: 'Exit 11 when any result is at or above this state: critical (CRITICAL), warning (WARNING or CRITICAL), unknown (anything not OK).',
+      options: [...FAIL_ON],
+    }),
     diagnose: Flags.boolean({summary: 'Also triangulate each target (needs the ping and path checks).'}),
     every: Flags.string({summary: 'Run again every interval (60s, 5m) until SIGINT/SIGTERM, storing history and sending metrics each round.', exclusive: ['json']}),
   }
+  static override recordColumns = [resultColumns]
 
   public async run(): Promise<CheckLoopResult | CheckRunCommandResult> {
     const {flags} = this
     const {definitions, from} = selectChecks(flags)
     if (definitions.length === 0) throw new ValidationError('Nothing to check: pass --target HOST (repeatable) or --file checks.yaml.')
-    const intervalMs = flags.every === undefined ? undefined : parseDuration(flags.every, '--every interval')
-    if (intervalMs !== undefined && intervalMs < 1000) throw new ValidationError('--every must be at least 1s.')
-    if (intervalMs !== undefined && flags.output === 'nagios') {
-      throw new ValidationError('--output nagios answers once, as a plugin does; for continuous checks in Nagios use "mc nagios config".')
-    }
-
+    const intervalMs = this.interval()
     return this.interruptible<CheckLoopResult | CheckRunCommandResult>(
       () => new InterruptedError('Checks interrupted; results so far are in the history.'),
       (signal) => (intervalMs === undefined ? this.runSingle(definitions, from, signal) : this.loop(definitions, from, intervalMs, signal)),
     )
   }
 
-  /** One run whose exit code also says whether every vantage point could be used. */
+  /** --every in ms, refused with the flags that answer once (--output nagios, --fail-on) or print data. */
+  private interval(): number | undefined {
+    const {every} = this.flags
+    const nagios = this.shape.format === 'nagios'
+    if (this.flags['fail-on'] && (every !== undefined || nagios)) {
+      throw new ValidationError(`--fail-on sets the exit code of one run; ${every === undefined ? '--output nagios exits with the worst state already' : 'with --every mc runs until stopped'}.`)
+    }
+    if (every === undefined) return undefined
+    const intervalMs = parseDuration(every, '--every interval')
+    if (intervalMs < 1000) throw new ValidationError('--every must be at least 1s.')
+    if (nagios) throw new ValidationError('--output nagios answers once, as a plugin does; for continuous checks in Nagios use "mc nagios config".')
+    if (this.shape.format !== 'table' || this.shape.query !== undefined) {
+      throw new ValidationError('--every prints a table per round; for data, read the history or use --prom-textfile, --pushgateway or --graphite.')
+    }
+    return intervalMs
+  }
+
+  /**
+   * One run whose exit code also says whether every vantage point could be used, then (--fail-on)
+   * what the checks found. Both outweigh a metrics sink that failed (already warned on stderr).
+   */
   private async runSingle(definitions: Definitions, from: string[], signal: AbortSignal): Promise<CheckRunCommandResult> {
     let result: CheckRunCommandResult
+    let undelivered: OutputError | undefined
     try {
       result = await this.runOnce(definitions, from, signal)
     } catch (error) {
-      // A vantage point mc could not use outweighs a metrics sink that failed (already warned on stderr).
-      if (!(error instanceof OutputError) || (error.result as CheckRunCommandResult).errors.length === 0) throw error
+      if (!(error instanceof OutputError)) throw error
+      undelivered = error
       result = error.result as CheckRunCommandResult
     }
 
     if (result.errors.length > 0) throw new PartialFailureError(result.errors, result, vantageFailures(result.results).exitCode)
+    const level = this.flags['fail-on'] as FailOn | undefined
+    const failing = level ? result.results.filter((r) => failsOn(r.state, level)) : []
+    if (failing.length > 0) {
+      const named = failing.slice(0, 5).map((r) => `${r.vantage} -> ${r.target} ${r.check} ${r.state}`)
+      const more = failing.length > named.length ? `; and ${failing.length - named.length} more` : ''
+      throw new ChecksFailedError(`${failing.length} of ${result.results.length} check results at or above ${level!.toUpperCase()} (--fail-on ${level}): ${named.join('; ')}${more}.`, result)
+    }
+    if (undelivered) throw undelivered
     return result
   }
 
   private async runOnce(definitions: Definitions, from: string[], signal: AbortSignal): Promise<CheckRunCommandResult> {
     const {flags} = this
-    const run = await runCheckSuite({
-      definitions, from, tools: flags.tools as 'auto', log: this.debugLogger, passphrase: passphrasePrompt(), signal,
-      onResult: (r) => this.logToStderr(`${r.vantage} ${r.target} ${r.check}: ${r.state}`),
-      meta: {targets: [...new Set(definitions.map((d) => d.target))], ...(flags.every ? {every: flags.every} : {})},
+    const run = await this.withProgress((progress) => {
+      let done = 0
+      progress.status(`running ${definitions.length} check${definitions.length === 1 ? '' : 's'} from ${from.join(', ')}`)
+      return runCheckSuite({
+        definitions, from, tools: flags.tools as 'auto', log: this.debugLogger, passphrase: passphrasePrompt(), signal,
+        onResult(r) {
+          progress.line(`${r.vantage} ${r.target} ${r.check}: ${r.state}`)
+          progress.status(`running checks: ${++done} result${done === 1 ? '' : 's'} in`)
+        },
+        meta: {targets: [...new Set(definitions.map((d) => d.target))], ...(flags.every ? {every: flags.every} : {})},
+      })
     })
     const verdicts = flags.diagnose ? verdictsFor([...new Set(definitions.map((d) => d.target))], run.results) : undefined
     const undelivered = await this.export(run.results)
-    const result = {...run, verdicts, errors: vantageFailures(run.results).failures}
-    if (flags.output === 'nagios') {
-      const nagios = renderNagios(run.results, {timeoutState: flags['timeout-state'] as 'UNKNOWN'})
-      if (this.jsonEnabled()) this.logJson(result)
-      else process.stdout.write(nagios.text)
+    const results = sortRecords(run.results, this.shape.sort, resultColumns)
+    const result = {...run, results, verdicts, errors: vantageFailures(run.results).failures}
+    if (this.shape.format === 'nagios') {
+      const nagios = renderNagios(results, {timeoutState: flags['timeout-state'] as 'UNKNOWN'})
+      process.stdout.write(nagios.text)
       // Metrics that did not arrive make an OK or WARNING answer UNKNOWN; CRITICAL stays CRITICAL.
       this.exit(undelivered.length > 0 && nagios.exitCode !== NAGIOS_CRITICAL ? NAGIOS_UNKNOWN : nagios.exitCode)
     }
 
-    this.print(renderCheckMatrix(run.results, {color: colorEnabled()}))
-    if (verdicts) this.print(`\n${renderDiagnosis(verdicts, run.results, {color: colorEnabled()})}`)
+    if (this.wantsRows) {
+      this.printRows(results, resultColumns)
+    } else {
+      this.print(renderCheckMatrix(results, {color: colorEnabled()}))
+      if (verdicts) this.print(`\n${renderDiagnosis(verdicts, results, {color: colorEnabled()})}`)
+    }
+
     if (undelivered.length > 0) {
       throw new OutputError(`Metrics not delivered to ${undelivered.join('; ')}. The results are in the history (run ${run.runId}).`, result)
     }

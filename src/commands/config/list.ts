@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {McCommand} from '../../cli/mc-command.js'
+import {recordFlags} from '../../cli/output-flags.js'
 import type {Column} from '../../output/columns.js'
 import {type ConfigEntry, listConfig} from '../../services/config.js'
 import {CONFIG_KEYS, type ConfigKey} from '../../store/config-keys.js'
@@ -21,16 +22,13 @@ const keyColumns: Column<ConfigKey & {key: string}>[] = [
 export default class ConfigList extends McCommand<typeof ConfigList> {
   static override summary = 'List the settings of every profile (or one with --profile), secrets masked.'
   static override examples = ['<%= config.bin %> config list', '<%= config.bin %> config list --profile sandbox --json', '<%= config.bin %> config list --keys']
-  static override flags = {keys: Flags.boolean({summary: 'List the keys mc knows instead of the values set.'})}
+  static override flags = {keys: Flags.boolean({summary: 'List the keys mc knows instead of the values set.'}), ...recordFlags([entryColumns, keyColumns])}
+  static override recordColumns = [entryColumns, keyColumns]
 
   public async run(): Promise<ConfigListResult> {
     if (this.flags.keys) {
-      const keys = [...CONFIG_KEYS.entries()].map(([key, k]) => ({key, ...k}))
-      this.printRows(keys, keyColumns)
-      return {keys}
+      return {keys: this.printRows([...CONFIG_KEYS.entries()].map(([key, k]) => ({key, ...k})), keyColumns)}
     }
-    const entries = listConfig(this.flags.profile)
-    this.printRows(entries, entryColumns)
-    return {entries}
+    return {entries: this.printRows(listConfig(this.flags.profile), entryColumns)}
   }
 }

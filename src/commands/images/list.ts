@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
-import {cloudFlags, csvFlag, McCommand} from '../../cli/mc-command.js'
+import {cloudFlags, McCommand} from '../../cli/mc-command.js'
+import {recordFlags} from '../../cli/output-flags.js'
 import type {ProviderFailure} from '../../core/errors.js'
 import type {Image} from '../../core/model.js'
 import {imageColumns} from '../../output/model-columns.js'
@@ -19,10 +20,12 @@ export default class ImagesList extends McCommand<typeof ImagesList> {
   ]
   static override flags = {
     ...cloudFlags,
-    ...csvFlag,
+    ...recordFlags([imageColumns]),
     owner: Flags.string({summary: 'Image owner (EC2 account id or alias such as "self", "amazon").', multiple: true}),
     name: Flags.string({summary: 'Image name; "*" matches anything.'}),
   }
+
+  static override recordColumns = [imageColumns]
 
   public async run(): Promise<ImagesListResult> {
     return this.finishListing('images', await listImages(await this.selectedProviders(), {owners: this.flags.owner, name: this.flags.name}, this.driverRequest()), imageColumns)

@@ -38,8 +38,9 @@ export default class NodesCreate extends McCommand<typeof NodesCreate> {
     if (flags['public-key-file'] && !flags['key-name']) {
       throw new ValidationError('--public-key-file needs --key-name: the name the key is imported under.')
     }
-    const node = await createNode(
-      await this.singleProvider(),
+    const provider = await this.singleProvider()
+    const node = await this.withProgress((progress) => createNode(
+      provider,
       {
         name: flags.name,
         image: flags.image,
@@ -52,9 +53,9 @@ export default class NodesCreate extends McCommand<typeof NodesCreate> {
         allowSshAndIcmp: flags['allow-ssh-icmp'],
         clientToken: flags['client-token'],
       },
-      {wait: flags.wait, waitTimeoutMs: flags['wait-timeout'] * 1000},
+      {wait: flags.wait, waitTimeoutMs: flags['wait-timeout'] * 1000, onStep: (text) => progress.step(text)},
       this.driverRequest(),
-    )
+    ))
     this.print(nodeDetails(node))
     return node
   }

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
-import {cloudFlags, csvFlag, McCommand} from '../../cli/mc-command.js'
+import {cloudFlags, McCommand} from '../../cli/mc-command.js'
+import {recordFlags} from '../../cli/output-flags.js'
 import type {ProviderFailure} from '../../core/errors.js'
 import type {Node} from '../../core/model.js'
 import {nodeColumns} from '../../output/model-columns.js'
@@ -21,11 +22,13 @@ export default class NodesList extends McCommand<typeof NodesList> {
   ]
   static override flags = {
     ...cloudFlags,
-    ...csvFlag,
+    ...recordFlags([nodeColumns]),
     state: Flags.string({summary: 'Only nodes in these states (comma list): pending, running, stopped, ...', multiple: true, delimiter: ','}),
     tag: Flags.string({summary: 'Only nodes with this tag, as key=value (repeatable; all must match).', multiple: true}),
     name: Flags.string({summary: 'Only nodes with this name; "*" matches anything.'}),
   }
+
+  static override recordColumns = [nodeColumns]
 
   public async run(): Promise<NodesListResult> {
     const filter = {states: parseStates(this.flags.state), tags: parseTags(this.flags.tag), name: this.flags.name}

@@ -66,7 +66,7 @@ Without --at or --fleet-file, mc asks on a terminal; in CI or without a terminal
     const context = openProbeContext({...this.driverRequest(), signal})
     const pool = openProbePool({dataDir: context.dataDir, log: this.debugLogger, hostKeyPolicy: 'accept-new', mcKeyComing: true})
     try {
-      const result = await deployFleet(
+      const result = await this.withProgress((progress) => deployFleet(
         {fleet, sites, dryRun: this.flags['dry-run'], keepFailed: this.flags['keep-failed'], waitTimeoutMs: this.flags['wait-timeout'] * 1000},
         {
           inventory: context.inventory,
@@ -76,9 +76,9 @@ Without --at or --fleet-file, mc asks on a terminal; in CI or without a terminal
           driver: context.openDriver,
           cleanupDriver: context.openCleanupDriver,
           signal,
-          onStep: (probe, step, detail) => this.logToStderr(`[${probe}] ${step}${detail ? `: ${detail}` : ''}`),
+          onStep: (probe, step, detail) => progress.step(`[${probe}] ${step}${detail ? `: ${detail}` : ''}`),
         },
-      )
+      ))
       this.printRows(result.probes, columns)
       this.print(`${this.flags['dry-run'] ? 'estimated' : 'fleet'} cost: $${result.hourlyCost}/hour`)
       if (signal.aborted) throw deployInterrupted(result)

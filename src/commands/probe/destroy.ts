@@ -36,7 +36,7 @@ export default class ProbeDestroy extends McCommand<typeof ProbeDestroy> {
       for (const name of names) context.inventory.get(name)
       await requireConfirmation(`Destroy ${names.length} probe(s): ${names.join(', ')}?`, this.flags.yes, 'Not confirmed: nothing destroyed.')
 
-      const destroyed = await destroyProbes(context.inventory, names, context.openDriver)
+      const destroyed = await this.withProgress((progress) => destroyProbes(context.inventory, names, context.openDriver, (name, step) => progress.step(`[${name}] ${step}`)))
       for (const d of destroyed.filter((o) => o.ok)) this.print(`destroyed ${d.name}${d.nodeId ? ` (node ${d.nodeId})` : ''}`)
       const failures = destroyed.filter((d) => !d.ok).map((d) => d.error!)
       if (failures.length === destroyed.length) throw new AllFailedError(failures)

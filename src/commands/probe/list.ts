@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {McCommand} from '../../cli/mc-command.js'
+import {recordFlags} from '../../cli/output-flags.js'
 import {PartialFailureError} from '../../core/errors.js'
 import type {Column} from '../../output/columns.js'
 import {openProbeContext} from '../../services/probe-context.js'
@@ -24,18 +25,21 @@ export default class ProbeList extends McCommand<typeof ProbeList> {
   static override description =
     'Drift both ways: nodes tagged as mc probes in a cloud but missing from the inventory ("untracked"), and inventory entries whose node is gone. The machine running mc is always the vantage point "local" and is not listed.'
   static override examples = ['<%= config.bin %> probe list', '<%= config.bin %> probe list --fleet edge --json']
-  static override flags = {fleet: Flags.string({summary: 'Only this fleet.'})}
+  static override flags = {fleet: Flags.string({summary: 'Only this fleet.'}), ...recordFlags([columns])}
+  static override recordColumns = [columns]
 
   public async run(): Promise<ProbeListResult> {
     const context = openProbeContext(this.driverRequest())
     try {
-      const result = await listProbes(context.inventory, context.openDriver, this.flags.fleet)
-      this.printRows(result.probes, columns)
+      const listed = await listProbes(context.inventory, context.openDriver, this.flags.fleet)
+      const result = {...listed, probes: this.printRows(listed.probes, columns)}
+      // Drift notes: beside a table, on stderr beside CSV; JSON and YAML carry them as data.
+      const note = (text: string) => (this.shape.format === 'csv' ? this.logToStderr(text) : this.print(text))
       for (const node of result.untracked) {
-        this.print(`untracked: ${node.provider}:${node.region} node ${node.nodeId} (${node.name}, fleet ${node.fleet ?? '?'}) is tagged as an mc probe but not in the inventory`)
+        note(`untracked: ${node.provider}:${node.region} node ${node.nodeId} (${node.name}, fleet ${node.fleet ?? '?'}) is tagged as an mc probe but not in the inventory`)
       }
 
-      for (const name of result.gone) this.print(`gone: probe ${name}'s node no longer exists; "mc probe destroy ${name}" forgets it`)
+      for (const name of result.gone) note(`gone: probe ${name}'s node no longer exists; "mc probe destroy ${name}" forgets it`)
       if (result.errors.length > 0) throw new PartialFailureError(result.errors, result)
       return result
     } finally {

@@ -1,4 +1,5 @@
-import {cloudFlags, csvFlag, McCommand} from '../../cli/mc-command.js'
+import {cloudFlags, McCommand} from '../../cli/mc-command.js'
+import {recordFlags} from '../../cli/output-flags.js'
 import type {ProviderFailure} from '../../core/errors.js'
 import type {Size} from '../../core/model.js'
 import {sizeColumns} from '../../output/model-columns.js'
@@ -12,7 +13,9 @@ export default class SizesList extends McCommand<typeof SizesList> {
     '<%= config.bin %> sizes list --provider linode',
     '<%= config.bin %> sizes list --provider all --csv',
   ]
-  static override flags = {...cloudFlags, ...csvFlag}
+  static override flags = {...cloudFlags, ...recordFlags([sizeColumns])}
+
+  static override recordColumns = [sizeColumns]
 
   public async run(): Promise<SizesListResult> {
     return this.finishListing('sizes', await listSizes(await this.selectedProviders(), this.driverRequest()), sizeColumns)
