@@ -15,9 +15,9 @@ const home = mkdtempSync(join(tmpdir(), 'mc-demo-'))
 const report = join(process.cwd(), 'mc-demo-report.html')
 // Only the sandbox profile: the demo must never reach a real cloud with the user's credentials.
 const env = {...process.env, MC_HOME: join(home, 'mc'), MC_PROFILE: 'sandbox'}
-for (const name of Object.keys(env)) if (/^(AWS_|OS_|RAX_|LINODE_|MC_DEBUG$|MC_PROVIDER$|NODE_ENV$)/.test(name)) delete env[name]
+for (const name of Object.keys(env)) if (/^(AWS_|OS_|RAX_|LINODE_|DIGITALOCEAN_|MC_DEBUG$|MC_PROVIDER$|NODE_ENV$)/.test(name)) delete env[name]
 
-const SITES = ['ec2:us-east-1', 'rackspace:ORD', 'openstack:RegionOne', 'linode:us-west']
+const SITES = ['ec2:us-east-1', 'rackspace:ORD', 'openstack:RegionOne', 'linode:us-west', 'digitalocean:nyc3']
 
 function step(text) {
   process.stdout.write(`\n==> ${text}\n`)
@@ -42,7 +42,7 @@ const {port} = target.address()
 
 let failed = false
 try {
-  step('Start the sandbox: EC2, Rackspace, OpenStack and Linode emulators on 127.0.0.1')
+  step('Start the sandbox: EC2, Rackspace, OpenStack, Linode and DigitalOcean emulators on 127.0.0.1')
   await mc(['sandbox', 'start', '--detach', '--port', '0', '--boot-delay', '1000'])
 
   step('Deploy one probe in each cloud (cheapest size, Debian/Ubuntu LTS, mc key, SSH, self-check)')

@@ -1,13 +1,14 @@
 import {ValidationError} from '../core/errors.js'
 import type {ProviderName} from '../core/model.js'
 import {ec2} from './ec2/descriptor.js'
+import {digitalocean} from './digitalocean/descriptor.js'
 import {linode} from './linode/descriptor.js'
 import {openstack} from './openstack/descriptor.js'
 import {rackspace} from './rackspace/descriptor.js'
 import type {CredentialModule, ProviderDescriptor, ProviderModule} from './types.js'
 
 /** Every cloud mc speaks, in the order listings and help show them: adding a cloud adds its descriptor here. */
-export const DESCRIPTORS: readonly ProviderDescriptor[] = [ec2, rackspace, openstack, linode]
+export const DESCRIPTORS: readonly ProviderDescriptor[] = [ec2, rackspace, openstack, linode, digitalocean]
 
 export const PROVIDERS: readonly ProviderName[] = DESCRIPTORS.map((d) => d.name)
 
