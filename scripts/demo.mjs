@@ -78,5 +78,5 @@ try {
 if (failed) {
   process.exitCode = 1
 } else {
-  step(`Done: four clouds, four probes, one verdict, a report at ${report}, and nothing left running.`)
+  step(`Done: ${SITES.length} clouds, ${SITES.length} probes, one verdict, a report at ${report}, and nothing left running.`)
 }
