@@ -22,9 +22,9 @@ const home = mkdtempSync(join(tmpdir(), 'mc-demo-'))
 const report = join(process.cwd(), 'mc-demo-report.html')
 // Only the sandbox profile: the demo must never reach a real cloud with the user's credentials.
 const env = {...process.env, MC_HOME: join(home, 'mc'), MC_PROFILE: 'sandbox'}
-for (const name of Object.keys(env)) if (/^(AWS_|OS_|RAX_|LINODE_|MC_DEBUG$|MC_PROVIDER$|NODE_ENV$)/.test(name)) delete env[name]
+for (const name of Object.keys(env)) if (/^(AWS_|OS_|RAX_|LINODE_|DIGITALOCEAN_|MC_DEBUG$|MC_PROVIDER$|NODE_ENV$)/.test(name)) delete env[name]
 
-const SITES = ['ec2:us-east-1', 'rackspace:ORD', 'openstack:RegionOne', 'linode:us-west']
+const SITES = ['ec2:us-east-1', 'rackspace:ORD', 'openstack:RegionOne', 'linode:us-west', 'digitalocean:nyc3']
 const PROBES = SITES.map((at) => `demo-${at.replace(':', '-').toLowerCase()}`)
 /** Never crosses the transit router (Linode peers with the target's provider): the clean vantage point. */
 const CLEAN = 'demo-linode-us-west'
@@ -146,7 +146,7 @@ if (missing.length > 0) {
   process.stdout.write(`\nThe probes need ${missing.join(' and ')} on this machine: apt-get install mtr-tiny iputils-ping monitoring-plugins-basic nftables iproute2 (without them no verdict can be reached).\n`)
 }
 try {
-  step('Start the sandbox with its network: EC2, Rackspace, OpenStack and Linode emulators, nodes in network namespaces')
+  step('Start the sandbox with its network: EC2, Rackspace, OpenStack, Linode and DigitalOcean emulators, nodes in network namespaces')
   await mc(['sandbox', 'start', '--detach', '--network', '--port', '0', '--boot-delay', '1000'])
   const status = JSON.parse((await mc(['sandbox', 'status', '--json'], {quiet: true})).stdout)
   if (status.network) {
@@ -183,7 +183,7 @@ else if (failed) process.exitCode = 1
 if (!failed && !interrupted) {
   step(
     mode === 'loopback'
-      ? `Done on loopback in ${seconds} s: four clouds, four probes, a report at ${report}, and nothing left running.`
-      : `Done in ${seconds} s (${mode} network namespaces): four clouds and a data center, the transit fault found and cleared, a report at ${report}, and nothing left running.`,
+      ? `Done on loopback in ${seconds} s: ${SITES.length} clouds, ${SITES.length} probes, a report at ${report}, and nothing left running.`
+      : `Done in ${seconds} s (${mode} network namespaces): ${SITES.length} clouds and a data center, the transit fault found and cleared, a report at ${report}, and nothing left running.`,
   )
 }

@@ -4,6 +4,8 @@ import {join} from 'node:path'
 import {settings} from '@oclif/core'
 import {afterAll} from 'vitest'
 
+import {DESCRIPTORS} from '../src/drivers/registry.js'
+
 // Commands run from the compiled dist/ (built by `npm test`), exactly what users run.
 settings.enableAutoTranspile = false
 
@@ -13,8 +15,11 @@ const home = mkdtempSync(join(tmpdir(), 'mc-test-'))
 process.env.MC_HOME = join(home, 'mc')
 process.env.HOME = home
 process.env.XDG_CONFIG_HOME = join(home, '.config')
+// Every cloud's credential variables (its descriptor names their prefixes) and mc's own.
+const cleared = [...DESCRIPTORS.flatMap((d) => d.envPrefixes), 'MC_PROFILE$', 'MC_PROVIDER$', 'MC_DEBUG$']
+const clearedPattern = new RegExp(`^(${cleared.join('|')})`)
 for (const name of Object.keys(process.env)) {
-  if (/^(AWS_|OS_|RAX_|LINODE_|MC_PROFILE$|MC_PROVIDER$|MC_DEBUG$)/.test(name)) delete process.env[name]
+  if (clearedPattern.test(name)) delete process.env[name]
 }
 process.env.NO_COLOR = '1'
 

@@ -4,13 +4,13 @@ import {formatWithOptions} from 'node:util'
 
 import {AuthError, ChecksFailedError, ExitCode, InterruptedError, McError, OutputError, PartialFailureError, type ProviderFailure, ValidationError} from '../core/errors.js'
 import {createDebugLog, type DebugLog, debugEnabledFromEnv} from '../core/log.js'
-import {PROVIDERS, type ProviderName} from '../core/model.js'
+import type {ProviderName} from '../core/model.js'
 import {redactString} from '../core/redact.js'
 import {colorEnabled} from '../output/color.js'
 import type {Column} from '../output/columns.js'
 import {regionsFooter} from '../output/regions-footer.js'
 import {checkFieldNames, renderDocument, renderRows, selectColumns, type Shape, sortRecords} from '../output/shape.js'
-import {loadCredentialModule, parseProviderList} from '../drivers/registry.js'
+import {loadCredentialModule, parseProviderList, PROVIDERS} from '../drivers/registry.js'
 import type {RegionsListed} from '../services/catalog.js'
 import type {DriverRequest} from '../services/drivers.js'
 import {type FanOutResult, settle, throwIfAllFailed} from '../services/fanout.js'
@@ -25,7 +25,7 @@ export type McArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']
 export const cloudFlags = {
   provider: Flags.string({
     char: 'p',
-    summary: 'Provider(s): ec2, rackspace, openstack, linode, a comma list, or "all". Default: every provider with credentials.',
+    summary: `Provider(s): ${PROVIDERS.join(', ')}, a comma list, or "all". Default: every provider with credentials.`,
     multiple: true,
     delimiter: ',',
     env: 'MC_PROVIDER',

@@ -1,7 +1,12 @@
 /** The unified model every driver maps its provider's objects into. */
 
-export const PROVIDERS = ['ec2', 'rackspace', 'openstack', 'linode'] as const
-export type ProviderName = (typeof PROVIDERS)[number]
+/**
+ * The registered clouds' names. Each cloud's descriptor (src/drivers/<cloud>/descriptor.ts) adds its
+ * own by declaration merging, so this type follows src/drivers/registry.ts (which has the runtime list).
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface ProviderNames {}
+export type ProviderName = keyof ProviderNames & string
 
 export const NODE_STATES = [
   'pending',
@@ -51,7 +56,10 @@ export interface LinodeNodeExtra {
   diskMb?: number
 }
 
-/** Provider-specific fields, keyed by provider so a consumer knows which shape it reads. */
+/**
+ * Provider-specific fields, keyed by provider so a consumer knows which shape it reads. A cloud added
+ * later declares its own key from its folder (declaration merging).
+ */
 export interface NodeExtra {
   ec2?: Ec2NodeExtra
   openstack?: OpenStackNodeExtra

@@ -1,44 +1,29 @@
 import {ValidationError} from '../core/errors.js'
-import {PROVIDERS, type ProviderName} from '../core/model.js'
-import type {CredentialModule, ProviderModule} from './types.js'
+import type {ProviderName} from '../core/model.js'
+import {ec2} from './ec2/descriptor.js'
+import {digitalocean} from './digitalocean/descriptor.js'
+import {linode} from './linode/descriptor.js'
+import {openstack} from './openstack/descriptor.js'
+import {rackspace} from './rackspace/descriptor.js'
+import type {CredentialModule, ProviderDescriptor, ProviderModule} from './types.js'
 
-interface ProviderEntry {
-  title: string
-  /** The driver itself: may pull a cloud SDK, so only loaded on a path that talks to this cloud. */
-  load(): Promise<ProviderModule>
-  /** Credential discovery: light, used by `mc providers` and before a driver loads. */
-  credentials(): Promise<CredentialModule>
-}
+/** Every cloud mc speaks, in the order listings and help show them: adding a cloud adds its descriptor here. */
+export const DESCRIPTORS: readonly ProviderDescriptor[] = [ec2, rackspace, openstack, linode, digitalocean]
 
-const registry: Record<ProviderName, ProviderEntry> = {
-  ec2: {
-    title: 'Amazon EC2 (and EC2-compatible clouds)',
-    load: () => import('./ec2/index.js'),
-    credentials: () => import('./ec2/credentials.js'),
-  },
-  rackspace: {
-    title: 'Rackspace Cloud Servers (OpenStack Nova behind Rackspace Identity)',
-    load: () => import('./rackspace/index.js'),
-    credentials: () => import('./rackspace/credentials.js'),
-  },
-  openstack: {
-    title: 'OpenStack Nova (Keystone v2.0/v3)',
-    load: () => import('./openstack/index.js'),
-    credentials: () => import('./openstack/credentials.js'),
-  },
-  linode: {
-    title: 'Linode (Akamai) API v4',
-    load: () => import('./linode/index.js'),
-    credentials: () => import('./linode/credentials.js'),
-  },
+export const PROVIDERS: readonly ProviderName[] = DESCRIPTORS.map((d) => d.name)
+
+const byName = new Map<string, ProviderDescriptor>(DESCRIPTORS.map((d) => [d.name, d]))
+
+export function descriptor(name: ProviderName): ProviderDescriptor {
+  return byName.get(name)!
 }
 
 export function providerTitle(name: ProviderName): string {
-  return registry[name].title
+  return descriptor(name).title
 }
 
 export function isProviderName(value: string): value is ProviderName {
-  return (PROVIDERS as readonly string[]).includes(value)
+  return byName.has(value)
 }
 
 export function unknownProvider(value: string): ValidationError {
@@ -58,9 +43,9 @@ export function parseProviderList(values: string[]): ProviderName[] {
 }
 
 export function loadProvider(name: ProviderName): Promise<ProviderModule> {
-  return registry[name].load()
+  return descriptor(name).load()
 }
 
 export function loadCredentialModule(name: ProviderName): Promise<CredentialModule> {
-  return registry[name].credentials()
+  return descriptor(name).credentials()
 }

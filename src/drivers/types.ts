@@ -6,6 +6,7 @@ import type {
   KeyPair,
   Location,
   Node,
+  NodeExtra,
   NodeFilter,
   ProviderName,
   Size,
@@ -93,4 +94,32 @@ export interface ProviderModule {
 export interface CredentialModule {
   /** Cheap: reads env and files only, never loads an SDK or touches the network. */
   detectCredentials(settings: ProviderSettings): CredentialReport
+}
+
+/** A key of the mc profile this cloud reads, as `<provider>.<name>`. */
+export interface ProviderConfigKey {
+  name: string
+  description: string
+  /** Secrets are masked by `mc config get/list` and redacted from debug logs. */
+  secret?: boolean
+}
+
+/**
+ * What the rest of mc knows about one cloud, exported by src/drivers/<cloud>/descriptor.ts and listed
+ * once in src/drivers/registry.ts. Plain data and lazy imports only: mc loads every descriptor at
+ * start-up, and a cloud's driver (which may pull an SDK) only on a path that talks to it.
+ */
+export interface ProviderDescriptor {
+  name: ProviderName
+  title: string
+  /** The key of Node.extra this cloud's nodes fill (Rackspace shares OpenStack's). */
+  extraKey: keyof NodeExtra
+  /** Profile keys besides `proxy` and `caFile`, which every cloud has. */
+  configKeys: ProviderConfigKey[]
+  /** Prefixes of the environment variables its credential discovery reads (tests clear them). */
+  envPrefixes: string[]
+  /** Credential discovery: light, used by `mc providers` and before a driver loads. */
+  credentials(): Promise<CredentialModule>
+  /** The driver itself: only loaded on a path that talks to this cloud. */
+  load(): Promise<ProviderModule>
 }

@@ -1,16 +1,16 @@
 import {createHash} from 'node:crypto'
 
+import {PROBE_READY_KEY, PROBE_READY_VALUE} from '../core/probe-conventions.js'
+
 /**
  * Seeded catalogues, modelled on what each real cloud offers: regions and zones, sizes (EC2
  * instance types, Nova flavors, Linode types with their published prices) and Linux images.
  * Ids are derived from names so they stay the same across restarts and machines.
  */
 
-/** Every sandbox image marks itself as carrying the probe tools, since its nodes are this machine. */
-export const PROBE_READY_KEY = 'mc-probe-ready'
-export const PROBE_READY_VALUE = 'true'
-/** Where clients find a node's SSH port. */
-export const SSH_PORT_KEY = 'mc-ssh-port'
+// Every sandbox image marks itself as carrying the probe tools, since its nodes are this machine;
+// every node says where its SSH server listens.
+export {PROBE_READY_KEY, PROBE_READY_VALUE, SSH_PORT_KEY} from '../core/probe-conventions.js'
 
 export function stableHex(seed: string, length: number): string {
   return createHash('sha256').update(seed).digest('hex').slice(0, length)
@@ -280,6 +280,3 @@ export const LINODE_IMAGES: LinodeImage[] = [
   {id: 'linode/almalinux9', label: 'AlmaLinux 9', vendor: 'AlmaLinux', size: 1700, created: '2022-05-27T15:32:10', eol: '2032-05-31T04:00:00'},
   {id: 'linode/alpine3.20', label: 'Alpine 3.20', vendor: 'Alpine', size: 300, created: '2024-05-23T18:05:02', eol: '2026-04-01T04:00:00'},
 ]
-
-/** The region every cloud's nodes go to when a request names none (and where seeded nodes live). */
-export const DEFAULT_REGION = {ec2: 'us-east-1', rackspace: 'DFW', openstack: 'RegionOne', linode: 'us-east'} as const

@@ -1,4 +1,5 @@
-import {SANDBOX_CLOUDS, type SandboxCloud} from './types.js'
+import {SANDBOX_CLOUDS} from './clouds.js'
+import type {SandboxCloud} from './types.js'
 
 /**
  * Fault injection for tests and rehearsals. Grammar, one fault per string:

@@ -1,23 +1,4 @@
-import type {SandboxRequest} from './http.js'
 import type {SandboxCloud} from './types.js'
-
-/** The request that makes a node, per cloud: EC2's RunInstances, Nova's POST /servers, Linode's POST /linode/instances. */
-export function isCreateRequest(cloud: SandboxCloud, request: SandboxRequest): boolean {
-  switch (cloud) {
-    case 'ec2': {
-      return (new URLSearchParams(request.body).get('Action') ?? new URLSearchParams(request.rawQuery).get('Action')) === 'RunInstances'
-    }
-
-    case 'rackspace':
-    case 'openstack': {
-      return request.method === 'POST' && /\/servers\/?$/.test(request.path)
-    }
-
-    case 'linode': {
-      return request.method === 'POST' && /^\/v4(beta)?\/linode\/instances\/?$/.test(request.path)
-    }
-  }
-}
 
 /**
  * Answers to create requests kept back while the hold=create fault is on (see faults.ts): the node

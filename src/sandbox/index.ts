@@ -2,21 +2,20 @@ import {randomBytes} from 'node:crypto'
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {Ec2Api} from './ec2/api.js'
+import {emulator, EMULATORS, SANDBOX_CLOUDS} from './clouds.js'
 import {type Faults, FaultSyntaxError, parseFaults} from './faults.js'
-import {CreateHold, isCreateRequest} from './holds.js'
+import {CreateHold} from './holds.js'
 import {type ApiHandler, json, type SandboxRequest, type SandboxResponse} from './http.js'
-import {LinodeApi} from './linode/api.js'
 import {splitFaults} from './network/faults.js'
 import type {NetworkDescription, SandboxNetwork} from './network/index.js'
-import {OpenStackApi, RackspaceApi} from './openstack/api.js'
 import {seedNodes} from './seed.js'
 import {SandboxStore} from './store.js'
-import {SANDBOX_CLOUDS, type SandboxCloud, type SandboxCredentials} from './types.js'
+import type {SandboxCloud, SandboxCredentials} from './types.js'
 import {type SshHost, World} from './world.js'
 
+export {SANDBOX_CLOUDS} from './clouds.js'
 export {FaultSyntaxError} from './faults.js'
-export {SANDBOX_CLOUDS, type SandboxCloud} from './types.js'
+export type {SandboxCloud} from './types.js'
 
 export interface SandboxOptions {
   /** 0 = ephemeral. */
@@ -47,23 +46,8 @@ export interface SandboxOptions {
 }
 
 export interface SandboxHandle {
-  endpoints: {ec2: string; rackspace: string; openstack: string; linode: string}
-  credentials: {
-    ec2: {accessKeyId: string; secretAccessKey: string; region: string}
-    rackspace: {username: string; apiKey: string; region: string; password: string; tenantId: string}
-    openstack: {
-      username: string
-      password: string
-      projectName: string
-      userDomainName: string
-      projectDomainName: string
-      region: string
-      projectId: string
-      applicationCredentialId: string
-      applicationCredentialSecret: string
-    }
-    linode: {token: string}
-  }
+  endpoints: Record<SandboxCloud, string>
+  credentials: SandboxCredentials
   /** mc profile keys (see src/store/config-keys.ts). */
   profile: Record<string, string>
   port: number
@@ -92,39 +76,17 @@ export interface SandboxHandle {
 const CREDENTIALS_KEY = 'credentials'
 const MAX_BODY = 32 * 1024 * 1024
 
-function base32(bytes: number): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
-  return [...randomBytes(bytes)].map((b) => alphabet[b % 32]).join('')
-}
-
 function newCredentials(): SandboxCredentials {
-  const secret = () => randomBytes(24).toString('base64url')
-  return {
-    ec2: {accessKeyId: `AKIA${base32(16)}`, secretAccessKey: randomBytes(30).toString('base64').replaceAll(/[+/]/g, 'x'), region: 'us-east-1'},
-    rackspace: {username: 'mc-sandbox', apiKey: randomBytes(16).toString('hex'), password: secret(), region: 'DFW', tenantId: String(900_000 + (randomBytes(2).readUInt16BE() % 99_999))},
-    openstack: {
-      username: 'demo',
-      password: secret(),
-      projectName: 'demo',
-      projectId: randomBytes(16).toString('hex'),
-      userId: randomBytes(16).toString('hex'),
-      userDomainName: 'Default',
-      projectDomainName: 'Default',
-      region: 'RegionOne',
-      applicationCredentialId: randomBytes(16).toString('hex'),
-      applicationCredentialSecret: secret(),
-    },
-    linode: {token: randomBytes(32).toString('hex')},
-  }
+  return Object.fromEntries(EMULATORS.map((e) => [e.cloud, e.newCredentials()])) as unknown as SandboxCredentials
 }
 
 /** Credentials are made once per data dir and kept across restarts and resets. */
 function loadCredentials(store: SandboxStore): SandboxCredentials {
   const saved = store.getMeta(CREDENTIALS_KEY)
-  if (saved) return JSON.parse(saved) as SandboxCredentials
-  const fresh = newCredentials()
-  store.setMeta(CREDENTIALS_KEY, JSON.stringify(fresh))
-  return fresh
+  // A data dir made before a cloud was added gets that cloud's credentials, the others stay.
+  const credentials = {...newCredentials(), ...(saved ? (JSON.parse(saved) as Partial<SandboxCredentials>) : {})}
+  if (!saved || Object.keys(JSON.parse(saved) as object).length < EMULATORS.length) store.setMeta(CREDENTIALS_KEY, JSON.stringify(credentials))
+  return credentials
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -147,10 +109,10 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 /** Which emulator a path belongs to, and the path below its mount point. */
 function mount(path: string, handlers: Record<SandboxCloud, ApiHandler>): {handler: ApiHandler; path: string} | undefined {
-  if (path === '/') return {handler: handlers.ec2, path}
-  if (/^\/v4(beta)?(\/|$)/.test(path)) return {handler: handlers.linode, path}
-  if (path === '/rackspace' || path.startsWith('/rackspace/')) return {handler: handlers.rackspace, path: path.slice('/rackspace'.length) || '/'}
-  if (/^\/(identity|compute|image|network|volume)(\/|$)/.test(path)) return {handler: handlers.openstack, path}
+  for (const e of EMULATORS) {
+    const below = e.mount(path)
+    if (below !== undefined) return {handler: handlers[e.cloud], path: below}
+  }
   return undefined
 }
 
@@ -159,8 +121,8 @@ function settingsFor(options: SandboxOptions) {
 }
 
 /**
- * Start the sandbox: one HTTP server on 127.0.0.1 for the EC2, Rackspace, OpenStack and Linode
- * emulators, plus an SSH server per node. State lives in SQLite under `dataDir`.
+ * Start the sandbox: one HTTP server on 127.0.0.1 for every cloud's emulator (clouds.ts), plus an SSH
+ * server per node. State lives in SQLite under `dataDir`.
  */
 export async function startSandbox(options: SandboxOptions): Promise<SandboxHandle> {
   const store = new SandboxStore(options.dataDir)
@@ -189,12 +151,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
     const world = new World(store, credentials, settingsFor(options), ssh)
     world.holdBoot = faults.holdBoot
     const creates = new CreateHold()
-    const handlers: Record<SandboxCloud, ApiHandler> = {
-      ec2: new Ec2Api(world),
-      rackspace: new RackspaceApi(world),
-      openstack: new OpenStackApi(world),
-      linode: new LinodeApi(world),
-    }
+    const handlers = Object.fromEntries(await Promise.all(EMULATORS.map(async (e) => [e.cloud, await e.api(world)]))) as Record<SandboxCloud, ApiHandler>
     const controlToken = randomBytes(24).toString('hex')
     const counts = () => Object.fromEntries(SANDBOX_CLOUDS.map((c) => [c, world.listNodes(c).length])) as Record<SandboxCloud, number>
     const reset = async () => {
@@ -274,9 +231,9 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
             if (faults.fail.has(cloud) || regionDown) response = target.handler.unavailable(request)
             else if (throttle && Math.random() < throttle) response = target.handler.throttled(request) ?? (await target.handler.handle(request))
             else response = await target.handler.handle(request)
-            if (faults.holdCreate.has(cloud) && isCreateRequest(cloud, request)) await creates.wait(cloud, faults.holdCreate)
+            if (faults.holdCreate.has(cloud) && emulator(cloud).isCreateRequest(request)) await creates.wait(cloud, faults.holdCreate)
           } else {
-            response = json(404, {message: `Nothing is emulated at ${url.pathname}. EC2 is at /, Linode at /v4, OpenStack at /identity, /compute, /image, /network and /volume, Rackspace at /rackspace.`})
+            response = json(404, {message: `Nothing is emulated at ${url.pathname}. ${EMULATORS.map((e) => `${e.cloud} is at ${e.mountedAt}`).join(', ')}.`})
           }
         }
       } catch (error) {
@@ -324,47 +281,12 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
     }
 
     const origin = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`
-    const endpoints = {ec2: origin, rackspace: `${origin}/rackspace`, openstack: `${origin}/identity/v3`, linode: origin}
-    const {ec2, rackspace, openstack, linode} = credentials
-    const profile: Record<string, string> = {
-      'ec2.endpoint': endpoints.ec2,
-      'ec2.accessKeyId': ec2.accessKeyId,
-      'ec2.secretAccessKey': ec2.secretAccessKey,
-      'ec2.region': ec2.region,
-      'rackspace.endpoint': endpoints.rackspace,
-      'rackspace.username': rackspace.username,
-      'rackspace.apiKey': rackspace.apiKey,
-      'rackspace.region': rackspace.region,
-      'openstack.endpoint': endpoints.openstack,
-      'openstack.username': openstack.username,
-      'openstack.password': openstack.password,
-      'openstack.projectName': openstack.projectName,
-      'openstack.userDomainName': openstack.userDomainName,
-      'openstack.projectDomainName': openstack.projectDomainName,
-      'openstack.region': openstack.region,
-      'linode.endpoint': endpoints.linode,
-      'linode.token': linode.token,
-      'linode.region': 'us-east',
-    }
+    const endpoints = Object.fromEntries(EMULATORS.map((e) => [e.cloud, e.endpoint(origin)])) as Record<SandboxCloud, string>
+    const profile: Record<string, string> = Object.assign({}, ...EMULATORS.map((e) => e.profile(endpoints[e.cloud], credentials[e.cloud])))
     let stopped = false
     return {
       endpoints,
-      credentials: {
-        ec2: {...ec2},
-        rackspace: {...rackspace},
-        openstack: {
-          username: openstack.username,
-          password: openstack.password,
-          projectName: openstack.projectName,
-          userDomainName: openstack.userDomainName,
-          projectDomainName: openstack.projectDomainName,
-          region: openstack.region,
-          projectId: openstack.projectId,
-          applicationCredentialId: openstack.applicationCredentialId,
-          applicationCredentialSecret: openstack.applicationCredentialSecret,
-        },
-        linode: {...linode},
-      },
+      credentials: structuredClone(credentials),
       profile,
       port,
       dataDir: options.dataDir,

@@ -1,3 +1,4 @@
+import {emulator} from './clouds.js'
 import type {NodeRecord, SandboxCloud} from './types.js'
 
 /**
@@ -7,7 +8,7 @@ import type {NodeRecord, SandboxCloud} from './types.js'
  * to the running status waits, with everything after it, until a read without the hold.
  */
 export function effective(node: NodeRecord, now = Date.now(), holdBoot = false): NodeRecord {
-  const due = (n: NodeRecord) => n.transitions.length > 0 && n.transitions[0].at <= now && !(holdBoot && n.transitions[0].status === RUNNING_STATUS[n.cloud])
+  const due = (n: NodeRecord) => n.transitions.length > 0 && n.transitions[0].at <= now && !(holdBoot && n.transitions[0].status === runningStatus(n.cloud))
   if (!due(node)) return node
   const out = {...node, transitions: [...node.transitions]}
   while (due(out)) {
@@ -20,11 +21,8 @@ export function effective(node: NodeRecord, now = Date.now(), holdBoot = false):
 }
 
 /** The status in which a node accepts SSH logins. */
-export const RUNNING_STATUS: Record<SandboxCloud, string> = {
-  ec2: 'running',
-  rackspace: 'ACTIVE',
-  openstack: 'ACTIVE',
-  linode: 'running',
+export function runningStatus(cloud: SandboxCloud): string {
+  return emulator(cloud).runningStatus
 }
 
 /** Statuses after which the node is gone for good (its SSH server closes). */

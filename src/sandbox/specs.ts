@@ -18,7 +18,8 @@ import type {Ajv2020 as Ajv2020Type, ErrorObject, ValidateFunction} from 'ajv/di
 
 type Schema = Record<string, unknown>
 
-export type SpecName = 'linode-openapi' | 'openstack-compute-v2.96' | 'openstack-identity-v3.14'
+/** A file in specs/ without its extension, e.g. 'linode-openapi'. */
+export type SpecName = string
 
 /** One failed check: where in the body (property names), the value there, and jsonschema's wording. */
 export interface Violation {
@@ -78,11 +79,20 @@ export class Spec {
     this.components = ((doc.components as Schema | undefined)?.schemas ?? {}) as Record<string, Schema>
   }
 
+  /** `#/components/schemas/Name`, or any JSON pointer into the document (bundled specs point into paths). */
   resolve(ref: string): Schema {
-    const name = ref.replace('#/components/schemas/', '')
-    const schema = this.components[name]
-    if (!schema) throw new Error(`No schema ${ref} in the spec`)
-    return schema
+    if (ref.startsWith('#/components/schemas/')) {
+      const schema = this.components[ref.slice('#/components/schemas/'.length)]
+      if (!schema) throw new Error(`No schema ${ref} in the spec`)
+      return schema
+    }
+    let at: unknown = this.doc
+    for (const token of ref.replace(/^#\//, '').split('/')) {
+      const key = decodeURIComponent(token).replaceAll('~1', '/').replaceAll('~0', '~')
+      at = isObject(at) || Array.isArray(at) ? (at as Record<string, unknown>)[key] : undefined
+    }
+    if (!isObject(at)) throw new Error(`No schema ${ref} in the spec`)
+    return at
   }
 
   /** The schema as it stands at `version` (all of it when undefined), with every $ref inlined. */
@@ -315,11 +325,12 @@ export async function bodyViolation(check: BodyCheck): Promise<Violation | undef
   let variantRef = ''
   if (isObject(schema) && Array.isArray(schema.oneOf) && (schema['x-openstack'] as Schema | undefined)?.discriminator !== 'microversion') {
     if (!check.variant) return undefined
-    const variants = (schema.oneOf as Schema[]).map((v) => ({ref: String(v.$ref ?? ''), schema: typeof v.$ref === 'string' ? doc.resolve(v.$ref) : v}))
+    // An inline variant is named by its place in the oneOf: "#0", "#1".
+    const variants = (schema.oneOf as Schema[]).map((v, i) => ({ref: typeof v.$ref === 'string' ? v.$ref : `#${i}`, schema: typeof v.$ref === 'string' ? doc.resolve(v.$ref) : v}))
     const chosen = check.variant(variants, check.body)
     if (chosen === undefined) return undefined
     variantRef = chosen
-    schema = {$ref: chosen}
+    schema = variants.find((v) => v.ref === chosen)?.schema ?? {$ref: chosen}
   }
   const key = `${check.spec} ${check.method} ${found.template} ${check.version ?? ''} ${variantRef}`
   let validate = compiled.get(key)

@@ -4,7 +4,7 @@ import {statSync} from 'node:fs'
 import {homedir} from 'node:os'
 import ssh2, {type Connection, type ServerChannel} from 'ssh2'
 
-import {RUNNING_STATUS} from './lifecycle.js'
+import {runningStatus} from './lifecycle.js'
 import type {NodeRecord, SandboxCloud} from './types.js'
 import type {SshHost} from './world.js'
 
@@ -85,13 +85,13 @@ class NodeServer {
     client.on('close', () => this.clients.delete(client))
     client.on('error', () => client.end())
     const node = this.nodes.lookup(this.cloud, this.id)
-    if (!node || node.status !== RUNNING_STATUS[this.cloud]) {
+    if (!node || node.status !== runningStatus(this.cloud)) {
       client.end()
       return
     }
     client.on('authentication', (ctx) => {
       const current = this.nodes.lookup(this.cloud, this.id)
-      if (!current || current.status !== RUNNING_STATUS[this.cloud]) return ctx.reject()
+      if (!current || current.status !== runningStatus(this.cloud)) return ctx.reject()
       if (ctx.method === 'publickey') {
         const key = current.authorizedKeys
           .map((line) => utils.parseKey(line))

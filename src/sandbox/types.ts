@@ -1,7 +1,9 @@
 /** Internal model of the sandbox: what every emulated API stores and reads back. */
 
-export const SANDBOX_CLOUDS = ['ec2', 'rackspace', 'openstack', 'linode'] as const
-export type SandboxCloud = (typeof SANDBOX_CLOUDS)[number]
+import type {ProviderName} from '../core/model.js'
+
+/** Every cloud mc speaks has an emulator (src/sandbox/clouds.ts lists them). */
+export type SandboxCloud = ProviderName
 
 /** A status change scheduled for later (pending -> running after the boot delay, and so on). */
 export interface Transition {
@@ -9,6 +11,7 @@ export interface Transition {
   at: number
 }
 
+/** A cloud added later declares its own fields (declaration merging), as it does its credentials. */
 export interface NodeRecord {
   cloud: SandboxCloud
   id: string
@@ -116,6 +119,7 @@ export interface TokenRecord {
   methods: string[]
 }
 
+/** Each cloud's credentials, made by its emulator's newCredentials(). */
 export interface SandboxCredentials {
   ec2: {accessKeyId: string; secretAccessKey: string; region: string}
   rackspace: {username: string; apiKey: string; password: string; region: string; tenantId: string}

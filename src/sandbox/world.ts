@@ -1,6 +1,7 @@
 import {randomBytes} from 'node:crypto'
 
 import {SSH_PORT_KEY} from './catalog.js'
+import {emulator, SANDBOX_CLOUDS} from './clouds.js'
 import {generateEd25519KeyPair} from './keys.js'
 import {effective, isGone} from './lifecycle.js'
 import type {SandboxStore} from './store.js'
@@ -109,7 +110,7 @@ export class World {
   /** After a restart: give every live API-created node its SSH server back, on its old port if free. */
   async reopenSshServers(): Promise<void> {
     if (!this.ssh) return
-    for (const cloud of ['ec2', 'rackspace', 'openstack', 'linode'] as const) {
+    for (const cloud of SANDBOX_CLOUDS) {
       for (const {node} of this.listNodes(cloud)) {
         if (!node.ssh || isGone(node)) continue
         const port = await this.ssh.open(node, node.ssh.port)
@@ -130,12 +131,9 @@ export class World {
 }
 
 export function withSshPort(node: NodeRecord, port: number): NodeRecord {
-  const ssh = {...node.ssh!, port}
-  if (node.cloud === 'linode') {
-    const tags = (node.linodeTags ?? []).filter((t) => !t.startsWith(`${SSH_PORT_KEY}=`))
-    return {...node, ssh, linodeTags: [...tags, `${SSH_PORT_KEY}=${port}`].sort()}
-  }
-  return {...node, ssh, tags: {...node.tags, [SSH_PORT_KEY]: String(port)}}
+  const withPort = {...node, ssh: {...node.ssh!, port}}
+  const {publishSshPort} = emulator(node.cloud)
+  return publishSshPort ? publishSshPort(withPort, port) : {...withPort, tags: {...node.tags, [SSH_PORT_KEY]: String(port)}}
 }
 
 export function randomHex(bytes: number): string {

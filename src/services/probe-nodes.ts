@@ -1,12 +1,13 @@
 import {isIPv4} from 'node:net'
 
 import type {Node, ProviderName} from '../core/model.js'
+import {SSH_PORT_KEY} from '../core/probe-conventions.js'
 
 /** Tags mc puts on every probe node, so drift can be found from the cloud side. */
 export const FLEET_TAG = 'mc-fleet'
 export const PROBE_TAG = 'mc-probe'
 /** The sandbox's nodes say which loopback port their sshd listens on. */
-export const SSH_PORT_TAG = 'mc-ssh-port'
+export const SSH_PORT_TAG = SSH_PORT_KEY
 
 /** The account cloud images log in with: Debian's "admin", Ubuntu's "ubuntu", Amazon Linux's "ec2-user" on EC2; root elsewhere. */
 export function loginUser(provider: ProviderName, imageName: string): string {

@@ -1,5 +1,5 @@
-import {PROVIDERS, type ProviderName} from '../core/model.js'
-import {loadCredentialModule, providerTitle} from '../drivers/registry.js'
+import type {ProviderName} from '../core/model.js'
+import {loadCredentialModule, PROVIDERS, providerTitle} from '../drivers/registry.js'
 import {resolveProviderSettings, type SettingsInput} from '../store/settings.js'
 
 export type ProviderStatus = {

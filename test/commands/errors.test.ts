@@ -3,6 +3,7 @@ import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {ExitCode} from '../../src/core/errors.js'
+import {PROVIDERS} from '../../src/drivers/registry.js'
 import {mc, parseJson} from '../helpers/run.js'
 
 describe('errors and exit codes', () => {
@@ -44,7 +45,7 @@ describe('errors and exit codes', () => {
     const {exitCode, stderr} = await mc(['nodes', 'list', '--provider', 'ec2,gcp'])
     expect(exitCode).toBe(ExitCode.usage)
     expect(stderr).toContain('Unknown provider "gcp"')
-    expect(stderr).toContain('ec2, rackspace, openstack, linode')
+    expect(stderr).toContain(PROVIDERS.join(', '))
   })
 
   it('bad flags, bad values and missing arguments: usage exit code, no stack trace', async () => {

@@ -2,7 +2,7 @@ import {isIP} from 'node:net'
 import {describe, expect, it} from 'vitest'
 
 import {NotFoundError} from '../../src/core/errors.js'
-import {NODE_STATES, type Node} from '../../src/core/model.js'
+import {NODE_STATES, type Node, type NodeExtra} from '../../src/core/model.js'
 import type {CloudDriver} from '../../src/drivers/types.js'
 
 /**
@@ -12,7 +12,7 @@ import type {CloudDriver} from '../../src/drivers/types.js'
  */
 export interface ContractSubject {
   name: string
-  extraKey: 'ec2' | 'openstack' | 'linode'
+  extraKey: keyof NodeExtra
   open(): Promise<CloudDriver>
   missingNodeId: string
   /** At least this many nodes are in the backend. */

@@ -38,7 +38,7 @@ type Status = {
   dataDir: string
   profile: string
   endpoints?: Record<string, string>
-  credentials?: {linode: {token: string}; ec2: {accessKeyId: string; secretAccessKey: string}}
+  credentials?: {linode: {token: string}; digitalocean: {token: string}; ec2: {accessKeyId: string; secretAccessKey: string}}
   nodes?: Record<string, number>
 }
 
@@ -89,6 +89,7 @@ describe('mc sandbox start / status / reset / stop', () => {
       rackspace: `http://127.0.0.1:${status.port}/rackspace`,
       openstack: `http://127.0.0.1:${status.port}/identity/v3`,
       linode: `http://127.0.0.1:${status.port}`,
+      digitalocean: `http://127.0.0.1:${status.port}`,
     })
 
     const config = JSON.parse(readFileSync(join(process.env.MC_HOME!, 'config.json'), 'utf8')) as {profiles: Record<string, Record<string, string>>}
@@ -99,12 +100,15 @@ describe('mc sandbox start / status / reset / stop', () => {
       'linode.token': status.credentials!.linode.token,
       'openstack.endpoint': status.endpoints!.openstack,
       'rackspace.endpoint': status.endpoints!.rackspace,
+      'digitalocean.endpoint': status.endpoints!.digitalocean,
+      'digitalocean.token': status.credentials!.digitalocean.token,
     })
 
     const human = await sandbox(['status'])
     expect(human.stdout).toContain(`mc sandbox is running: pid ${status.pid}`)
     expect(human.stdout).not.toContain(status.credentials!.ec2.secretAccessKey)
     expect(human.stdout).not.toContain(status.credentials!.linode.token)
+    expect(human.stdout).not.toContain(status.credentials!.digitalocean.token)
 
     const linode = `${status.endpoints!.linode}/v4/linode/instances`
     const created = await http(linode, {
@@ -114,7 +118,7 @@ describe('mc sandbox start / status / reset / stop', () => {
     })
     expect(created.status).toBe(200)
     const counted = parseJson<Status>((await sandbox(['status', '--json'])).stdout)
-    expect(counted.nodes).toEqual({ec2: 0, rackspace: 0, openstack: 0, linode: 1})
+    expect(counted.nodes).toEqual({ec2: 0, rackspace: 0, openstack: 0, linode: 1, digitalocean: 0})
 
     const listed = await mc(['nodes', 'list', '--profile', 'sandbox', '--provider', 'linode', '--json'])
     expect(listed.exitCode).toBe(0)

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {McCommand} from '../../cli/mc-command.js'
 import {ValidationError} from '../../core/errors.js'
+import {SANDBOX_CLOUDS} from '../../sandbox/clouds.js'
 import {defaultSandboxDir, runSandbox, SANDBOX_PROFILE, sandboxStatus, type SandboxStatus, startDetached} from '../../sandbox/control.js'
 import {FaultSyntaxError, parseFaults} from '../../sandbox/faults.js'
 import {describeStatus} from './status.js'
@@ -9,7 +10,7 @@ import {describeStatus} from './status.js'
 export type SandboxStartResult = SandboxStatus
 
 export default class SandboxStart extends McCommand<typeof SandboxStart> {
-  static override summary = 'Start local emulators of EC2, OpenStack/Rackspace and Linode, with SSH-reachable nodes.'
+  static override summary = `Start local emulators of every cloud mc speaks (${SANDBOX_CLOUDS.join(', ')}), with SSH-reachable nodes.`
   static override description = `Binds 127.0.0.1 only and writes the mc profile "${SANDBOX_PROFILE}", so every command works with --profile ${SANDBOX_PROFILE} (or MC_PROFILE=${SANDBOX_PROFILE}). Nodes created through the APIs answer SSH on 127.0.0.1 at the port in their mc-ssh-port tag and run commands on this machine as you. State survives restarts; "mc sandbox reset" clears it. Without --detach the sandbox runs until Ctrl-C.`
   static override examples = [
     '<%= config.bin %> sandbox start --detach',

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {McCommand} from '../../cli/mc-command.js'
+import {EMULATORS} from '../../sandbox/clouds.js'
 import {defaultSandboxDir, sandboxStatus, type SandboxStatus} from '../../sandbox/control.js'
 
 export type SandboxStatusResult = SandboxStatus
@@ -12,12 +13,11 @@ export function describeStatus(status: SandboxStatus): string {
   const e = status.endpoints
   const c = status.credentials
   if (e) {
-    lines.push(
-      `  ec2        ${e.ec2}${c ? `  (access key ${c.ec2.accessKeyId}, region ${c.ec2.region})` : ''}`,
-      `  rackspace  ${e.rackspace}${c ? `  (user ${c.rackspace.username}, region ${c.rackspace.region})` : ''}`,
-      `  openstack  ${e.openstack}${c ? `  (user ${c.openstack.username}, project ${c.openstack.projectName}, region ${c.openstack.region})` : ''}`,
-      `  linode     ${e.linode}`,
-    )
+    for (const {cloud, describe} of EMULATORS) {
+      if (e[cloud] === undefined) continue
+      const who = c?.[cloud] && describe(c[cloud])
+      lines.push(`  ${cloud.padEnd(10)} ${e[cloud]}${who ? `  (${who})` : ''}`)
+    }
   }
   if (status.nodes) lines.push(`  nodes: ${Object.entries(status.nodes).map(([cloud, n]) => `${cloud} ${n}`).join(', ')}`)
   if (status.faults && status.faults.length > 0) lines.push(`  faults: ${status.faults.join(', ')}`)

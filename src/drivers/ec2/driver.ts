@@ -22,8 +22,9 @@ import {NotFoundError, ProviderError, TimeoutError, ValidationError} from '../..
 import {agentFor, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES, DEFAULT_READ_TIMEOUT_MS, MAX_LISTING_PAGES, type NetworkOptions, requestBudget} from '../../core/http.js'
 import type {DebugLog} from '../../core/log.js'
 import type {CreateNodeRequest, Image, ImageFilter, KeyPair, Location, Node, NodeFilter, Size, WaitOptions} from '../../core/model.js'
-import {pollUntil, retry} from '../../core/retry.js'
+import {retry} from '../../core/retry.js'
 import type {Capability, CloudDriver} from '../types.js'
+import {waitUntilRunning} from '../wait.js'
 import {mapEc2Error} from './errors.js'
 import {instanceFilters, regionLocation, toImage, toKeyPair, toNode, toSize, zoneLocation} from './mapping.js'
 import type * as Sdk from './sdk.js'
@@ -383,26 +384,28 @@ export class Ec2Driver implements CloudDriver {
 
   async waitUntilRunning(id: string, options: WaitOptions = {}): Promise<Node> {
     const started = Date.now()
-    const node = await pollUntil(
-      async () => {
-        try {
-          return await this.getNode(id)
-        } catch (error) {
-          // EC2 is eventually consistent: a just-created instance can be unknown for a little while.
-          if (error instanceof NotFoundError && Date.now() - started < 60_000) return
-          throw error
-        }
-      },
-      (n) => {
-        if (n && (n.state === 'terminated' || n.state === 'stopped' || n.state === 'stopping')) {
+    return waitUntilRunning(
+      {
+        what: `EC2 instance ${id} to be running`,
+        getNode: async () => {
+          try {
+            return await this.getNode(id)
+          } catch (error) {
+            // EC2 is eventually consistent: a just-created instance can be unknown for a little while.
+            if (error instanceof NotFoundError && Date.now() - started < 60_000) return
+            throw error
+          }
+        },
+        defaults: {timeoutMs: 600_000, pollMs: 2000, maxPollMs: 15_000},
+        failure(n) {
+          if (n.state !== 'terminated' && n.state !== 'stopped' && n.state !== 'stopping') return
           const reason = n.extra.ec2?.stateReason ? ` (${n.extra.ec2.stateReason})` : ''
-          throw new ProviderError(`EC2 instance ${id} went ${n.providerState} instead of running${reason}.`, n.providerState)
-        }
-        return n?.state === 'running'
+          return new ProviderError(`EC2 instance ${id} went ${n.providerState} instead of running${reason}.`, n.providerState)
+        },
+        signal: this.options.signal,
       },
-      {timeoutMs: options.timeoutMs ?? 600_000, pollMs: options.pollMs ?? 2000, maxPollMs: 15_000, signal: options.signal ?? this.options.signal, what: `EC2 instance ${id} to be running`},
+      options,
     )
-    return node!
   }
 
   async destroyNode(id: string): Promise<void> {

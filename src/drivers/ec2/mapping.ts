@@ -10,6 +10,7 @@ import type {
 import {isIP} from 'node:net'
 
 import type {Ec2NodeExtra, Image, KeyPair, Location, Node, NodeFilter, NodeState, Size} from '../../core/model.js'
+import {PROBE_READY_KEY, PROBE_READY_VALUE} from '../../core/probe-conventions.js'
 
 /** EC2's instance states, each mapped explicitly; anything else is 'unknown'. */
 const STATES: Record<string, NodeState> = {
@@ -138,9 +139,6 @@ export function instanceFilters(filter: NodeFilter = {}): Filter[] {
   return filters
 }
 
-/** Image tag the sandbox (and anyone baking probe images) sets on images that already carry the probe tools. */
-const PROBE_READY_TAG = 'mc-probe-ready'
-
 export function toImage(image: Ec2Image, region: string): Image {
   const tags = tagMap(image.Tags)
   return defined({
@@ -153,7 +151,7 @@ export function toImage(image: Ec2Image, region: string): Image {
     owner: image.ImageOwnerAlias || image.OwnerId || undefined,
     public: image.Public,
     createdAt: image.CreationDate ? toIso(image.CreationDate) : undefined,
-    probeReady: tags[PROBE_READY_TAG] === 'true' || undefined,
+    probeReady: tags[PROBE_READY_KEY] === PROBE_READY_VALUE || undefined,
     extra: defined({
       description: image.Description || undefined,
       tags: Object.keys(tags).length > 0 ? tags : undefined,

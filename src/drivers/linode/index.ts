@@ -1,9 +1,8 @@
 import {randomInt} from 'node:crypto'
 
-import {AuthError, NotFoundError, ProviderError, ValidationError} from '../../core/errors.js'
+import {AuthError, NotFoundError, ValidationError} from '../../core/errors.js'
 import type {CreateNodeRequest, Image, ImageFilter, KeyPair, Location, Node, NodeFilter, Size, WaitOptions} from '../../core/model.js'
 import {registerSecret} from '../../core/redact.js'
-import {pollUntil} from '../../core/retry.js'
 import type {Capability, CloudDriver, DriverContext, ProviderSettings} from '../types.js'
 import type {
   AddSshKeyRequest,
@@ -16,6 +15,7 @@ import type {
   RebootLinodeRequest,
 } from './api-types.js'
 import {networkOptions} from '../network.js'
+import {waitUntilRunning} from '../wait.js'
 import {LinodeClient} from './client.js'
 import {detectCredentials, linodeCliRegion, resolveLinodeCredentials} from './credentials.js'
 import {formatTags, matchesNodeFilter, nameMatches, toImage, toKeyPair, toLocation, toNode, toSize} from './mapping.js'
@@ -187,20 +187,9 @@ export class LinodeDriver implements CloudDriver {
   }
 
   async waitUntilRunning(id: string, options: WaitOptions = {}): Promise<Node> {
-    return pollUntil(
-      () => this.getNode(id),
-      (node) => {
-        if (node.state === 'terminated' || node.state === 'error') {
-          throw new ProviderError(`Linode ${id} is ${node.providerState} and will not reach running.`)
-        }
-        return node.state === 'running'
-      },
-      {
-        timeoutMs: options.timeoutMs ?? 10 * 60_000,
-        pollMs: options.pollMs ?? 3000,
-        signal: options.signal ?? this.signal,
-        what: `Linode ${id} to be running`,
-      },
+    return waitUntilRunning(
+      {what: `Linode ${id} to be running`, getNode: () => this.getNode(id), defaults: {timeoutMs: 10 * 60_000, pollMs: 3000}, signal: this.signal},
+      options,
     )
   }
 }

@@ -3,6 +3,7 @@ import {isIPv4} from 'node:net'
 
 import {ProviderError} from '../../core/errors.js'
 import type {Image, KeyPair, Location, Node, NodeFilter, NodeState, Size} from '../../core/model.js'
+import {PROBE_READY_KEY, PROBE_READY_VALUE} from '../../core/probe-conventions.js'
 import type {LinodeImage, LinodeInstance, LinodeRegion, LinodeSshKey, LinodeType} from './api-types.js'
 
 /**
@@ -120,8 +121,6 @@ export function toSize(type: LinodeType): Size {
   }
 }
 
-/** The tag ("mc-probe-ready=true") on images whose nodes already carry the probe tools, as the sandbox's do. */
-const PROBE_READY_TAG = 'mc-probe-ready'
 
 export function toImage(image: LinodeImage): Image {
   const tags = parseTags(image.tags)
@@ -133,7 +132,7 @@ export function toImage(image: LinodeImage): Image {
     owner: image.created_by,
     public: image.is_public,
     createdAt: linodeTime(image.created),
-    probeReady: tags[PROBE_READY_TAG] === 'true',
+    probeReady: tags[PROBE_READY_KEY] === PROBE_READY_VALUE,
     extra: {
       tags,
       type: image.type,

@@ -1,6 +1,7 @@
 import {isIP} from 'node:net'
 
 import type {Image, KeyPair, Node, NodeState, OpenStackNodeExtra, Size} from '../../core/model.js'
+import {PROBE_READY_KEY, PROBE_READY_VALUE} from '../../core/probe-conventions.js'
 
 /** The two flavours share Nova; only the provider name on the results differs. */
 export type OpenStackFlavour = 'openstack' | 'rackspace'
@@ -176,9 +177,6 @@ export function flavorToSize(flavor: Json, provider: OpenStackFlavour): Size {
   }
 }
 
-/** Image metadata that marks an image whose nodes already carry the probe tools (the sandbox's images). */
-export const PROBE_READY_KEY = 'mc-probe-ready'
-
 /** Image metadata keys that name the operating system: Glance's, then Rackspace's. */
 const OS_KEYS = ['os_distro', 'org.openstack__1__os_distro', 'os_type', 'org.openstack__1__os_type']
 
@@ -206,7 +204,7 @@ export function imageToImage(image: Json, provider: OpenStackFlavour, region: st
     // Rackspace marks its own images `base` and customers' `snapshot`; elsewhere visibility is not in Nova's view.
     public: imageType === 'base' ? true : (imageType === 'snapshot' ? false : undefined),
     createdAt: created && !Number.isNaN(Date.parse(created)) ? new Date(created).toISOString() : undefined,
-    probeReady: metadata[PROBE_READY_KEY] === 'true',
+    probeReady: metadata[PROBE_READY_KEY] === PROBE_READY_VALUE,
     extra: Object.fromEntries(Object.entries(extra).filter(([, v]) => v !== undefined)),
   }
 }

@@ -12,8 +12,9 @@ import type {
   Size,
   WaitOptions,
 } from '../../core/model.js'
-import {pollUntil, retry, type RetryOptions} from '../../core/retry.js'
+import {retry, type RetryOptions} from '../../core/retry.js'
 import type {Capability, CloudDriver} from '../types.js'
+import {waitUntilRunning} from '../wait.js'
 import {flavorToSize, imageToImage, keypairToKeyPair, type OpenStackFlavour, serverFault, serverToNode} from './map.js'
 import {NeutronClient} from './neutron.js'
 import type {OpenStackSession} from './session.js'
@@ -325,18 +326,26 @@ export class NovaDriver implements CloudDriver {
   }
 
   async waitUntilRunning(id: string, options: WaitOptions = {}): Promise<Node> {
-    const server = await pollUntil(
-      () => this.server(id),
-      (s) => {
-        const node = this.node(s)
-        if (node.state === 'error') {
-          throw new ProviderError(`Server "${id}" went to ERROR while building${serverFault(s) ? `: ${serverFault(s)}` : ''}.`, 'ERROR')
-        }
-        if (node.state === 'terminated') throw new NotFoundError(`Server "${id}" was deleted while waiting for it to become ACTIVE.`)
-        return node.providerState.toUpperCase() === 'ACTIVE' && node.state === 'running'
+    // The last server seen, for the fault Nova records when a build fails.
+    let last: Json | undefined
+    return waitUntilRunning(
+      {
+        what: `server "${id}" to become ACTIVE`,
+        getNode: async () => {
+          last = await this.server(id)
+          return this.node(last)
+        },
+        defaults: {timeoutMs: 15 * 60_000, pollMs: 2000},
+        failure(node) {
+          const fault = last && serverFault(last)
+          if (node.state === 'error') return new ProviderError(`Server "${id}" went to ERROR while building${fault ? `: ${fault}` : ''}.`, 'ERROR')
+          if (node.state === 'terminated') return new NotFoundError(`Server "${id}" was deleted while waiting for it to become ACTIVE.`)
+          
+        },
+        running: (node) => node.providerState.toUpperCase() === 'ACTIVE',
+        signal: this.o.signal,
       },
-      {timeoutMs: options.timeoutMs ?? 15 * 60_000, pollMs: options.pollMs ?? 2000, signal: options.signal ?? this.o.signal, what: `server "${id}" to become ACTIVE`},
+      options,
     )
-    return this.node(server)
   }
 }

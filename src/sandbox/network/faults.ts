@@ -1,5 +1,6 @@
 import {FaultSyntaxError} from '../faults.js'
-import {SANDBOX_CLOUDS, type SandboxCloud} from '../types.js'
+import {SANDBOX_CLOUDS} from '../clouds.js'
+import type {SandboxCloud} from '../types.js'
 
 /**
  * Faults on the links of the networked sandbox, one per string:

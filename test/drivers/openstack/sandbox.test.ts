@@ -9,7 +9,6 @@ import {type SandboxHandle, startSandbox} from '../../../src/sandbox/index.js'
 import {http, keystoneToken} from '../../sandbox/helpers.js'
 import {describeDriverContract} from '../contract.js'
 import {type Sandbox, sandboxDir, settings} from './helpers.js'
-import {lifecycle} from './sandbox-lifecycle.js'
 
 // The OpenStack driver against the sandbox's Keystone (v3 and v2.0) and Nova 2.1 emulator.
 let sandbox: SandboxHandle
@@ -43,9 +42,11 @@ function osEnv(overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 describe('openstack against the sandbox', () => {
-  it('Keystone v3 password: create -> ACTIVE -> list -> reboot -> delete', async () => {
-    const node = await lifecycle(await createDriver(settings('openstack', {env: osEnv()}), box.context()), 'it-os-v3')
-    expect(Number(node.tags['mc-ssh-port'])).toBeGreaterThan(0)
+  // A node's whole life is in test/drivers/lifecycle.contract.test.ts; here, each way to authenticate.
+  it('Keystone v3 password from the OS_* variables', async () => {
+    const driver = await createDriver(settings('openstack', {env: osEnv()}), box.context())
+    expect(driver.region).toBe('RegionOne')
+    expect((await driver.listSizes()).length).toBeGreaterThan(0)
   })
 
   it('Keystone v3 application credential, in the other region', async () => {
@@ -57,7 +58,7 @@ describe('openstack against the sandbox', () => {
     }
     const driver = await createDriver(settings('openstack', {env, region: 'regiontwo'}), box.context())
     expect(driver.region).toBe('RegionTwo')
-    await lifecycle(driver, 'it-os-appcred')
+    expect((await driver.listSizes()).length).toBeGreaterThan(0)
   })
 
   it('Keystone v2.0 password, found from the bare identity URL', async () => {
