@@ -3,6 +3,7 @@ import type {CloudDriver} from '../drivers/types.js'
 import {type DriverRequest, withDriver} from './drivers.js'
 import {fanOut} from './fanout.js'
 import {matchesFilter} from './filters.js'
+import {withTablePrices} from './prices.js'
 
 /**
  * Which regions one provider's listing covered: `region` one region (others exist when `allRegions`
@@ -49,7 +50,7 @@ export function listImages(providers: ProviderName[], filter: ImageFilter, reque
 }
 
 export function listSizes(providers: ProviderName[], request: DriverRequest) {
-  return across<Size>(providers, request, (driver) => driver.listSizes())
+  return across<Size>(providers, request, async (driver) => withTablePrices(driver.provider, driver.region, await driver.listSizes()))
 }
 
 export function listLocations(providers: ProviderName[], request: DriverRequest) {

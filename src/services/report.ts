@@ -9,6 +9,7 @@ import {Inventory, type Probe} from '../store/inventory.js'
 import {mcPaths} from '../store/paths.js'
 import {DB_FILE} from '../store/schema.js'
 import {verdictsFor} from './diagnose.js'
+import {costTotal} from './prices.js'
 
 /**
  * Everything `mc report` shows, read from the history (mc.db) and the probe inventory: plain data
@@ -73,7 +74,8 @@ export type ReportData = {
   vantages: string[]
   targets: TargetReport[]
   matrix: MatrixCell[]
-  fleet: {probes: FleetProbe[]; hourlyCost: number; monthlyCost: number}
+  /** Costs of the cloud probes with a price; `unpriced` counts cloud probes whose size has none (adopted hosts cost nothing here). */
+  fleet: {probes: FleetProbe[]; hourlyCost: number; monthlyCost: number; unpriced: number}
 }
 
 export function buildReport(request: ReportRequest): ReportData {
@@ -219,8 +221,8 @@ function fleet(dataDir: string): ReportData['fleet'] {
     const probes = inventory.list().map((p) => ({
       name: p.name, kind: p.kind, fleet: p.fleet, provider: p.provider, region: p.region, host: p.host, size: p.size, state: p.state, priceHourly: p.priceHourly,
     }))
-    const hourlyCost = probes.reduce((sum, p) => sum + (p.priceHourly ?? 0), 0)
-    return {probes, hourlyCost, monthlyCost: hourlyCost * HOURS_PER_MONTH}
+    const {hourly, unpriced} = costTotal(probes.filter((p) => p.kind === 'cloud'))
+    return {probes, hourlyCost: hourly, monthlyCost: hourly * HOURS_PER_MONTH, unpriced}
   } finally {
     inventory.close()
   }
