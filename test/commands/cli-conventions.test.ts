@@ -4,6 +4,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 
+import {PtySession} from '../helpers/pty.js'
+
 /**
  * Issue 16's CLI habits on the real binary: -h is --help, a mistyped command names the nearest one
  * (exit 2), and oclif's plugin-autocomplete completes commands and flags in a real bash.
@@ -51,6 +53,28 @@ describe('a mistyped command', () => {
     expect(typo.code).toBe(2)
     expect(typo.stderr).toContain('Did you mean "mc sizes"?')
   })
+})
+
+describe('a mistyped command on a terminal (oclif plugin-not-found)', () => {
+  const terminalEnv = () => {
+    const e = env()
+    delete e.CI
+    return e
+  }
+
+  it('offers the nearest command and runs it on yes', async () => {
+    const pty = new PtySession([process.execPath, BIN, 'nodes', 'lst'], terminalEnv())
+    await pty.answer([['Did you mean nodes list?', 'y']])
+    // nodes list ran: with no credentials anywhere it says so (exit 3).
+    await pty.expect('No cloud credentials found')
+    expect(await pty.exitCode()).toBe(3)
+  }, 120_000)
+
+  it('exits 2 on no', async () => {
+    const pty = new PtySession([process.execPath, BIN, 'nodes', 'lst'], terminalEnv())
+    await pty.answer([['Did you mean nodes list?', 'n']])
+    expect(await pty.exitCode()).toBe(2)
+  }, 120_000)
 })
 
 describe('bash completion (oclif plugin-autocomplete)', () => {
