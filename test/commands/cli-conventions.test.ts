@@ -55,13 +55,14 @@ describe('a mistyped command', () => {
   })
 })
 
-describe('a mistyped command on a terminal (oclif plugin-not-found)', () => {
-  const terminalEnv = () => {
-    const e = env()
-    delete e.CI
-    return e
-  }
+/** A person at a terminal: CI unset, so prompts are allowed. */
+function terminalEnv(): NodeJS.ProcessEnv {
+  const e = env()
+  delete e.CI
+  return e
+}
 
+describe('a mistyped command on a terminal (oclif plugin-not-found)', () => {
   it('offers the nearest command and runs it on yes', async () => {
     const pty = new PtySession([process.execPath, BIN, 'nodes', 'lst'], terminalEnv())
     await pty.answer([['Did you mean nodes list?', 'y']])
