@@ -1,7 +1,8 @@
-import {execFileSync, spawnSync} from 'node:child_process'
+import {execFile, execFileSync, spawnSync} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
+import {promisify} from 'node:util'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {startLockfileRegistry} from '../helpers/local-registry.js'
@@ -25,7 +26,10 @@ function npmEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {...process.env}
   // Settings inherited from a surrounding `npm test` (prefix, registry, cache...) must not leak in.
   for (const name of Object.keys(env)) if (/^(npm_(config|package|lifecycle)_|VITEST|NODE_OPTIONS$|NODE_ENV$|MC_)/.test(name)) delete env[name]
-  return {...env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false'}
+  // better-sqlite3 compiles against this Node's own headers (nodejs.org, where node-gyp gets them, is not reachable).
+  const nodeDir = dirname(dirname(process.execPath))
+  const headers = existsSync(join(nodeDir, 'include', 'node', 'node_api.h')) ? {npm_config_nodedir: nodeDir} : {}
+  return {...env, ...headers, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false'}
 }
 
 function mc(args: string[]): {code: number | null; stdout: string; stderr: string} {
@@ -42,11 +46,12 @@ beforeAll(async () => {
   files = execFileSync('tar', ['tzf', tarball], {encoding: 'utf8'}).split('\n').filter(Boolean)
   const registry = await startLockfileRegistry(join(root, 'package-lock.json'))
   try {
-    execFileSync('npm', ['install', '-g', '--prefix', prefix, '--registry', registry.url, '--cache', join(work, 'npm-cache'), tarball], {
+    // Asynchronous: the registry answers from this process's event loop.
+    await promisify(execFile)('npm', ['install', '-g', '--prefix', prefix, '--registry', registry.url, '--cache', join(work, 'npm-cache'), tarball], {
       cwd: work,
       env: npmEnv(),
-      stdio: 'pipe',
       timeout: 1_200_000,
+      maxBuffer: 64 * 1024 * 1024,
     })
   } finally {
     await registry.close()
