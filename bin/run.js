@@ -10,6 +10,8 @@ if (process.argv.length === 3 && process.argv[2] === '--version') {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   process.stdout.write(`${pkg.oclif.bin}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
+  // $MC_HOME holds everything mc keeps; oclif's own cache (the completion scripts) included.
+  if (process.env.MC_HOME && !process.env.MC_CACHE_DIR) process.env.MC_CACHE_DIR = `${process.env.MC_HOME}/cache`
   // @oclif/core bundled into one file by scripts/bundle-oclif-core.mjs: the ~140 files it spans in
   // node_modules cost ~120 ms of CPU to resolve and read on every start.
   const {execute} = await import('../dist/vendor/oclif-core.js')

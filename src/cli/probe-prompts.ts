@@ -2,6 +2,7 @@ import {ValidationError} from '../core/errors.js'
 import type {ProviderName} from '../core/model.js'
 import {type DriverRequest, withDriver} from '../services/drivers.js'
 import {chooseSize, type ProbeSite} from '../services/probe-plan.js'
+import {withTablePrices} from '../services/prices.js'
 
 /**
  * Ask a person at a terminal where to put probes: clouds (those with credentials), then regions
@@ -17,7 +18,7 @@ export async function chooseSites(providers: ProviderName[], request: DriverRequ
   for (const provider of chosen) {
     const choices = await withDriver(provider, request, async (driver) => {
       const [locations, sizes] = await Promise.all([driver.listLocations(), driver.listSizes()])
-      const size = chooseSize(sizes)
+      const size = chooseSize(await withTablePrices(provider, driver.region, sizes))
       const cost = size?.priceHourly === undefined ? '' : ` (${size.id}, $${size.priceHourly}/hour)`
       return locations.filter((l) => l.kind === 'region').map((l) => ({name: `${l.id} ${l.name === l.id ? '' : l.name}${cost}`, value: l.id}))
     })

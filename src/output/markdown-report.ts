@@ -2,6 +2,7 @@ import {describeHop} from '../analysis/triangulate.js'
 import {hopCell} from '../checks/mtr.js'
 import type {CheckState} from '../checks/types.js'
 import type {LatestCheck, ReportData, TargetReport} from './report-data.js'
+import {costText} from './cost.js'
 
 /**
  * The report as GitHub-flavoured Markdown, for CI job summaries ($GITHUB_STEP_SUMMARY, GitLab
@@ -79,10 +80,10 @@ function targetSection(target: TargetReport): string {
 }
 
 function fleet(data: ReportData): string {
-  const {probes, hourlyCost, monthlyCost} = data.fleet
+  const {probes, hourlyCost, monthlyCost, unpriced} = data.fleet
   if (probes.length === 0) return '_No probes in the inventory._'
-  const rows = probes.map((p) => [p.name, p.provider ?? p.kind, p.region ?? '', p.host ?? '', p.state, p.priceHourly === undefined ? '' : `$${p.priceHourly.toFixed(4)}`])
-  return `${table(['probe', 'provider', 'region', 'address', 'state', '$/hour'], rows)}\n\nTotal **$${hourlyCost.toFixed(4)}/hour**, about $${monthlyCost.toFixed(2)} a month.`
+  const rows = probes.map((p) => [p.name, p.provider ?? p.kind, p.region ?? '', p.host ?? '', p.state, p.priceHourly === undefined ? (p.kind === 'cloud' ? 'n/a' : '') : `$${p.priceHourly.toFixed(4)}`])
+  return `${table(['probe', 'provider', 'region', 'address', 'state', '$/hour'], rows)}\n\nTotal **${costText(hourlyCost, unpriced)}**, about ${costText(monthlyCost, unpriced, 'month', 2)}.`
 }
 
 export function renderMarkdownReport(data: ReportData): string {

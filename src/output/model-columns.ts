@@ -1,5 +1,6 @@
 import type {Image, KeyPair, Location, Node, Size} from '../core/model.js'
 import type {Column} from './columns.js'
+import {priceCell} from './cost.js'
 
 const list = (values: string[]) => values.join(' ')
 
@@ -32,7 +33,7 @@ export const sizeColumns: Column<Size>[] = [
   {header: 'vcpus', value: (s) => s.vcpus},
   {header: 'memory mb', value: (s) => s.memoryMb},
   {header: 'disk gb', value: (s) => s.diskGb},
-  {header: 'usd/hour', value: (s) => s.priceHourly},
+  {header: 'usd/hour', value: (s) => priceCell(s.priceHourly)},
   {header: 'arch', value: (s) => s.architecture},
 ]
 

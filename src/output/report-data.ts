@@ -51,5 +51,6 @@ export type ReportData = {
   vantages: string[]
   targets: TargetReport[]
   matrix: MatrixCell[]
-  fleet: {probes: FleetProbe[]; hourlyCost: number; monthlyCost: number}
+  /** Costs of the cloud probes with a price; `unpriced` counts cloud probes whose size has none (adopted hosts cost nothing here). */
+  fleet: {probes: FleetProbe[]; hourlyCost: number; monthlyCost: number; unpriced: number}
 }

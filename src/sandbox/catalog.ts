@@ -205,6 +205,9 @@ export const RACKSPACE: NovaCloud = {
     {id: 'general1-2', name: '2 GB General Purpose v1', vcpus: 2, ram: 2048, disk: 40, ephemeral: 0, swap: 0, rxtxFactor: 400, extraSpecs: {class: 'general1', policy_class: 'general_flavor', number_of_data_disks: '0', disk_io_index: '40'}},
     {id: 'general1-4', name: '4 GB General Purpose v1', vcpus: 4, ram: 4096, disk: 80, ephemeral: 0, swap: 0, rxtxFactor: 800, extraSpecs: {class: 'general1', policy_class: 'general_flavor', number_of_data_disks: '0', disk_io_index: '40'}},
     {id: 'general1-8', name: '8 GB General Purpose v1', vcpus: 8, ram: 8192, disk: 160, ephemeral: 0, swap: 0, rxtxFactor: 1600, extraSpecs: {class: 'general1', policy_class: 'general_flavor', number_of_data_disks: '0', disk_io_index: '40'}},
+    // The Performance flavors Rackspace still lists beside the General Purpose ones; mc's bundled price table prices them.
+    {id: 'performance1-1', name: '1 GB Performance', vcpus: 1, ram: 1024, disk: 20, ephemeral: 0, swap: 0, rxtxFactor: 200, extraSpecs: {class: 'performance1', policy_class: 'performance_flavor', number_of_data_disks: '0', disk_io_index: '40'}},
+    {id: 'performance1-2', name: '2 GB Performance', vcpus: 2, ram: 2048, disk: 40, ephemeral: 20, swap: 0, rxtxFactor: 400, extraSpecs: {class: 'performance1', policy_class: 'performance_flavor', number_of_data_disks: '1', disk_io_index: '40'}},
     {id: 'compute1-4', name: '3.75 GB Compute v1', vcpus: 2, ram: 3840, disk: 0, ephemeral: 0, swap: 0, rxtxFactor: 312.5, extraSpecs: {class: 'compute1', policy_class: 'compute_flavor', number_of_data_disks: '0', disk_io_index: '-1'}},
     {id: 'memory1-15', name: '15 GB Memory v1', vcpus: 2, ram: 15_360, disk: 0, ephemeral: 0, swap: 0, rxtxFactor: 625, extraSpecs: {class: 'memory1', policy_class: 'memory_flavor', number_of_data_disks: '0', disk_io_index: '-1'}},
   ],

@@ -4,6 +4,7 @@ import type {RegionsListed} from '../output/regions-footer.js'
 import {type DriverRequest, withDriver} from './drivers.js'
 import {fanOut} from './fanout.js'
 import {matchesFilter} from './filters.js'
+import {withTablePrices} from './prices.js'
 
 export type {RegionsListed} from '../output/regions-footer.js'
 
@@ -39,7 +40,7 @@ export function listImages(providers: ProviderName[], filter: ImageFilter, reque
 }
 
 export function listSizes(providers: ProviderName[], request: DriverRequest) {
-  return across<Size>(providers, request, (driver) => driver.listSizes())
+  return across<Size>(providers, request, async (driver) => withTablePrices(driver.provider, driver.region, await driver.listSizes()))
 }
 
 export function listLocations(providers: ProviderName[], request: DriverRequest) {

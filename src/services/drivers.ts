@@ -2,7 +2,7 @@ import {AuthError} from '../core/errors.js'
 import type {DebugLog} from '../core/log.js'
 import type {ProviderName} from '../core/model.js'
 import {loadCredentialModule, loadProvider} from '../drivers/registry.js'
-import type {CloudDriver} from '../drivers/types.js'
+import type {CloudDriver, ProviderSettings} from '../drivers/types.js'
 import {mcPaths} from '../store/paths.js'
 import {resolveProviderSettings, type SettingsInput} from '../store/settings.js'
 
@@ -16,7 +16,12 @@ export interface DriverRequest extends SettingsInput {
  * message naming every place looked at, before any SDK loads or any request leaves.
  */
 export async function openDriver(provider: ProviderName, request: DriverRequest): Promise<CloudDriver> {
-  const settings = resolveProviderSettings(provider, request)
+  return openDriverWith(resolveProviderSettings(provider, request), request)
+}
+
+/** A driver for settings already resolved (`mc configure` tests answers before they are saved). */
+export async function openDriverWith(settings: ProviderSettings, request: Pick<DriverRequest, 'log' | 'signal'>): Promise<CloudDriver> {
+  const {provider} = settings
   const report = (await loadCredentialModule(provider)).detectCredentials(settings)
   if (!report.found) {
     throw new AuthError(`No ${provider} credentials found; looked at: ${report.lookedAt.join('; ')}.`)

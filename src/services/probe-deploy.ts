@@ -9,6 +9,7 @@ import type {Inventory, Probe} from '../store/inventory.js'
 import {ensureMcKey, type McKey} from '../store/mc-key.js'
 import {withFleetLock} from './fleet-lock.js'
 import {bootstrapProbe, waitForSsh} from './probe-bootstrap.js'
+import {costTotal, withTablePrices} from './prices.js'
 import {checkRegion, type ProbePlan, planProbe, type ProbeSite} from './probe-plan.js'
 import {sshTarget} from './probe-session.js'
 import {loginUser, nodeSshAddress, PROBE_TAG, FLEET_TAG} from './probe-nodes.js'
@@ -54,7 +55,8 @@ export type ProbeOutcome = {
   rolledBack?: boolean
 }
 
-export type DeployResult = {fleet: string; run: string; probes: ProbeOutcome[]; hourlyCost: number}
+/** `hourlyCost` sums the probes with a price; `unpricedProbes` counts those whose size has none. */
+export type DeployResult = {fleet: string; run: string; probes: ProbeOutcome[]; hourlyCost: number; unpricedProbes: number}
 
 /**
  * Deploy a fleet: every site at once, each through plan -> create -> wait -> SSH -> bootstrap ->
@@ -71,11 +73,8 @@ export async function deployFleet(options: DeployOptions, context: DeployContext
   const lock = {waitMs: options.waitTimeoutMs, signal: context.signal, onWait: (reason: string) => context.onStep?.(options.fleet, 'lock', reason)}
   const probes = options.dryRun ? await deployAll() : await withFleetLock(context.inventory, options.fleet, lock, deployAll)
   const live = probes.filter((p) => p.status !== 'failed')
-  return {fleet: options.fleet, run, probes, hourlyCost: round(live.reduce((sum, p) => sum + (p.priceHourly ?? 0), 0))}
-}
-
-function round(n: number): number {
-  return Math.round(n * 10_000) / 10_000
+  const cost = costTotal(live)
+  return {fleet: options.fleet, run, probes, hourlyCost: cost.hourly, unpricedProbes: cost.unpriced}
 }
 
 async function deployOne(site: ProbeSite, key: McKey | undefined, run: string, options: DeployOptions, context: DeployContext): Promise<ProbeOutcome> {
@@ -85,7 +84,7 @@ async function deployOne(site: ProbeSite, key: McKey | undefined, run: string, o
   try {
     driver = await context.driver(site.provider, site.region)
     context.onStep?.(`${site.provider}:${site.region}`, 'plan')
-    const [sizes, images, locations] = await Promise.all([driver.listSizes(), driver.listImages(), driver.listLocations()])
+    const [sizes, images, locations] = await Promise.all([driver.listSizes().then((s) => withTablePrices(site.provider, site.region, s)), driver.listImages(), driver.listLocations()])
     checkRegion(site, locations)
     plan = planProbe(options.fleet, site, sizes, images)
     const planned = {...base, name: plan.name, size: plan.size, image: plan.image, priceHourly: plan.priceHourly}

@@ -9,6 +9,7 @@ import {Inventory} from '../store/inventory.js'
 import {mcPaths} from '../store/paths.js'
 import {DB_FILE} from '../store/schema.js'
 import {verdictsFor} from './diagnose.js'
+import {costTotal} from './prices.js'
 
 export type {ReportData} from '../output/report-data.js'
 
@@ -175,8 +176,8 @@ function fleet(dataDir: string): ReportData['fleet'] {
     const probes = inventory.list().map((p) => ({
       name: p.name, kind: p.kind, fleet: p.fleet, provider: p.provider, region: p.region, host: p.host, size: p.size, state: p.state, priceHourly: p.priceHourly,
     }))
-    const hourlyCost = probes.reduce((sum, p) => sum + (p.priceHourly ?? 0), 0)
-    return {probes, hourlyCost, monthlyCost: hourlyCost * HOURS_PER_MONTH}
+    const {hourly, unpriced} = costTotal(probes.filter((p) => p.kind === 'cloud'))
+    return {probes, hourlyCost: hourly, monthlyCost: hourly * HOURS_PER_MONTH, unpriced}
   } finally {
     inventory.close()
   }

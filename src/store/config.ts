@@ -113,6 +113,18 @@ export function writeProfile(path: string, profile: string, values: Record<strin
   })
 }
 
+/** Set some keys of a profile and remove others, in one locked write (`mc configure`). */
+export function updateProfile(path: string, profile: string, set: Record<string, string>, remove: string[] = []): void {
+  validateProfileName(profile)
+  for (const key of [...Object.keys(set), ...remove]) validateKey(key)
+  updateConfig(path, (config) => {
+    const values = {...config.profiles[profile]}
+    for (const key of remove) delete values[key]
+    config.profiles[profile] = {...values, ...set}
+    return true
+  })
+}
+
 export function removeProfile(path: string, profile: string): boolean {
   return updateConfig(path, (config) => {
     if (!(profile in config.profiles)) return false

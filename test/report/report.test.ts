@@ -111,7 +111,7 @@ describe('renderers', () => {
     expect(md).toContain(`Fault starts at hop 2 (${FAULT_ROUTER}).`)
     expect(md).toMatch(new RegExp(String.raw`\| 2 \| ${FAULT_ROUTER.replaceAll('.', String.raw`\.`)} \d+% [\d.]+ ms \| 192\.0\.2\.254 0% [\d.]+ ms \|`))
     expect(md).toContain('| edge-rackspace-ord | rackspace | ORD | 198.18.10.21 | ready | $0.0370 |')
-    expect(md).toContain(`Total **$0.0445/hour**, about $${(0.0445 * 730).toFixed(2)} a month.`)
+    expect(md).toContain(`Total **$0.0445/hour**, about $${(0.0445 * 730).toFixed(2)}/month.`)
   })
 })
 

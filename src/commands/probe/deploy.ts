@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {McCommand} from '../../cli/mc-command.js'
 import {AllFailedError, InterruptedError, PartialFailureError, ValidationError} from '../../core/errors.js'
 import type {Column} from '../../output/columns.js'
+import {costText, priceCell} from '../../output/cost.js'
 import {canPrompt} from '../../output/confirm.js'
 import {chooseSites} from '../../cli/probe-prompts.js'
 import {openProbeContext} from '../../services/probe-context.js'
@@ -18,7 +19,7 @@ const columns: Column<ProbeOutcome>[] = [
   {header: 'size', value: (p) => p.size},
   {header: 'node', value: (p) => p.nodeId},
   {header: 'ssh', value: (p) => (p.host ? `${p.host}:${p.port}` : '')},
-  {header: 'usd/hour', value: (p) => p.priceHourly},
+  {header: 'usd/hour', value: (p) => priceCell(p.priceHourly)},
   {header: 'note', value: (p) => p.error?.message ?? (p.missingTools?.length ? `missing: ${p.missingTools.join(', ')}` : '')},
 ]
 
@@ -80,7 +81,7 @@ Without --at or --fleet-file, mc asks on a terminal; in CI or without a terminal
         },
       ))
       this.printRows(result.probes, columns)
-      this.print(`${this.flags['dry-run'] ? 'estimated' : 'fleet'} cost: $${result.hourlyCost}/hour`)
+      this.print(`${this.flags['dry-run'] ? 'estimated' : 'fleet'} cost: ${costText(result.hourlyCost, result.unpricedProbes)}`)
       if (signal.aborted) throw deployInterrupted(result)
       const failures = result.probes.filter((p) => p.status === 'failed').map((p) => p.error!)
       if (failures.length === result.probes.length) throw new AllFailedError(failures)

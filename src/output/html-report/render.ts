@@ -3,6 +3,7 @@ import type {VantageFinding} from '../../analysis/types.js'
 import {hopAddress, hopCell} from '../../checks/mtr.js'
 import type {CheckState} from '../../checks/types.js'
 import type {Diagnosis, LatestCheck, MatrixCell, ReportData, TargetReport, VantageSeries} from '../report-data.js'
+import {costText} from '../cost.js'
 import {chartAssets} from './assets.js'
 import {CLIENT_SCRIPT} from './client.js'
 import {PATH_PICTURE_KEY, pathPicture} from './path-picture.js'
@@ -160,14 +161,14 @@ ${diagnosisSection(target.diagnosis)}
 }
 
 function fleetSection(data: ReportData): string {
-  const {probes, hourlyCost, monthlyCost} = data.fleet
+  const {probes, hourlyCost, monthlyCost, unpriced} = data.fleet
   if (probes.length === 0) return '<h2>Probe fleet</h2><p class="note">No probes in the inventory: every check ran from this machine.</p>'
   const rows = probes.map((p) => `<tr><th>${escapeHtml(p.name)}</th><td>${escapeHtml(p.provider ?? (p.kind === 'adopted' ? 'adopted' : ''))}</td><td>${escapeHtml(p.region ?? '')}</td>`
-    + `<td>${escapeHtml(p.host ?? '')}</td><td>${escapeHtml(p.size ?? '')}</td><td>${escapeHtml(p.state)}</td><td class="num">${p.priceHourly === undefined ? '' : `$${p.priceHourly.toFixed(4)}`}</td></tr>`)
+    + `<td>${escapeHtml(p.host ?? '')}</td><td>${escapeHtml(p.size ?? '')}</td><td>${escapeHtml(p.state)}</td><td class="num">${p.priceHourly === undefined ? (p.kind === 'cloud' ? 'n/a' : '') : `$${p.priceHourly.toFixed(4)}`}</td></tr>`)
   return `<h2>Probe fleet</h2>
 <div class="scroll"><table class="fleet"><tr><th>probe</th><th>provider</th><th>region</th><th>address</th><th>size</th><th>state</th><th>$/hour</th></tr>${rows.join('')}
-<tr><th colspan="6">total</th><td class="num"><b>$${hourlyCost.toFixed(4)}</b></td></tr></table></div>
-<p class="meta">About $${monthlyCost.toFixed(2)} a month at these hourly prices (730 hours).</p>`
+<tr><th colspan="6">total</th><td class="num"><b>${escapeHtml(costText(hourlyCost, unpriced))}</b></td></tr></table></div>
+<p class="meta">About ${escapeHtml(costText(monthlyCost, unpriced, 'month', 2))} at these hourly prices (730 hours).</p>`
 }
 
 export function renderHtmlReport(data: ReportData, options: {mcVersion: string}): string {
