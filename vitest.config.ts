@@ -11,6 +11,8 @@ const INTEGRATION = [
   // the sandbox, in-process or as `mc sandbox start`
   'test/sandbox/**/*.test.ts',
   'test/drivers/*/sandbox.test.ts',
+  'test/drivers/lifecycle.contract.test.ts',
+  'test/drivers/digitalocean/spec.test.ts',
   'test/commands/region-all.test.ts',
   // independent clients of the sandbox: the AWS CLI, boto3, libcloud, the openstack CLI
   'test/conformance/**/*.test.ts',
@@ -33,7 +35,11 @@ const INTEGRATION = [
   // headless Chromium
   'test/report/html.test.ts',
   // mc (or a helper) as a child process: signals, pipes, terminals, devices, locks between processes
+  'test/commands/cli-conventions.test.ts',
+  'test/commands/configure.test.ts',
   'test/commands/confirm-refused.test.ts',
+  'test/commands/output-shape.test.ts',
+  'test/commands/prices.test.ts',
   'test/commands/metrics-sinks.test.ts',
   'test/commands/network.test.ts',
   'test/commands/process-io.test.ts',
@@ -43,6 +49,8 @@ const INTEGRATION = [
   'test/store/inventory.test.ts',
   'test/store/malformed-files.test.ts',
   'test/store/output-file.test.ts',
+  // npm pack, a loopback npm registry and npm install -g of the tarball
+  'test/package/**/*.test.ts',
 ]
 
 export default defineConfig({
