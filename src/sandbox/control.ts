@@ -1,4 +1,5 @@
 import {spawn} from 'node:child_process'
+import {BlockList, isIPv4} from 'node:net'
 import {closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {join} from 'node:path'
@@ -15,6 +16,7 @@ import {mcPaths} from '../store/paths.js'
 import type {SandboxCloud} from './types.js'
 import type {SandboxHandle, SandboxOptions} from './index.js'
 import type {NetworkDescription} from './network/index.js'
+import {SANDBOX_NETWORK_RANGES} from './network/topology.js'
 
 /**
  * Running the sandbox as a service of the CLI: in the foreground, or detached as a child process
@@ -46,6 +48,8 @@ export interface SandboxState {
   endpoints: SandboxHandle['endpoints']
   credentials: SandboxHandle['credentials']
   controlToken: string
+  /** The address ranges of the networked sandbox, when it runs with one (see localVantageRefusal). */
+  networkRanges?: string[]
 }
 
 export interface SandboxStatus {
@@ -167,6 +171,7 @@ export async function runSandbox(options: SandboxRunOptions, env: NodeJS.Process
     endpoints: handle.endpoints,
     credentials: handle.credentials,
     controlToken: handle.controlToken,
+    ...(handle.networkUnavailable === undefined && options.network ? {networkRanges: [...SANDBOX_NETWORK_RANGES]} : {}),
   }
   writeFileAtomic(paths.state, JSON.stringify(state, null, 2) + '\n', 0o600)
   return {
@@ -375,4 +380,25 @@ export async function resetSandbox(dataDir: string): Promise<{running: boolean}>
     store.close()
   }
   return {running: false}
+}
+
+/**
+ * Why this machine (the `local` vantage point) must not probe these targets, or undefined. The
+ * networked sandbox's addresses exist only inside its namespaces: from this machine's own namespace a
+ * ping or trace to one would leave through the real default route, towards whoever holds that private
+ * address on the real network. The sandbox's data center vantage point stands for this machine there.
+ */
+export function localVantageRefusal(targets: string[], env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const dataDir = defaultSandboxDir(env)
+  if (runningPid(dataDir) === undefined) return undefined
+  const ranges = readState(dataDir)?.networkRanges
+  if (!ranges?.length) return undefined
+  const blocks = new BlockList()
+  for (const range of ranges) {
+    const [network, prefix] = range.split('/')
+    blocks.addSubnet(network, Number(prefix), 'ipv4')
+  }
+  const inside = targets.filter((t) => isIPv4(t) && blocks.check(t, 'ipv4'))
+  if (inside.length === 0) return undefined
+  return `${inside.join(', ')} ${inside.length === 1 ? 'is' : 'are'} inside the networked sandbox, which this machine's own network cannot reach; use its data center vantage point ("mc sandbox status" prints the "mc probe add" line) instead of local`
 }

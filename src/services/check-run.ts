@@ -19,6 +19,9 @@ export type CheckRunRequest = {
   onResult?: (result: CheckResult) => void
   /** Stored with the run, to find it later (the flags it ran with). */
   meta?: Record<string, unknown>
+  /** Why this machine must not check these targets (localVantageRefusal): `all` leaves it out, `local` is refused. */
+  localRefusal?: string
+  warn?: (message: string) => void
 }
 
 export type CheckRunResult = {runId: number; vantages: string[]; results: CheckResult[]}
@@ -41,7 +44,7 @@ export function openCheckSession(request: Omit<CheckRunRequest, 'definitions'> &
   const history = CheckHistory.open()
   let vantages: Vantages
   try {
-    vantages = openVantages(request.from, inventory, dataDir, request.log, request.passphrase, {reconnectUntil: request.reconnectUntil})
+    vantages = openVantages(request.from, inventory, dataDir, request.log, request.passphrase, {reconnectUntil: request.reconnectUntil, localRefusal: request.localRefusal, warn: request.warn})
   } catch (error) {
     history.close()
     inventory.close()

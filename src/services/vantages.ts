@@ -12,6 +12,10 @@ export type Vantages = {executors: Executor[]; probes: Probe[]; pool: SshPool; c
 export type VantageOptions = {
   /** Keep reconnecting to a probe whose handshake timed out or whose connection dropped until then (epoch ms). */
   reconnectUntil?: number
+  /** Why this machine must not be a vantage point for these targets: `all` then leaves it out (with a warning), `local` is refused. */
+  localRefusal?: string
+  /** Where the warning goes when `all` leaves this machine out. */
+  warn?: (message: string) => void
 }
 
 function probeExecutor(pool: SshPool, probe: Probe, options: VantageOptions): Executor {
@@ -35,7 +39,14 @@ export function openVantages(from: string[], inventory: Inventory, dataDir: stri
     if (!probe.host) throw new ValidationError(`Probe ${probe.name} has no address yet (state ${probe.state}); deploy it again or destroy it.`)
   }
 
+  let local = all || wanted.includes('local')
+  if (local && options.localRefusal) {
+    if (wanted.includes('local')) throw new ValidationError(`--from local: ${options.localRefusal}.`)
+    options.warn?.(`Left out this machine (local): ${options.localRefusal}.`)
+    local = false
+  }
+
   const pool = openProbePool({dataDir, log, extraKeyFiles: adoptedKeyFiles(probes), passphrase})
-  const executors: Executor[] = [...(all || wanted.includes('local') ? [new LocalExecutor()] : []), ...probes.map((p) => probeExecutor(pool, p, options))]
+  const executors: Executor[] = [...(local ? [new LocalExecutor()] : []), ...probes.map((p) => probeExecutor(pool, p, options))]
   return {executors, probes, pool, close: () => pool.close()}
 }

@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {checkSelectionFlags, vantageFlags} from '../../cli/check-flags.js'
 import {recordFlags} from '../../cli/output-flags.js'
 import {passphrasePrompt} from '../../cli/passphrase.js'
+import {localVantageRefusal} from '../../sandbox/control.js'
 import {McCommand} from '../../cli/mc-command.js'
 import type {Verdict} from '../../analysis/types.js'
 import {FAIL_ON, type FailOn, failsOn} from '../../checks/thresholds.js'
@@ -129,6 +130,8 @@ A metrics sink (--graphite, --pushgateway, --prom-textfile) that fails makes the
           progress.status(`running checks: ${++done} result${done === 1 ? '' : 's'} in`)
         },
         meta: {targets: [...new Set(definitions.map((d) => d.target))], ...(flags.every ? {every: flags.every} : {})},
+        localRefusal: localVantageRefusal(definitions.map((d) => d.target)),
+        warn: (message) => this.warn_(message),
       })
     })
     const verdicts = flags.diagnose ? verdictsFor([...new Set(definitions.map((d) => d.target))], run.results) : undefined

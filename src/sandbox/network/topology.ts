@@ -17,6 +17,9 @@ import type {SandboxCloud} from '../types.js'
  * every vantage point that crosses it and triangulation can see that the hop is shared.
  */
 
+/** Every address the networked sandbox uses lies in these; none is reachable from outside its namespaces. */
+export const SANDBOX_NETWORK_RANGES = ['10.1.0.0/16', '10.8.0.0/16', '10.90.0.0/16', '10.94.0.0/16', '172.16.0.0/12'] as const
+
 export const TARGET_ADDRESS = '10.8.1.10'
 export const TRANSIT_ADDRESS = '10.90.0.1'
 export const DATACENTER_ADDRESS = '10.1.0.10'
