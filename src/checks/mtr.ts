@@ -1,3 +1,4 @@
+import {IMPL_MARKER} from './commands.js'
 import {ToolOutputError} from './errors.js'
 import type {Hop} from './types.js'
 
@@ -96,6 +97,55 @@ export function parseMtrRaw(text: string, target: string, lateMs = RETRANSMITTED
     hops.push(hop)
   }
   return {destination: destination ?? target, rounds, hops}
+}
+
+/**
+ * `mtr --raw` read while mtr still runs, so a diagnosis can judge the rounds so far and stop it. A
+ * probe counts once it is settled: answered, or unanswered for `lateMs` (the same cut parseMtrRaw
+ * makes for late replies). Probes sent less than `lateMs` ago without a reply are in flight and left
+ * out, so stopping mtr early never turns them into loss. A second `mc-impl:` marker means the
+ * command ran again (a reconnect after a dropped SSH connection): what the first run printed is
+ * dropped, as the executor drops it.
+ */
+export class MtrRawStream {
+  private lines: string[] = []
+  private partial = ''
+  private readonly sentAt = new Map<number, number>()
+  private readonly answered = new Set<number>()
+
+  constructor(private readonly lateMs = RETRANSMITTED_REPLY_MS) {}
+
+  push(chunk: string, now: number): void {
+    const lines = (this.partial + chunk).split('\n')
+    this.partial = lines.pop() ?? ''
+    for (const line of lines) {
+      if (line.startsWith(IMPL_MARKER) && this.lines.length > 0) this.reset()
+      const [kind, , a, b] = line.trim().split(/\s+/)
+      if (kind === 'x') this.sentAt.set(Number(a), now)
+      else if (kind === 'p') this.answered.add(Number(b))
+      this.lines.push(line)
+    }
+  }
+
+  /** Probes sent within lateMs of `now` that no reply has answered yet. */
+  pending(now: number): Set<number> {
+    const inFlight = new Set<number>()
+    for (const [seq, at] of this.sentAt) if (!this.answered.has(seq) && now - at < this.lateMs) inFlight.add(seq)
+    return inFlight
+  }
+
+  /** What mtr printed so far (complete lines), without the probes still in flight at `now`: what parseMtrRaw may read. */
+  settledText(now: number): string {
+    const inFlight = this.pending(now)
+    if (inFlight.size === 0) return this.lines.join('\n')
+    return this.lines.filter((line) => !(line.startsWith('x ') && inFlight.has(Number(line.trim().split(/\s+/)[2])))).join('\n')
+  }
+
+  private reset(): void {
+    this.lines = []
+    this.sentAt.clear()
+    this.answered.clear()
+  }
 }
 
 /** A hop as one name: its address, or its ECMP set ("10.0.0.1|10.0.0.2", sorted) when several routers answered at its TTL. */
