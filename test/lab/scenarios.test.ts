@@ -9,6 +9,7 @@ import {
   cleanupStale,
   clearFaults,
   DELAY_MS,
+  ECMP_TRANSIT,
   exited,
   EXPECTED_PATHS,
   type Fault,
@@ -164,6 +165,16 @@ describe.skipIf(!isRoot)('network lab (root only: network namespaces, nftables, 
     const pa = verdict.unavailable?.find((u) => u.vantage === 'pa')
     if (pa) expect(verdict.affected, why).toEqual(['dc', 'pb'])
     else expect(verdict.affected, why).toEqual(['dc', 'pa', 'pb'])
+  })
+
+  it('two transit routers sharing the load per flow (ECMP) are one hop set, healthy, with no loss or path change', async () => {
+    const {evidence, verdict, why} = await diagnose('ECMP transit, traced over TCP', 'target-no-icmp', 'ecmp-transit')
+    expect(verdict.kind, why).toBe('healthy')
+    expect(verdict.tracedOver?.protocol, why).toBe('tcp')
+    expect(verdict.healthy, why).toEqual([...VANTAGES])
+    // Every TCP probe is a flow of its own: ~30 of them meet both routers (all on one: 2^-29).
+    for (const v of ['dc', 'pa', 'pb']) expect(evidence.find((e) => e.vantage === v)?.path?.[1].address, why).toBe(ECMP_TRANSIT.join('|'))
+    expect(evidence.find((e) => e.vantage === 'pc')?.path?.map((h) => h.address), why).toEqual(EXPECTED_PATHS.pc)
   })
 
   it('a transit router rate-limiting its ICMP replies is healthy, and named as rate limiting', async () => {
