@@ -101,17 +101,17 @@ export function parseMtrRaw(text: string, target: string, lateMs = RETRANSMITTED
 
 /**
  * `mtr --raw` read while mtr still runs, so a diagnosis can judge the rounds so far and stop it. A
- * probe counts once it is settled: answered, or unanswered for `lateMs` (the same cut parseMtrRaw
- * makes for late replies). Probes sent less than `lateMs` ago without a reply are in flight and left
- * out, so stopping mtr early never turns them into loss. A second `mc-impl:` marker means the
- * command ran again (a reconnect after a dropped SSH connection): what the first run printed is
- * dropped, as the executor drops it.
+ * probe counts once its line has been here for `lateMs` (the cut parseMtrRaw makes for late
+ * replies): by then it is answered or lost. Every probe younger than that is left out, answered or
+ * not: over a slow SSH channel output comes in bursts, and leaving out only the unanswered young
+ * probes would drop the lost ones of a burst and keep its answered ones (loss read too low). A
+ * second `mc-impl:` marker means the command ran again (a reconnect after a dropped SSH connection):
+ * what the first run printed is dropped, as the executor drops it.
  */
 export class MtrRawStream {
   private lines: string[] = []
   private partial = ''
   private readonly sentAt = new Map<number, number>()
-  private readonly answered = new Set<number>()
 
   constructor(private readonly lateMs = RETRANSMITTED_REPLY_MS) {}
 
@@ -119,32 +119,36 @@ export class MtrRawStream {
     const lines = (this.partial + chunk).split('\n')
     this.partial = lines.pop() ?? ''
     for (const line of lines) {
-      if (line.startsWith(IMPL_MARKER) && this.lines.length > 0) this.reset()
-      const [kind, , a, b] = line.trim().split(/\s+/)
+      if (line.includes(IMPL_MARKER) && this.lines.length > 0) this.reset()
+      const [kind, , a] = line.trim().split(/\s+/)
       if (kind === 'x') this.sentAt.set(Number(a), now)
-      else if (kind === 'p') this.answered.add(Number(b))
       this.lines.push(line)
     }
   }
 
-  /** Probes sent within lateMs of `now` that no reply has answered yet. */
+  /** Probes whose line came in less than lateMs before `now`: not counted yet, answered or not. */
   pending(now: number): Set<number> {
-    const inFlight = new Set<number>()
-    for (const [seq, at] of this.sentAt) if (!this.answered.has(seq) && now - at < this.lateMs) inFlight.add(seq)
-    return inFlight
+    const young = new Set<number>()
+    for (const [seq, at] of this.sentAt) if (now - at < this.lateMs) young.add(seq)
+    return young
   }
 
-  /** What mtr printed so far (complete lines), without the probes still in flight at `now`: what parseMtrRaw may read. */
+  /** What mtr printed so far (complete lines), without the probes still pending at `now`: what parseMtrRaw may read. */
   settledText(now: number): string {
-    const inFlight = this.pending(now)
-    if (inFlight.size === 0) return this.lines.join('\n')
-    return this.lines.filter((line) => !(line.startsWith('x ') && inFlight.has(Number(line.trim().split(/\s+/)[2])))).join('\n')
+    const young = this.pending(now)
+    if (young.size === 0) return this.lines.join('\n')
+    return this.lines
+      .filter((line) => {
+        const fields = line.trim().split(/\s+/)
+        const seq = fields[0] === 'x' ? fields[2] : (fields[0] === 'p' ? fields[3] : undefined)
+        return seq === undefined || !young.has(Number(seq))
+      })
+      .join('\n')
   }
 
   private reset(): void {
     this.lines = []
     this.sentAt.clear()
-    this.answered.clear()
   }
 }
 

@@ -11,15 +11,15 @@ import {portDecision} from '../../src/services/diagnose-sequential.js'
 const RAW = ['mc-impl:mtr', 'x 0 1', 'h 0 10.0.0.1', 'p 0 500 1', 'x 1 2', 'h 1 10.0.0.9', 'p 1 900 2', 'x 0 3', 'x 1 4', 'p 0 450 3', '']
 
 describe('mtr --raw read while mtr runs', () => {
-  it('leaves probes still in flight out, and counts them lost only once they are late', () => {
+  it('counts a probe only once its line is a second old, answered or not, so a burst never hides its losses', () => {
     const stream = new MtrRawStream(1000)
     stream.push(RAW.slice(0, 7).join('\n') + '\n', 0)
+    // A burst (a slow SSH channel): probe 3 answered, probe 4 (to the target) not.
     stream.push(RAW.slice(7).join('\n'), 500)
-    // Probe 4 (to the target, TTL 2) was sent 0.2 s ago and has no reply yet: in flight, not lost.
-    expect(stream.pending(700)).toEqual(new Set([4]))
-    const early = parseMtrRaw(stream.settledText(700), '10.0.0.9')
-    expect(early.hops.map((h) => [h.host, h.sent, h.lossPct])).toEqual([['10.0.0.1', 2, 0], ['10.0.0.9', 1, 0]])
-    // A second later it is lost.
+    expect(stream.pending(1200)).toEqual(new Set([3, 4]))
+    const early = parseMtrRaw(stream.settledText(1200), '10.0.0.9')
+    expect(early.hops.map((h) => [h.host, h.sent, h.lossPct])).toEqual([['10.0.0.1', 1, 0], ['10.0.0.9', 1, 0]])
+    // A second later both count: probe 4 as lost.
     const late = parseMtrRaw(stream.settledText(1600), '10.0.0.9')
     expect(late.hops.map((h) => [h.host, h.sent, h.lossPct])).toEqual([['10.0.0.1', 2, 0], ['10.0.0.9', 2, 50]])
   })
