@@ -3,11 +3,13 @@ import {
   type DiagnosisContext,
   type HopRef,
   type PathHop,
+  type SamplingSummary,
   type Thresholds,
   type VantageEvidence,
   type VantageFinding,
   type Verdict,
 } from './types.js'
+import {roundsOf} from './sequential.js'
 import {analyseVantage} from './vantage.js'
 
 const pct = (n: number | undefined) => `${Math.round(n ?? 0)}%`
@@ -68,18 +70,30 @@ class Evidence {
   verdict(kind: Verdict['kind'], explanation: string, extra: Partial<Verdict> = {}): Verdict {
     const {tracedOver, unavailable = []} = this.context
     const rateLimits = kind === 'target-down' || kind === 'inconclusive' ? '' : this.rateLimitNote()
+    const sampling = this.sampling()
     return {
       target: this.target,
       kind,
-      explanation: this.protocolNote() + explanation + rateLimits + this.absenceNote(extra.faultHop),
+      explanation: this.protocolNote() + explanation + rateLimits + this.absenceNote(extra.faultHop) + samplingNote(sampling),
       affected: this.bad.map((v) => v.vantage),
       healthy: this.healthy,
       vantages: this.vantages,
       missing: [],
       ...(tracedOver ? {tracedOver} : {}),
       ...(unavailable.length > 0 ? {unavailable} : {}),
+      ...(sampling ? {sampling} : {}),
       ...extra,
     }
+  }
+
+  /** Rounds and probes of the traces read, beside why measuring stopped. */
+  private sampling(): SamplingSummary | undefined {
+    const {sampling} = this.context
+    if (!sampling) return undefined
+    const paths = this.raw.filter((e) => e.path && e.path.length > 0).map((e) => e.path!)
+    const rounds = paths.map((p) => roundsOf(p))
+    const probes = paths.reduce((n, p) => n + p.reduce((m, h) => m + h.sent, 0), 0)
+    return {...sampling, minRounds: rounds.length === 0 ? 0 : Math.min(...rounds), maxRounds: Math.max(0, ...rounds), probes}
   }
 
   /** Who is missing from the verdict, why, and what that means for it: said, never silently dropped. */
@@ -108,6 +122,20 @@ class Evidence {
     const hops = [...seen.values()].map((h) => describeHop(h))
     return ` ${hops.join(', ')} showed loss that did not persist to the target: ICMP rate limiting on that router, not a fault.`
   }
+}
+
+const roundsText = (s: SamplingSummary) => (s.minRounds === s.maxRounds ? `${s.minRounds}` : `${s.minRounds}–${s.maxRounds}`)
+const secondsText = (ms: number) => `${(ms / 1000).toFixed(1)} s`
+
+/** "Settled after 27–31 rounds per vantage point (412 probes) in 3.2 s." and the like, said last. */
+function samplingNote(s: SamplingSummary | undefined): string {
+  if (!s) return ''
+  const base = `${roundsText(s)} round${s.maxRounds === 1 ? '' : 's'} per vantage point (${s.probes} probes)`
+  if (s.stop === 'fixed-count') return ` Measured ${base} in ${secondsText(s.elapsedMs)} (a fixed --count, no stopping rule).`
+  if (s.stop === 'settled') return ` Settled after ${base} in ${secondsText(s.elapsedMs)}: each vantage point's loss class decided by a sequential test at under 0.5 % error.`
+  const open = s.open && s.open.length > 0 ? ` Still undecided: ${s.open.join('; ')}.` : ''
+  const why = s.stop === 'time-limit' ? `at the time limit (${secondsText(s.limitMs ?? s.elapsedMs)})` : 'when the traces had sent every round they may'
+  return ` Stopped ${why} after ${base}, before the evidence settled: this is the best reading of it, not a settled verdict.${open}`
 }
 
 /**

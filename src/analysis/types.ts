@@ -37,7 +37,20 @@ export type DiagnosisContext = {
   serviceAnswers?: ServiceAnswer[]
   /** Vantage points asked that gave no evidence at all (no SSH connection, say), with the reason. */
   unavailable?: UnavailableVantage[]
+  /** Why measuring stopped, when a diagnosis measured (absent for stored results and plain check runs). */
+  sampling?: Sampling
 }
+
+/**
+ * How a diagnosis stopped measuring. settled: the sequential test (analysis/sequential.ts) decided
+ * every vantage point's finding; time-limit: --max-time came first, and `open` says what was still
+ * undecided; rounds-limit: every trace sent all the rounds it may before the test decided; fixed-count:
+ * --count rounds were sent, no test applied.
+ */
+export type Sampling = {stop: 'settled' | 'time-limit' | 'rounds-limit' | 'fixed-count'; elapsedMs: number; limitMs?: number; open?: string[]}
+
+/** What a verdict rests on: the stop, and the rounds and probes of the traces it read. */
+export type SamplingSummary = Sampling & {minRounds: number; maxRounds: number; probes: number}
 
 export type UnavailableVantage = {vantage: string; reason: string}
 
@@ -81,6 +94,8 @@ export type Verdict = {
   tracedOver?: TracedOver
   /** Vantage points that gave no evidence, and why; absent in verdicts stored before it existed. */
   unavailable?: UnavailableVantage[]
+  /** How much evidence the verdict rests on and why measuring stopped; set by a diagnosis that measured. */
+  sampling?: SamplingSummary
 }
 
 export type Thresholds = {

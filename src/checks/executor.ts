@@ -8,6 +8,10 @@ export interface ExecOptions {
   /** Give up (and stop the command) after this long; the result then says timedOut. */
   timeoutMs: number
   signal?: AbortSignal
+  /** Each piece of stdout as it arrives (a diagnosis reads mtr's rounds while mtr still runs). */
+  onOutput?: (chunk: string) => void
+  /** Stop the command early on purpose: the result then says stopped and carries what it printed so far. */
+  stop?: AbortSignal
 }
 
 export interface ExecResult {
@@ -17,6 +21,8 @@ export interface ExecResult {
   exitCode: number | null
   signal?: string
   timedOut: boolean
+  /** Ended through ExecOptions.stop. */
+  stopped?: boolean
   durationMs: number
 }
 

@@ -1,3 +1,4 @@
+import {IMPL_MARKER} from './commands.js'
 import {ToolOutputError} from './errors.js'
 import type {Hop} from './types.js'
 
@@ -96,6 +97,59 @@ export function parseMtrRaw(text: string, target: string, lateMs = RETRANSMITTED
     hops.push(hop)
   }
   return {destination: destination ?? target, rounds, hops}
+}
+
+/**
+ * `mtr --raw` read while mtr still runs, so a diagnosis can judge the rounds so far and stop it. A
+ * probe counts once its line has been here for `lateMs` (the cut parseMtrRaw makes for late
+ * replies): by then it is answered or lost. Every probe younger than that is left out, answered or
+ * not: over a slow SSH channel output comes in bursts, and leaving out only the unanswered young
+ * probes would drop the lost ones of a burst and keep its answered ones (loss read too low). A
+ * second `mc-impl:` marker means the command ran again (a reconnect after a dropped SSH connection):
+ * what the first run printed is dropped, as the executor drops it.
+ */
+export class MtrRawStream {
+  private lines: string[] = []
+  private partial = ''
+  private readonly sentAt = new Map<number, number>()
+
+  constructor(private readonly lateMs = RETRANSMITTED_REPLY_MS) {}
+
+  push(chunk: string, now: number): void {
+    const lines = (this.partial + chunk).split('\n')
+    this.partial = lines.pop() ?? ''
+    for (const line of lines) {
+      if (line.includes(IMPL_MARKER) && this.lines.length > 0) this.reset()
+      const [kind, , a] = line.trim().split(/\s+/)
+      if (kind === 'x') this.sentAt.set(Number(a), now)
+      this.lines.push(line)
+    }
+  }
+
+  /** Probes whose line came in less than lateMs before `now`: not counted yet, answered or not. */
+  pending(now: number): Set<number> {
+    const young = new Set<number>()
+    for (const [seq, at] of this.sentAt) if (now - at < this.lateMs) young.add(seq)
+    return young
+  }
+
+  /** What mtr printed so far (complete lines), without the probes still pending at `now`: what parseMtrRaw may read. */
+  settledText(now: number): string {
+    const young = this.pending(now)
+    if (young.size === 0) return this.lines.join('\n')
+    return this.lines
+      .filter((line) => {
+        const fields = line.trim().split(/\s+/)
+        const seq = fields[0] === 'x' ? fields[2] : (fields[0] === 'p' ? fields[3] : undefined)
+        return seq === undefined || !young.has(Number(seq))
+      })
+      .join('\n')
+  }
+
+  private reset(): void {
+    this.lines = []
+    this.sentAt.clear()
+  }
 }
 
 /** A hop as one name: its address, or its ECMP set ("10.0.0.1|10.0.0.2", sorted) when several routers answered at its TTL. */

@@ -221,7 +221,7 @@ function mtrVerdict(check: ValidCheck, body: string, stderr: string, exitCode: n
   if (body.trim() === '') {
     return {state: 'UNKNOWN', summary: `PATH UNKNOWN - ${firstLine(stderr).replace(/^mtr: /, '') || `mtr printed nothing (exit ${exitCode})`}`, metrics: []}
   }
-  const report = check.protocol === 'tcp' || check.protocol === 'udp' ? parseMtrRaw(body, check.target) : parseMtrJson(body)
+  const report = check.protocol === 'tcp' || check.protocol === 'udp' || check.stream ? parseMtrRaw(body, check.target) : parseMtrJson(body)
   const {hops} = report
   const last = hops.at(-1)
   if (!last) {

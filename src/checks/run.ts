@@ -9,6 +9,10 @@ export interface RunChecksOptions {
   /** Called as each result arrives (progress on stderr, streaming output). */
   onResult?: (result: CheckResult) => void
   signal?: AbortSignal
+  /** Stops the checks early on purpose (see ExecOptions.stop); their results say stopped. */
+  stop?: AbortSignal
+  /** What each check prints, as it prints it (a diagnosis reads mtr --raw while mtr runs). */
+  onOutput?: (vantage: string, check: string, chunk: string) => void
 }
 
 /**
@@ -48,8 +52,15 @@ async function runOne(executor: Executor, command: CheckCommand, options: RunChe
   const started = performance.now()
   let result: CheckResult
   try {
-    const exec = await executor.exec(command.command, {timeoutMs: command.timeoutMs, signal: options.signal})
+    const {onOutput} = options
+    const exec = await executor.exec(command.command, {
+      timeoutMs: command.timeoutMs,
+      signal: options.signal,
+      stop: options.stop,
+      ...(onOutput ? {onOutput: (chunk: string) => onOutput(executor.vantage, command.check.name, chunk)} : {}),
+    })
     result = parseCheckOutput(command.check, exec, executor.vantage)
+    if (exec.stopped) result.stopped = true
   } catch (error) {
     if (error instanceof InterruptedError) throw error
     result = unknownResult(executor.vantage, command.check, toMcError(error), {started, vantageDown: true})

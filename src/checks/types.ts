@@ -29,6 +29,11 @@ export interface CheckDefinition {
    * the end-to-end answer) reaches targets that drop ICMP; udp sends to `port`.
    */
   protocol?: PathProtocol
+  /**
+   * path: mtr prints every probe and reply as it happens (--raw) also over icmp, so a diagnosis can
+   * read the rounds while mtr runs and stop it once the verdict is settled. Over tcp and udp always.
+   */
+  stream?: boolean
   /** Seconds the remote tool may take before it gives up itself. */
   timeoutS?: number
   /** http/https: the request path, default "/". */
@@ -110,4 +115,9 @@ export interface CheckResult {
    * failure): code is the McError code (TIMEOUT for a command that overran, AUTH, TRANSIENT ...).
    */
   error?: {code: string; message: string}
+  /**
+   * Set when mc stopped the check on purpose before it finished (a diagnosis whose verdict was
+   * settled, or its time limit): a path's figures cover the rounds it ran; other kinds carry nothing.
+   */
+  stopped?: true
 }

@@ -15,6 +15,8 @@ export interface ValidCheck {
   count: number
   /** path only: icmp unless asked otherwise. */
   protocol?: PathProtocol
+  /** path only: mtr --raw over icmp too (see CheckDefinition.stream). */
+  stream?: boolean
   timeoutS: number
   path?: string
   server?: string
@@ -23,16 +25,16 @@ export interface ValidCheck {
 
 type Issue = {field: string; reason: string}
 
-const FIELDS = new Set(['kind', 'target', 'port', 'warning', 'critical', 'count', 'timeoutS', 'path', 'server', 'expect', 'name', 'protocol'])
+const FIELDS = new Set(['kind', 'target', 'port', 'warning', 'critical', 'count', 'timeoutS', 'path', 'server', 'expect', 'name', 'protocol', 'stream'])
 const FIELDS_BY_KIND: Record<CheckKind, Set<string>> = {
   ping: new Set(['count']),
-  path: new Set(['count', 'port', 'protocol']),
+  path: new Set(['count', 'port', 'protocol', 'stream']),
   tcp: new Set(['port']),
   http: new Set(['port', 'path']),
   https: new Set(['port', 'path']),
   dns: new Set(['port', 'server', 'expect']),
 }
-const KIND_ONLY_FIELDS = new Set(['port', 'count', 'path', 'server', 'expect', 'protocol'])
+const KIND_ONLY_FIELDS = new Set(['port', 'count', 'path', 'server', 'expect', 'protocol', 'stream'])
 const DEFAULT_PORT: Partial<Record<CheckKind, number>> = {http: 80, https: 443, dns: 53}
 const RTA_LOSS_DEFAULTS = {warning: '200,20%', critical: '500,60%'}
 
@@ -126,6 +128,7 @@ export function validateCheck(input: CheckDefinition): ValidCheck {
   if (portProblem) issues.push({field: 'port', reason: portProblem})
   const countProblem = raw.count === undefined ? undefined : integer(raw.count, 1, 100)
   if (countProblem) issues.push({field: 'count', reason: countProblem})
+  if (raw.stream !== undefined && typeof raw.stream !== 'boolean') issues.push({field: 'stream', reason: 'must be true or false'})
   const timeoutProblem = raw.timeoutS === undefined ? undefined : integer(raw.timeoutS, 1, 600)
   if (timeoutProblem) issues.push({field: 'timeoutS', reason: timeoutProblem})
   issues.push(...thresholdIssues(kind, raw.warning, raw.critical))
@@ -156,6 +159,7 @@ export function validateCheck(input: CheckDefinition): ValidCheck {
     critical: (raw.critical as string | undefined) ?? thresholds.critical,
     count,
     protocol: kind === 'path' ? ((raw.protocol as PathProtocol | undefined) ?? 'icmp') : undefined,
+    ...(kind === 'path' && raw.stream === true ? {stream: true} : {}),
     timeoutS: (raw.timeoutS as number | undefined) ?? defaultTimeoutS(kind, count),
     path: kind === 'http' || kind === 'https' ? ((raw.path as string | undefined) ?? '/') : undefined,
     server: raw.server as string | undefined,

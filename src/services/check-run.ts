@@ -1,4 +1,4 @@
-import {isVantageFailure, runChecks} from '../checks/run.js'
+import {isVantageFailure, runChecks, type RunChecksOptions} from '../checks/run.js'
 import type {CheckDefinition, CheckResult} from '../checks/types.js'
 import {ExitCode, type ProviderFailure} from '../core/errors.js'
 import type {DebugLog} from '../core/log.js'
@@ -26,12 +26,15 @@ export type CheckRunRequest = {
 
 export type CheckRunResult = {runId: number; vantages: string[]; results: CheckResult[]}
 
+/** `stop`, `onOutput` and `onResult` (every result, recorded or not) as runChecks takes them (a diagnosis that stops once its verdict is settled). */
+export type SessionRunOptions = {record?: boolean} & Pick<RunChecksOptions, 'stop' | 'onOutput' | 'onResult'>
+
 /** Vantage points held open for several rounds of checks, every result stored in one history run as it arrives. */
 export type CheckSession = {
   runId: number
   vantages: string[]
   /** `record: false` for checks that only steer the session (a port probe): neither stored nor reported. */
-  run(definitions: CheckDefinition[], options?: {record?: boolean}): Promise<CheckResult[]>
+  run(definitions: CheckDefinition[], options?: SessionRunOptions): Promise<CheckResult[]>
   /** Store and report results run with `record: false` after all, once they turned out to matter. */
   record(results: CheckResult[]): void
   close(): Promise<void>
@@ -60,11 +63,16 @@ export function openCheckSession(request: Omit<CheckRunRequest, 'definitions'> &
   return {
     runId,
     vantages: vantages.executors.map((e) => e.vantage),
-    run: (definitions, {record = true} = {}) =>
+    run: (definitions, {record = true, stop, onOutput, onResult} = {}) =>
       runChecks(vantages.executors, definitions, {
         tools: request.tools,
         signal: request.signal,
-        onResult: (result) => record && keep(result),
+        stop,
+        onOutput,
+        onResult(result) {
+          onResult?.(result)
+          if (record) keep(result)
+        },
       }),
     record(results) {
       for (const result of results) keep(result)

@@ -1,10 +1,11 @@
 import {answersIcmp, diagnosisInput, serviceAnswers} from '../analysis/evidence.js'
 import {portOfCheck, triangulate} from '../analysis/triangulate.js'
-import {DEFAULT_THRESHOLDS, type Verdict} from '../analysis/types.js'
+import {DEFAULT_THRESHOLDS, type Sampling, type Verdict} from '../analysis/types.js'
 import type {CheckDefinition, CheckResult, PathProtocol} from '../checks/types.js'
 import type {DebugLog} from '../core/log.js'
 import {CheckHistory} from '../store/history.js'
 import {type CheckSession, openCheckSession} from './check-run.js'
+import {measureSequential} from './diagnose-sequential.js'
 import type {PassphrasePrompt} from './probe-session.js'
 
 /** auto: ICMP, and TCP to a port that answers when the target answers no ICMP echo anywhere. */
@@ -14,8 +15,14 @@ export type DiagnoseProtocol = (typeof DIAGNOSE_PROTOCOLS)[number]
 export type DiagnoseRequest = {
   targets: string[]
   from: string[]
-  /** mtr rounds and ping echoes per vantage point; see DEFAULT_ROUNDS. */
-  count: number
+  /**
+   * A fixed number of mtr rounds (and up to PING_COUNT echoes) per vantage point, no stopping rule.
+   * Without it the diagnosis sends rounds until its verdict is settled (analysis/sequential.ts) or
+   * maxTimeMs has passed.
+   */
+  count?: number
+  /** The time limit of a diagnosis without a fixed count, from its start (SSH connections included); default DEFAULT_MAX_TIME_MS. */
+  maxTimeMs?: number
   /** How to trace; default auto. */
   protocol?: DiagnoseProtocol
   /** The port to trace over tcp or udp (required for udp); for auto and tcp the first port tried. */
@@ -26,15 +33,30 @@ export type DiagnoseRequest = {
   passphrase?: PassphrasePrompt
   signal?: AbortSignal
   onResult?: (result: CheckResult) => void
+  /** Why this machine must not be a vantage point for these targets (see CheckRunRequest). */
+  localRefusal?: string
+  warn?: (message: string) => void
 }
 
 export type DiagnoseResult = {runId?: number; reused: boolean; verdicts: Verdict[]; results: CheckResult[]}
 
 /**
- * 50 rounds: a link dropping 30 % loses 15 ± 3 probes, far over the 10 % loss threshold, while one
- * lost probe (2 %) stays under it. Fewer rounds make verdicts noisy; more cost seconds per target.
+ * With --count: 50 rounds: a link dropping 30 % loses 15 ± 3 probes, far over the 10 % loss
+ * threshold, while one lost probe (2 %) stays under it. (The exporter's diagnosis uses it too.)
  */
 export const DEFAULT_ROUNDS = 50
+
+/**
+ * A diagnosis stops at its verdict (usually after 10-40 rounds, a few seconds as root) or at this
+ * limit, whichever comes first: issue 14's target is a verdict within 10 s.
+ */
+export const DEFAULT_MAX_TIME_MS = 10_000
+
+/**
+ * The most rounds a trace of the sequential diagnosis may send (validation's cap): 10 s at root's 0.1 s
+ * interval. The time limit or the stopping rule ends it sooner.
+ */
+export const STREAM_ROUNDS = 100
 
 /**
  * check_ping sends one echo a second. The path carries the verdict; ping only says whether the
@@ -61,8 +83,11 @@ export const RECONNECT_BUDGET_MS = 45_000
 const PORT_PROBE_TIMEOUT_S = 3
 
 const ping = (target: string, count: number): CheckDefinition => ({kind: 'ping', target, count: Math.min(count, PING_COUNT), timeoutS: PING_TIMEOUT_S})
-const trace = (target: string, count: number, protocol: PathProtocol = 'icmp', port?: number): CheckDefinition =>
-  protocol === 'icmp' ? {kind: 'path', target, count} : {kind: 'path', target, count, protocol, port}
+/** A trace of `count` rounds, or (count undefined) one streamed to the stopping rule: mtr --raw, up to STREAM_ROUNDS. */
+const trace = (target: string, count: number | undefined, protocol: PathProtocol = 'icmp', port?: number): CheckDefinition => {
+  const rounds = count === undefined ? {count: STREAM_ROUNDS, stream: true} : {count}
+  return protocol === 'icmp' ? {kind: 'path', target, ...rounds} : {kind: 'path', target, ...rounds, protocol, port}
+}
 
 /** The path carries the verdict (every hop, `count` rounds); ping confirms reachability. */
 export function diagnosisChecks(targets: string[], count: number): CheckDefinition[] {
@@ -99,17 +124,18 @@ export function fromHistory(targets: string[], maxAgeS: number): CheckResult[] |
 type Plan = {target: string; first: CheckDefinition[]; portProbes: CheckDefinition[]; ports: number[]; needsPort: boolean}
 
 function plan(target: string, request: DiagnoseRequest, history: CheckHistory): Plan {
-  const {count, port} = request
+  const {port} = request
+  const count = request.count ?? PING_COUNT
   const protocol = request.protocol ?? 'auto'
   if (protocol === 'icmp' || ((protocol === 'tcp' || protocol === 'udp') && port !== undefined)) {
-    return {target, first: [ping(target, count), trace(target, count, protocol, port)], portProbes: [], ports: [], needsPort: false}
+    return {target, first: [ping(target, count), trace(target, request.count, protocol, port)], portProbes: [], ports: [], needsPort: false}
   }
   // auto (and tcp without a port): find a port that answers while ICMP is tried, so a silent target
   // costs one more trace, not a round of guessing. The probes are not results: a port nobody asked
   // about must not turn up as a failed check in the history or the report.
   const ports = candidatePorts(target, history, port)
   const portProbes = ports.map((p): CheckDefinition => ({kind: 'tcp', target, port: p, timeoutS: PORT_PROBE_TIMEOUT_S}))
-  return {target, first: [ping(target, count), ...(protocol === 'auto' ? [trace(target, count)] : [])], portProbes, ports, needsPort: true}
+  return {target, first: [ping(target, count), ...(protocol === 'auto' ? [trace(target, request.count)] : [])], portProbes, ports, needsPort: true}
 }
 
 /** The first candidate port a TCP connect succeeded on from any vantage point. */
@@ -118,14 +144,15 @@ function answeringPort(p: Plan, results: CheckResult[]): number | undefined {
   return p.ports.find((port) => open.has(port))
 }
 
-/** The TCP trace each target may need, over the first candidate port that answered (tcp: else the first candidate). */
+/** The TCP trace a target may need, over the first candidate port that answered (tcp: else the first candidate). */
+function tcpTrace(p: Plan, probes: CheckResult[], request: DiagnoseRequest): CheckDefinition | undefined {
+  if (!p.needsPort) return undefined
+  const port = answeringPort(p, probes) ?? ((request.protocol ?? 'auto') === 'auto' ? undefined : p.ports[0])
+  return port === undefined ? undefined : trace(p.target, request.count, 'tcp', port)
+}
+
 function tcpTraces(plans: Plan[], probes: CheckResult[], request: DiagnoseRequest): CheckDefinition[] {
-  const auto = (request.protocol ?? 'auto') === 'auto'
-  return plans.flatMap((p) => {
-    if (!p.needsPort) return []
-    const port = answeringPort(p, probes) ?? (auto ? undefined : p.ports[0])
-    return port === undefined ? [] : [trace(p.target, request.count, 'tcp', port)]
-  })
+  return plans.flatMap((p) => tcpTrace(p, probes, request) ?? [])
 }
 
 /**
@@ -143,6 +170,27 @@ async function measure(session: CheckSession, plans: Plan[], request: DiagnoseRe
   return [...first, ...kept]
 }
 
+/**
+ * Without --count: each target measured until its verdict is settled or the time limit, all targets
+ * at once; the results are recorded at the end, with how each target's measuring stopped.
+ */
+async function measureUntilSettled(session: CheckSession, plans: Plan[], request: DiagnoseRequest, started: number): Promise<{results: CheckResult[]; sampling: Map<string, Sampling>}> {
+  const deadline = started + (request.maxTimeMs ?? DEFAULT_MAX_TIME_MS)
+  const auto = (request.protocol ?? 'auto') === 'auto'
+  const outcomes = await Promise.all(
+    plans.map((p) => {
+      const overPort = (port: number | undefined) => {
+        const chosen = port ?? (auto ? undefined : p.ports[0])
+        return chosen === undefined ? undefined : trace(p.target, undefined, 'tcp', chosen)
+      }
+      return measureSequential(session, {target: p.target, first: p.first, portProbes: p.portProbes, ports: p.ports, tcpTrace: overPort, auto}, deadline, started, request.log)
+    }),
+  )
+  const results = outcomes.flatMap((o) => o.results)
+  session.record(results)
+  return {results, sampling: new Map(plans.map((p, i) => [p.target, outcomes[i].sampling]))}
+}
+
 /** One verdict per target, from every vantage point's ping and path checks. */
 export async function diagnose(request: DiagnoseRequest): Promise<DiagnoseResult> {
   const reused = request.maxAgeS ? fromHistory(request.targets, request.maxAgeS) : undefined
@@ -158,19 +206,34 @@ export async function diagnose(request: DiagnoseRequest): Promise<DiagnoseResult
     history.close()
   }
 
+  const started = Date.now()
+  const limitMs = request.maxTimeMs ?? DEFAULT_MAX_TIME_MS
   const session = openCheckSession({
     from: request.from,
     log: request.log,
     passphrase: request.passphrase,
     signal: request.signal,
     onResult: request.onResult,
+    localRefusal: request.localRefusal,
+    warn: request.warn,
     checks: plans.reduce((n, p) => n + p.first.length, 0),
-    reconnectUntil: Date.now() + RECONNECT_BUDGET_MS,
-    meta: {diagnose: true, protocol: request.protocol ?? 'auto', ...(request.port === undefined ? {} : {port: request.port})},
+    // Reconnecting to a probe behind a lossy control path is worth the diagnosis's whole time limit.
+    reconnectUntil: started + (request.count === undefined ? limitMs : RECONNECT_BUDGET_MS),
+    meta: {
+      diagnose: true,
+      protocol: request.protocol ?? 'auto',
+      ...(request.port === undefined ? {} : {port: request.port}),
+      ...(request.count === undefined ? {maxTimeMs: limitMs} : {count: request.count}),
+    },
   })
   try {
+    if (request.count === undefined) {
+      const {results, sampling} = await measureUntilSettled(session, plans, request, started)
+      return {runId: session.runId, reused: false, results, verdicts: verdictsFor(request.targets, results, recent, sampling)}
+    }
     const results = await measure(session, plans, request)
-    return {runId: session.runId, reused: false, results, verdicts: verdictsFor(request.targets, results, recent)}
+    const sampling = new Map(request.targets.map((t): [string, Sampling] => [t, {stop: 'fixed-count', elapsedMs: Date.now() - started}]))
+    return {runId: session.runId, reused: false, results, verdicts: verdictsFor(request.targets, results, recent, sampling)}
   } finally {
     await session.close()
   }
@@ -181,10 +244,11 @@ export async function diagnose(request: DiagnoseRequest): Promise<DiagnoseResult
  * SERVICE_WINDOW_S): a TCP, HTTP or DNS check among them that succeeded keeps a target from being
  * called down.
  */
-export function verdictsFor(targets: string[], results: CheckResult[], recent: CheckResult[] = []): Verdict[] {
+export function verdictsFor(targets: string[], results: CheckResult[], recent: CheckResult[] = [], sampling = new Map<string, Sampling>()): Verdict[] {
   return targets.map((target) => {
     const {evidence, context} = diagnosisInput(target, results)
     const answers = [...(context.serviceAnswers ?? []), ...serviceAnswers(target, recent)]
-    return triangulate(target, evidence, DEFAULT_THRESHOLDS, {...context, serviceAnswers: answers})
+    const measured = sampling.get(target)
+    return triangulate(target, evidence, DEFAULT_THRESHOLDS, {...context, serviceAnswers: answers, ...(measured ? {sampling: measured} : {})})
   })
 }

@@ -30,7 +30,7 @@ export class PersistentExecutor implements Executor {
         return await this.current.exec(command, options)
       } catch (error) {
         if (error instanceof InterruptedError || !(error instanceof TimeoutError || error instanceof TransientError)) throw error
-        if (this.now() >= this.deadline || options.signal?.aborted) throw error
+        if (this.now() >= this.deadline || options.signal?.aborted || options.stop?.aborted) throw error
         this.replace(generation)
       }
     }

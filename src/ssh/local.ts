@@ -40,6 +40,7 @@ export class LocalExecutor implements Executor {
       const stdout = new OutputBuffer()
       const stderr = new OutputBuffer()
       let timedOut = false
+      let stopped = false
       const kill = () => {
         try {
           if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL')
@@ -51,8 +52,21 @@ export class LocalExecutor implements Executor {
         timedOut = true
         kill()
       }, options.timeoutMs)
+      const stopEarly = () => {
+        stopped = true
+        kill()
+        // coreutils timeout runs the tool in a process group of its own, which the kill above misses:
+        // with its output closed, the tool (mtr writes a line a probe) ends on its next write.
+        child.stdout.destroy()
+        child.stderr.destroy()
+      }
       options.signal?.addEventListener('abort', kill, {once: true})
-      child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk))
+      if (options.stop?.aborted) stopEarly()
+      else options.stop?.addEventListener('abort', stopEarly, {once: true})
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout.push(chunk)
+        options.onOutput?.(chunk.toString('utf8'))
+      })
       child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk))
       child.on('error', (error) => {
         clearTimeout(timer)
@@ -61,6 +75,7 @@ export class LocalExecutor implements Executor {
       child.on('close', (code, signal) => {
         clearTimeout(timer)
         options.signal?.removeEventListener('abort', kill)
+        options.stop?.removeEventListener('abort', stopEarly)
         if (options.signal?.aborted && !timedOut) {
           reject(new InterruptedError('Interrupted while a local check was running'))
           return
@@ -71,6 +86,7 @@ export class LocalExecutor implements Executor {
           exitCode: code,
           signal: signal ?? undefined,
           timedOut,
+          ...(stopped ? {stopped} : {}),
           durationMs: performance.now() - started,
         })
       })

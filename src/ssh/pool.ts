@@ -116,6 +116,7 @@ export class SshPool {
 export class SshExecutor implements Executor {
   readonly vantage: string
   private client?: Client
+  private handshaking?: Client
   private connecting?: Promise<Client>
   private readonly channels: Semaphore
   private readonly port: number
@@ -134,7 +135,7 @@ export class SshExecutor implements Executor {
     // A channel slot on this connection first, then a global slot: no global slot idles in a queue.
     return this.channels.use(() =>
       this.context.global.use(async () => {
-        const client = await this.connection()
+        const client = await this.connectionBefore(options.stop)
         this.context.log.line(`ssh ${this.vantage}: exec ${JSON.stringify(command)}`)
         return this.run(client, command, options)
       }),
@@ -150,6 +151,21 @@ export class SshExecutor implements Executor {
     if (this.client) return Promise.resolve(this.client)
     this.connecting ??= this.connect()
     return this.connecting
+  }
+
+  /** The connection, unless the command is stopped on purpose first: a diagnosis that stopped does not wait for a slow handshake. */
+  private connectionBefore(stop: AbortSignal | undefined): Promise<Client> {
+    if (!stop) return this.connection()
+    if (stop.aborted) return Promise.reject(this.stoppedWhileConnecting())
+    return new Promise<Client>((resolve, reject) => {
+      const stopped = () => reject(this.stoppedWhileConnecting())
+      stop.addEventListener('abort', stopped, {once: true})
+      this.connection().then(resolve, reject).finally(() => stop.removeEventListener('abort', stopped))
+    })
+  }
+
+  private stoppedWhileConnecting(): TimeoutError {
+    return new TimeoutError(`No SSH connection to ${this.vantage} (${hostPattern(this.target.host, this.port)}) before the command was stopped`)
   }
 
   private async connect(): Promise<Client> {
@@ -186,6 +202,7 @@ export class SshExecutor implements Executor {
     const policy = options.hostKeyPolicy ?? 'strict'
     return new Promise<Client>((resolve, reject) => {
       const client = new ssh2.Client()
+      this.handshaking = client
       let hostKeyError: Error | undefined
       let settled = false
       const fail = (error: Error) => {
@@ -196,6 +213,7 @@ export class SshExecutor implements Executor {
       }
       client.on('ready', () => {
         settled = true
+        this.handshaking = undefined
         this.context.countHandshake()
         log.line(`ssh ${this.vantage}: connected to ${username}@${pattern}`)
         this.client = client
@@ -319,6 +337,7 @@ export class SshExecutor implements Executor {
       let exitSignal: string | undefined
       let sawExit = false
       let timedOut = false
+      let stopped = false
       let finished = false
       let timer: NodeJS.Timeout | undefined
       let graceTimer: NodeJS.Timeout | undefined
@@ -327,26 +346,34 @@ export class SshExecutor implements Executor {
         this.kill(client, stream, PID_LINE.exec(stderr.text())?.[1])
         graceTimer = setTimeout(finish, 3000)
       }
+      const stopEarly = () => {
+        stopped = true
+        stop()
+      }
       const finish = () => {
         if (finished) return
         finished = true
         clearTimeout(timer)
         clearTimeout(graceTimer)
         options.signal?.removeEventListener('abort', stop)
+        options.stop?.removeEventListener('abort', stopEarly)
         const durationMs = performance.now() - started
         if (options.signal?.aborted && !timedOut) {
           reject(new InterruptedError('Interrupted while a check was running'))
-        } else if (!sawExit && !timedOut) {
+        } else if (!sawExit && !timedOut && !stopped) {
           reject(new TransientError(`The SSH connection to ${this.vantage} closed before the command finished`))
         } else {
           const errors = stderr.text().replace(PID_LINE, '')
-          resolve({stdout: stdout.text(), stderr: errors, exitCode, signal: exitSignal, timedOut, durationMs})
+          resolve({stdout: stdout.text(), stderr: errors, exitCode, signal: exitSignal, timedOut, ...(stopped ? {stopped} : {}), durationMs})
         }
       }
       const attach = (channel: ClientChannel) => {
         // stdin stays open: ssh2 sends a "signal" request only on a channel that is still writable.
         stream = channel
-        channel.on('data', (chunk: Buffer) => stdout.push(chunk))
+        channel.on('data', (chunk: Buffer) => {
+          stdout.push(chunk)
+          options.onOutput?.(chunk.toString('utf8'))
+        })
         channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk))
         channel.on('exit', (code: number | null, signalName?: string) => {
           sawExit = true
@@ -359,6 +386,8 @@ export class SshExecutor implements Executor {
           stop()
         }, options.timeoutMs)
         options.signal?.addEventListener('abort', stop, {once: true})
+        if (options.stop?.aborted) stopEarly()
+        else options.stop?.addEventListener('abort', stopEarly, {once: true})
       }
       // The shell announces its PID on stderr first, so an overrunning command can be killed.
       this.openChannel(client, `printf '${PID_MARKER}%s\\n' "$$" >&2; ${command}`, attach).catch(reject)
@@ -366,12 +395,19 @@ export class SshExecutor implements Executor {
   }
 
   async close(): Promise<void> {
+    // A handshake still under way (a probe behind a lossy path) is abandoned: nothing waits for it any more.
+    if (!this.client) this.handshaking?.end()
     const client = this.client ?? (await this.connecting?.catch(() => {}))
     this.client = undefined
     this.connecting = undefined
     if (!client) return
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 2000)
+      // A polite end that the server does not answer in time (its packets lost on a lossy path) would
+      // keep the socket, and with it this process, alive through TCP's retransmissions: cut it.
+      const timer = setTimeout(() => {
+        client.destroy()
+        resolve()
+      }, 2000)
       client.once('close', () => {
         clearTimeout(timer)
         resolve()

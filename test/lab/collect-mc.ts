@@ -8,20 +8,16 @@ import {run} from './exec.js'
 import {type Lab, VANTAGES} from './topology.js'
 
 /**
- * Rounds per hop. The lab drops 30 % of packets on a faulty link and the analysis counts 10 % loss
- * (DEFAULT_THRESHOLDS) as degradation, and loss as persistent while every later hop keeps 5 %.
- * With 50 rounds a faulty hop loses Binomial(50, 0.3) probes: 15 ± 3.2. Reading it wrong needs at
- * most 4 lost (under 10 %) at the onset hop, p = 1.7e-4, or at most 2 (under 5 %) at a later hop,
- * p = 4.4e-6; a verdict reads up to three vantage points, so a scenario misreads about once in
- * 2,000 runs. A healthy hop loses nothing in the lab, so it cannot reach 10 % by chance. Traced over
- * TCP the same holds: a SYN lost on the faulty link is answered only after the kernel's 1 s
- * retransmission, and parseMtrRaw counts that late reply as the loss it is. With four vantage points
- * (pc never crosses the transit router, so it adds no chance to misread a transit fault) the estimate
- * stays about one misread in 2,000 runs per scenario; 14 of 14 passed in each of three runs. 50 rounds
- * at 0.1 s take ~5 s; more rounds would cost seconds for every scenario. (mc's own default.)
+ * How the lab's misread rate follows from the stopping rule (src/analysis/sequential.ts). A faulty
+ * link drops 30 % of packets; a healthy one nothing. mc sends rounds until every vantage point's
+ * finding is settled by a sequential test (2 % against 20 % loss, alpha = beta = 0.005), at least 10
+ * rounds, and two readings 0.2 s apart agree. A hop losing nothing can only be called clean (it takes a
+ * lost probe to call a hop lossy); a hop losing 30 % is called clean with probability about 1e-4
+ * (test/analysis/sequential.test.ts simulates it), and a verdict reads up to three lossy vantage
+ * points: about one misread in 3,000 runs per scenario (50 fixed rounds gave about one in 2,000; the
+ * test reaches it in 10-15 rounds where the fault is, ~30 where it is not). The time limit (10 s) is the other
+ * way to misread: a verdict given before the evidence settled says so in its explanation.
  */
-export const ROUNDS = 50
-
 const MC = new URL('../../bin/run.js', import.meta.url).pathname
 
 /** mc itself, run inside the lab's control namespace, the only place that reaches the probes. */
@@ -38,11 +34,11 @@ export async function adoptProbes(lab: Lab): Promise<void> {
 }
 
 /**
- * What an operator would run: `mc check diagnose` from every probe, over SSH from the control
+ * What an operator would run: `mc check diagnose` (stopping once its verdict is settled) from every probe, over SSH from the control
  * namespace. Returns mc's verdict and the evidence it was built from (for the failure message).
  */
-export async function diagnoseWithMc(lab: Lab): Promise<{evidence: VantageEvidence[]; verdict: Verdict}> {
-  const out = await mc(lab, ['check', 'diagnose', '--target', lab.target, '--from', VANTAGES.join(','), '--count', String(ROUNDS), '--json'], 110_000)
+export async function diagnoseWithMc(lab: Lab, extra: string[] = []): Promise<{evidence: VantageEvidence[]; verdict: Verdict}> {
+  const out = await mc(lab, ['check', 'diagnose', '--target', lab.target, '--from', VANTAGES.join(','), '--json', ...extra], 110_000)
   const result = JSON.parse(out) as {results: CheckResult[]; verdicts: Verdict[]}
   return {verdict: result.verdicts[0], evidence: evidenceFromResults(lab.target, result.results)}
 }

@@ -17,6 +17,9 @@ import {alive, run, runSync} from './exec.js'
  *   pb (10.3.0.10) - rb  (10.3.0.1) -+   (dcr .2, ra .3,  |   (tr 10.94.0.1, rc 10.94.0.3 on tgr's bridge)
  *                                         rb .4 on it)     |
  *   pc (10.4.0.10) - rc  (10.4.0.1) -----------------------+
+ *                          tr2 (10.90.0.5 on tr's bridge, 10.94.0.5 on tgr's): a second transit
+ *                          router, idle until the ecmp-transit scenario splits dcr's, ra's and rb's
+ *                          traffic between tr and tr2 per flow
  *
  *   ctl: 10.250.N.1/30 <-> 10.250.N.2/30 on dc, pa, pb, pc (management only: sshd listens there)
  *
@@ -31,9 +34,9 @@ export const TARGET = '10.8.1.10'
 export const VANTAGES = ['dc', 'pa', 'pb', 'pc'] as const
 export type Vantage = (typeof VANTAGES)[number]
 
-const ROLES = ['ctl', 'dc', 'pa', 'pb', 'pc', 'dcr', 'ra', 'rb', 'rc', 'tr', 'tgr', 'tg'] as const
+const ROLES = ['ctl', 'dc', 'pa', 'pb', 'pc', 'dcr', 'ra', 'rb', 'rc', 'tr', 'tr2', 'tgr', 'tg'] as const
 export type Role = (typeof ROLES)[number]
-const ROUTERS: Role[] = ['dcr', 'ra', 'rb', 'rc', 'tr', 'tgr']
+const ROUTERS: Role[] = ['dcr', 'ra', 'rb', 'rc', 'tr', 'tr2', 'tgr']
 
 /** What mtr shows from each vantage point when nothing is wrong. */
 export const EXPECTED_PATHS: Record<Vantage, string[]> = {
@@ -63,6 +66,8 @@ const LINKS: Array<[End, End]> = [
   [{role: 'rb', dev: 'wan', address: '10.90.0.4/24'}, {role: 'tr', dev: 'p-rb'}],
   [{role: 'tr', dev: 'to-tgr', address: '10.94.0.1/24'}, {role: 'tgr', dev: 'wan'}],
   [{role: 'rc', dev: 'wan', address: '10.94.0.3/24'}, {role: 'tgr', dev: 'p-rc'}],
+  [{role: 'tr2', dev: 'wan', address: '10.90.0.5/24'}, {role: 'tr', dev: 'p-tr2'}],
+  [{role: 'tr2', dev: 'to-tgr', address: '10.94.0.5/24'}, {role: 'tgr', dev: 'p-tr2'}],
   [{role: 'tgr', dev: 'lan', address: '10.8.1.1/24'}, {role: 'tg', dev: 'lan', address: `${TARGET}/24`}],
   ...VANTAGES.map((v): [End, End] => [
     {role: 'ctl', dev: `m-${v}`, address: `${MGMT[v].ctl}/30`},
@@ -74,8 +79,8 @@ const BRIDGE_PORTS = ['p-dcr', 'p-ra', 'p-rb']
 
 /** Routers whose ports share one subnet through a bridge that carries the router's address. */
 const BRIDGES: Array<{role: Role; address: string; ports: string[]}> = [
-  {role: 'tr', address: '10.90.0.1/24', ports: BRIDGE_PORTS},
-  {role: 'tgr', address: '10.94.0.2/24', ports: ['wan', 'p-rc']},
+  {role: 'tr', address: '10.90.0.1/24', ports: [...BRIDGE_PORTS, 'p-tr2']},
+  {role: 'tgr', address: '10.94.0.2/24', ports: ['wan', 'p-rc', 'p-tr2']},
 ]
 
 /** Every address the lab uses, none of which may ever appear in the host's own namespace. */
@@ -92,6 +97,12 @@ const ROUTES: Partial<Record<Role, string[][]>> = {
   ra: [['default', 'via', '10.90.0.1']],
   rb: [['default', 'via', '10.90.0.1']],
   tr: [
+    ['10.1.0.0/24', 'via', '10.90.0.2'],
+    ['10.2.0.0/24', 'via', '10.90.0.3'],
+    ['10.3.0.0/24', 'via', '10.90.0.4'],
+    ['10.8.1.0/24', 'via', '10.94.0.2'],
+  ],
+  tr2: [
     ['10.1.0.0/24', 'via', '10.90.0.2'],
     ['10.2.0.0/24', 'via', '10.90.0.3'],
     ['10.3.0.0/24', 'via', '10.90.0.4'],
@@ -294,6 +305,7 @@ export type Fault =
   | 'dc-uplink-delay'
   | 'target-no-icmp'
   | 'pa-control-loss'
+  | 'ecmp-transit'
 
 type FaultControl = {inject(lab: Lab): Promise<void>; clear(lab: Lab): Promise<void>}
 
@@ -358,7 +370,28 @@ const together = (...parts: FaultControl[]): FaultControl => ({
   },
 })
 
+/** The two transit routers the ecmp-transit scenario splits the outside probes' traffic between. */
+export const ECMP_TRANSIT = ['10.90.0.1', '10.90.0.5']
+const ECMP_ROUTERS: Role[] = ['dcr', 'ra', 'rb']
+
 const FAULTS: Record<Fault, FaultControl> = {
+  // Not a fault: per-flow load balancing (ECMP). dcr, ra and rb route to the target over tr and tr2
+  // at once, hashing each flow's addresses and ports (fib_multipath_hash_policy=1), as clouds and
+  // carriers do: a TCP trace, whose every probe is a new flow, meets both routers at hop 2.
+  'ecmp-transit': {
+    async inject(lab) {
+      for (const role of ECMP_ROUTERS) {
+        await run('ip', ['netns', 'exec', lab.ns[role], 'sysctl', '-q', '-w', 'net.ipv4.fib_multipath_hash_policy=1'])
+        await ip(lab, role, 'route', 'replace', 'default', ...ECMP_TRANSIT.flatMap((via) => ['nexthop', 'via', via]))
+      }
+    },
+    async clear(lab) {
+      for (const role of ECMP_ROUTERS) {
+        await ip(lab, role, 'route', 'replace', 'default', 'via', ECMP_TRANSIT[0])
+        await run('ip', ['netns', 'exec', lab.ns[role], 'sysctl', '-q', '-w', 'net.ipv4.fib_multipath_hash_policy=0'])
+      }
+    },
+  },
   // mc's own SSH to pa crosses a lossy link (both directions of the management link): pa's control
   // path is as bad as a faulty transit, while its view of the target is untouched.
   'pa-control-loss': together(ingressLoss('pa', 'mc_pa_control_in', ['mgmt']), ingressLoss('ctl', 'mc_pa_control_out', ['m-pa'])),

@@ -9,11 +9,14 @@ import {InterruptedError, ValidationError} from '../../core/errors.js'
 import {colorEnabled} from '../../output/color.js'
 import {renderDiagnosis, renderDiagnosisNagios, verdictColumns} from '../../output/diagnosis.js'
 import {sortRecords} from '../../output/shape.js'
+import {localVantageRefusal} from '../../sandbox/control.js'
+import {parseDuration} from '../../services/check-loop.js'
 import {DEFAULT_ROUNDS, diagnose, type DiagnoseProtocol, DIAGNOSE_PROTOCOLS, type DiagnoseResult} from '../../services/diagnose.js'
 
 export default class CheckDiagnose extends McCommand<typeof CheckDiagnose> {
   static override summary = 'Say where a network fault is: ping and trace from every vantage point, then triangulate.'
   static override description = `One verdict per target, with the evidence: healthy; target down; degradation on the target's side; on one vantage point's side; on a shared path starting at hop H; several faults at once; or inconclusive, naming the evidence missing. Loss at a hop that does not persist to the target is ICMP rate limiting and never blamed.
+Measuring stops as soon as the verdict is settled: mtr's rounds are read as they arrive from every vantage point at once, and a sequential test decides each vantage point's loss (under 0.5 % error per decision); a verdict usually needs 10-40 rounds, a few seconds. --max-time caps it (default 10s): the verdict then says it stopped at the limit and what was still undecided. --count sends a fixed number of rounds instead. The explanation says how many rounds and probes the verdict rests on.
 A target that answers no ICMP echo from any vantage point (a cloud security group, a load balancer) is traced over TCP (--protocol auto, the default): to the first port that answers of the ports its checks in the history use, then 443, 80 and 22; the explanation says so. A target whose TCP, HTTP or DNS check succeeded from any vantage point in the last 10 minutes is never called down.
 --output nagios maps verdicts to states: healthy OK, vantage-side WARNING, target-down/target-side/shared-path/multiple-faults CRITICAL, inconclusive UNKNOWN.`
   static override examples = [
@@ -24,7 +27,8 @@ A target that answers no ICMP echo from any vantage point (a cloud security grou
   ]
   static override flags = {
     ...vantageFlags,
-    count: Flags.integer({summary: 'Echo requests and mtr rounds per vantage point.', default: DEFAULT_ROUNDS, min: 5, max: 100}),
+    count: Flags.integer({summary: `A fixed number of mtr rounds per vantage point (e.g. ${DEFAULT_ROUNDS}) instead of stopping once the verdict is settled.`, min: 5, max: 100, exclusive: ['max-time']}),
+    'max-time': Flags.string({summary: 'Stop measuring after this long (10s, 30s, 1m) and give the verdict the evidence supports so far.', default: '10s'}),
     protocol: Flags.string({
       summary: 'How to trace: auto (ICMP; TCP when the target answers no ICMP echo), icmp, tcp or udp.',
       options: [...DIAGNOSE_PROTOCOLS],
@@ -42,8 +46,11 @@ A target that answers no ICMP echo from any vantage point (a cloud security grou
     const protocol = this.flags.protocol as DiagnoseProtocol
     if (protocol === 'udp' && this.flags.port === undefined) throw new ValidationError('--protocol udp needs --port PORT (the port the target answers on, e.g. 53).')
     if (protocol === 'icmp' && this.flags.port !== undefined) throw new ValidationError('--port applies to tracing over TCP or UDP; drop it or pass --protocol tcp.')
+    const maxTimeMs = parseDuration(this.flags['max-time'], '--max-time')
+    if (maxTimeMs < 1000) throw new ValidationError('--max-time must be at least 1s.')
+    const rounds = this.flags.count === undefined ? `until the verdict is settled, at most ${this.flags['max-time']}` : `${this.flags.count} rounds`
     const diagnosed = await this.withProgress((progress) => {
-      const tracing = `Tracing ${targets.join(', ')} from ${this.flags.from.join(', ')} (${this.flags.count} rounds)`
+      const tracing = `Tracing ${targets.join(', ')} from ${this.flags.from.join(', ')} (${rounds})`
       progress.step(`${tracing}...`)
       let done = 0
       const onResult = (r: CheckResult) => {
@@ -52,7 +59,12 @@ A target that answers no ICMP echo from any vantage point (a cloud security grou
       }
       return this.interruptible(
         () => new InterruptedError('Diagnosis interrupted.'),
-        (signal) => diagnose({targets, from: this.flags.from, count: this.flags.count, protocol, port: this.flags.port, maxAgeS: this.flags['max-age'], log: this.debugLogger, passphrase: passphrasePrompt(), signal, onResult}),
+        (signal) =>
+          diagnose({
+            targets, from: this.flags.from, count: this.flags.count, maxTimeMs, protocol, port: this.flags.port, maxAgeS: this.flags['max-age'],
+            log: this.debugLogger, passphrase: passphrasePrompt(), signal, onResult,
+            localRefusal: localVantageRefusal(targets), warn: (message) => this.warn_(message),
+          }),
       )
     })
     const result = {...diagnosed, verdicts: sortRecords(diagnosed.verdicts, this.shape.sort, verdictColumns)}
