@@ -63,7 +63,9 @@ export async function diagnosisSection(bench: Bench, runs: number): Promise<Sect
       const misread = kinds.filter((k) => k !== scenario.kind).length
       wrong += misread
       worst = Math.max(worst, median(times.settled))
-      bench.log(`diagnosis: ${scenario.name}: ${times.settled.map((t) => seconds(t)).join(', ')} (${kinds.join(', ')}; ${stops.join(', ')}); fixed ${times.fixed.map((t) => seconds(t)).join(', ')}`)
+      bench.log(
+        `diagnosis: ${scenario.name}: ${times.settled.map((t) => seconds(t)).join(', ')} (${kinds.join(', ')}; ${stops.join(', ')}); fixed ${times.fixed.map((t) => seconds(t)).join(', ')}`,
+      )
       rows.push([
         scenario.name,
         scenario.kind,
@@ -77,7 +79,10 @@ export async function diagnosisSection(bench: Bench, runs: number): Promise<Sect
     const markdown = [
       `\`mc check diagnose\` from ${VANTAGES.length} probes over SSH in the network lab (test/lab: namespaces, nftables drops, sshd, mtr as root), the whole process timed; median of ${runs} runs per scenario. The default stops once the verdict is settled (sequential test, at most --max-time 10s); beside it, interleaved, the same diagnosis with a fixed --count ${FIXED_ROUNDS} (what every diagnosis sent before the stopping rule).`,
       '',
-      table(['scenario', 'expected verdict', 'time to verdict (median)', 'range', 'how it stopped (rounds per vantage point)', `--count ${FIXED_ROUNDS} (median)`, 'right verdicts'], rows),
+      table(
+        ['scenario', 'expected verdict', 'time to verdict (median)', 'range', 'how it stopped (rounds per vantage point)', `--count ${FIXED_ROUNDS} (median)`, 'right verdicts'],
+        rows,
+      ),
     ].join('\n')
     return {
       markdown,

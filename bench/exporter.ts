@@ -42,9 +42,14 @@ async function startTargets(): Promise<{addresses: string[]; port: number; close
 }
 
 async function closeAll(servers: Server[]): Promise<void> {
-  await Promise.all(servers.map((s) => new Promise<void>((resolve) => {
-    s.close(() => resolve())
-  })))
+  await Promise.all(
+    servers.map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          s.close(() => resolve())
+        }),
+    ),
+  )
 }
 
 /** CPU seconds (user + system) and peak RSS (VmHWM) of a live process, from /proc. */
@@ -92,25 +97,39 @@ export async function exporterSection(bench: Bench, options: ExporterOptions): P
     for (let i = 0; i < PROBES; i++) sshds.push(await startSshd({authorizedKeys: [key.publicKey]}))
     const names = sshds.map((_, i) => `x${i + 1}`)
     for (const [i, s] of sshds.entries()) {
-      await run(bench.node, [mcBin, 'probe', 'add', names[i], '--host', s.host, '--port', String(s.port), '--user', s.user, '--key', key.path, '--yes'], {env: bench.env, cwd: bench.home})
+      await run(bench.node, [mcBin, 'probe', 'add', names[i], '--host', s.host, '--port', String(s.port), '--user', s.user, '--key', key.path, '--yes'], {
+        env: bench.env,
+        cwd: bench.home,
+      })
     }
     const check = `tcp:${targets.port}`
     const allow = join(dir, 'allow.yml')
     writeFileSync(allow, `allow:\n  - targets: [${targets.addresses.join(', ')}]\n    checks: ["${check}"]\n    from: [local, ${names.join(', ')}]\ndiagnose: []\n`)
     const [exporterPort, promPort] = [await freePort(), await freePort()]
-    await run(bench.node, [mcBin, 'exporter', 'config', '--config', allow, '--dir', dir, '--exporter', `127.0.0.1:${exporterPort}`, '--interval', `${INTERVAL_S}s`], {env: bench.env, cwd: bench.home})
+    await run(bench.node, [mcBin, 'exporter', 'config', '--config', allow, '--dir', dir, '--exporter', `127.0.0.1:${exporterPort}`, '--interval', `${INTERVAL_S}s`], {
+      env: bench.env,
+      cwd: bench.home,
+    })
     const config = readFileSync(join(dir, 'prometheus.yml'), 'utf8')
     const timeoutS = Number(/scrape_timeout: (\d+)s/.exec(config)?.[1])
 
     const loginsBefore = sshds.reduce((n, s) => n + s.acceptedLogins(), 0)
-    const exporter = spawn(bench.node, [mcBin, 'exporter', '--config', allow, '--listen', `127.0.0.1:${exporterPort}`], {env: bench.env, cwd: bench.home, stdio: ['ignore', 'ignore', 'pipe']})
+    const exporter = spawn(bench.node, [mcBin, 'exporter', '--config', allow, '--listen', `127.0.0.1:${exporterPort}`], {
+      env: bench.env,
+      cwd: bench.home,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
     children.push(exporter)
     let exporterLog = ''
     exporter.stderr.on('data', (d: Buffer) => {
       exporterLog += d
     })
     await waitUntil('mc exporter to listen', 30_000, async () => (/listening on/.test(exporterLog) ? true : undefined))
-    const prometheus = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], {stdio: 'ignore'})
+    const prometheus = spawn(
+      'prometheus',
+      [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`],
+      {stdio: 'ignore'},
+    )
     children.push(prometheus)
     const api = async <T>(query: string): Promise<T> => {
       const response = await fetch(`http://127.0.0.1:${promPort}/api/v1/query?query=${encodeURIComponent(query)}`, {signal: AbortSignal.timeout(30_000)})
@@ -150,7 +169,10 @@ export async function exporterSection(bench: Bench, options: ExporterOptions): P
     const rows = [
       ['scrape targets (targets x vantage points)', `${upSeries.length} (expected ${TARGETS * (PROBES + 1)})`],
       ['scrapes', `${ups.length} in ${(elapsedS / 60).toFixed(1)} min (${(ups.length / elapsedS).toFixed(1)} a second)`],
-      ['scrape duration p50 / p99 / max (Prometheus\'s scrape_duration_seconds)', `${seconds(p50 * 1000)} / ${seconds(p99 * 1000)} / ${seconds(durations.at(-1)! * 1000)} (timeout ${timeoutS} s)`],
+      [
+        "scrape duration p50 / p99 / max (Prometheus's scrape_duration_seconds)",
+        `${seconds(p50 * 1000)} / ${seconds(p99 * 1000)} / ${seconds(durations.at(-1)! * 1000)} (timeout ${timeoutS} s)`,
+      ],
       ['scrape duration p50 / p99, vantage local', `${seconds(quantile(local, 0.5) * 1000)} / ${seconds(quantile(local, 0.99) * 1000)}`],
       [`scrape duration p50 / p99, ${PROBES} probes over SSH`, `${seconds(quantile(overSsh, 0.5) * 1000)} / ${seconds(quantile(overSsh, 0.99) * 1000)}`],
       ['mean check time in mc, channel wait included (mc_exporter_check_duration_seconds)', seconds((checkSum / checkCount) * 1000)],

@@ -84,14 +84,15 @@ export async function listingSection(bench: Bench, sandbox: SandboxHandle, optio
   for (const cloud of CLOUDS) {
     const m = get(`mc ${cloud}`)!
     rows.push(row(TITLE[cloud], code(`mc nodes list --provider ${cloud} --json`), m, m))
-    const extra: [string, string][] = cloud === 'ec2'
-      ? [
-          ['mc ec2 table', '`mc nodes list --provider ec2` (table)'],
-          ['mc ec2 sdk parser', 'mc with the SDK\'s own deserialiser (`MC_EC2_SDK_PARSER=1`)'],
-          ['bare sdk', 'bare Node script on the full `@aws-sdk/client-ec2`'],
-          ['aws ec2', '`aws ec2 describe-instances`'],
-        ]
-      : []
+    const extra: [string, string][] =
+      cloud === 'ec2'
+        ? [
+            ['mc ec2 table', '`mc nodes list --provider ec2` (table)'],
+            ['mc ec2 sdk parser', "mc with the SDK's own deserialiser (`MC_EC2_SDK_PARSER=1`)"],
+            ['bare sdk', 'bare Node script on the full `@aws-sdk/client-ec2`'],
+            ['aws ec2', '`aws ec2 describe-instances`'],
+          ]
+        : []
     for (const [name, label] of [...extra, [`libcloud ${cloud}`, 'Libcloud `list_nodes()`'] as [string, string]]) {
       const s = get(name)
       if (s) rows.push(row(TITLE[cloud], label, s, m))
@@ -102,7 +103,16 @@ export async function listingSection(bench: Bench, sandbox: SandboxHandle, optio
   let sum = 0
   for (const s of singles) sum += s.wallMs
   const slowest = maxBy(singles, (s) => s.wallMs)
-  rows.push(['all four', code('mc nodes list --provider all --json'), allStats.note || 'all', seconds(allStats.wallMs), `${ratio(allStats.wallMs / slowest.wallMs)} the slowest`, mb(allStats.rssMb), '', spread(allStats)])
+  rows.push([
+    'all four',
+    code('mc nodes list --provider all --json'),
+    allStats.note || 'all',
+    seconds(allStats.wallMs),
+    `${ratio(allStats.wallMs / slowest.wallMs)} the slowest`,
+    mb(allStats.rssMb),
+    '',
+    spread(allStats),
+  ])
 
   const sameIds = sameNodes(options.mcOnly ? [] : CLOUDS)
   const markdown = [
@@ -166,7 +176,9 @@ function sameNodes(clouds: readonly Cloud[]): string {
       if (!theirs) continue
       const ordered = peer === 'aws ec2'
       const same = ordered ? theirs.length === mine.length && theirs.every((id, i) => id === mine[i]) : sameSet(mine, theirs)
-      lines.push(`${peer}: ${same ? `the same ${mine.length} node ids as mc${ordered ? ', in the same order' : ''}` : `${theirs.length} ids, ${theirs.filter((id) => !new Set(mine).has(id)).length} of them not listed by mc`}`)
+      lines.push(
+        `${peer}: ${same ? `the same ${mine.length} node ids as mc${ordered ? ', in the same order' : ''}` : `${theirs.length} ids, ${theirs.filter((id) => !new Set(mine).has(id)).length} of them not listed by mc`}`,
+      )
     }
   }
   return lines.length > 0 ? `Same nodes? ${lines.join('; ')}.` : ''

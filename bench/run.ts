@@ -133,22 +133,28 @@ const doc = [
   '',
   `Written by \`npm run bench\` (bench/run.ts) on ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC in ${minutes.toFixed(1)} minutes${quick ? ' (--quick: fewer runs, no 10,000-node listing)' : ''}. ` +
     'Every number is a whole process (`/usr/bin/time` for peak RSS), the median of several runs; the runs of all rows of one table are interleaved, ' +
-    'against the same local endpoints (mc\'s sandbox, sshd on loopback) in the same invocation, so ratios within a table hold even when absolute times drift. CI does not run this.',
+    "against the same local endpoints (mc's sandbox, sshd on loopback) in the same invocation, so ratios within a table hold even when absolute times drift. CI does not run this.",
   '',
   '## Machine',
   '',
-  table(['', ''], [
-    ...machine.rows,
-    ['Load average (1, 5, 15 min) at start; at end', `${loadBefore}; ${loadAverage()}`],
-    ['CPU used by other processes during the run', `${others().toFixed(2)} cores on average (the machine is shared; per section below)`],
-  ]),
+  table(
+    ['', ''],
+    [
+      ...machine.rows,
+      ['Load average (1, 5, 15 min) at start; at end', `${loadBefore}; ${loadAverage()}`],
+      ['CPU used by other processes during the run', `${others().toFixed(2)} cores on average (the machine is shared; per section below)`],
+    ],
+  ),
   ...(rebuilt ? ['', `**Warning: mc's dist/ changed during this run (rebuilt by someone else); numbers may mix two builds.**`] : []),
   '',
   '## Targets',
   '',
   'The last column is how busy the rest of the machine was while that section ran (cores used by other processes): a verdict taken while another workload held a core is weaker.',
   '',
-  table(['target', 'measured', '', 'others\' CPU'], targets.map((t) => [t.target, t.measured, t.met ? 'met' : '**missed**', t.otherCores.toFixed(2)])),
+  table(
+    ['target', 'measured', '', "others' CPU"],
+    targets.map((t) => [t.target, t.measured, t.met ? 'met' : '**missed**', t.otherCores.toFixed(2)]),
+  ),
   '',
   ...sections.flatMap(({title, section, otherCores}) => [
     `## ${title}`,

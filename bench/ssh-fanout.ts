@@ -90,9 +90,15 @@ export async function sshSection(bench: Bench, options: SshOptions): Promise<Sec
     // mc probe add, a few at a time: each connects once and records the host key.
     for (let i = 0; i < sshds.length; i += 5) {
       await Promise.all(
-        sshds.slice(i, i + 5).map((s, j) =>
-          run(bench.node, [join(bench.root, 'bin', 'run.js'), 'probe', 'add', names[i + j], '--host', s.host, '--port', String(s.port), '--user', s.user, '--key', key.path, '--yes'], {env: bench.env, cwd: bench.home}),
-        ),
+        sshds
+          .slice(i, i + 5)
+          .map((s, j) =>
+            run(
+              bench.node,
+              [join(bench.root, 'bin', 'run.js'), 'probe', 'add', names[i + j], '--host', s.host, '--port', String(s.port), '--user', s.user, '--key', key.path, '--yes'],
+              {env: bench.env, cwd: bench.home},
+            ),
+          ),
       )
     }
     bench.log(`ssh: ${VANTAGES} sshd probes added, ${TARGETS} targets on port ${targets.port}`)
@@ -100,7 +106,15 @@ export async function sshSection(bench: Bench, options: SshOptions): Promise<Sec
     const checks = [`tcp:${targets.port}`, `http:${targets.port}`, 'ping']
     const total = VANTAGES * TARGETS * checks.length
     const checkArgs = (from: string[], to: string[], kinds: string[]) => [
-      'check', 'run', '--from', from.join(','), ...to.flatMap((t) => ['--target', t]), ...kinds.flatMap((c) => ['--check', c]), '--count', String(PING_COUNT), '--json',
+      'check',
+      'run',
+      '--from',
+      from.join(','),
+      ...to.flatMap((t) => ['--target', t]),
+      ...kinds.flatMap((c) => ['--check', c]),
+      '--count',
+      String(PING_COUNT),
+      '--json',
     ]
     const fanout = mcClient(bench, 'mc fanout', checkArgs(names, targets.addresses, checks), {verify: okResults(total)})
     const singles = checks.map((c) => mcClient(bench, `mc single ${c.split(':')[0]}`, checkArgs([names[0]], [targets.addresses[0]], [c]), {verify: okResults(1)}))
@@ -144,10 +158,20 @@ export async function sshSection(bench: Bench, options: SshOptions): Promise<Sec
     const logins = sshds.reduce((n, s) => n + s.acceptedLogins(), 0) - loginsBefore
     const fan = get('mc fanout')
     const byssh = get(`check_by_ssh ${BYSSH_PARALLEL}`)
-    const slowest = maxBy(singles.map((c) => get(c.name)), (s) => s.wallMs)
+    const slowest = maxBy(
+      singles.map((c) => get(c.name)),
+      (s) => s.wallMs,
+    )
     const bound = 1.5 * slowest.wallMs
     const rows = [
-      [`mc, all ${total} checks`, code(`mc check run --from p01,...,p${VANTAGES} -t x${TARGETS} --check tcp --check http --check ping`), fan.note, seconds(fan.wallMs), '1.00x', spread(fan)],
+      [
+        `mc, all ${total} checks`,
+        code(`mc check run --from p01,...,p${VANTAGES} -t x${TARGETS} --check tcp --check http --check ping`),
+        fan.note,
+        seconds(fan.wallMs),
+        '1.00x',
+        spread(fan),
+      ],
       ...singles.map((c) => {
         const s = get(c.name)
         return [`mc, one ${c.name.split(' ').at(-1)} check`, 'one vantage, one target', s.note, seconds(s.wallMs), ratio(s.wallMs / fan.wallMs), spread(s)]

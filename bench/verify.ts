@@ -25,7 +25,11 @@ export function mcJsonNodes(expected: number, name?: string): Verify {
   return (stdout) => {
     const result = JSON.parse(stdout) as {nodes: {id: string}[]; errors: unknown[]}
     if (result.errors.length > 0) throw new Error(`mc reported errors: ${JSON.stringify(result.errors)}`)
-    const note = counted(name, result.nodes.map((n) => n.id), expected)
+    const note = counted(
+      name,
+      result.nodes.map((n) => n.id),
+      expected,
+    )
     if (note) throw new Error(`mc ${note}`)
     return note
   }
@@ -43,7 +47,11 @@ export function tableRows(expected: number): Verify {
 export function countAwsInstances(expected: number, name?: string): Verify {
   return (stdout) => {
     const result = JSON.parse(stdout) as {Reservations: {Instances: {InstanceId: string}[]}[]}
-    return counted(name, result.Reservations.flatMap((r) => r.Instances.map((i) => i.InstanceId)), expected)
+    return counted(
+      name,
+      result.Reservations.flatMap((r) => r.Instances.map((i) => i.InstanceId)),
+      expected,
+    )
   }
 }
 
@@ -55,7 +63,11 @@ export function libcloudClient(bench: Bench, cloud: Cloud, config: Record<string
     cwd: bench.home,
     verify(stdout) {
       const nodes = JSON.parse(stdout) as {id: string}[]
-      return counted(name, nodes.map((n) => n.id), expected)
+      return counted(
+        name,
+        nodes.map((n) => n.id),
+        expected,
+      )
     },
   }
 }

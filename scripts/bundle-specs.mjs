@@ -11,7 +11,9 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 const out = join(root, 'dist', 'specs')
 mkdirSync(out, {recursive: true})
 // Every spec in specs/: a cloud added later brings its own.
-for (const name of readdirSync(join(root, 'specs')).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -'.yaml'.length))) {
+for (const name of readdirSync(join(root, 'specs'))
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => f.slice(0, -'.yaml'.length))) {
   const doc = parse(readFileSync(join(root, 'specs', `${name}.yaml`), 'utf8'))
   writeFileSync(join(out, `${name}.json`), JSON.stringify(doc))
 }

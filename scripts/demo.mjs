@@ -82,7 +82,22 @@ async function networked(status) {
   const {target, transit, datacenter} = status.network
   const from = ['dc', ...PROBES].join(',')
   step(`Add this machine's data center (${datacenter.address}, in its own namespace) as a vantage point`)
-  await mc(['probe', 'add', 'dc', '--host', datacenter.ssh.host, '--port', String(datacenter.ssh.port), '--user', datacenter.ssh.user, '--key', datacenter.ssh.keyFile, '--label', 'provider=dc', '--yes'])
+  await mc([
+    'probe',
+    'add',
+    'dc',
+    '--host',
+    datacenter.ssh.host,
+    '--port',
+    String(datacenter.ssh.port),
+    '--user',
+    datacenter.ssh.user,
+    '--key',
+    datacenter.ssh.keyFile,
+    '--label',
+    'provider=dc',
+    '--yes',
+  ])
 
   step(`Run the same checks from the data center and every probe against the sandbox's target ${target} (it serves HTTP on port 80)`)
   await mc(['check', 'run', '--target', target, '--from', from, '--check', 'ping', '--check', 'tcp:80', '--check', 'http:80', '--check', 'path', '--count', '5'])
@@ -143,7 +158,9 @@ let failed = false
 let mode = 'loopback'
 const missing = missingTools()
 if (missing.length > 0) {
-  process.stdout.write(`\nThe probes need ${missing.join(' and ')} on this machine: apt-get install mtr-tiny iputils-ping monitoring-plugins-basic nftables iproute2 (without them no verdict can be reached).\n`)
+  process.stdout.write(
+    `\nThe probes need ${missing.join(' and ')} on this machine: apt-get install mtr-tiny iputils-ping monitoring-plugins-basic nftables iproute2 (without them no verdict can be reached).\n`,
+  )
 }
 try {
   step('Start the sandbox with its network: EC2, Rackspace, OpenStack, Linode and DigitalOcean emulators, nodes in network namespaces')
@@ -164,7 +181,12 @@ try {
 } finally {
   // After Ctrl-C the probes go with the sandbox: stopping it ends every node, namespace and process.
   step(interrupted ? 'Tear down: stop the sandbox' : 'Tear down: destroy the probes, stop the sandbox')
-  const teardown = interrupted ? [['sandbox', 'stop']] : [['probe', 'destroy', '--all', '--yes'], ['sandbox', 'stop']]
+  const teardown = interrupted
+    ? [['sandbox', 'stop']]
+    : [
+        ['probe', 'destroy', '--all', '--yes'],
+        ['sandbox', 'stop'],
+      ]
   tearingDown = true
   for (const args of teardown) {
     try {

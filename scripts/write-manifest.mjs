@@ -18,7 +18,13 @@ function commandIds(dir) {
     if (entry.isDirectory()) return commandIds(path)
     if (!entry.name.endsWith('.js')) return []
     // oclif names a folder's index.js after the folder (mc exporter).
-    return [relative(commandsDir, path).replace(/\.js$/, '').split('/').join(':').replace(/:index$/, '')]
+    return [
+      relative(commandsDir, path)
+        .replace(/\.js$/, '')
+        .split('/')
+        .join(':')
+        .replace(/:index$/, ''),
+    ]
   })
 }
 

@@ -35,7 +35,10 @@ export function describeMachine(mcRoot: string, node: string): Machine {
       ['mc', `${pkg.version} (git ${revision}${dirty})`],
       ['Node.js', output(node, ['--version'])],
       ['AWS CLI (`awscli`, /usr/bin/aws)', output('/usr/bin/aws', ['--version'], {stderr: true}).split(' ')[0] || 'not installed'],
-      ['Apache Libcloud (`python3-libcloud`)', `${output('/usr/bin/python3', ['-c', 'import libcloud; print(libcloud.__version__)'])} on ${output('/usr/bin/python3', ['--version'])}`],
+      [
+        'Apache Libcloud (`python3-libcloud`)',
+        `${output('/usr/bin/python3', ['-c', 'import libcloud; print(libcloud.__version__)'])} on ${output('/usr/bin/python3', ['--version'])}`,
+      ],
       ['OpenSSH', ssh.split(',')[0]],
       ['monitoring-plugins', dpkgVersion('monitoring-plugins-basic')],
       ['GNU time', dpkgVersion('time')],

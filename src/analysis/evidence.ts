@@ -25,8 +25,7 @@ export function serviceAnswers(target: string, results: CheckResult[]): ServiceA
 const pingAnswered = (r: CheckResult) => r.kind === 'ping' && r.implementation !== 'none' && (r.metrics.find((m) => m.name === 'pl')?.value ?? 100) < 100
 
 /** An ICMP trace whose last hop is the target itself, answering. */
-const icmpReached = (target: string, r: CheckResult) =>
-  r.kind === 'path' && traceOf(r).protocol === 'icmp' && r.hops?.at(-1)?.host === target && r.hops.at(-1)!.lossPct < 100
+const icmpReached = (target: string, r: CheckResult) => r.kind === 'path' && traceOf(r).protocol === 'icmp' && r.hops?.at(-1)?.host === target && r.hops.at(-1)!.lossPct < 100
 
 /** Does any vantage point get an ICMP answer from the target: an echo reply, or an ICMP trace reaching it? */
 export function answersIcmp(target: string, results: CheckResult[]): boolean {

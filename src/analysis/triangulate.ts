@@ -185,7 +185,10 @@ function noEvidence(e: Evidence): undefined | Verdict {
 function allHealthy(e: Evidence): undefined | Verdict {
   if (e.bad.length > 0) return undefined
   const worst = e.withData.toSorted((a, b) => (b.lossPct ?? 0) - (a.lossPct ?? 0))[0]
-  return e.verdict('healthy', `All ${e.withData.length === 1 ? "1 vantage point reaches" : `${e.withData.length} vantage points reach`} ${e.target} without significant loss (worst ${pct(worst.lossPct)} from ${worst.vantage}).`)
+  return e.verdict(
+    'healthy',
+    `All ${e.withData.length === 1 ? '1 vantage point reaches' : `${e.withData.length} vantage points reach`} ${e.target} without significant loss (worst ${pct(worst.lossPct)} from ${worst.vantage}).`,
+  )
 }
 
 function targetDown(e: Evidence): undefined | Verdict {
@@ -195,7 +198,11 @@ function targetDown(e: Evidence): undefined | Verdict {
   const where = stop
     ? `Every path stops after ${describeHop(stop)}, so the target or its link behind that router is down.`
     : 'The paths stop at different places, so the target itself is the common factor.'
-  return e.verdict('target-down', `${e.target} answered none of the ${e.bad.length === 1 ? "1 vantage point" : `${e.bad.length} vantage points`}. ${where} Check the target host and its provider's status.`, {faultHop: stop})
+  return e.verdict(
+    'target-down',
+    `${e.target} answered none of the ${e.bad.length === 1 ? '1 vantage point' : `${e.bad.length} vantage points`}. ${where} Check the target host and its provider's status.`,
+    {faultHop: stop},
+  )
 }
 
 function unplaced(e: Evidence): undefined | Verdict {
@@ -248,7 +255,11 @@ function faultBeforeCleanHop(e: Evidence, hop: HopRef, cause: string, healthyCro
   if (previousShared) {
     return e.verdict(
       'inconclusive',
-      `${says(e.bad.map((v) => v.vantage), 'sees', 'see')} ${cause} starting at ${describeHop(hop)}, but ${says(healthyCrossing, 'crosses', 'cross')} the same hops cleanly. The evidence contradicts itself: the fault may be intermittent or affect only some flows; run the diagnosis again.`,
+      `${says(
+        e.bad.map((v) => v.vantage),
+        'sees',
+        'see',
+      )} ${cause} starting at ${describeHop(hop)}, but ${says(healthyCrossing, 'crosses', 'cross')} the same hops cleanly. The evidence contradicts itself: the fault may be intermittent or affect only some flows; run the diagnosis again.`,
       {faultHop: hop, missing: ['repeated runs (the degradation may be intermittent or per-flow)']},
     )
   }
@@ -303,7 +314,10 @@ function privateOrShared(e: Evidence, hop: HopRef, cause: string): Verdict {
     )
   }
 
-  const clean = e.healthy.length > 0 ? `, while ${names(e.healthy)}, which ${e.healthy.length === 1 ? 'does' : 'do'} not cross that hop, ${e.healthy.length === 1 ? 'reaches' : 'reach'} it cleanly` : ''
+  const clean =
+    e.healthy.length > 0
+      ? `, while ${names(e.healthy)}, which ${e.healthy.length === 1 ? 'does' : 'do'} not cross that hop, ${e.healthy.length === 1 ? 'reaches' : 'reach'} it cleanly`
+      : ''
   return e.verdict(
     'shared-path',
     `${capitalise(cause)} starts at ${describeHop(hop)} for ${names(e.bad.map((v) => v.vantage))} and persists to ${e.target}${clean}. The fault is on the shared path through that router, not at the target or at the vantage points.`,

@@ -54,14 +54,7 @@ export type SamplingSummary = Sampling & {minRounds: number; maxRounds: number; 
 
 export type UnavailableVantage = {vantage: string; reason: string}
 
-export type VerdictKind =
-  | 'healthy'
-  | 'target-down'
-  | 'target-side'
-  | 'vantage-side'
-  | 'shared-path'
-  | 'multiple-faults'
-  | 'inconclusive'
+export type VerdictKind = 'healthy' | 'target-down' | 'target-side' | 'vantage-side' | 'shared-path' | 'multiple-faults' | 'inconclusive'
 
 export type HopRef = {index: number; address?: string; asn?: string; lossPct: number; avgMs?: number}
 

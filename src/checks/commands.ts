@@ -132,7 +132,7 @@ function branches(check: ValidCheck): Branch[] {
       // mtr refuses intervals under 1 s to non-root users. Over tcp, each round is a SYN to the port:
       // routers answer time-exceeded, the target SYN-ACK (open) or RST (closed), never ICMP echo.
       // Over tcp and udp mtr prints every reply (--raw): a reply to a retransmitted SYN is loss (see parseMtrRaw).
-      const over = check.protocol === 'tcp' || check.protocol === 'udp' ? ` --raw --${check.protocol} --port ${q(check.port!)}` : (check.stream ? ' --raw' : ' --json')
+      const over = check.protocol === 'tcp' || check.protocol === 'udp' ? ` --raw --${check.protocol} --port ${q(check.port!)}` : check.stream ? ' --raw' : ' --json'
       return [
         {
           impl: 'mtr',

@@ -15,7 +15,7 @@ export interface MtrReport {
 }
 
 function num(value: unknown, field: string): number {
-  const n = typeof value === 'number' ? value : (typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN)
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN
   if (!Number.isFinite(n)) throw new ToolOutputError(`mtr JSON: "${field}" is not a number (${JSON.stringify(value)})`)
   return n
 }
@@ -82,7 +82,13 @@ export function parseMtrRaw(text: string, target: string, lateMs = RETRANSMITTED
   const answered = [...hosts.keys()]
   const lastHost = answered.length === 0 ? undefined : hosts.get(Math.max(...answered))![0]
   const destination = isAddress(target) ? target : lastHost
-  const targetPos = destination === undefined ? undefined : [...hosts.entries()].filter(([, h]) => h.includes(destination)).map(([p]) => p).sort((x, y) => x - y)[0]
+  const targetPos =
+    destination === undefined
+      ? undefined
+      : [...hosts.entries()]
+          .filter(([, h]) => h.includes(destination))
+          .map(([p]) => p)
+          .sort((x, y) => x - y)[0]
   const end = targetPos ?? (answered.length === 0 ? 0 : Math.max(...answered) + 1)
   const rounds = Math.max(...sent.values())
   const hops: Hop[] = []
@@ -140,7 +146,7 @@ export class MtrRawStream {
     return this.lines
       .filter((line) => {
         const fields = line.trim().split(/\s+/)
-        const seq = fields[0] === 'x' ? fields[2] : (fields[0] === 'p' ? fields[3] : undefined)
+        const seq = fields[0] === 'x' ? fields[2] : fields[0] === 'p' ? fields[3] : undefined
         return seq === undefined || !young.has(Number(seq))
       })
       .join('\n')

@@ -16,7 +16,18 @@ interface Verdict {
 }
 
 const IMPLEMENTATIONS = new Set<Implementation>([
-  'check_ping', 'ping', 'check_tcp', 'bash-dev-tcp', 'check_http', 'check_curl', 'curl', 'check_dns', 'dig', 'getent', 'mtr', 'none',
+  'check_ping',
+  'ping',
+  'check_tcp',
+  'bash-dev-tcp',
+  'check_http',
+  'check_curl',
+  'curl',
+  'check_dns',
+  'dig',
+  'getent',
+  'mtr',
+  'none',
 ])
 const PLUGINS = new Set<Implementation>(['check_ping', 'check_tcp', 'check_http', 'check_curl', 'check_dns'])
 export const SERVICE: Record<ValidCheck['kind'], string> = {ping: 'PING', tcp: 'TCP', http: 'HTTP', https: 'HTTP', dns: 'DNS', path: 'PATH'}
@@ -78,14 +89,23 @@ export function parseImplementation(impl: Implementation, check: ValidCheck, bod
       return mtrVerdict(check, body, stderr, exitCode)
     }
     default: {
-      const missing = body.split('\n').find((line) => line.startsWith(MISSING_MARKER))?.slice(MISSING_MARKER.length).trim()
+      const missing = body
+        .split('\n')
+        .find((line) => line.startsWith(MISSING_MARKER))
+        ?.slice(MISSING_MARKER.length)
+        .trim()
       return {state: 'UNKNOWN', summary: `${SERVICE[check.kind]} UNKNOWN - no ${check.kind} tool on ${vantage}: install ${missing ?? 'monitoring-plugins'}`, metrics: []}
     }
   }
 }
 
 function firstLine(text: string): string {
-  return text.split('\n').map((line) => line.trim()).find((line) => line !== '') ?? ''
+  return (
+    text
+      .split('\n')
+      .map((line) => line.trim())
+      .find((line) => line !== '') ?? ''
+  )
 }
 
 function pluginVerdict(body: string, stderr: string, exitCode: number | null): Verdict {
@@ -165,7 +185,7 @@ function curlVerdict(check: ValidCheck, body: string, stderr: string, exitCode: 
   const seconds = Number(line[2])
   const bytes = Number(line[3])
   // check_http's default: 4xx is a warning, 5xx critical, anything else answered is fine.
-  const byStatus: CheckState = status >= 500 ? 'CRITICAL' : (status >= 400 ? 'WARNING' : 'OK')
+  const byStatus: CheckState = status >= 500 ? 'CRITICAL' : status >= 400 ? 'WARNING' : 'OK'
   const state = worstState([byStatus, stateFor(seconds, check.warning, check.critical)])
   return {
     state,
@@ -188,7 +208,10 @@ function dnsAnswerVerdict(check: ValidCheck, addresses: string[], seconds: numbe
 function digVerdict(check: ValidCheck, body: string): Verdict {
   const status = /status: ([A-Z]+)/.exec(body)?.[1]
   if (!status) {
-    const reason = body.split('\n').find((l) => /communications error|no servers could be reached|timed out/.test(l))?.replace(/^;;\s*/, '')
+    const reason = body
+      .split('\n')
+      .find((l) => /communications error|no servers could be reached|timed out/.test(l))
+      ?.replace(/^;;\s*/, '')
     return {state: 'CRITICAL', summary: `DNS CRITICAL - No response from DNS ${check.server ?? 'server'}${reason ? ` (${reason})` : ''}`, metrics: []}
   }
   if (status === 'NXDOMAIN') return {state: 'CRITICAL', summary: `DNS CRITICAL - Domain '${check.target}' was not found by the server`, metrics: []}

@@ -36,7 +36,7 @@ export function parseRange(spec: string): Range {
   } else {
     const low = text.slice(0, colon)
     const high = text.slice(colon + 1)
-    start = low === '~' ? -Infinity : (low === '' ? 0 : parseBound(low, spec))
+    start = low === '~' ? -Infinity : low === '' ? 0 : parseBound(low, spec)
     end = high === '' ? Infinity : parseBound(high, spec)
   }
   if (start > end) throw new ValidationError(`Invalid threshold range "${spec}": start ${start} is above end ${end}`)

@@ -79,19 +79,7 @@ export interface Hop {
 }
 
 /** Which tool produced a result: a monitoring-plugin, a portable fallback, or none (missing tools). */
-export type Implementation =
-  | 'check_ping'
-  | 'ping'
-  | 'check_tcp'
-  | 'bash-dev-tcp'
-  | 'check_http'
-  | 'check_curl'
-  | 'curl'
-  | 'check_dns'
-  | 'dig'
-  | 'getent'
-  | 'mtr'
-  | 'none'
+export type Implementation = 'check_ping' | 'ping' | 'check_tcp' | 'bash-dev-tcp' | 'check_http' | 'check_curl' | 'curl' | 'check_dns' | 'dig' | 'getent' | 'mtr' | 'none'
 
 export interface CheckResult {
   /** The probe (or "local") the check ran from. */

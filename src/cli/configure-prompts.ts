@@ -28,14 +28,10 @@ export async function configurePrompts(): Promise<ConfigurePrompts> {
         if (q.secret) {
           // Enter keeps a secret the profile already holds; it is never shown, only its last characters.
           const message = kept ? `${q.message} (Enter keeps ${maskSecret(kept)})` : q.message
-          const typed = await interruptible(
-            password({message, validate: (v) => Boolean(v || kept || q.optional) || 'Required.'}, context),
-          )
+          const typed = await interruptible(password({message, validate: (v) => Boolean(v || kept || q.optional) || 'Required.'}, context))
           answers[q.name] = typed || kept || ''
         } else {
-          const typed = await interruptible(
-            input({message: q.message, default: kept ?? q.suggested, validate: (v) => Boolean(v.trim() || q.optional) || 'Required.'}, context),
-          )
+          const typed = await interruptible(input({message: q.message, default: kept ?? q.suggested, validate: (v) => Boolean(v.trim() || q.optional) || 'Required.'}, context))
           answers[q.name] = typed.trim()
         }
       }

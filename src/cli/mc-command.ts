@@ -30,7 +30,11 @@ export const cloudFlags = {
     delimiter: ',',
     env: 'MC_PROVIDER',
   }),
-  region: Flags.string({char: 'r', summary: 'Region, or "all" to list every region: EC2 every enabled region, Rackspace every region of its catalogue, OpenStack every region with a compute endpoint. Linode listings are global; its region is for new nodes.'}),
+  region: Flags.string({
+    char: 'r',
+    summary:
+      'Region, or "all" to list every region: EC2 every enabled region, Rackspace every region of its catalogue, OpenStack every region with a compute endpoint. Linode listings are global; its region is for new nodes.',
+  }),
   endpoint: Flags.string({summary: 'API endpoint URL that replaces the provider default (EC2-compatible clouds, private OpenStack, the sandbox).'}),
 }
 
@@ -277,7 +281,7 @@ export abstract class McCommand<T extends typeof Command> extends Command {
     const exitCode = exitCodeOf(error)
     const message = redactString(error.message || String(error))
     if (this.documentOutput) {
-      const json = {error: {code: error instanceof McError ? error.code : (exitCode === ExitCode.usage ? 'USAGE' : 'ERROR'), message, exitCode}}
+      const json = {error: {code: error instanceof McError ? error.code : exitCode === ExitCode.usage ? 'USAGE' : 'ERROR', message, exitCode}}
       // What the command produced before failing (an interrupted deploy's probes, results a metrics
       // sink did not take) is still data.
       const partial = error instanceof InterruptedError || error instanceof OutputError || error instanceof ChecksFailedError ? error.result : undefined

@@ -24,7 +24,7 @@ export function recordFlags(columnSets: Column<never>[][], extraFormats: OutputF
     'no-header': Flags.boolean({summary: 'Print table and CSV rows without the header row.', helpGroup: 'OUTPUT'}),
     sort: Flags.string({summary: 'Sort the records by these columns (comma list), each FIELD or FIELD:desc; also orders the JSON and YAML.', helpGroup: 'OUTPUT'}),
     query: Flags.string({
-      summary: 'JMESPath query on the JSON document, as the AWS CLI\'s --query (e.g. "nodes[?state==\'running\'].name"); printed as JSON, YAML, or a table/CSV of its result.',
+      summary: "JMESPath query on the JSON document, as the AWS CLI's --query (e.g. \"nodes[?state=='running'].name\"); printed as JSON, YAML, or a table/CSV of its result.",
       helpGroup: 'OUTPUT',
     }),
   }
@@ -32,7 +32,11 @@ export function recordFlags(columnSets: Column<never>[][], extraFormats: OutputF
 
 type OutputFlagValues = {json?: boolean; csv?: boolean; output?: string; columns?: string; 'no-header'?: boolean; sort?: string; query?: string}
 
-const list = (value: string | undefined) => value?.split(',').map((s) => s.trim()).filter(Boolean)
+const list = (value: string | undefined) =>
+  value
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
 
 /** The format the flags ask for; --json/--csv that contradict --output are a usage error. */
 function formatOf(flags: OutputFlagValues): OutputFormat {
@@ -57,7 +61,9 @@ export async function shapeFromFlags(flags: OutputFlagValues): Promise<Shape> {
     throw new ValidationError('--output nagios prints a Nagios plugin answer; --columns, --no-header and --query shape table, CSV, JSON and YAML output.')
   }
   if (document && (shape.columns || flags['no-header'])) {
-    throw new ValidationError(`--columns and --no-header shape table and CSV output; with --output ${format} pick fields with --query, e.g. --query "nodes[].{id: id, name: name}".`)
+    throw new ValidationError(
+      `--columns and --no-header shape table and CSV output; with --output ${format} pick fields with --query, e.g. --query "nodes[].{id: id, name: name}".`,
+    )
   }
   if (flags.query !== undefined && shape.columns) {
     throw new ValidationError('--query picks the fields itself; drop --columns (e.g. --query "nodes[].{id: id, name: name}").')

@@ -17,11 +17,7 @@ export default class Configure extends McCommand<typeof Configure> {
   static override description = `On a terminal, asks for the cloud, its credentials (secrets without echo), region and profile name, tests them with one read-only call (EC2 DescribeRegions; Rackspace and OpenStack sign in and list regions; Linode lists the account's Linodes), and writes the profile (mode 0600). If the test fails it says why and asks whether to save anyway (default: no; the exit code is then the failure's).
 
 Without a terminal (or with CI set) it asks nothing: it exits 2 and prints the "mc config set" lines that do the same.`
-  static override examples = [
-    '<%= config.bin %> configure',
-    '<%= config.bin %> configure linode',
-    '<%= config.bin %> configure ec2 --profile work',
-  ]
+  static override examples = ['<%= config.bin %> configure', '<%= config.bin %> configure linode', '<%= config.bin %> configure ec2 --profile work']
   static override args = {
     provider: Args.string({description: `The cloud to set up: ${configurableProviders().join(', ')}. Asked when left out.`}),
   }

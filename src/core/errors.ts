@@ -33,7 +33,10 @@ export class McError extends Error {
 export class ValidationError extends McError {
   override readonly exitCode = ExitCode.usage
   override readonly code = 'VALIDATION'
-  constructor(message: string, readonly fields: {field: string; reason: string}[] = []) {
+  constructor(
+    message: string,
+    readonly fields: {field: string; reason: string}[] = [],
+  ) {
     super(message)
   }
 }
@@ -51,7 +54,10 @@ export class NotFoundError extends McError {
 export class RateLimitError extends McError {
   override readonly exitCode = ExitCode.rateLimit
   override readonly code = 'RATE_LIMIT'
-  constructor(message: string, readonly retryAfterMs?: number) {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
     super(message)
   }
 }
@@ -71,7 +77,12 @@ export class ProviderError extends McError {
 
 /** A transient failure worth retrying (5xx, connection reset). */
 export class TransientError extends ProviderError {
-  constructor(message: string, providerCode?: string, status?: number, readonly retryAfterMs?: number) {
+  constructor(
+    message: string,
+    providerCode?: string,
+    status?: number,
+    readonly retryAfterMs?: number,
+  ) {
     super(message, providerCode, status)
   }
 }
@@ -91,7 +102,10 @@ export class OutputError extends McError {
   override readonly exitCode = ExitCode.output
   override readonly code = 'OUTPUT'
   /** What the command produced anyway (printed under --json next to the error). */
-  constructor(message: string, readonly result?: unknown) {
+  constructor(
+    message: string,
+    readonly result?: unknown,
+  ) {
     super(message)
   }
 }
@@ -101,7 +115,10 @@ export class ChecksFailedError extends McError {
   override readonly exitCode = ExitCode.checksFailed
   override readonly code = 'CHECKS_FAILED'
   /** The run's answer (printed under --json next to the error). */
-  constructor(message: string, readonly result?: unknown) {
+  constructor(
+    message: string,
+    readonly result?: unknown,
+  ) {
     super(message)
   }
 }

@@ -7,7 +7,7 @@ export function readOptionalFile(path: string, what: string): string | undefined
   try {
     return readFileSync(path, 'utf8')
   } catch (error) {
-    const {code} = (error as NodeJS.ErrnoException)
+    const {code} = error as NodeJS.ErrnoException
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined
     throw new ConfigError(`Cannot read ${what} ${path}: ${(error as Error).message}. Fix its permissions or remove it.`)
   }
@@ -20,7 +20,9 @@ export function parseConfigYaml(text: string, path: string, parse: (text: string
     doc = parse(text)
   } catch (error) {
     const where = (error as {linePos?: {line: number; col: number}[]}).linePos?.[0]
-    throw new ConfigError(`${path} is not valid YAML${where ? ` (line ${where.line}, column ${where.col})` : ''}: ${(error as Error).message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}. Fix the file.`)
+    throw new ConfigError(
+      `${path} is not valid YAML${where ? ` (line ${where.line}, column ${where.col})` : ''}: ${(error as Error).message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}. Fix the file.`,
+    )
   }
 
   if (doc === null || doc === undefined) return {}
@@ -30,7 +32,7 @@ export function parseConfigYaml(text: string, path: string, parse: (text: string
 /** A value that must be a YAML mapping: `auth: 5` is a ConfigError naming the file and the field. */
 export function configMapping(value: unknown, path: string, field: string): Record<string, unknown> {
   if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>
-  const what = Array.isArray(value) ? 'a list' : (value === null ? 'empty' : `a ${typeof value}`)
+  const what = Array.isArray(value) ? 'a list' : value === null ? 'empty' : `a ${typeof value}`
   throw new ConfigError(`${path} is malformed: ${field} must be a mapping (key: value), not ${what}. Fix the file.`)
 }
 

@@ -309,7 +309,7 @@ function readBody(res: IncomingMessage, max: number, where: string): Promise<str
     stream.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8')
       // As fetch's text(): a UTF-8 byte order mark is not part of the text.
-      resolve(text.codePointAt(0) === 0xFE_FF ? text.slice(1) : text)
+      resolve(text.codePointAt(0) === 0xfe_ff ? text.slice(1) : text)
     })
     stream.on('error', reject)
     res.on('aborted', () => reject(new Error('the connection closed before the answer was complete')))

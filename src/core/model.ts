@@ -8,17 +8,7 @@
 export interface ProviderNames {}
 export type ProviderName = keyof ProviderNames & string
 
-export const NODE_STATES = [
-  'pending',
-  'starting',
-  'running',
-  'rebooting',
-  'stopping',
-  'stopped',
-  'terminated',
-  'error',
-  'unknown',
-] as const
+export const NODE_STATES = ['pending', 'starting', 'running', 'rebooting', 'stopping', 'stopped', 'terminated', 'error', 'unknown'] as const
 export type NodeState = (typeof NODE_STATES)[number]
 
 export interface Ec2NodeExtra {

@@ -8,15 +8,7 @@ const REDACTED = '[REDACTED]'
 const secrets = new Set<string>()
 
 const SECRET_KEY = /pass(word|phrase)?|secret|token|api[-_]?key|private[-_]?key|authorization|credential|signature|root_pass|session|cookie/i
-const SECRET_HEADERS = new Set([
-  'authorization',
-  'x-auth-token',
-  'x-subject-token',
-  'x-amz-security-token',
-  'cookie',
-  'set-cookie',
-  'proxy-authorization',
-])
+const SECRET_HEADERS = new Set(['authorization', 'x-auth-token', 'x-subject-token', 'x-amz-security-token', 'cookie', 'set-cookie', 'proxy-authorization'])
 const PEM_BLOCK = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g
 
 /** Remember a secret value so it is scrubbed from every later log line. Short values are ignored. */

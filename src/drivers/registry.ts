@@ -32,7 +32,10 @@ export function unknownProvider(value: string): ValidationError {
 
 /** Parse `--provider` values: one name, a comma list, or `all`. */
 export function parseProviderList(values: string[]): ProviderName[] {
-  const names = values.flatMap((v) => v.split(',')).map((v) => v.trim().toLowerCase()).filter(Boolean)
+  const names = values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim().toLowerCase())
+    .filter(Boolean)
   if (names.includes('all')) return [...PROVIDERS]
   const out: ProviderName[] = []
   for (const name of names) {

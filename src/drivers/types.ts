@@ -1,29 +1,8 @@
 import type {DebugLog} from '../core/log.js'
-import type {
-  CreateNodeRequest,
-  Image,
-  ImageFilter,
-  KeyPair,
-  Location,
-  Node,
-  NodeExtra,
-  NodeFilter,
-  ProviderName,
-  Size,
-  WaitOptions,
-} from '../core/model.js'
+import type {CreateNodeRequest, Image, ImageFilter, KeyPair, Location, Node, NodeExtra, NodeFilter, ProviderName, Size, WaitOptions} from '../core/model.js'
 
 /** What a driver can do. Commands check these instead of catching "not implemented". */
-export type Capability =
-  | 'createNode'
-  | 'destroyNode'
-  | 'rebootNode'
-  | 'startStopNode'
-  | 'importKeyPair'
-  | 'securityGroups'
-  | 'userData'
-  | 'tags'
-  | 'allRegions'
+export type Capability = 'createNode' | 'destroyNode' | 'rebootNode' | 'startStopNode' | 'importKeyPair' | 'securityGroups' | 'userData' | 'tags' | 'allRegions'
 
 export interface CloudDriver {
   readonly provider: ProviderName

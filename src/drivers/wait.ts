@@ -18,9 +18,7 @@ export interface RunningWait {
 
 function defaultFailure(what: string): (node: Node) => Error | undefined {
   return (node) =>
-    node.state === 'terminated' || node.state === 'error'
-      ? new ProviderError(`${what} went ${node.providerState} and will not reach running.`, node.providerState)
-      : undefined
+    node.state === 'terminated' || node.state === 'error' ? new ProviderError(`${what} went ${node.providerState} and will not reach running.`, node.providerState) : undefined
 }
 
 /** Every driver's waitUntilRunning: poll with capped backoff until running, a dead end, the deadline or the signal. */

@@ -78,9 +78,7 @@ export function shortReason(result: CheckResult): string {
 }
 
 function cell(results: CheckResult[], color: boolean): string {
-  return results
-    .map((r) => [r.check, paint(STYLE[r.state], r.state, color), headline(r), shortReason(r)].filter(Boolean).join(' '))
-    .join('\n')
+  return results.map((r) => [r.check, paint(STYLE[r.state], r.state, color), headline(r), shortReason(r)].filter(Boolean).join(' ')).join('\n')
 }
 
 type Row = {vantage: string; cells: Map<string, CheckResult[]>}

@@ -10,7 +10,6 @@ import {clean, ORDER, pluginText, statusLine} from './nagios.js'
 import type {Column} from './columns.js'
 import {renderTable} from './table.js'
 
-
 const STYLE: Record<CheckState, Parameters<typeof paint>[0]> = {OK: 'green', WARNING: 'yellow', CRITICAL: 'red', UNKNOWN: 'magenta'}
 
 type VantageRow = Verdict['vantages'][number]
@@ -19,7 +18,7 @@ const vantageColumns: Column<VantageRow>[] = [
   {header: 'status', value: (v) => v.status},
   {header: 'loss', value: (v) => (v.lossPct === undefined ? '' : `${Math.round(v.lossPct)}%`)},
   {header: 'rtt ms', value: (v) => (v.rttAvgMs === undefined ? '' : v.rttAvgMs.toFixed(1))},
-  {header: 'starts at', value: (v) => (v.onset ? `${describeHop(v.onset)} (${v.onset.cause})` : (v.lastResponding ? `after ${describeHop(v.lastResponding)}` : ''))},
+  {header: 'starts at', value: (v) => (v.onset ? `${describeHop(v.onset)} (${v.onset.cause})` : v.lastResponding ? `after ${describeHop(v.lastResponding)}` : '')},
   {header: 'rate-limited hops', value: (v) => v.rateLimitedHops.map((h) => h.address ?? `#${h.index}`).join(' ')},
 ]
 

@@ -45,7 +45,12 @@ export function probeSucceeded(result: CheckResult): boolean {
 
 export function renderProbe(result: CheckResult, durationS: number): string {
   const head = renderFamilies([
-    {name: 'probe_success', help: 'Whether the check succeeded: 1 for OK or WARNING, 0 for CRITICAL or UNKNOWN.', type: 'gauge', samples: [{value: probeSucceeded(result) ? 1 : 0}]},
+    {
+      name: 'probe_success',
+      help: 'Whether the check succeeded: 1 for OK or WARNING, 0 for CRITICAL or UNKNOWN.',
+      type: 'gauge',
+      samples: [{value: probeSucceeded(result) ? 1 : 0}],
+    },
     {name: 'probe_duration_seconds', help: 'How long the probe took, in seconds, as the exporter measured it.', type: 'gauge', samples: [{value: durationS}]},
   ])
   return head + renderPrometheus([result], {omitLabels: SCRAPE_LABELS})
@@ -60,7 +65,12 @@ const VERDICT_KINDS: VerdictKind[] = ['healthy', 'target-down', 'target-side', '
 export function renderDiagnosisMetrics(diagnosis: {verdict?: Verdict; ageS?: number; running: boolean}): string {
   const {verdict} = diagnosis
   const families: Family[] = [
-    {name: 'mc_diagnosis_running', help: 'Whether a diagnosis of this target is running now (its verdict comes with a later scrape).', type: 'gauge', samples: [{value: diagnosis.running ? 1 : 0}]},
+    {
+      name: 'mc_diagnosis_running',
+      help: 'Whether a diagnosis of this target is running now (its verdict comes with a later scrape).',
+      type: 'gauge',
+      samples: [{value: diagnosis.running ? 1 : 0}],
+    },
   ]
   if (verdict) {
     const hop = verdict.faultHop?.address ?? (verdict.faultHop ? `#${verdict.faultHop.index}` : '')

@@ -14,7 +14,10 @@ const MARK: Record<CheckState, string> = {OK: '🟢', WARNING: '🟡', CRITICAL:
 
 /** A table cell: "|" would end it and a newline would end the row. */
 function cell(text: string): string {
-  return text.replaceAll('\\', '\\\\').replaceAll('|', String.raw`\|`).replaceAll(/\s*[\r\n]+\s*/g, ' ')
+  return text
+    .replaceAll('\\', '\\\\')
+    .replaceAll('|', String.raw`\|`)
+    .replaceAll(/\s*[\r\n]+\s*/g, ' ')
 }
 
 const line = (cells: string[]) => `| ${cells.map((c) => cell(c)).join(' | ')} |`
@@ -51,13 +54,23 @@ function targetSection(target: TargetReport): string {
   if (target.series.length === 0) {
     parts.push('_No ping results in the window._')
   } else {
-    parts.push(table(
-      ['vantage', 'samples', 'latest', 'avg rtt', 'max rtt', 'avg loss', 'max loss'],
-      target.series.map((s) => {
-        const latest = s.points.at(-1)
-        return [s.vantage, String(s.samples), latest ? state(latest.state) : '', num(s.rttAvgMs, 1, ' ms'), num(s.rttMaxMs, 1, ' ms'), num(s.lossAvgPct, 1, '%'), num(s.lossMaxPct, 0, '%')]
-      }),
-    ))
+    parts.push(
+      table(
+        ['vantage', 'samples', 'latest', 'avg rtt', 'max rtt', 'avg loss', 'max loss'],
+        target.series.map((s) => {
+          const latest = s.points.at(-1)
+          return [
+            s.vantage,
+            String(s.samples),
+            latest ? state(latest.state) : '',
+            num(s.rttAvgMs, 1, ' ms'),
+            num(s.rttMaxMs, 1, ' ms'),
+            num(s.lossAvgPct, 1, '%'),
+            num(s.lossMaxPct, 0, '%'),
+          ]
+        }),
+      ),
+    )
   }
 
   const {diagnosis} = target
@@ -82,7 +95,14 @@ function targetSection(target: TargetReport): string {
 function fleet(data: ReportData): string {
   const {probes, hourlyCost, monthlyCost, unpriced} = data.fleet
   if (probes.length === 0) return '_No probes in the inventory._'
-  const rows = probes.map((p) => [p.name, p.provider ?? p.kind, p.region ?? '', p.host ?? '', p.state, p.priceHourly === undefined ? (p.kind === 'cloud' ? 'n/a' : '') : `$${p.priceHourly.toFixed(4)}`])
+  const rows = probes.map((p) => [
+    p.name,
+    p.provider ?? p.kind,
+    p.region ?? '',
+    p.host ?? '',
+    p.state,
+    p.priceHourly === undefined ? (p.kind === 'cloud' ? 'n/a' : '') : `$${p.priceHourly.toFixed(4)}`,
+  ])
   return `${table(['probe', 'provider', 'region', 'address', 'state', '$/hour'], rows)}\n\nTotal **${costText(hourlyCost, unpriced)}**, about ${costText(monthlyCost, unpriced, 'month', 2)}.`
 }
 

@@ -74,29 +74,55 @@ function header(settings: NagiosRenderSettings, what: string): string {
 
 function commands(settings: NagiosRenderSettings): string {
   const parts = [header(settings, 'mc: commands')]
-  parts.push(define('command', [
-    ['command_name', 'mc_target_alive'],
-    ['command_line', '$USER1$/check_ping -H $HOSTADDRESS$ -w 3000.0,80% -c 5000.0,100% -p 5'],
-  ], "A target's host check, from the Nagios server itself."))
+  parts.push(
+    define(
+      'command',
+      [
+        ['command_name', 'mc_target_alive'],
+        ['command_line', '$USER1$/check_ping -H $HOSTADDRESS$ -w 3000.0,80% -c 5000.0,100% -p 5'],
+      ],
+      "A target's host check, from the Nagios server itself.",
+    ),
+  )
   if (settings.mode === 'ssh') {
-    parts.push(define('command', [
-      ['command_name', 'mc_probe_ssh'],
-      ['command_line', "$USER1$/check_ssh -p '$_HOSTMC_SSH_PORT$' -t 10 '$HOSTADDRESS$'"],
-    ], "A probe's host check: its SSH server answers."), define('command', [
-      ['command_name', 'mc_by_ssh'],
-      ['command_line', [
-        // Every macro quoted: the values are validated (user, host, port, paths), and quoting keeps a
-        // space or shell character in any of them one argument should validation ever miss it.
-        "$USER1$/check_by_ssh -H '$HOSTADDRESS$' -p '$_HOSTMC_SSH_PORT$' -l '$_HOSTMC_SSH_USER$' -i '$_HOSTMC_SSH_KEY$'",
-        "-o 'UserKnownHostsFile=$_HOSTMC_KNOWN_HOSTS$' -o StrictHostKeyChecking=yes -o BatchMode=yes -o IdentitiesOnly=yes",
-        "-q -U --skip-stdout=1 -t $ARG2$ -C 'echo $ARG1$ | base64 -d | /bin/sh'",
-      ].join(' ')],
-    ], 'ARG1: the check script, base64; ARG2: seconds. -U: a probe that cannot be reached is UNKNOWN, not a fault at the target.'))
+    parts.push(
+      define(
+        'command',
+        [
+          ['command_name', 'mc_probe_ssh'],
+          ['command_line', "$USER1$/check_ssh -p '$_HOSTMC_SSH_PORT$' -t 10 '$HOSTADDRESS$'"],
+        ],
+        "A probe's host check: its SSH server answers.",
+      ),
+      define(
+        'command',
+        [
+          ['command_name', 'mc_by_ssh'],
+          [
+            'command_line',
+            [
+              // Every macro quoted: the values are validated (user, host, port, paths), and quoting keeps a
+              // space or shell character in any of them one argument should validation ever miss it.
+              "$USER1$/check_by_ssh -H '$HOSTADDRESS$' -p '$_HOSTMC_SSH_PORT$' -l '$_HOSTMC_SSH_USER$' -i '$_HOSTMC_SSH_KEY$'",
+              "-o 'UserKnownHostsFile=$_HOSTMC_KNOWN_HOSTS$' -o StrictHostKeyChecking=yes -o BatchMode=yes -o IdentitiesOnly=yes",
+              "-q -U --skip-stdout=1 -t $ARG2$ -C 'echo $ARG1$ | base64 -d | /bin/sh'",
+            ].join(' '),
+          ],
+        ],
+        'ARG1: the check script, base64; ARG2: seconds. -U: a probe that cannot be reached is UNKNOWN, not a fault at the target.',
+      ),
+    )
   } else {
-    parts.push(define('command', [
-      ['command_name', 'mc_stale'],
-      ['command_line', '$USER1$/check_dummy 3 "No result from mc for over $ARG1$ seconds: is mc-passive.sh running from cron?"'],
-    ], 'Run by Nagios only when a passive result is overdue.'))
+    parts.push(
+      define(
+        'command',
+        [
+          ['command_name', 'mc_stale'],
+          ['command_line', '$USER1$/check_dummy 3 "No result from mc for over $ARG1$ seconds: is mc-passive.sh running from cron?"'],
+        ],
+        'Run by Nagios only when a passive result is overdue.',
+      ),
+    )
   }
   return parts.join('\n')
 }
@@ -108,21 +134,48 @@ function templates(settings: NagiosRenderSettings): string {
     header(settings, 'mc: time period and templates'),
     define('timeperiod', [['timeperiod_name', 'mc-24x7'], ['alias', 'Always (mc)'], ...days]),
     define('host', [
-      ['name', 'mc-host'], ['register', 0], ['check_period', 'mc-24x7'], ['check_interval', settings.intervalMinutes], ['retry_interval', 1],
-      ['max_check_attempts', 3], ['notification_period', 'mc-24x7'], ['notification_interval', 60], ['notification_options', 'd,u,r'],
+      ['name', 'mc-host'],
+      ['register', 0],
+      ['check_period', 'mc-24x7'],
+      ['check_interval', settings.intervalMinutes],
+      ['retry_interval', 1],
+      ['max_check_attempts', 3],
+      ['notification_period', 'mc-24x7'],
+      ['notification_interval', 60],
+      ['notification_options', 'd,u,r'],
       ['contact_groups', settings.contactGroup],
     ]),
     define('service', [
-      ['name', 'mc-service'], ['register', 0], ['check_period', 'mc-24x7'], ['check_interval', settings.intervalMinutes], ['retry_interval', 1],
-      ['max_check_attempts', 3], ['notification_period', 'mc-24x7'], ['notification_interval', 60], ['notification_options', 'w,u,c,r'],
+      ['name', 'mc-service'],
+      ['register', 0],
+      ['check_period', 'mc-24x7'],
+      ['check_interval', settings.intervalMinutes],
+      ['retry_interval', 1],
+      ['max_check_attempts', 3],
+      ['notification_period', 'mc-24x7'],
+      ['notification_interval', 60],
+      ['notification_options', 'w,u,c,r'],
       ['contact_groups', settings.contactGroup],
     ]),
   ]
   if (settings.mode === 'passive') {
-    parts.push(define('service', [
-      ['name', 'mc-passive-service'], ['use', 'mc-service'], ['register', 0], ['active_checks_enabled', 0], ['passive_checks_enabled', 1],
-      ['check_freshness', 1], ['freshness_threshold', staleAfter], ['check_command', `mc_stale!${staleAfter}`], ['max_check_attempts', 1],
-    ], 'Results come from mc-passive.sh; Nagios runs mc_stale only when none arrived for two intervals.'))
+    parts.push(
+      define(
+        'service',
+        [
+          ['name', 'mc-passive-service'],
+          ['use', 'mc-service'],
+          ['register', 0],
+          ['active_checks_enabled', 0],
+          ['passive_checks_enabled', 1],
+          ['check_freshness', 1],
+          ['freshness_threshold', staleAfter],
+          ['check_command', `mc_stale!${staleAfter}`],
+          ['max_check_attempts', 1],
+        ],
+        'Results come from mc-passive.sh; Nagios runs mc_stale only when none arrived for two intervals.',
+      ),
+    )
   }
   return parts.join('\n')
 }
@@ -132,30 +185,45 @@ function hosts(settings: NagiosRenderSettings, vantages: NagiosVantage[], target
   for (const {name, probe} of vantages) {
     const where = probe ? [probe.provider, probe.region].filter(Boolean).join(' ') || probe.kind : 'the machine mc runs on'
     const active = settings.mode === 'ssh'
-    parts.push(define('host', [
-      ['use', 'mc-host'],
-      ['host_name', name],
-      ['alias', `mc vantage point ${name} (${where})`],
-      ['address', probe?.host ?? '127.0.0.1'],
-      ['hostgroups', 'mc-vantages'],
-      ['check_command', active ? 'mc_probe_ssh' : undefined],
-      ['active_checks_enabled', active ? undefined : 0],
-      ['passive_checks_enabled', active ? undefined : 1],
-      ['initial_state', active ? undefined : 'o'],
-      ['_MC_SSH_PORT', probe?.port],
-      ['_MC_SSH_USER', active ? probe?.user : undefined],
-      ['_MC_SSH_KEY', active ? (probe?.keyPath ?? ssh.keyFile) : undefined],
-      ['_MC_KNOWN_HOSTS', active ? ssh.knownHosts : undefined],
-    ]))
+    parts.push(
+      define('host', [
+        ['use', 'mc-host'],
+        ['host_name', name],
+        ['alias', `mc vantage point ${name} (${where})`],
+        ['address', probe?.host ?? '127.0.0.1'],
+        ['hostgroups', 'mc-vantages'],
+        ['check_command', active ? 'mc_probe_ssh' : undefined],
+        ['active_checks_enabled', active ? undefined : 0],
+        ['passive_checks_enabled', active ? undefined : 1],
+        ['initial_state', active ? undefined : 'o'],
+        ['_MC_SSH_PORT', probe?.port],
+        ['_MC_SSH_USER', active ? probe?.user : undefined],
+        ['_MC_SSH_KEY', active ? (probe?.keyPath ?? ssh.keyFile) : undefined],
+        ['_MC_KNOWN_HOSTS', active ? ssh.knownHosts : undefined],
+      ]),
+    )
   }
   for (const target of targets) {
-    parts.push(define('host', [
-      ['use', 'mc-host'], ['host_name', target], ['alias', `${target} (mc target)`], ['address', target], ['hostgroups', 'mc-targets'], ['check_command', 'mc_target_alive'],
-    ]))
+    parts.push(
+      define('host', [
+        ['use', 'mc-host'],
+        ['host_name', target],
+        ['alias', `${target} (mc target)`],
+        ['address', target],
+        ['hostgroups', 'mc-targets'],
+        ['check_command', 'mc_target_alive'],
+      ]),
+    )
   }
   parts.push(
-    define('hostgroup', [['hostgroup_name', 'mc-vantages'], ['alias', 'mc vantage points']]),
-    define('hostgroup', [['hostgroup_name', 'mc-targets'], ['alias', 'mc targets']]),
+    define('hostgroup', [
+      ['hostgroup_name', 'mc-vantages'],
+      ['alias', 'mc vantage points'],
+    ]),
+    define('hostgroup', [
+      ['hostgroup_name', 'mc-targets'],
+      ['alias', 'mc targets'],
+    ]),
   )
   return parts.join('\n')
 }
@@ -163,7 +231,10 @@ function hosts(settings: NagiosRenderSettings, vantages: NagiosVantage[], target
 function serviceAttributes(service: NagiosService): [string, number | string | undefined][] {
   const {vantage, target, description, displayName, bySsh} = service
   return [
-    ['use', bySsh ? 'mc-service' : 'mc-passive-service'], ['host_name', vantage], ['service_description', description], ['display_name', displayName],
+    ['use', bySsh ? 'mc-service' : 'mc-passive-service'],
+    ['host_name', vantage],
+    ['service_description', description],
+    ['display_name', displayName],
     ['servicegroups', `mc-target-${target}`],
     // The script has newlines, "$" and ";" that Nagios object files cannot carry.
     ['check_command', bySsh ? `mc_by_ssh!${Buffer.from(bySsh.script).toString('base64')}!${bySsh.timeoutS}` : undefined],
@@ -178,7 +249,12 @@ function servicesFile(settings: NagiosRenderSettings, services: NagiosService[],
   for (const service of services) parts.push(define('service', serviceAttributes(service)))
   for (const target of targets) {
     if (!services.some((s) => s.target === target)) continue
-    parts.push(define('servicegroup', [['servicegroup_name', `mc-target-${target}`], ['alias', `${target} from every vantage point`]]))
+    parts.push(
+      define('servicegroup', [
+        ['servicegroup_name', `mc-target-${target}`],
+        ['alias', `${target} from every vantage point`],
+      ]),
+    )
   }
   return parts.join('\n')
 }
@@ -190,14 +266,16 @@ function sh(word: string): string {
 
 /** A checks file per target, for `mc check run -f`: one entry per check keeps each check's own settings. */
 function checksFile(definitions: CheckDefinition[]): string {
-  const targets = definitions.map((d) => withoutUndefined({
-    target: d.target,
-    checks: [d.port === undefined ? d.kind : `${d.kind}:${d.port}`],
-    count: d.count,
-    timeout: d.timeoutS,
-    warning: d.warning,
-    critical: d.critical,
-  }))
+  const targets = definitions.map((d) =>
+    withoutUndefined({
+      target: d.target,
+      checks: [d.port === undefined ? d.kind : `${d.kind}:${d.port}`],
+      count: d.count,
+      timeout: d.timeoutS,
+      warning: d.warning,
+      critical: d.critical,
+    }),
+  )
   return `# Written by "mc nagios config"; mc-passive.sh runs these checks with "mc check run -f".\n${stringifyYaml({targets})}`
 }
 

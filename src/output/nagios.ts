@@ -25,7 +25,10 @@ export function effectiveState(result: CheckResult, options: NagiosOptions = {})
 
 /** A "|" in text would start perfdata, and a newline would start long output. */
 export function clean(text: string): string {
-  return text.replaceAll('|', '/').replaceAll(/\s*[\r\n]+\s*/g, ' ').trim()
+  return text
+    .replaceAll('|', '/')
+    .replaceAll(/\s*[\r\n]+\s*/g, ' ')
+    .trim()
 }
 
 export const ORDER: CheckState[] = ['CRITICAL', 'WARNING', 'UNKNOWN', 'OK']

@@ -42,7 +42,10 @@ export function metricName(name: string): string {
 }
 
 export function labelValue(value: string): string {
-  return value.replaceAll('\\', '\\\\').replaceAll('"', String.raw`\"`).replaceAll('\n', String.raw`\n`)
+  return value
+    .replaceAll('\\', '\\\\')
+    .replaceAll('"', String.raw`\"`)
+    .replaceAll('\n', String.raw`\n`)
 }
 
 function labels(pairs: Record<string, string>, omit: Set<string>): string {
@@ -78,7 +81,13 @@ export function renderPrometheus(results: CheckResult[], options: PrometheusOpti
   }
   for (const r of results) {
     const id = {vantage: r.vantage, target: r.target, check: r.check}
-    add('mc_check_state', 'Check state: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.', 'gauge', labels({...id, kind: r.kind, implementation: r.implementation}, omit), STATE_EXIT_CODE[r.state])
+    add(
+      'mc_check_state',
+      'Check state: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.',
+      'gauge',
+      labels({...id, kind: r.kind, implementation: r.implementation}, omit),
+      STATE_EXIT_CODE[r.state],
+    )
     add('mc_check_duration_seconds', 'How long the check took on its vantage, in seconds.', 'gauge', labels(id, omit), r.durationMs / 1000)
     add('mc_check_timestamp_seconds', 'When the check finished, in Unix seconds.', 'gauge', labels(id, omit), Date.parse(r.at) / 1000)
     for (const m of r.metrics) {

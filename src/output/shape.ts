@@ -22,7 +22,12 @@ export interface Shape {
   yaml?: (document: unknown) => string
 }
 
-const normalize = (name: string) => name.trim().toLowerCase().replaceAll(/[^a-z\d]+/g, '-').replaceAll(/^-|-$/g, '')
+const normalize = (name: string) =>
+  name
+    .trim()
+    .toLowerCase()
+    .replaceAll(/[^a-z\d]+/g, '-')
+    .replaceAll(/^-|-$/g, '')
 
 /** The name --columns and --sort take for a column. */
 export function columnKey(column: Column<never>): string {

@@ -153,7 +153,14 @@ export async function runSandbox(options: SandboxRunOptions, env: NodeJS.Process
   let handle: SandboxHandle
   try {
     const {startSandbox} = await import('./index.js')
-    const sandboxOptions: SandboxOptions = {dataDir, bootDelayMs: options.bootDelayMs, faults: options.faults, ssh: options.ssh, seedNodes: options.seedNodes, network: options.network}
+    const sandboxOptions: SandboxOptions = {
+      dataDir,
+      bootDelayMs: options.bootDelayMs,
+      faults: options.faults,
+      ssh: options.ssh,
+      seedNodes: options.seedNodes,
+      network: options.network,
+    }
     handle = await startOnPort(sandboxOptions, options.port, paths.port, startSandbox)
     writeFileSync(paths.port, `${handle.port}\n`)
     writeProfile(mcPaths(env).configFile, SANDBOX_PROFILE, handle.profile)
@@ -184,17 +191,13 @@ export async function runSandbox(options: SandboxRunOptions, env: NodeJS.Process
   }
 }
 
-async function startOnPort(
-  options: SandboxOptions,
-  port: number | undefined,
-  lastPortFile: string,
-  start: (o: SandboxOptions) => Promise<SandboxHandle>,
-): Promise<SandboxHandle> {
+async function startOnPort(options: SandboxOptions, port: number | undefined, lastPortFile: string, start: (o: SandboxOptions) => Promise<SandboxHandle>): Promise<SandboxHandle> {
   if (port !== undefined) {
     try {
       return await start({...options, port})
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new ValidationError(`Port ${port} on 127.0.0.1 is in use. Pick another with --port, or --port 0 for any free one.`)
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+        throw new ValidationError(`Port ${port} on 127.0.0.1 is in use. Pick another with --port, or --port 0 for any free one.`)
       throw error
     }
   }

@@ -66,7 +66,10 @@ function addFail(faults: Faults, value: string, spec: string): void {
       for (const cloud of clouds(item)) faults.fail.add(cloud)
       continue
     }
-    const region = item.slice(slash + 1).trim().toLowerCase()
+    const region = item
+      .slice(slash + 1)
+      .trim()
+      .toLowerCase()
     if (!region) throw new FaultSyntaxError(`Bad fail in "${spec}": use fail=CLOUD or fail=CLOUD/REGION.`)
     for (const cloud of clouds(item.slice(0, slash))) (faults.failRegions[cloud] ??= new Set()).add(region)
   }
@@ -100,7 +103,7 @@ export function parseFaults(specs: readonly string[] = []): Faults {
       case 'hold': {
         const [what, scope] = value.split(':', 2) as [string, string | undefined]
         const kind = what.trim().toLowerCase()
-        const held = kind === 'boot' ? faults.holdBoot : (kind === 'create' ? faults.holdCreate : undefined)
+        const held = kind === 'boot' ? faults.holdBoot : kind === 'create' ? faults.holdCreate : undefined
         if (!held) throw new FaultSyntaxError(`Bad hold in "${spec}": use hold=boot, hold=create, or either with :CLOUD.`)
         for (const cloud of clouds(scope)) held.add(cloud)
         break

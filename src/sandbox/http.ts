@@ -59,7 +59,10 @@ export function header(request: SandboxRequest, name: string): string | undefine
 
 /** `*` and `?` wildcards, as EC2 filters and mc's name globs use them. */
 export function wildcard(pattern: string): RegExp {
-  const escaped = pattern.replaceAll(/[.+^${}()|[\]\\]/g, String.raw`\$&`).replaceAll('*', '.*').replaceAll('?', '.')
+  const escaped = pattern
+    .replaceAll(/[.+^${}()|[\]\\]/g, String.raw`\$&`)
+    .replaceAll('*', '.*')
+    .replaceAll('?', '.')
   return new RegExp(`^${escaped}$`, 's')
 }
 

@@ -136,7 +136,9 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
     if (options.network) ({network, unavailable: networkUnavailable} = await (await import('./network/index.js')).openNetwork(store, options.dataDir))
 
     if (initial.network.length > 0 && !network) {
-      throw new FaultSyntaxError(`${initial.network.join(', ')}: network faults need the networked sandbox (--network)${networkUnavailable ? `, which cannot run here: ${networkUnavailable}` : ''}.`)
+      throw new FaultSyntaxError(
+        `${initial.network.join(', ')}: network faults need the networked sandbox (--network)${networkUnavailable ? `, which cannot run here: ${networkUnavailable}` : ''}.`,
+      )
     }
 
     // ssh2 loads only when nodes get SSH servers; the fleet looks nodes up in the world made next.

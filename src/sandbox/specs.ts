@@ -68,7 +68,23 @@ function isObject(value: unknown): value is Schema {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-const DROPPED = new Set(['x-openstack', 'description', 'descripion', 'summary', 'readOnly', 'writeOnly', 'example', 'examples', 'x-linode-cli-display', 'x-linode-filterable', 'x-linode-cli-format', 'x-linode-grant', 'x-linode-ref-name', 'x-linode-cli-color', 'x-linode-redoc-load-ids'])
+const DROPPED = new Set([
+  'x-openstack',
+  'description',
+  'descripion',
+  'summary',
+  'readOnly',
+  'writeOnly',
+  'example',
+  'examples',
+  'x-linode-cli-display',
+  'x-linode-filterable',
+  'x-linode-cli-format',
+  'x-linode-grant',
+  'x-linode-ref-name',
+  'x-linode-cli-color',
+  'x-linode-redoc-load-ids',
+])
 
 /** One parsed spec: its schemas, and the request body schema of each path and method. */
 export class Spec {
@@ -113,9 +129,12 @@ export class Spec {
     const out: Schema = {}
     for (const [key, value] of Object.entries(schema)) {
       if (DROPPED.has(key)) continue
-      out[key] = (key === 'properties' || key === 'patternProperties') && isObject(value) ? Object.fromEntries(
-          Object.entries(value).map(([name, prop]) => [name, isObject(prop) && !holdsAt(prop['x-openstack'], version) ? false : this.narrow(prop, version, seen)]),
-        ) : this.narrow(value, version, seen);
+      out[key] =
+        (key === 'properties' || key === 'patternProperties') && isObject(value)
+          ? Object.fromEntries(
+              Object.entries(value).map(([name, prop]) => [name, isObject(prop) && !holdsAt(prop['x-openstack'], version) ? false : this.narrow(prop, version, seen)]),
+            )
+          : this.narrow(value, version, seen)
     }
     if (typeof out.pattern === 'string') out.pattern = jsPattern(out.pattern)
     if (isObject(out.patternProperties)) out.patternProperties = Object.fromEntries(Object.entries(out.patternProperties).map(([k, v]) => [jsPattern(k), v]))
@@ -139,12 +158,17 @@ export class Spec {
       .map((p) => ({
         path: p,
         literal: p.split('/').filter((s) => s !== '' && !s.startsWith('{')).length,
-        regex: new RegExp(`^${p.split('/').map((s) => (s.startsWith('{') ? '[^/]+' : s.replaceAll(/[.*+?^$()|[\]\\]/g, String.raw`\$&`))).join('/')}/?$`),
+        regex: new RegExp(
+          `^${p
+            .split('/')
+            .map((s) => (s.startsWith('{') ? '[^/]+' : s.replaceAll(/[.*+?^$()|[\]\\]/g, String.raw`\$&`)))
+            .join('/')}/?$`,
+        ),
       }))
       .sort((a, b) => b.literal - a.literal)
     for (const {regex, path: template} of this.templates) {
       if (!regex.test(path)) continue
-      const operation = ((this.doc.paths as Record<string, Schema>)[template][method.toLowerCase()]) as Schema | undefined
+      const operation = (this.doc.paths as Record<string, Schema>)[template][method.toLowerCase()] as Schema | undefined
       const content = (operation?.requestBody as Schema | undefined)?.content as Record<string, Schema> | undefined
       const schema = content?.['application/json']?.schema
       return schema === undefined ? undefined : {template, schema}
@@ -183,7 +207,7 @@ function mergeAllOf(schema: Schema): Schema {
 
 /** Nova's names: non-empty, no control characters. */
 function printable(s: string): boolean {
-  return s.length > 0 && [...s].every((c) => c.codePointAt(0)! >= 0x20 && c.codePointAt(0) !== 0x7F)
+  return s.length > 0 && [...s].every((c) => c.codePointAt(0)! >= 0x20 && c.codePointAt(0) !== 0x7f)
 }
 
 /** Nova's own format checkers (nova/api/validation/validators.py), which the specs name. */
@@ -243,7 +267,10 @@ function repr(value: unknown): string {
 }
 
 function toViolation(error: ErrorObject, body: unknown): Violation {
-  const path = error.instancePath.split('/').slice(1).map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'))
+  const path = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'))
   const value = valueAt(body, path)
   const p = error.params as Record<string, unknown>
   switch (error.keyword) {
@@ -258,7 +285,14 @@ function toViolation(error: ErrorObject, body: unknown): Violation {
       return {path: parent, value: valueAt(body, parent), unexpected: path.at(-1), message: `Additional properties are not allowed ('${path.at(-1)}' was unexpected)`}
     }
     case 'type': {
-      return {path, value, message: `${repr(value)} is not of type ${[p.type].flat().map((t) => `'${String(t)}'`).join(', ')}`}
+      return {
+        path,
+        value,
+        message: `${repr(value)} is not of type ${[p.type]
+          .flat()
+          .map((t) => `'${String(t)}'`)
+          .join(', ')}`,
+      }
     }
     case 'enum': {
       return {path, value, message: `${repr(value)} is not one of ${JSON.stringify(p.allowedValues)}`}

@@ -93,9 +93,7 @@ class NodeServer {
       const current = this.nodes.lookup(this.cloud, this.id)
       if (!current || current.status !== runningStatus(this.cloud)) return ctx.reject()
       if (ctx.method === 'publickey') {
-        const key = current.authorizedKeys
-          .map((line) => utils.parseKey(line))
-          .find((k) => !(k instanceof Error) && sameBytes(k.getPublicSSH(), ctx.key.data))
+        const key = current.authorizedKeys.map((line) => utils.parseKey(line)).find((k) => !(k instanceof Error) && sameBytes(k.getPublicSSH(), ctx.key.data))
         if (!key || key instanceof Error) return ctx.reject(['publickey', 'password'])
         if (ctx.signature && ctx.blob && key.verify(ctx.blob, ctx.signature, ctx.hashAlgo) !== true) return ctx.reject(['publickey', 'password'])
         return ctx.accept()

@@ -46,12 +46,8 @@ export class SandboxStore {
       update: db.prepare<[string, string, string, string, string]>('UPDATE resources SET region = ?, data = ? WHERE cloud = ? AND kind = ? AND id = ?'),
       remove: db.prepare<[string, string, string]>('DELETE FROM resources WHERE cloud = ? AND kind = ? AND id = ?'),
       listAll: db.prepare<[string, string], {data: string; seq: number}>('SELECT data, seq FROM resources WHERE cloud = ? AND kind = ? ORDER BY seq'),
-      listRegion: db.prepare<[string, string, string], {data: string; seq: number}>(
-        'SELECT data, seq FROM resources WHERE cloud = ? AND kind = ? AND region = ? ORDER BY seq',
-      ),
-      countWhere: db.prepare<[string, string], {n: number}>(
-        "SELECT count(*) AS n FROM resources WHERE cloud = ? AND kind = ? AND json_extract(data, '$.seeded') = 1",
-      ),
+      listRegion: db.prepare<[string, string, string], {data: string; seq: number}>('SELECT data, seq FROM resources WHERE cloud = ? AND kind = ? AND region = ? ORDER BY seq'),
+      countWhere: db.prepare<[string, string], {n: number}>("SELECT count(*) AS n FROM resources WHERE cloud = ? AND kind = ? AND json_extract(data, '$.seeded') = 1"),
     }
   }
 

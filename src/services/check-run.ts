@@ -47,7 +47,11 @@ export function openCheckSession(request: Omit<CheckRunRequest, 'definitions'> &
   const history = CheckHistory.open()
   let vantages: Vantages
   try {
-    vantages = openVantages(request.from, inventory, dataDir, request.log, request.passphrase, {reconnectUntil: request.reconnectUntil, localRefusal: request.localRefusal, warn: request.warn})
+    vantages = openVantages(request.from, inventory, dataDir, request.log, request.passphrase, {
+      reconnectUntil: request.reconnectUntil,
+      localRefusal: request.localRefusal,
+      warn: request.warn,
+    })
   } catch (error) {
     history.close()
     inventory.close()

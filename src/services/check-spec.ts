@@ -37,7 +37,7 @@ const COUNTED = new Set<CheckKind>(['path', 'ping'])
  */
 function defaultsFor(kind: CheckKind, defaults: CheckDefaults): CheckDefaults {
   const rtaLoss = (t: string | undefined) => t !== undefined && t.includes(',')
-  const fits = (t: string | undefined) => (t === undefined ? undefined : (rtaLoss(t) === COUNTED.has(kind) ? t : undefined))
+  const fits = (t: string | undefined) => (t === undefined ? undefined : rtaLoss(t) === COUNTED.has(kind) ? t : undefined)
   return withoutUndefined({
     count: COUNTED.has(kind) ? defaults.count : undefined,
     timeoutS: defaults.timeoutS,

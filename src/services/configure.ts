@@ -63,7 +63,11 @@ export function configurableProviders(): ProviderName[] {
 export function currentValues(provider: ProviderName, profile: string): Record<string, string> {
   const values = readConfig(mcPaths().configFile).profiles[profile] ?? {}
   const prefix = `${provider}.`
-  return Object.fromEntries(Object.entries(values).filter(([key]) => key.startsWith(prefix)).map(([key, value]) => [key.slice(prefix.length), value]))
+  return Object.fromEntries(
+    Object.entries(values)
+      .filter(([key]) => key.startsWith(prefix))
+      .map(([key, value]) => [key.slice(prefix.length), value]),
+  )
 }
 
 /** Settings built from the answers alone, so the test call uses what was typed and nothing else mc would find. */

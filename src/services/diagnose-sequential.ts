@@ -121,7 +121,7 @@ export async function measureSequential(session: CheckSession, plan: SequentialP
   for (;;) {
     const remaining = deadline - Date.now()
     if (remaining <= 0) break
-     
+
     await sleep(Math.min(EVALUATE_EVERY_MS, remaining))
     const results = snapshot(Date.now())
     open = unsettled(plan, results, {probing, tcpStarted, running})
@@ -198,11 +198,7 @@ function readingOf(verdict: Verdict): string {
  * trace may be the one to read), the ICMP traces too short to call the target silent, and every
  * vantage point whose trace is running but not yet settled.
  */
-function unsettled(
-  plan: SequentialPlan,
-  results: CheckResult[],
-  state: {probing: boolean; tcpStarted?: CheckDefinition; running: (check: string) => string[]},
-): string[] {
+function unsettled(plan: SequentialPlan, results: CheckResult[], state: {probing: boolean; tcpStarted?: CheckDefinition; running: (check: string) => string[]}): string[] {
   const silent = !answersIcmp(plan.target, results)
   const open: string[] = []
   if (silent && state.probing) open.push(`${plan.target} answers no ICMP yet; looking for a TCP port that answers`)

@@ -97,7 +97,10 @@ export function diagnosisChecks(targets: string[], count: number): CheckDefiniti
 /** Ports to try for a target, best first: those its checks in the history used, then 443, 80, 22. */
 export function candidatePorts(target: string, history: CheckHistory, asked?: number): number[] {
   if (asked !== undefined) return [asked]
-  const used = history.series({target, limit: 1000}).map((r) => portOfCheck(r.check)).filter((p): p is number => p !== undefined)
+  const used = history
+    .series({target, limit: 1000})
+    .map((r) => portOfCheck(r.check))
+    .filter((p): p is number => p !== undefined)
   return [...new Set([...used, ...FALLBACK_PORTS])].slice(0, 6)
 }
 
@@ -140,7 +143,11 @@ function plan(target: string, request: DiagnoseRequest, history: CheckHistory): 
 
 /** The first candidate port a TCP connect succeeded on from any vantage point. */
 function answeringPort(p: Plan, results: CheckResult[]): number | undefined {
-  const open = new Set(serviceAnswers(p.target, results).filter((a) => a.check.startsWith('tcp:')).map((a) => portOfCheck(a.check)))
+  const open = new Set(
+    serviceAnswers(p.target, results)
+      .filter((a) => a.check.startsWith('tcp:'))
+      .map((a) => portOfCheck(a.check)),
+  )
   return p.ports.find((port) => open.has(port))
 }
 
@@ -161,7 +168,10 @@ function tcpTraces(plans: Plan[], probes: CheckResult[], request: DiagnoseReques
  * Under auto that trace is kept (stored, returned) only for a target that answered no ICMP at all.
  */
 async function measure(session: CheckSession, plans: Plan[], request: DiagnoseRequest): Promise<CheckResult[]> {
-  const probing = session.run(plans.flatMap((p) => p.portProbes), {record: false})
+  const probing = session.run(
+    plans.flatMap((p) => p.portProbes),
+    {record: false},
+  )
   const tracing = probing.then((probes) => session.run(tcpTraces(plans, probes, request), {record: false}))
   const [first, traces] = await Promise.all([session.run(plans.flatMap((p) => p.first)), tracing])
   const auto = (request.protocol ?? 'auto') === 'auto'
@@ -174,7 +184,12 @@ async function measure(session: CheckSession, plans: Plan[], request: DiagnoseRe
  * Without --count: each target measured until its verdict is settled or the time limit, all targets
  * at once; the results are recorded at the end, with how each target's measuring stopped.
  */
-async function measureUntilSettled(session: CheckSession, plans: Plan[], request: DiagnoseRequest, started: number): Promise<{results: CheckResult[]; sampling: Map<string, Sampling>}> {
+async function measureUntilSettled(
+  session: CheckSession,
+  plans: Plan[],
+  request: DiagnoseRequest,
+  started: number,
+): Promise<{results: CheckResult[]; sampling: Map<string, Sampling>}> {
   const deadline = started + (request.maxTimeMs ?? DEFAULT_MAX_TIME_MS)
   const auto = (request.protocol ?? 'auto') === 'auto'
   const outcomes = await Promise.all(

@@ -92,19 +92,24 @@ export function renderPrometheusConfig(options: PrometheusConfigOptions): string
       ],
     }
   })
-  const diagnose = options.allow.diagnose.length === 0 ? [] : [{
-    job_name: 'mc_diagnose',
-    metrics_path: '/diagnose',
-    scrape_interval: seconds(options.diagnoseIntervalS),
-    scrape_timeout: seconds(Math.min(options.diagnoseIntervalS, 60)),
-    ...connection(options),
-    static_configs: [{targets: options.allow.diagnose}],
-    relabel_configs: [
-      {source_labels: ['__address__'], target_label: 'target'},
-      {source_labels: ['__address__'], target_label: 'instance'},
-      ...routing(options, {target: '__address__'}),
-    ],
-  }]
+  const diagnose =
+    options.allow.diagnose.length === 0
+      ? []
+      : [
+          {
+            job_name: 'mc_diagnose',
+            metrics_path: '/diagnose',
+            scrape_interval: seconds(options.diagnoseIntervalS),
+            scrape_timeout: seconds(Math.min(options.diagnoseIntervalS, 60)),
+            ...connection(options),
+            static_configs: [{targets: options.allow.diagnose}],
+            relabel_configs: [
+              {source_labels: ['__address__'], target_label: 'target'},
+              {source_labels: ['__address__'], target_label: 'instance'},
+              ...routing(options, {target: '__address__'}),
+            ],
+          },
+        ]
   const self = {job_name: 'mc_exporter', scrape_interval: seconds(options.intervalS), ...connection(options), static_configs: [{targets: options.exporters}]}
   const config = {
     global: {scrape_interval: seconds(options.intervalS), evaluation_interval: seconds(options.intervalS)},
@@ -127,7 +132,8 @@ export function renderAlertRules(options: AlertOptions): string {
       labels: {severity: 'critical'},
       annotations: {
         summary: '{{ $labels.target }} fails {{ $labels.check }} from every vantage point',
-        description: 'No vantage point gets an answer: the target (or that service on it) is down, or every path to it is broken. "mc check diagnose -t {{ $labels.target }}" says which.',
+        description:
+          'No vantage point gets an answer: the target (or that service on it) is down, or every path to it is broken. "mc check diagnose -t {{ $labels.target }}" says which.',
       },
     },
     {
@@ -137,7 +143,8 @@ export function renderAlertRules(options: AlertOptions): string {
       labels: {severity: 'warning'},
       annotations: {
         summary: 'Vantage point {{ $labels.vantage }} fails checks the others pass',
-        description: '{{ $value | humanizePercentage }} of its checks fail while other vantage points reach the same targets: the fault is on {{ $labels.vantage }}\'s side, not the targets\'.',
+        description:
+          "{{ $value | humanizePercentage }} of its checks fail while other vantage points reach the same targets: the fault is on {{ $labels.vantage }}'s side, not the targets'.",
       },
     },
     {
@@ -146,8 +153,9 @@ export function renderAlertRules(options: AlertOptions): string {
       for: duration,
       labels: {severity: 'warning'},
       annotations: {
-        summary: 'Degradation on {{ $labels.target }}\'s side',
-        description: 'Every vantage point sees loss or latency starting near the target{{ if $labels.hop }} (hop {{ $labels.hop }}){{ end }}: its network or host, not the paths to it.',
+        summary: "Degradation on {{ $labels.target }}'s side",
+        description:
+          'Every vantage point sees loss or latency starting near the target{{ if $labels.hop }} (hop {{ $labels.hop }}){{ end }}: its network or host, not the paths to it.',
       },
     },
     {

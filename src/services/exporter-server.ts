@@ -46,7 +46,7 @@ export async function startExporterServer(exporter: Exporter, listen: Listen, we
     if (closing) res.setHeader('connection', 'close')
     handle(context, req, res).catch((error: Error) => {
       onError(`${req.url?.split('?')[0]}: ${error.message}`)
-      if (!res.headersSent) reply(res, {status: 500, body: 'Internal error; see the exporter\'s log.\n'})
+      if (!res.headersSent) reply(res, {status: 500, body: "Internal error; see the exporter's log.\n"})
     })
   }
   const server = web.tls ? createHttpsServer(web.tls, handler) : createHttpServer(handler)
@@ -55,7 +55,11 @@ export async function startExporterServer(exporter: Exporter, listen: Listen, we
   server.headersTimeout = 30_000
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
-      reject(new ValidationError(`Cannot listen on ${listen.host}:${listen.port}: ${error.code === 'EADDRINUSE' ? 'the address is in use' : (error.code ?? error.message)}. Pick another --listen.`))
+      reject(
+        new ValidationError(
+          `Cannot listen on ${listen.host}:${listen.port}: ${error.code === 'EADDRINUSE' ? 'the address is in use' : (error.code ?? error.message)}. Pick another --listen.`,
+        ),
+      )
     })
     server.listen(listen.port, listen.host, () => {
       server.removeAllListeners('error')

@@ -69,7 +69,12 @@ export class ExporterStats {
           {labels: {__name__: 'mc_exporter_check_duration_seconds_count', kind}, value: h.count},
         ]),
       },
-      {name: 'mc_exporter_ssh_handshakes_total', help: 'SSH connections opened to probes (one per probe while connections last).', type: 'counter', samples: [{value: now.sshHandshakes}]},
+      {
+        name: 'mc_exporter_ssh_handshakes_total',
+        help: 'SSH connections opened to probes (one per probe while connections last).',
+        type: 'counter',
+        samples: [{value: now.sshHandshakes}],
+      },
       {name: 'mc_exporter_probes', help: 'Probes this exporter can run checks from (besides local).', type: 'gauge', samples: [{value: now.probes}]},
       {name: 'mc_exporter_diagnoses_running', help: 'Diagnoses in progress.', type: 'gauge', samples: [{value: now.diagnosing}]},
       {name: 'process_cpu_seconds_total', help: 'User and system CPU time spent, in seconds.', type: 'counter', samples: [{value: (usage.user + usage.system) / 1e6}]},

@@ -35,7 +35,8 @@ export function readWebConfig(path: string): WebConfig {
   }
   const file = (doc ?? {}) as Record<string, unknown>
   for (const key of Object.keys(file)) {
-    if (key !== 'tls_server_config' && key !== 'basic_auth_users') throw new ConfigError(`Web config ${path}: "${key}" is not supported by mc (tls_server_config, basic_auth_users).`)
+    if (key !== 'tls_server_config' && key !== 'basic_auth_users')
+      throw new ConfigError(`Web config ${path}: "${key}" is not supported by mc (tls_server_config, basic_auth_users).`)
   }
   const users = new Map<string, string>()
   for (const [user, hash] of Object.entries((file.basic_auth_users ?? {}) as Record<string, unknown>)) {
@@ -109,7 +110,9 @@ export class BasicAuth {
     const user = decoded.slice(0, colon)
     const password = decoded.slice(colon + 1)
     const hash = this.users.get(user)
-    const key = createHash('sha256').update(`${user}\0${password}\0${hash ?? ''}`).digest('hex')
+    const key = createHash('sha256')
+      .update(`${user}\0${password}\0${hash ?? ''}`)
+      .digest('hex')
     if (hash && this.verified.has(key)) return true
     this.bcrypt ??= import('bcryptjs').then((mod) => (mod as unknown as {default?: typeof import('bcryptjs')}).default ?? mod)
     const {compare} = await this.bcrypt
@@ -124,4 +127,3 @@ export class BasicAuth {
 
 /** A valid hash of nothing anyone sends, for the comparison an unknown user still costs. */
 const DUMMY_HASH = '$2b$10$l3fATFGD9O5XUe.3Wa29wuHtoGSYspuEySL9d0RE5UeD.65qpv/fa'
-

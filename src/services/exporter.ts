@@ -111,7 +111,14 @@ export class Exporter {
       if (result) return result
       controller.abort(new TimeoutError('scrape timeout'))
       run.catch(() => {})
-      return unknownResult(executor.vantage, check, new TimeoutError(`The check did not finish within the scrape timeout (${Math.round((deadline - performance.now()) / 1000)} s left); raise scrape_timeout or lower the check's count/timeout.`), {started})
+      return unknownResult(
+        executor.vantage,
+        check,
+        new TimeoutError(
+          `The check did not finish within the scrape timeout (${Math.round((deadline - performance.now()) / 1000)} s left); raise scrape_timeout or lower the check's count/timeout.`,
+        ),
+        {started},
+      )
     } catch (error) {
       return unknownResult(executor.vantage, check, toMcError(error), {started})
     } finally {
@@ -176,7 +183,10 @@ export class Exporter {
   }
 
   metrics(): Answer {
-    return {status: 200, body: renderFamilies(this.stats.families({sshHandshakes: this.vantageSet.pool.handshakes, probes: this.vantageSet.probes.length, diagnosing: this.diagnosing.size}))}
+    return {
+      status: 200,
+      body: renderFamilies(this.stats.families({sshHandshakes: this.vantageSet.pool.handshakes, probes: this.vantageSet.probes.length, diagnosing: this.diagnosing.size})),
+    }
   }
 
   /** Cuts running checks short: the requests waiting on them answer at once. */
@@ -221,4 +231,3 @@ function fitToBudget(definition: CheckDefinition, budgetMs: number): CheckDefini
   for (const key of Object.keys(fitted)) if (fitted[key] === undefined) delete fitted[key]
   return fitted as unknown as CheckDefinition
 }
-

@@ -58,7 +58,9 @@ export async function withFleetLock<T>(inventory: Inventory, fleet: string, opti
     if (!other) break
     const who = `mc pid ${holderPid(other.holder)}, deploying fleet "${fleet}" since ${other.since}`
     if (Date.now() >= deadline) {
-      throw new TimeoutError(`Fleet "${fleet}" is still being deployed by ${who}; gave up after ${Math.round(options.waitMs / 1000)}s. Deploy again once it has finished (it reuses ready probes).`)
+      throw new TimeoutError(
+        `Fleet "${fleet}" is still being deployed by ${who}; gave up after ${Math.round(options.waitMs / 1000)}s. Deploy again once it has finished (it reuses ready probes).`,
+      )
     }
     if (!told) options.onWait?.(`waiting for ${who}, to finish (up to ${Math.round(options.waitMs / 1000)}s)`)
     told = true

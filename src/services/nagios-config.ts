@@ -84,7 +84,10 @@ export function definitionsFromHistory(dataDir: string, now = new Date()): Check
 }
 
 function vantagesFor(from: string[], dataDir: string): NagiosVantage[] {
-  const names = from.flatMap((f) => f.split(',')).map((f) => f.trim()).filter(Boolean)
+  const names = from
+    .flatMap((f) => f.split(','))
+    .map((f) => f.trim())
+    .filter(Boolean)
   const wanted = names.length === 0 ? ['all'] : names
   const inventory = Inventory.open(dataDir)
   try {
@@ -120,7 +123,12 @@ function planSsh(vantages: NagiosVantage[], definitions: CheckDefinition[], skip
       const command = buildCheckCommand(definition, 'plugins')
       const {check} = command
       if (!probe) {
-        skipped.push({vantage: name, target: check.target, check: check.name, reason: 'the local vantage point runs only in --mode passive (the Nagios server checks from itself with its own plugins)'})
+        skipped.push({
+          vantage: name,
+          target: check.target,
+          check: check.name,
+          reason: 'the local vantage point runs only in --mode passive (the Nagios server checks from itself with its own plugins)',
+        })
         continue
       }
       if (check.kind === 'path') {
@@ -129,7 +137,10 @@ function planSsh(vantages: NagiosVantage[], definitions: CheckDefinition[], skip
       }
       const description = `${check.name} ${check.target}`
       services.push({
-        vantage: name, target: check.target, description, displayName: `${description} from ${name}`,
+        vantage: name,
+        target: check.target,
+        description,
+        displayName: `${description} from ${name}`,
         bySsh: {script: command.command, timeoutS: Math.ceil(command.timeoutMs / 1000) + 10},
       })
     }
@@ -139,10 +150,17 @@ function planSsh(vantages: NagiosVantage[], definitions: CheckDefinition[], skip
 
 function planPassive(vantages: NagiosVantage[], definitions: CheckDefinition[]): NagiosService[] {
   const targets = [...new Set(definitions.map((d) => d.target))]
-  return vantages.flatMap(({name}) => targets.map((target) => ({
-    vantage: name, target, description: `mc ${target}`,
-    displayName: `${target} from ${name}: ${definitions.filter((d) => d.target === target).map((d) => buildCheckCommand(d).check.name).join(', ')}`,
-  })))
+  return vantages.flatMap(({name}) =>
+    targets.map((target) => ({
+      vantage: name,
+      target,
+      description: `mc ${target}`,
+      displayName: `${target} from ${name}: ${definitions
+        .filter((d) => d.target === target)
+        .map((d) => buildCheckCommand(d).check.name)
+        .join(', ')}`,
+    })),
+  )
 }
 
 /** What only one mode writes: a probe's own key path (ssh), the cron user and MC_HOME (passive). */

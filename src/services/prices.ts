@@ -31,8 +31,7 @@ export async function priceTable(): Promise<PriceTable> {
 export async function withTablePrices(provider: ProviderName, region: string | undefined, sizes: Size[]): Promise<Size[]> {
   if (priceOrigin(provider) !== 'table' || !region) return sizes
   const table = await priceTable()
-  const lookup =
-    provider === 'ec2' ? (id: string) => table.ec2[id]?.[region] : (id: string) => table.rackspace.find((g) => g.regions.includes(region.toUpperCase()))?.prices[id]
+  const lookup = provider === 'ec2' ? (id: string) => table.ec2[id]?.[region] : (id: string) => table.rackspace.find((g) => g.regions.includes(region.toUpperCase()))?.prices[id]
   return sizes.map((size) => {
     const price = size.priceHourly ?? lookup(size.id)
     return price === undefined ? size : {...size, priceHourly: price}

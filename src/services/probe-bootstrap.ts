@@ -97,7 +97,9 @@ export async function waitForSsh(executor: Executor, options: SshWaitOptions): P
       } else {
         const said = (result.stderr || result.stdout).trim().split('\n').slice(-3).join(' | ')
         const how = result.exitCode === null ? `was killed by ${result.signal ?? 'a signal'}` : `exited ${result.exitCode}`
-        throw new RemoteCommandError(`${executor.vantage}: the SSH login works but a command cannot run there (\`true\` ${how}${said ? `: ${said}` : ''}). Check the login user's shell, home directory and free disk space.`)
+        throw new RemoteCommandError(
+          `${executor.vantage}: the SSH login works but a command cannot run there (\`true\` ${how}${said ? `: ${said}` : ''}). Check the login user's shell, home directory and free disk space.`,
+        )
       }
     } catch (error) {
       if (error instanceof RemoteCommandError || !isTransientSshError(error)) throw error

@@ -84,7 +84,11 @@ async function deployOne(site: ProbeSite, key: McKey | undefined, run: string, o
   try {
     driver = await context.driver(site.provider, site.region)
     context.onStep?.(`${site.provider}:${site.region}`, 'plan')
-    const [sizes, images, locations] = await Promise.all([driver.listSizes().then((s) => withTablePrices(site.provider, site.region, s)), driver.listImages(), driver.listLocations()])
+    const [sizes, images, locations] = await Promise.all([
+      driver.listSizes().then((s) => withTablePrices(site.provider, site.region, s)),
+      driver.listImages(),
+      driver.listLocations(),
+    ])
     checkRegion(site, locations)
     plan = planProbe(options.fleet, site, sizes, images)
     const planned = {...base, name: plan.name, size: plan.size, image: plan.image, priceHourly: plan.priceHourly}
@@ -150,14 +154,30 @@ async function createProbe(plan: ProbePlan, driver: CloudDriver, key: McKey, run
   const clientToken = `mc-${run}-${plan.name}`.slice(0, 64)
   const user = loginUser(plan.provider, plan.imageName)
   inventory.insert({
-    name: plan.name, kind: 'cloud', state: 'requested', fleet: plan.fleet, provider: plan.provider, region: plan.region,
-    clientToken, size: plan.size, image: plan.image, priceHourly: plan.priceHourly, user, deployRun: run,
+    name: plan.name,
+    kind: 'cloud',
+    state: 'requested',
+    fleet: plan.fleet,
+    provider: plan.provider,
+    region: plan.region,
+    clientToken,
+    size: plan.size,
+    image: plan.image,
+    priceHourly: plan.priceHourly,
+    user,
+    deployRun: run,
     labels: {provider: plan.provider, region: plan.region},
   })
   context.onStep?.(plan.name, 'create', `${plan.size}, ${plan.imageName}`)
   const node = await driver.createNode({
-    name: plan.name, image: plan.image, size: plan.size, keyName: key.keyName, publicKey: key.publicKey,
-    tags: {[FLEET_TAG]: plan.fleet, [PROBE_TAG]: plan.name}, allowSshAndIcmp: true, clientToken,
+    name: plan.name,
+    image: plan.image,
+    size: plan.size,
+    keyName: key.keyName,
+    publicKey: key.publicKey,
+    tags: {[FLEET_TAG]: plan.fleet, [PROBE_TAG]: plan.name},
+    allowSshAndIcmp: true,
+    clientToken,
   })
   inventory.update(plan.name, {nodeId: node.id, state: 'created'})
   signal.throwIfAborted()
@@ -184,7 +204,11 @@ async function createProbe(plan: ProbePlan, driver: CloudDriver, key: McKey, run
  * never answered) and its inventory row. A node that cannot be destroyed stays in the inventory as
  * broken, so it is never forgotten. It opens its own driver: the deploy's drivers stop on Ctrl-C.
  */
-export async function rollback(plan: Pick<ProbePlan, 'name' | 'provider' | 'region'>, run: string, context: Pick<DeployContext, 'cleanupDriver' | 'inventory' | 'log' | 'onStep'>): Promise<boolean> {
+export async function rollback(
+  plan: Pick<ProbePlan, 'name' | 'provider' | 'region'>,
+  run: string,
+  context: Pick<DeployContext, 'cleanupDriver' | 'inventory' | 'log' | 'onStep'>,
+): Promise<boolean> {
   const {name} = plan
   const probe = context.inventory.lookup(name)
   if (!probe || probe.deployRun !== run) return false

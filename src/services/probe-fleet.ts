@@ -53,7 +53,10 @@ export async function listProbes(inventory: Inventory, openDriver: OpenDriver, f
           const nodes = await driver.listNodes({tags: fleet ? {[FLEET_TAG]: fleet} : undefined})
           // Linode lists the whole account whatever the driver's region: keep this site's nodes only.
           const here = nodes.filter((n) => n.region.toLowerCase() === site.region.toLowerCase())
-          nodesBySite.set(key, here.filter((n) => n.tags[FLEET_TAG] !== undefined && n.state !== 'terminated'))
+          nodesBySite.set(
+            key,
+            here.filter((n) => n.tags[FLEET_TAG] !== undefined && n.state !== 'terminated'),
+          )
         } finally {
           await driver.close?.()
         }
@@ -78,7 +81,7 @@ export async function listProbes(inventory: Inventory, openDriver: OpenDriver, f
     }
 
     if (node) claimed.add(`${row.provider}:${row.region}:${node.id}`)
-    return {...row, live: node ? node.state : (row.nodeId ? 'gone' : 'not created')}
+    return {...row, live: node ? node.state : row.nodeId ? 'gone' : 'not created'}
   })
 
   const untracked: UntrackedNode[] = []
@@ -146,7 +149,16 @@ export async function adoptProbe(inventory: Inventory, request: AdoptRequest, po
   const executor = pool.executor({name: request.name, host: request.host, port: request.port, username: request.user})
   const result = await executor.exec('true', {timeoutMs: 20_000})
   if (result.exitCode !== 0) throw new ValidationError(`${request.host} accepted the connection but could not run a command (exit ${result.exitCode}).`)
-  return inventory.insert({name: request.name, kind: 'adopted', state: 'ready', host: request.host, port: request.port, user: request.user, keyPath: request.keyPath, labels: request.labels})
+  return inventory.insert({
+    name: request.name,
+    kind: 'adopted',
+    state: 'ready',
+    host: request.host,
+    port: request.port,
+    user: request.user,
+    keyPath: request.keyPath,
+    labels: request.labels,
+  })
 }
 
 export async function execOnProbe(probe: Probe, pool: SshPool, command: string, timeoutMs: number): Promise<ExecResult> {
@@ -154,14 +166,16 @@ export async function execOnProbe(probe: Probe, pool: SshPool, command: string, 
 }
 
 /** Accept a probe's current host key deliberately (after a rebuild), replacing what mc knew. */
-export async function trustProbe(probe: Probe, dataDir: string, confirm: (fingerprint: string, keyType: string) => Promise<boolean>): Promise<{fingerprint: string; trusted: boolean}> {
+export async function trustProbe(
+  probe: Probe,
+  dataDir: string,
+  confirm: (fingerprint: string, keyType: string) => Promise<boolean>,
+): Promise<{fingerprint: string; trusted: boolean}> {
   if (!probe.host) throw new ValidationError(`Probe ${probe.name} has no address yet.`)
   const presented = await scanHostKey(probe.host, probe.port)
   const trusted = await confirm(presented.fingerprint, presented.type)
   if (trusted) knownHostsFile(dataDir).replace(probe.host, probe.port, presented.blob)
   return {fingerprint: presented.fingerprint, trusted}
 }
-
-
 
 export {type HostKeyPolicy} from '../ssh/host-keys.js'

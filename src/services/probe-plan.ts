@@ -72,7 +72,10 @@ export function checkRegion(site: ProbeSite, locations: Location[]): void {
   const known = locations.filter((l) => l.kind === 'region' || !l.region)
   if (locations.some((l) => l.id.toLowerCase() === wanted || l.region?.toLowerCase() === wanted)) return
   throw new ValidationError(
-    `${site.provider} has no region "${site.region}". Regions: ${known.map((l) => l.id).sort().join(', ')} ("mc locations list --provider ${site.provider}").`,
+    `${site.provider} has no region "${site.region}". Regions: ${known
+      .map((l) => l.id)
+      .sort()
+      .join(', ')} ("mc locations list --provider ${site.provider}").`,
   )
 }
 
@@ -95,10 +98,7 @@ const MIN_MEMORY_MB = 512
 export function chooseSize(sizes: Size[], image?: Pick<Image, 'minDiskGb' | 'minMemoryMb'>): Size | undefined {
   const minMemory = Math.max(MIN_MEMORY_MB, image?.minMemoryMb ?? 0)
   const minDisk = image?.minDiskGb ?? 0
-  const fits = sizes.filter(
-    (s) =>
-      s.vcpus >= 1 && s.memoryMb >= minMemory && (!s.diskGb || s.diskGb >= minDisk) && (!s.architecture || /x86_64|amd64/.test(s.architecture)),
-  )
+  const fits = sizes.filter((s) => s.vcpus >= 1 && s.memoryMb >= minMemory && (!s.diskGb || s.diskGb >= minDisk) && (!s.architecture || /x86_64|amd64/.test(s.architecture)))
   return fits.sort((a, b) => (a.priceHourly ?? Infinity) - (b.priceHourly ?? Infinity) || a.memoryMb - b.memoryMb)[0]
 }
 
@@ -118,10 +118,7 @@ export function chooseImage(images: Image[]): Image | undefined {
     .map((image) => ({image, line: rank(image)}))
     .filter((c): c is {image: Image; line: number} => c.line !== undefined && (!c.image.architecture || /x86_64|amd64/.test(c.image.architecture)))
   candidates.sort(
-    (a, b) =>
-      Number(Boolean(b.image.probeReady)) - Number(Boolean(a.image.probeReady)) ||
-      a.line - b.line ||
-      (b.image.createdAt ?? '').localeCompare(a.image.createdAt ?? ''),
+    (a, b) => Number(Boolean(b.image.probeReady)) - Number(Boolean(a.image.probeReady)) || a.line - b.line || (b.image.createdAt ?? '').localeCompare(a.image.createdAt ?? ''),
   )
   return candidates[0]?.image
 }

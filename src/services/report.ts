@@ -153,7 +153,10 @@ function diagnosisFor(target: string, results: CheckResult[]): Diagnosis | undef
   return {
     verdict,
     state: VERDICT_STATE[verdict.kind],
-    at: used.map((r) => r.at).sort().at(-1)!,
+    at: used
+      .map((r) => r.at)
+      .sort()
+      .at(-1)!,
     paths: paths.map((p) => ({vantage: p.vantage, at: p.at, hops: p.hops!})).sort((a, b) => byVantage(a.vantage, b.vantage)),
   }
 }
@@ -174,7 +177,15 @@ function fleet(dataDir: string): ReportData['fleet'] {
   const inventory = Inventory.open(dataDir)
   try {
     const probes = inventory.list().map((p) => ({
-      name: p.name, kind: p.kind, fleet: p.fleet, provider: p.provider, region: p.region, host: p.host, size: p.size, state: p.state, priceHourly: p.priceHourly,
+      name: p.name,
+      kind: p.kind,
+      fleet: p.fleet,
+      provider: p.provider,
+      region: p.region,
+      host: p.host,
+      size: p.size,
+      state: p.state,
+      priceHourly: p.priceHourly,
     }))
     const {hourly, unpriced} = costTotal(probes.filter((p) => p.kind === 'cloud'))
     return {probes, hourlyCost: hourly, monthlyCost: hourly * HOURS_PER_MONTH, unpriced}

@@ -22,7 +22,11 @@ function probeExecutor(pool: SshPool, probe: Probe, options: VantageOptions): Ex
   const target = sshTarget(probe)
   if (options.reconnectUntil === undefined) return pool.executor(target)
   // The pool keeps one executor per name, and a failed one stays failed: each attempt gets its own.
-  return new PersistentExecutor(probe.name, (attempt) => pool.executor(attempt === 0 ? target : {...target, name: `${probe.name} (connection ${attempt + 1})`}), options.reconnectUntil)
+  return new PersistentExecutor(
+    probe.name,
+    (attempt) => pool.executor(attempt === 0 ? target : {...target, name: `${probe.name} (connection ${attempt + 1})`}),
+    options.reconnectUntil,
+  )
 }
 
 /**
@@ -30,7 +34,10 @@ function probeExecutor(pool: SshPool, probe: Probe, options: VantageOptions): Ex
  * probes. Host keys are checked strictly: deploy and add recorded them.
  */
 export function openVantages(from: string[], inventory: Inventory, dataDir: string, log: DebugLog, passphrase?: PassphrasePrompt, options: VantageOptions = {}): Vantages {
-  const names = from.flatMap((f) => f.split(',')).map((f) => f.trim()).filter(Boolean)
+  const names = from
+    .flatMap((f) => f.split(','))
+    .map((f) => f.trim())
+    .filter(Boolean)
   const wanted = names.length === 0 ? ['all'] : names
   const all = wanted.includes('all')
   const ready = inventory.list().filter((p) => p.state === 'ready' && p.host)

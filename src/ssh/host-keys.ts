@@ -33,9 +33,15 @@ export async function verifyHostKey(check: HostKeyCheck, presented: Buffer): Pro
   const {keys, revoked} = knownHosts.lookup(host, port)
   if (revoked.some((k) => k.blob.equals(presented))) throw new RevokedHostKeyError(vantage, pattern, print)
   if (keys.some((k) => k.blob.equals(presented))) return 'known'
-  if (keys.length > 0) throw new HostKeyChangedError(vantage, pattern, keys.map((k) => `${fingerprint(k.blob)} (${k.type})`), print, type)
-  const accepted =
-    policy === 'accept-new' || (typeof policy === 'function' && (await policy({vantage, host, port, keyType: type, fingerprint: print})))
+  if (keys.length > 0)
+    throw new HostKeyChangedError(
+      vantage,
+      pattern,
+      keys.map((k) => `${fingerprint(k.blob)} (${k.type})`),
+      print,
+      type,
+    )
+  const accepted = policy === 'accept-new' || (typeof policy === 'function' && (await policy({vantage, host, port, keyType: type, fingerprint: print})))
   if (!accepted) throw new UnknownHostKeyError(vantage, pattern, print, type, typeof policy === 'function')
   knownHosts.add(host, port, presented)
   return 'added'

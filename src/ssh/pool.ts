@@ -15,7 +15,7 @@ import type {ExecOptions, ExecResult, Executor} from '../checks/executor.js'
 type Ssh2 = typeof import('ssh2')
 let ssh2Module: Promise<Ssh2> | undefined
 function loadSsh2(): Promise<Ssh2> {
-  ssh2Module ??= import('ssh2').then((mod) => ((mod as unknown as {default?: Ssh2}).default ?? mod))
+  ssh2Module ??= import('ssh2').then((mod) => (mod as unknown as {default?: Ssh2}).default ?? mod)
   return ssh2Module
 }
 
@@ -160,7 +160,9 @@ export class SshExecutor implements Executor {
     return new Promise<Client>((resolve, reject) => {
       const stopped = () => reject(this.stoppedWhileConnecting())
       stop.addEventListener('abort', stopped, {once: true})
-      this.connection().then(resolve, reject).finally(() => stop.removeEventListener('abort', stopped))
+      this.connection()
+        .then(resolve, reject)
+        .finally(() => stop.removeEventListener('abort', stopped))
     })
   }
 
@@ -268,10 +270,14 @@ export class SshExecutor implements Executor {
     const {host, username} = this.target
     const where = `${this.vantage} (${username}@${hostPattern(host, this.port)})`
     if (error.level === 'client-authentication') {
-      return new AuthError(`SSH login to ${where} failed: the server accepted none of mc's keys (${describeIdentity(identity)}). Add mc's public key to the probe's ~/.ssh/authorized_keys.`)
+      return new AuthError(
+        `SSH login to ${where} failed: the server accepted none of mc's keys (${describeIdentity(identity)}). Add mc's public key to the probe's ~/.ssh/authorized_keys.`,
+      )
     }
     if (error.level === 'client-timeout') {
-      return new TimeoutError(`No SSH handshake with ${where} within ${formatSeconds(this.context.options.connectTimeoutMs)}: the probe is down, or a firewall drops port ${this.port}.`)
+      return new TimeoutError(
+        `No SSH handshake with ${where} within ${formatSeconds(this.context.options.connectTimeoutMs)}: the probe is down, or a firewall drops port ${this.port}.`,
+      )
     }
     if (/no matching host key/i.test(error.message)) {
       const known = this.context.options.knownHosts.lookup(host, this.port).keys.map((k) => `${k.type} ${fingerprint(k.blob)}`)
@@ -319,8 +325,8 @@ export class SshExecutor implements Executor {
     stream.signal('KILL')
     if (pid) {
       // Retried like any channel: several overruns at once share the one spare session.
-      this.openChannel(client, `kill -KILL -- -${pid} 2>/dev/null; kill -KILL ${pid} 2>/dev/null; true`, (killer) => killer.resume()).catch(
-        (error: Error) => this.context.log.line(`ssh ${this.vantage}: could not stop process ${pid}: ${error.message}`),
+      this.openChannel(client, `kill -KILL -- -${pid} 2>/dev/null; kill -KILL ${pid} 2>/dev/null; true`, (killer) => killer.resume()).catch((error: Error) =>
+        this.context.log.line(`ssh ${this.vantage}: could not stop process ${pid}: ${error.message}`),
       )
     }
     stream.close()
@@ -448,7 +454,12 @@ export async function scanHostKey(host: string, port = 22, timeoutMs = 10_000): 
     }
     client.on('error', (error: Error & {level?: string}) => {
       if (presented) done()
-      else reject(error.level === 'client-timeout' ? new TimeoutError(`No SSH answer from ${hostPattern(host, port)} within ${formatSeconds(timeoutMs)}`) : new TransientError(`Cannot reach ${hostPattern(host, port)}: ${error.message}`))
+      else
+        reject(
+          error.level === 'client-timeout'
+            ? new TimeoutError(`No SSH answer from ${hostPattern(host, port)} within ${formatSeconds(timeoutMs)}`)
+            : new TransientError(`Cannot reach ${hostPattern(host, port)}: ${error.message}`),
+        )
     })
     client.on('close', () => {
       if (presented) done()

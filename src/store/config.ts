@@ -77,12 +77,16 @@ export function validateKey(key: string): string {
  * their change (without it, 2-3 of 20 parallel writes were lost). `change` returns false to skip the write.
  */
 function updateConfig(path: string, change: (config: ConfigFile) => boolean): boolean {
-  return withFileLock(path, () => {
-    const config = readConfig(path)
-    if (!change(config)) return false
-    writeConfig(path, config)
-    return true
-  }, {what: `mc config ${tildify(path)}`})
+  return withFileLock(
+    path,
+    () => {
+      const config = readConfig(path)
+      if (!change(config)) return false
+      writeConfig(path, config)
+      return true
+    },
+    {what: `mc config ${tildify(path)}`},
+  )
 }
 
 export function setValue(path: string, profile: string, key: string, value: string): void {

@@ -45,7 +45,9 @@ export function withFileLock<R>(path: string, work: () => R, options: LockOption
     }
 
     if (Date.now() >= deadline) {
-      throw new TimeoutError(`${options.what ?? path} is locked by process ${owner ?? '(unknown)'} (${lock}); waited ${Math.round((options.timeoutMs ?? 10_000) / 1000)} s. If no mc is running, remove the lock file.`)
+      throw new TimeoutError(
+        `${options.what ?? path} is locked by process ${owner ?? '(unknown)'} (${lock}); waited ${Math.round((options.timeoutMs ?? 10_000) / 1000)} s. If no mc is running, remove the lock file.`,
+      )
     }
 
     Atomics.wait(pause, 0, 0, POLL_MS)

@@ -99,8 +99,21 @@ export class CheckHistory {
     const addAll = this.db.transaction((batch: CheckResult[]) => {
       for (const r of batch) {
         insert.run(
-          runId, r.vantage, r.target, r.check, r.kind, r.state, r.summary, JSON.stringify(r.metrics), r.hops ? JSON.stringify(r.hops) : null,
-          r.raw, r.implementation, Math.round(r.durationMs), r.error?.code ?? null, r.error?.message ?? null, r.at,
+          runId,
+          r.vantage,
+          r.target,
+          r.check,
+          r.kind,
+          r.state,
+          r.summary,
+          JSON.stringify(r.metrics),
+          r.hops ? JSON.stringify(r.hops) : null,
+          r.raw,
+          r.implementation,
+          Math.round(r.durationMs),
+          r.error?.code ?? null,
+          r.error?.message ?? null,
+          r.at,
         )
       }
     })

@@ -102,7 +102,8 @@ export function openSqlite(path: string, setup: (db: Database.Database) => void)
   } catch (error) {
     db?.close()
     const code = String((error as {code?: string}).code ?? '')
-    const reason = SQLITE_REASONS[code.replace(/^(SQLITE_[A-Z]+).*$/, '$1')] ?? (code === 'EACCES' || code === 'EROFS' ? 'cannot be created: its directory is not writable' : undefined)
+    const reason =
+      SQLITE_REASONS[code.replace(/^(SQLITE_[A-Z]+).*$/, '$1')] ?? (code === 'EACCES' || code === 'EROFS' ? 'cannot be created: its directory is not writable' : undefined)
     if (reason) throw new ConfigError(`mc database ${path} ${reason} (${code}). Fix its permissions, or move it aside and mc starts a new one.`)
     throw error
   }

@@ -36,7 +36,10 @@ describe('which trace a verdict reads', () => {
     expect(answersIcmp(T, results)).toBe(true)
     const {evidence, context} = diagnosisInput(T, results)
     expect(context.tracedOver).toBeUndefined()
-    expect(evidence.map((e) => e.path?.at(-1))).toEqual([{index: 2, lossPct: 100, sent: 20}, {index: 2, lossPct: 100, sent: 20}])
+    expect(evidence.map((e) => e.path?.at(-1))).toEqual([
+      {index: 2, lossPct: 100, sent: 20},
+      {index: 2, lossPct: 100, sent: 20},
+    ])
   })
 
   it('a TCP trace alone (asked for) is read even when ICMP answers; it is not called silent', () => {

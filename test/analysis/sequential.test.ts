@@ -41,7 +41,7 @@ describe('the sequential stopping rule (SPRT, 2 % against 20 % loss)', () => {
     expect(hopClass(10, 1)).toBe('open')
   })
 
-  it('misreads the lab\'s faults at about the documented rates (simulated, seeded)', () => {
+  it("misreads the lab's faults at about the documented rates (simulated, seeded)", () => {
     const next = random(14)
     const runs = 20_000
     const lossy = Array.from({length: runs}, () => runTest(0.3, next))
@@ -64,7 +64,10 @@ describe('the sequential stopping rule (SPRT, 2 % against 20 % loss)', () => {
   it('settles a vantage point only after the minimum rounds, on a clean last hop, or with every hop decided', () => {
     const clean = [hop(1, '10.1.0.1', 0, 30), hop(2, '10.90.0.1', 0, 30), hop(3, '10.8.1.10', 0, 30)]
     expect(vantageSettled({vantage: 'dc', path: clean})).toEqual({settled: true})
-    expect(vantageSettled({vantage: 'dc', path: clean.map((h) => ({...h, sent: MIN_ROUNDS - 1}))})).toEqual({settled: false, open: `dc: ${MIN_ROUNDS - 1} of at least ${MIN_ROUNDS} rounds`})
+    expect(vantageSettled({vantage: 'dc', path: clean.map((h) => ({...h, sent: MIN_ROUNDS - 1}))})).toEqual({
+      settled: false,
+      open: `dc: ${MIN_ROUNDS - 1} of at least ${MIN_ROUNDS} rounds`,
+    })
     expect(vantageSettled({vantage: 'dc'})).toEqual({settled: false, open: 'no trace from dc yet'})
     // A rate-limited hop in the middle does not hold up a clean last hop.
     expect(vantageSettled({vantage: 'dc', path: [hop(1, '10.1.0.1', 0, 30), hop(2, '10.90.0.1', 2, 30), hop(3, '10.8.1.10', 0, 30)]}).settled).toBe(true)
@@ -79,10 +82,26 @@ describe('the sequential stopping rule (SPRT, 2 % against 20 % loss)', () => {
 
   it('says in the explanation how many rounds and probes the verdict rests on, and when it stopped at the time limit', () => {
     const path = [hop(1, '10.1.0.1', 0, 30), hop(2, '10.8.1.10', 0, 31)]
-    const settled = triangulate('10.8.1.10', [{vantage: 'dc', path}, {vantage: 'pa', path: path.map((h) => ({...h, sent: 28}))}], undefined, {sampling: {stop: 'settled', elapsedMs: 3200, limitMs: 10_000}})
+    const settled = triangulate(
+      '10.8.1.10',
+      [
+        {vantage: 'dc', path},
+        {vantage: 'pa', path: path.map((h) => ({...h, sent: 28}))},
+      ],
+      undefined,
+      {sampling: {stop: 'settled', elapsedMs: 3200, limitMs: 10_000}},
+    )
     expect(settled.explanation).toContain('Settled after 28–31 rounds per vantage point (117 probes) in 3.2 s')
     expect(settled.sampling).toMatchObject({stop: 'settled', minRounds: 28, maxRounds: 31, probes: 117})
-    const limited = triangulate('10.8.1.10', [{vantage: 'dc', path: path.map((h) => ({...h, sent: 30}))}, {vantage: 'pb', path}], undefined, {sampling: {stop: 'time-limit', elapsedMs: 10_000, limitMs: 10_000, open: ['hop 2 (10.8.1.10) from pa: 1 of 12 lost']}})
+    const limited = triangulate(
+      '10.8.1.10',
+      [
+        {vantage: 'dc', path: path.map((h) => ({...h, sent: 30}))},
+        {vantage: 'pb', path},
+      ],
+      undefined,
+      {sampling: {stop: 'time-limit', elapsedMs: 10_000, limitMs: 10_000, open: ['hop 2 (10.8.1.10) from pa: 1 of 12 lost']}},
+    )
     expect(limited.explanation).toContain('Stopped at the time limit (10.0 s) after 30–31 rounds per vantage point (121 probes), before the evidence settled')
     expect(limited.explanation).toContain('Still undecided: hop 2 (10.8.1.10) from pa: 1 of 12 lost.')
   })

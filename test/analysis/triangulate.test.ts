@@ -48,13 +48,21 @@ describe('triangulate', () => {
   })
 
   it("loss on the target's inbound link is the target's side", () => {
-    const verdict = triangulate('10.8.1.10', ['dc', 'rackspace', 'linode'].map((v) => vantage(v, from(4))))
+    const verdict = triangulate(
+      '10.8.1.10',
+      ['dc', 'rackspace', 'linode'].map((v) => vantage(v, from(4))),
+    )
     expect(verdict.kind).toBe('target-side')
     expect(verdict.faultHop?.address).toBe('10.8.1.10')
   })
 
   it("loss entering the target's router is still the target's side", () => {
-    expect(triangulate('t', ['dc', 'rackspace', 'linode'].map((v) => vantage(v, from(3)))).kind).toBe('target-side')
+    expect(
+      triangulate(
+        't',
+        ['dc', 'rackspace', 'linode'].map((v) => vantage(v, from(3))),
+      ).kind,
+    ).toBe('target-side')
   })
 
   it("loss on the data center's uplink only is the data center's side", () => {
@@ -66,7 +74,10 @@ describe('triangulate', () => {
   })
 
   it('loss at the shared transit router is the shared path, not the target', () => {
-    const verdict = triangulate('10.8.1.10', ['dc', 'rackspace', 'linode'].map((v) => vantage(v, from(2))))
+    const verdict = triangulate(
+      '10.8.1.10',
+      ['dc', 'rackspace', 'linode'].map((v) => vantage(v, from(2))),
+    )
     expect(verdict.kind).toBe('shared-path')
     expect(verdict.faultHop?.address).toBe('10.9.0.1')
   })
@@ -81,7 +92,10 @@ describe('triangulate', () => {
   })
 
   it('a rate-limited transit hop is reported healthy, and named as rate limiting', () => {
-    const verdict = triangulate('10.8.1.10', ['dc', 'rackspace', 'linode'].map((v) => vantage(v, {2: 45})))
+    const verdict = triangulate(
+      '10.8.1.10',
+      ['dc', 'rackspace', 'linode'].map((v) => vantage(v, {2: 45})),
+    )
     expect(verdict.kind).toBe('healthy')
     expect(verdict.explanation).toContain('hop 2 (10.9.0.1) showed loss that did not persist')
     expect(verdict.faultHop).toBeUndefined()
@@ -146,7 +160,10 @@ function unreachable(name: string): VantageEvidence {
 
 describe('a router answering for an unreachable target', () => {
   it('is target-down, stopping at the router, not loss at the target', () => {
-    const verdict = triangulate('10.8.1.10', ['dc', 'rackspace', 'linode'].map((v) => unreachable(v)))
+    const verdict = triangulate(
+      '10.8.1.10',
+      ['dc', 'rackspace', 'linode'].map((v) => unreachable(v)),
+    )
     expect(verdict.kind).toBe('target-down')
     expect(verdict.faultHop).toMatchObject({index: 3, address: '10.8.0.1'})
   })
@@ -166,7 +183,12 @@ describe('a target that drops ICMP', () => {
   const answer = {vantage: 'rackspace', check: 'https', at: '2026-12-02T04:00:00.000Z'}
 
   it('is never target-down while a TCP, HTTP or DNS check of it succeeded: inconclusive, naming the port to trace over', () => {
-    const verdict = triangulate('10.8.1.10', ['dc', 'rackspace', 'linode'].map((v) => silent(v)), undefined, {serviceAnswers: [answer]})
+    const verdict = triangulate(
+      '10.8.1.10',
+      ['dc', 'rackspace', 'linode'].map((v) => silent(v)),
+      undefined,
+      {serviceAnswers: [answer]},
+    )
     expect(verdict.kind).toBe('inconclusive')
     expect(verdict.explanation).toContain('https from rackspace (2026-12-02T04:00:00.000Z) succeeded, so the target is up')
     expect(verdict.explanation).toContain('--protocol tcp --port 443')
@@ -174,12 +196,24 @@ describe('a target that drops ICMP', () => {
   })
 
   it('is still target-down without a service answer', () => {
-    expect(triangulate('10.8.1.10', ['dc', 'rackspace', 'linode'].map((v) => silent(v)), undefined, {serviceAnswers: []}).kind).toBe('target-down')
+    expect(
+      triangulate(
+        '10.8.1.10',
+        ['dc', 'rackspace', 'linode'].map((v) => silent(v)),
+        undefined,
+        {serviceAnswers: []},
+      ).kind,
+    ).toBe('target-down')
   })
 
   it('says first that it answers no ICMP and how it was traced, and carries the protocol', () => {
     const tracedOver = {protocol: 'tcp' as const, port: 443, icmpSilent: true}
-    const verdict = triangulate('10.8.1.10', ['dc', 'rackspace', 'linode'].map((v) => vantage(v, from(2))), undefined, {tracedOver})
+    const verdict = triangulate(
+      '10.8.1.10',
+      ['dc', 'rackspace', 'linode'].map((v) => vantage(v, from(2))),
+      undefined,
+      {tracedOver},
+    )
     expect(verdict.kind).toBe('shared-path')
     expect(verdict.tracedOver).toEqual(tracedOver)
     expect(verdict.explanation).toMatch(/^10\.8\.1\.10 answers no ICMP echo from any vantage point; traced over TCP 443\. Loss \(30%\) starts at hop 2/)
@@ -188,7 +222,16 @@ describe('a target that drops ICMP', () => {
   })
 
   it('service check names give their ports', () => {
-    expect(['tcp:8443', 'https', 'http', 'http:8080', 'https:9443', 'dns', 'ping', 'tcp:x'].map((c) => portOfCheck(c))).toEqual([8443, 443, 80, 8080, 9443, undefined, undefined, undefined])
+    expect(['tcp:8443', 'https', 'http', 'http:8080', 'https:9443', 'dns', 'ping', 'tcp:x'].map((c) => portOfCheck(c))).toEqual([
+      8443,
+      443,
+      80,
+      8080,
+      9443,
+      undefined,
+      undefined,
+      undefined,
+    ])
   })
 })
 
@@ -205,10 +248,17 @@ describe('paths of different lengths', () => {
 describe('a vantage point that gave no evidence', () => {
   it('is listed as unavailable with the reason, and the explanation says what its absence means', () => {
     const unavailable = [{vantage: 'p1', reason: 'No SSH handshake with p1 within 10s'}]
-    const verdict = triangulate('10.8.1.10', ['dc', 'rackspace', 'linode'].map((v) => vantage(v, from(2))), undefined, {unavailable})
+    const verdict = triangulate(
+      '10.8.1.10',
+      ['dc', 'rackspace', 'linode'].map((v) => vantage(v, from(2))),
+      undefined,
+      {unavailable},
+    )
     expect(verdict.kind).toBe('shared-path')
     expect(verdict.unavailable).toEqual(unavailable)
-    expect(verdict.explanation).toContain('Vantage point p1 could not be reached from here and gave no evidence (p1: No SSH handshake with p1 within 10s). This verdict rests on dc, rackspace and linode alone.')
+    expect(verdict.explanation).toContain(
+      'Vantage point p1 could not be reached from here and gave no evidence (p1: No SSH handshake with p1 within 10s). This verdict rests on dc, rackspace and linode alone.',
+    )
     expect(verdict.explanation).toContain('The path from this machine to p1 may cross hop 2 (10.9.0.1) as well.')
   })
 })

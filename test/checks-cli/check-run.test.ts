@@ -69,8 +69,7 @@ afterAll(async () => {
   rmSync(work, {recursive: true, force: true})
 })
 
-const byVantage = (results: CheckResult[], check: string) =>
-  Object.fromEntries(results.filter((r) => r.check === check).map((r) => [r.vantage, r.state]))
+const byVantage = (results: CheckResult[], check: string) => Object.fromEntries(results.filter((r) => r.check === check).map((r) => [r.vantage, r.state]))
 
 describe('mc check run from local and sandbox probes', () => {
   it('prints the vantage x target matrix, exits 0 although a check is CRITICAL, and says so in the footer', async () => {
@@ -97,7 +96,15 @@ describe('mc check run from local and sandbox probes', () => {
     expect(json.vantages).toEqual(VANTAGES)
     expect(json.results).toHaveLength(9)
     for (const r of json.results) {
-      expect(r).toMatchObject({target: '127.0.0.1', vantage: expect.any(String), kind: expect.stringMatching(/^(tcp|http)$/), summary: expect.any(String), implementation: expect.any(String), durationMs: expect.any(Number), raw: expect.any(String)})
+      expect(r).toMatchObject({
+        target: '127.0.0.1',
+        vantage: expect.any(String),
+        kind: expect.stringMatching(/^(tcp|http)$/),
+        summary: expect.any(String),
+        implementation: expect.any(String),
+        durationMs: expect.any(Number),
+        raw: expect.any(String),
+      })
       expect(Number.isNaN(Date.parse(r.at))).toBe(false)
     }
     expect(byVantage(json.results, `tcp:${webPort}`)).toEqual(Object.fromEntries(VANTAGES.map((v) => [v, 'OK'])))
@@ -134,7 +141,10 @@ describe('mc check run from local and sandbox probes', () => {
     const lines = received.trim().split('\n')
     for (const vantage of VANTAGES) {
       const base = `mc.${vantage}.127_0_0_1.tcp_${webPort}`
-      expect(lines.some((l) => l.startsWith(`${base}.state 0 `)), `${base}.state in:\n${received}`).toBe(true)
+      expect(
+        lines.some((l) => l.startsWith(`${base}.state 0 `)),
+        `${base}.state in:\n${received}`,
+      ).toBe(true)
       expect(lines.some((l) => l.startsWith(`${base}.time `))).toBe(true)
     }
 
@@ -147,16 +157,19 @@ describe('mc check run from local and sandbox probes', () => {
 
   it('reads targets, checks and vantage points from a checks file (-f)', async () => {
     const file = join(work, 'checks.yaml')
-    writeFileSync(file, [
-      'from: [local, chk-linode-us-west]',
-      'defaults: {timeout: 5}',
-      'targets:',
-      `  - target: 127.0.0.1`,
-      `    checks: ["tcp:${webPort}", "http:${webPort}"]`,
-      `  - target: localhost`,
-      `    checks: ["tcp:${closedPort}"]`,
-      '',
-    ].join('\n'))
+    writeFileSync(
+      file,
+      [
+        'from: [local, chk-linode-us-west]',
+        'defaults: {timeout: 5}',
+        'targets:',
+        `  - target: 127.0.0.1`,
+        `    checks: ["tcp:${webPort}", "http:${webPort}"]`,
+        `  - target: localhost`,
+        `    checks: ["tcp:${closedPort}"]`,
+        '',
+      ].join('\n'),
+    )
     const run = await mc(['check', 'run', '-f', file, '--json'], cloud.env)
     expect(run.code, run.stderr).toBe(0)
     const json = run.json<RunJson>()
@@ -202,7 +215,7 @@ describe('mc check run from local and sandbox probes', () => {
       const json = await mc(['check', 'run', '-t', '127.0.0.1', '--check', `tcp:${closedPort}`, '--json'], cloud.env)
       expect(json.code, json.stderr).toBe(3)
       const body = json.json<RunJson & {errors: {provider: string; code: string; exitCode: number}[]}>()
-      expect(byVantage(body.results, `tcp:${closedPort}`)).toEqual({'local': 'CRITICAL', 'chk-ec2-us-east-1': 'UNKNOWN', 'chk-linode-us-west': 'CRITICAL'})
+      expect(byVantage(body.results, `tcp:${closedPort}`)).toEqual({local: 'CRITICAL', 'chk-ec2-us-east-1': 'UNKNOWN', 'chk-linode-us-west': 'CRITICAL'})
       expect(body.errors).toEqual([expect.objectContaining({provider: 'chk-ec2-us-east-1', code: 'HOST_KEY_CHANGED', exitCode: 3})])
     } finally {
       knownHosts.replace(probe.host!, probe.port, original)
@@ -224,7 +237,7 @@ describe('mc check run from local and sandbox probes', () => {
     expect(run.code, run.stderr).toBe(5)
     expect(run.stderr).toMatch(/Error \(chk-linode-us-west\): Cannot reach chk-linode-us-west .*ECONNREFUSED/)
     const {results} = run.json<RunJson>()
-    expect(byVantage(results, `tcp:${webPort}`)).toEqual({'local': 'OK', 'chk-ec2-us-east-1': 'OK', 'chk-linode-us-west': 'UNKNOWN'})
+    expect(byVantage(results, `tcp:${webPort}`)).toEqual({local: 'OK', 'chk-ec2-us-east-1': 'OK', 'chk-linode-us-west': 'UNKNOWN'})
     const dead = results.find((r) => r.vantage === 'chk-linode-us-west')!
     expect(dead.error?.message).toMatch(/Cannot reach chk-linode-us-west .*ECONNREFUSED/)
 

@@ -65,7 +65,7 @@ function answer(query: Buffer, questionEnd: number, ipv4: string | undefined, kn
   const question = query.subarray(12, questionEnd)
   if (!ipv4) return Buffer.concat([header, question])
   const record = Buffer.alloc(16)
-  record.writeUInt16BE(0xC0_0C, 0)
+  record.writeUInt16BE(0xc0_0c, 0)
   record.writeUInt16BE(TYPE_A, 2)
   record.writeUInt16BE(1, 4)
   record.writeUInt32BE(60, 6)

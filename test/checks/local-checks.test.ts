@@ -26,7 +26,11 @@ describe('every check kind from the local vantage', () => {
     it(`with ${tools}`, async () => {
       const expected = expectations(targets)
       const seen: CheckResult[] = []
-      const results = await runChecks([new LocalExecutor()], expected.map((e) => e.definition), {tools, onResult: (r) => seen.push(r)})
+      const results = await runChecks(
+        [new LocalExecutor()],
+        expected.map((e) => e.definition),
+        {tools, onResult: (r) => seen.push(r)},
+      )
       assertResults(results, expected, tools, 'local')
       expect(seen).toHaveLength(results.length)
       expect(new Set(seen)).toEqual(new Set(results))

@@ -18,10 +18,16 @@ describe('mtr --raw read while mtr runs', () => {
     stream.push(RAW.slice(7).join('\n'), 500)
     expect(stream.pending(1200)).toEqual(new Set([3, 4]))
     const early = parseMtrRaw(stream.settledText(1200), '10.0.0.9')
-    expect(early.hops.map((h) => [h.host, h.sent, h.lossPct])).toEqual([['10.0.0.1', 1, 0], ['10.0.0.9', 1, 0]])
+    expect(early.hops.map((h) => [h.host, h.sent, h.lossPct])).toEqual([
+      ['10.0.0.1', 1, 0],
+      ['10.0.0.9', 1, 0],
+    ])
     // A second later both count: probe 4 as lost.
     const late = parseMtrRaw(stream.settledText(1600), '10.0.0.9')
-    expect(late.hops.map((h) => [h.host, h.sent, h.lossPct])).toEqual([['10.0.0.1', 2, 0], ['10.0.0.9', 2, 50]])
+    expect(late.hops.map((h) => [h.host, h.sent, h.lossPct])).toEqual([
+      ['10.0.0.1', 2, 0],
+      ['10.0.0.9', 2, 50],
+    ])
   })
 
   it('starts over when the command ran again (a reconnect), as the executor keeps only the last run', () => {
@@ -61,7 +67,17 @@ describe('mtr --raw read while mtr runs', () => {
 })
 
 const probe = (vantage: string, port: number, ok: boolean): CheckResult => ({
-  vantage, target: 't', check: `tcp:${port}`, kind: 'tcp', state: ok ? 'OK' : 'CRITICAL', summary: '', metrics: [], implementation: 'check_tcp', durationMs: 1, raw: '', at: '',
+  vantage,
+  target: 't',
+  check: `tcp:${port}`,
+  kind: 'tcp',
+  state: ok ? 'OK' : 'CRITICAL',
+  summary: '',
+  metrics: [],
+  implementation: 'check_tcp',
+  durationMs: 1,
+  raw: '',
+  at: '',
 })
 
 describe('which port a TCP trace goes over, as soon as it is known', () => {

@@ -44,7 +44,10 @@ describe('plugin output from the real monitoring-plugins 2.3.3', () => {
     for (const plugin of ['check_http', 'check_curl']) {
       const out = parsePluginOutput(captured(`${plugin}.slow_warning`).stdout)
       expect(out.text).toMatch(/^HTTP WARNING: HTTP\/1\.1 200 OK - \d+ bytes in 1\.2\d\d second response time$/)
-      expect(out.perfdata.map((m) => [m.name, m.unit])).toEqual([['time', 's'], ['size', 'B']])
+      expect(out.perfdata.map((m) => [m.name, m.unit])).toEqual([
+        ['time', 's'],
+        ['size', 'B'],
+      ])
       expect(out.perfdata[0].value).toBeGreaterThan(1)
       expect(out.perfdata[0]).toMatchObject({warn: '1.000000', crit: '4.000000', min: 0, max: 5})
       expect(out.perfdata[1]).toMatchObject({min: 0})

@@ -12,7 +12,7 @@ function verdict(impl: Implementation, capture: string, definition: CheckDefinit
 
 const ping = {kind: 'ping', target: '127.0.0.1'} as const
 /** check_ping's rule for the default 20%/60% loss thresholds. */
-const expected = (loss: number) => (loss >= 60 ? 'CRITICAL' : (loss >= 20 ? 'WARNING' : 'OK'))
+const expected = (loss: number) => (loss >= 60 ? 'CRITICAL' : loss >= 20 ? 'WARNING' : 'OK')
 const lab = {kind: 'ping', target: '10.231.2.2'} as const
 
 describe('ping: check_ping and the portable ping agree on states and metric names', () => {
@@ -21,7 +21,10 @@ describe('ping: check_ping and the portable ping agree on states and metric name
     const portable = verdict('ping', 'ping.ok', ping)
     for (const v of [plugin, portable]) {
       expect(v.state).toBe('OK')
-      expect(v.metrics.map((m) => [m.name, m.unit])).toEqual([['rta', 'ms'], ['pl', '%']])
+      expect(v.metrics.map((m) => [m.name, m.unit])).toEqual([
+        ['rta', 'ms'],
+        ['pl', '%'],
+      ])
     }
     expect(portable.summary).toMatch(/^PING OK - Packet loss = 0%, RTA = \d+\.\d\d ms$/)
     expect(portable.metrics[0]).toMatchObject({warn: '200', crit: '500', min: 0})
@@ -99,12 +102,22 @@ describe('tcp', () => {
 describe('http and https', () => {
   const http = {kind: 'http', target: '127.0.0.1', port: 8080} as const
   it('200 OK, 404 WARNING, 500 CRITICAL, refused CRITICAL for check_http, check_curl and curl', () => {
-    for (const [impl, prefix] of [['check_http', 'check_http'], ['check_curl', 'check_curl'], ['curl', 'curl']] as const) {
+    for (const [impl, prefix] of [
+      ['check_http', 'check_http'],
+      ['check_curl', 'check_curl'],
+      ['curl', 'curl'],
+    ] as const) {
       expect(verdict(impl, `${prefix}.ok`, http).state, impl).toBe('OK')
       expect(verdict(impl, `${prefix}.404`, http).state, impl).toBe('WARNING')
       expect(verdict(impl, `${prefix}.refused`, http).state, impl).toBe('CRITICAL')
       expect(verdict(impl, `${prefix}.https_ok`, {...http, kind: 'https'}).state, impl).toBe('OK')
-      expect(verdict(impl, `${prefix}.ok`, http).metrics.map((m) => [m.name, m.unit]), impl).toEqual([['time', 's'], ['size', 'B']])
+      expect(
+        verdict(impl, `${prefix}.ok`, http).metrics.map((m) => [m.name, m.unit]),
+        impl,
+      ).toEqual([
+        ['time', 's'],
+        ['size', 'B'],
+      ])
     }
     expect(verdict('check_http', 'check_http.500', http).state).toBe('CRITICAL')
   })
@@ -171,7 +184,7 @@ describe('path (mtr)', () => {
   it('loss at the destination follows the RTA,LOSS% thresholds; a silent router alone is not loss', () => {
     const v = verdict('mtr', 'mtr.silent_hop_loss30', path)
     const loss = v.hops!.at(-1)!.lossPct
-    expect(v.state).toBe(loss >= 60 ? 'CRITICAL' : (loss >= 20 ? 'WARNING' : 'OK'))
+    expect(v.state).toBe(loss >= 60 ? 'CRITICAL' : loss >= 20 ? 'WARNING' : 'OK')
     expect(v.metrics.find((m) => m.name === 'pl')!.value).toBe(loss)
   })
 

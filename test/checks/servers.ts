@@ -56,20 +56,21 @@ function routes(slowMs: number) {
       response.end(body)
     }
     switch (request.url) {
-    case '/missing': {
-    send(404, 'not here\n')
-    break;
-    }
-    case '/error': {
-    send(500, 'broken\n')
-    break;
-    }
-    case '/slow': {
-    setTimeout(() => send(200, 'slow ok\n'), slowMs)
-    break;
-    }
-    default: { send(200, 'hello from mc test\n')
-    }
+      case '/missing': {
+        send(404, 'not here\n')
+        break
+      }
+      case '/error': {
+        send(500, 'broken\n')
+        break
+      }
+      case '/slow': {
+        setTimeout(() => send(200, 'slow ok\n'), slowMs)
+        break
+      }
+      default: {
+        send(200, 'hello from mc test\n')
+      }
     }
   }
 }
@@ -85,11 +86,29 @@ export async function startHttpServer(options: {slowMs?: number} = {}): Promise<
 export async function startHttpsServer(options: {slowMs?: number} = {}): Promise<LocalServer> {
   const dir = mkdtempSync(join(tmpdir(), 'mc-tls-'))
   try {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-    ], {stdio: 'ignore'})
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      {stdio: 'ignore'},
+    )
     const server = createHttpsServer({key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem'))}, routes(options.slowMs ?? 1500))
     const sockets = track(server)
     const port = await listen(server)

@@ -28,7 +28,12 @@ export async function startTargets(): Promise<Targets> {
   const [tcp, http, https, dns, closed] = await Promise.all([startTcpServer(), startHttpServer(), startHttpsServer(), startDnsServer(records), closedPort()])
   const dns53 = await startDnsServer(records, {address: `127.53.${randomInt(1, 255)}.${randomInt(1, 255)}`, port: 53})
   return {
-    tcp, http, https, dns, dns53, closed,
+    tcp,
+    http,
+    https,
+    dns,
+    dns53,
+    closed,
     async close() {
       await Promise.all([tcp.close(), http.close(), https.close(), dns.close(), dns53.close()])
     },
@@ -60,7 +65,13 @@ export function expectations(t: Targets): Expectation[] {
     {definition: {kind: 'tcp', target: '127.0.0.1', port: t.tcp.port}, state: 'OK', plugins: 'check_tcp', portable: 'bash-dev-tcp'},
     {definition: {kind: 'tcp', target: '127.0.0.1', port: t.closed}, state: 'CRITICAL', plugins: 'check_tcp', portable: 'bash-dev-tcp', summary: /refused/i},
     {definition: {kind: 'http', target: '127.0.0.1', port: t.http.port}, state: 'OK', plugins: 'check_http', portable: curl},
-    {definition: {kind: 'http', target: '127.0.0.1', port: t.http.port, path: '/missing', name: 'missing'}, state: 'WARNING', plugins: 'check_http', portable: curl, summary: /404/},
+    {
+      definition: {kind: 'http', target: '127.0.0.1', port: t.http.port, path: '/missing', name: 'missing'},
+      state: 'WARNING',
+      plugins: 'check_http',
+      portable: curl,
+      summary: /404/,
+    },
     {definition: {kind: 'http', target: '127.0.0.1', port: t.closed, name: 'http-closed'}, state: 'CRITICAL', plugins: 'check_http', portable: curl},
     {definition: {kind: 'https', target: '127.0.0.1', port: t.https.port}, state: 'OK', plugins: 'check_http', portable: curl},
     {definition: {kind: 'dns', target: name, server: t.dns53.address, expect: '10.20.30.40'}, state: 'OK', plugins: checkDns, portable: dig, summary: /10\.20\.30\.40/},

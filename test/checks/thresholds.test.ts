@@ -18,13 +18,28 @@ const ROUNDS = 2000
 
 describe('Nagios threshold ranges (monitoring-plugins guidelines table)', () => {
   const table: [string, number, boolean][] = [
-    ['10', -1, true], ['10', 0, false], ['10', 10, false], ['10', 10.0001, true],
-    ['10:', 9.99, true], ['10:', 10, false], ['10:', 1e9, false],
-    ['~:10', -1e9, false], ['~:10', 10, false], ['~:10', 11, true],
-    ['10:20', 9, true], ['10:20', 10, false], ['10:20', 20, false], ['10:20', 21, true],
-    ['@10:20', 9, false], ['@10:20', 10, true], ['@10:20', 20, true], ['@10:20', 21, false],
-    ['-5:-1', -3, false], ['-5:-1', 0, true],
-    ['0.5', 0.51, true], ['0.5', 0.5, false],
+    ['10', -1, true],
+    ['10', 0, false],
+    ['10', 10, false],
+    ['10', 10.0001, true],
+    ['10:', 9.99, true],
+    ['10:', 10, false],
+    ['10:', 1e9, false],
+    ['~:10', -1e9, false],
+    ['~:10', 10, false],
+    ['~:10', 11, true],
+    ['10:20', 9, true],
+    ['10:20', 10, false],
+    ['10:20', 20, false],
+    ['10:20', 21, true],
+    ['@10:20', 9, false],
+    ['@10:20', 10, true],
+    ['@10:20', 20, true],
+    ['@10:20', 21, false],
+    ['-5:-1', -3, false],
+    ['-5:-1', 0, true],
+    ['0.5', 0.51, true],
+    ['0.5', 0.5, false],
   ]
   for (const [spec, value, alert] of table) {
     it(`${spec} ${alert ? 'alerts' : 'does not alert'} on ${value}`, () => {
@@ -77,7 +92,7 @@ describe('threshold properties over generated values', () => {
       const warn = Math.abs(number())
       const crit = warn + Math.abs(number())
       const v = Math.abs(number())
-      const expected: CheckState = v > crit ? 'CRITICAL' : (v > warn ? 'WARNING' : 'OK')
+      const expected: CheckState = v > crit ? 'CRITICAL' : v > warn ? 'WARNING' : 'OK'
       expect(stateFor(v, String(warn), String(crit)), `w=${warn} c=${crit} v=${v}`).toBe(expected)
     }
     expect(stateFor(5)).toBe('OK')

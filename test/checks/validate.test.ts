@@ -38,7 +38,20 @@ describe('hostile targets never validate', () => {
 
 describe('valid targets', () => {
   it('accepts host names, IPv4 and IPv6 addresses', () => {
-    for (const target of ['localhost', 'example.com', 'example.com.', 'a-b.example', '_dmarc.example.com', 'xn--bcher-kva.example', '127.0.0.1', '10.0.0.255', '::1', 'fe80::1', '2001:db8::8a2e:370:7334', '1.example']) {
+    for (const target of [
+      'localhost',
+      'example.com',
+      'example.com.',
+      'a-b.example',
+      '_dmarc.example.com',
+      'xn--bcher-kva.example',
+      '127.0.0.1',
+      '10.0.0.255',
+      '::1',
+      'fe80::1',
+      '2001:db8::8a2e:370:7334',
+      '1.example',
+    ]) {
       expect(hostProblem(target), target).toBeUndefined()
       expect(validateCheck({kind: 'ping', target}).target).toBe(target)
     }
@@ -48,8 +61,17 @@ describe('valid targets', () => {
 describe('fields', () => {
   it('fills defaults per kind', () => {
     expect(validateCheck({kind: 'ping', target: 'h'})).toEqual({
-      kind: 'ping', target: 'h', name: 'ping', port: undefined, warning: '200,20%', critical: '500,60%', count: 5, timeoutS: 10,
-      path: undefined, server: undefined, expect: undefined,
+      kind: 'ping',
+      target: 'h',
+      name: 'ping',
+      port: undefined,
+      warning: '200,20%',
+      critical: '500,60%',
+      count: 5,
+      timeoutS: 10,
+      path: undefined,
+      server: undefined,
+      expect: undefined,
     })
     expect(validateCheck({kind: 'https', target: 'h'})).toMatchObject({port: 443, path: '/', name: 'https', timeoutS: 10})
     expect(validateCheck({kind: 'http', target: 'h', port: 8080})).toMatchObject({port: 8080, name: 'http:8080'})
@@ -100,7 +122,10 @@ describe('fields', () => {
       [{kind: 'ping', target: 5}, 'target'],
     ]
     for (const [definition, field] of cases) {
-      expect(validationError(definition).fields.map((f) => f.field), JSON.stringify(definition)).toContain(field)
+      expect(
+        validationError(definition).fields.map((f) => f.field),
+        JSON.stringify(definition),
+      ).toContain(field)
     }
   })
 })

@@ -133,7 +133,7 @@ function nodes(run: Run): {provider: string}[] {
 }
 
 describe('never hang: a stuck cloud does not stall the others', () => {
-  it('an EC2 endpoint that accepts and never answers: Linode\'s nodes printed, exit 5, EC2 named with a timeout', async () => {
+  it("an EC2 endpoint that accepts and never answers: Linode's nodes printed, exit 5, EC2 named with a timeout", async () => {
     const run = await mc(['nodes', 'list', '--provider', 'ec2,linode', '--json'], {
       profile: {...sandbox.profile, 'ec2.endpoint': hangUrl},
       env: {MC_READ_TIMEOUT: '1'},
@@ -175,7 +175,16 @@ describe('a forward proxy (tinyproxy) for every provider', () => {
     const conf = join(dir, 'tinyproxy.conf')
     writeFileSync(
       conf,
-      [`Port ${proxyPort}`, 'Listen 127.0.0.1', 'Timeout 30', `LogFile "${log}"`, 'LogLevel Info', 'MaxClients 50', `BasicAuth mcuser ${PROXY_PASSWORD}`, 'DisableViaHeader Yes'].join('\n'),
+      [
+        `Port ${proxyPort}`,
+        'Listen 127.0.0.1',
+        'Timeout 30',
+        `LogFile "${log}"`,
+        'LogLevel Info',
+        'MaxClients 50',
+        `BasicAuth mcuser ${PROXY_PASSWORD}`,
+        'DisableViaHeader Yes',
+      ].join('\n'),
     )
     writeFileSync(log, '')
     proxy = spawn('tinyproxy', ['-d', '-c', conf], {stdio: 'ignore'})
@@ -211,7 +220,7 @@ describe('a forward proxy (tinyproxy) for every provider', () => {
 
   const proxyUrl = (password = PROXY_PASSWORD) => `http://mcuser:${password}@127.0.0.1:${proxyPort}`
 
-  it('every provider\'s requests go through HTTP_PROXY, and the proxy\'s password is in no output and no file', async () => {
+  it("every provider's requests go through HTTP_PROXY, and the proxy's password is in no output and no file", async () => {
     const before = forwarded()
     const home = mkdtempSync(join(dir, 'home-'))
     const run = await mc(['nodes', 'list', '--provider', 'all', '--json', '--debug'], {profile: sandbox.profile, env: {HTTP_PROXY: proxyUrl()}, home})
@@ -277,7 +286,7 @@ describe('private CAs: the sandbox over HTTPS with a CA made by the test', () =>
     }
   })
 
-  it('is accepted with each provider\'s own CA setting', async () => {
+  it("is accepted with each provider's own CA setting", async () => {
     const awsConfig = join(dir, 'aws-config')
     writeFileSync(awsConfig, `[default]\nca_bundle = ${caFile()}\n`)
     const cases: [string, Record<string, string>, NodeJS.ProcessEnv][] = [

@@ -59,7 +59,10 @@ describe('listings: --output, --columns, --no-header, --sort, --query', () => {
 
     const table = await mc(['nodes', 'list', ...cloud, '--columns', 'name,STATE', '--no-header', '--sort', 'name:desc'])
     expect(table.exitCode, table.stderr).toBe(0)
-    const names = json.nodes.map((n) => n.name).sort().reverse()
+    const names = json.nodes
+      .map((n) => n.name)
+      .sort()
+      .reverse()
     expect(table.stdout.trimEnd().split('\n')).toEqual(names.map((name) => expect.stringMatching(new RegExp(`^${name} +running$`))))
 
     const csv = await mc(['nodes', 'list', ...cloud, '--csv', '--columns', 'id,name', '--sort', 'name'])
@@ -86,7 +89,12 @@ describe('listings: --output, --columns, --no-header, --sort, --query', () => {
   })
 
   it('images, sizes, locations and keys take the same flags', async () => {
-    for (const [topic, key] of [['images', 'images'], ['sizes', 'sizes'], ['locations', 'locations'], ['keys', 'keys']] as const) {
+    for (const [topic, key] of [
+      ['images', 'images'],
+      ['sizes', 'sizes'],
+      ['locations', 'locations'],
+      ['keys', 'keys'],
+    ] as const) {
       const json = parseJson<Record<string, {id?: string; name: string}[]>>((await mc([topic, 'list', ...cloud, '--json'])).stdout)[key]
       const field = topic === 'keys' ? 'name' : 'id'
       const csv = await mc([topic, 'list', ...cloud, '--csv', '--no-header', '--columns', field, '--sort', field])

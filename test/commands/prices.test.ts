@@ -28,12 +28,17 @@ describe('sizes list', () => {
     expect(row('rackspace', 'performance1-1')).toMatch(/\s0\.04\s*$/)
     expect(row('openstack', '1')).toMatch(/\sn\/a\s*$/)
     expect(row('linode', 'g6-nanode-1')).toMatch(/\s0\.0075(\s|$)/)
-    expect(table.stderr).toContain("prices: ec2, rackspace from mc's bundled price table (on-demand Linux, as of 2023-08-06); linode from the cloud's API; openstack: none published (n/a).")
+    expect(table.stderr).toContain(
+      "prices: ec2, rackspace from mc's bundled price table (on-demand Linux, as of 2023-08-06); linode from the cloud's API; openstack: none published (n/a).",
+    )
 
     const json = (await mc(['sizes', 'list', '--provider', 'ec2,openstack', '--json'], cloud.env)).json<{sizes: Size[]; prices: unknown; priceTable: {asOf: string}}>()
     expect(json.sizes.find((s) => s.id === 'm1.small' && s.provider === 'ec2')?.priceHourly).toBe(0.044)
     expect(json.sizes.filter((s) => s.provider === 'openstack').every((s) => s.priceHourly === undefined)).toBe(true)
-    expect(json.prices).toEqual([{provider: 'ec2', origin: 'table'}, {provider: 'openstack', origin: 'none'}])
+    expect(json.prices).toEqual([
+      {provider: 'ec2', origin: 'table'},
+      {provider: 'openstack', origin: 'none'},
+    ])
     expect(json.priceTable.asOf).toBe('2023-08-06')
   })
 
@@ -56,13 +61,20 @@ describe('probe deploy --dry-run', () => {
 describe('the report', () => {
   it('says how many cloud probes have no price beside the total', () => {
     const data = {
-      generatedAt: '2026-01-01T00:00:00Z', since: '2026-01-01T00:00:00Z', until: '2026-01-01T01:00:00Z', vantages: [], targets: [], matrix: [],
+      generatedAt: '2026-01-01T00:00:00Z',
+      since: '2026-01-01T00:00:00Z',
+      until: '2026-01-01T01:00:00Z',
+      vantages: [],
+      targets: [],
+      matrix: [],
       fleet: {
         probes: [
           {name: 'a', kind: 'cloud', provider: 'linode', region: 'us-west', state: 'ready', priceHourly: 0.01},
           {name: 'b', kind: 'cloud', provider: 'openstack', region: 'RegionOne', state: 'ready'},
         ],
-        hourlyCost: 0.01, monthlyCost: 7.3, unpriced: 1,
+        hourlyCost: 0.01,
+        monthlyCost: 7.3,
+        unpriced: 1,
       },
     } as unknown as ReportData
     const markdown = renderMarkdownReport(data)

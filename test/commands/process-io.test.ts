@@ -61,8 +61,17 @@ function seedBigHistory(home: string): void {
     const results: CheckResult[] = []
     for (let i = 0; i < 600; i++) {
       results.push({
-        vantage: 'local', target: `host-${i}.example.net`, check: 'tcp:443', kind: 'tcp', state: 'OK', implementation: 'check_tcp',
-        durationMs: 5, at, metrics: [{name: 'time', value: 0.01, unit: 's'}], summary: `TCP OK - 0.010 second response time ${'.'.repeat(300)}`, raw: '',
+        vantage: 'local',
+        target: `host-${i}.example.net`,
+        check: 'tcp:443',
+        kind: 'tcp',
+        state: 'OK',
+        implementation: 'check_tcp',
+        durationMs: 5,
+        at,
+        metrics: [{name: 'time', value: 0.01, unit: 's'}],
+        summary: `TCP OK - 0.010 second response time ${'.'.repeat(300)}`,
+        raw: '',
       })
     }
 

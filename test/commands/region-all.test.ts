@@ -25,7 +25,11 @@ const opened: CloudDriver[] = []
 /** A driver from the sandbox profile's keys for `provider`, in `region`. */
 async function open(provider: 'openstack' | 'rackspace', region: string): Promise<CloudDriver> {
   const prefix = `${provider}.`
-  const values = Object.fromEntries(Object.entries(sandbox.profile).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]))
+  const values = Object.fromEntries(
+    Object.entries(sandbox.profile)
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([k, v]) => [k.slice(prefix.length), v]),
+  )
   const create = provider === 'rackspace' ? rackspaceDriver : openstackDriver
   const driver = await create(settings(provider as ProviderName, {values, endpoint: values.endpoint, region}), box.context())
   opened.push(driver)
@@ -63,7 +67,7 @@ afterAll(async () => {
 const names = (nodes: Node[]) => nodes.map((n) => [n.provider, n.region, n.name]).sort()
 
 describe('--region all for Rackspace and OpenStack', () => {
-  it('the profile\'s region lists only its nodes, and the footer names it and hints at --region all', async () => {
+  it("the profile's region lists only its nodes, and the footer names it and hints at --region all", async () => {
     const run = await mc(['nodes', 'list', '--profile', 'sbx', '--provider', 'rackspace,openstack,linode'])
     expect(run.exitCode, run.stderr).toBe(0)
     expect(run.stdout).toContain('in-dfw')

@@ -80,6 +80,8 @@ describe.skipIf(skip)(`AWS CLI against the sandbox${skip ? ` (skipped: ${skip})`
     const wrong = await aws(['describe-instances'], {AWS_SECRET_ACCESS_KEY: 'wrong'}).catch((error: {stderr: string}) => error)
     expect(wrong.stderr).toContain('An error occurred (AuthFailure) when calling the DescribeInstances operation: AWS was not able to validate the provided access credentials')
     const missing = await aws(['describe-instances', '--instance-ids', 'i-0123456789abcdef0']).catch((error: {stderr: string}) => error)
-    expect(missing.stderr).toContain("An error occurred (InvalidInstanceID.NotFound) when calling the DescribeInstances operation: The instance ID 'i-0123456789abcdef0' does not exist")
+    expect(missing.stderr).toContain(
+      "An error occurred (InvalidInstanceID.NotFound) when calling the DescribeInstances operation: The instance ID 'i-0123456789abcdef0' does not exist",
+    )
   })
 })

@@ -28,7 +28,10 @@ describe.skipIf(skip)(`boto3 against the sandbox${skip ? ` (skipped: ${skip})` :
 
   it('waiters, instance status, tags, volumes, instance attributes and console output; mc lists the same instances', {timeout: 120_000}, async () => {
     const c = box.handle.credentials.ec2
-    const {stdout} = await run(PYTHON, [CLIENT, JSON.stringify({endpoint: box.handle.endpoints.ec2, accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey})], {encoding: 'utf8', timeout: 110_000})
+    const {stdout} = await run(PYTHON, [CLIENT, JSON.stringify({endpoint: box.handle.endpoints.ec2, accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey})], {
+      encoding: 'utf8',
+      timeout: 110_000,
+    })
     const seen = JSON.parse(stdout)
     const id = seen.instance_id
     // Right after running the checks may still initialize (test/sandbox/ec2-more.test.ts holds that moment with a fake clock).

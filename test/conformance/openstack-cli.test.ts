@@ -97,7 +97,20 @@ describe.skipIf(skip)(`the openstack CLI against the sandbox${skip ? ` (skipped:
     const [created, newer] = await Promise.all([
       openstack(['server', 'create', '--wait', '--image', 'debian-12-genericcloud-amd64', '--flavor', 'm1.small', 'osc-one']),
       // 2.37 and later require networks: the CLI sends the one named.
-      openstack(['--os-compute-api-version', '2.79', 'server', 'create', '--wait', '--image', 'cirros-0.6.2-x86_64-disk', '--flavor', 'cirros256', '--network', 'private', 'osc-two']),
+      openstack([
+        '--os-compute-api-version',
+        '2.79',
+        'server',
+        'create',
+        '--wait',
+        '--image',
+        'cirros-0.6.2-x86_64-disk',
+        '--flavor',
+        'cirros256',
+        '--network',
+        'private',
+        'osc-two',
+      ]),
     ])
     expect(created).toMatchObject({name: 'osc-one', status: 'ACTIVE', flavor: 'm1.small (2)'})
     expect(created.image).toContain('debian-12-genericcloud-amd64')

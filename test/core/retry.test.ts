@@ -55,9 +55,13 @@ describe('retry', () => {
         if (++calls === 1) throw new RateLimitError('429', 7000)
         return 1
       },
-      {async sleep(ms) {
-        waits.push(ms)
-      }, random: () => 0.5, baseDelayMs: 100},
+      {
+        async sleep(ms) {
+          waits.push(ms)
+        },
+        random: () => 0.5,
+        baseDelayMs: 100,
+      },
     )
     expect(waits).toEqual([7000])
   })
@@ -96,12 +100,22 @@ describe('parseRetryAfter', () => {
 describe('pollUntil', () => {
   it('returns the first value that is done', async () => {
     let n = 0
-    expect(await pollUntil(async () => ++n, (v) => v === 3, {timeoutMs: 5000, pollMs: 1, what: 'n'})).toBe(3)
+    expect(
+      await pollUntil(
+        async () => ++n,
+        (v) => v === 3,
+        {timeoutMs: 5000, pollMs: 1, what: 'n'},
+      ),
+    ).toBe(3)
   })
 
   it('times out with a TimeoutError naming what it waited for', async () => {
-    await expect(pollUntil(async () => 0, () => false, {timeoutMs: 20, pollMs: 5, what: 'node i-1 to run'})).rejects.toThrow(
-      TimeoutError,
-    )
+    await expect(
+      pollUntil(
+        async () => 0,
+        () => false,
+        {timeoutMs: 20, pollMs: 5, what: 'node i-1 to run'},
+      ),
+    ).rejects.toThrow(TimeoutError)
   })
 })

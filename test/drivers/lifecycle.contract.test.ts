@@ -42,7 +42,11 @@ afterAll(async () => {
 /** The driver settings the sandbox's mc profile gives a cloud, optionally with its secrets changed. */
 function settingsFor(provider: ProviderName, wrongSecrets = false): ProviderSettings {
   const prefix = `${provider}.`
-  const secret = new Set(descriptor(provider).configKeys.filter((k) => k.secret).map((k) => k.name))
+  const secret = new Set(
+    descriptor(provider)
+      .configKeys.filter((k) => k.secret)
+      .map((k) => k.name),
+  )
   const values = Object.fromEntries(
     Object.entries(sandbox.profile)
       .filter(([key]) => key.startsWith(prefix))

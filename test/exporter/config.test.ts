@@ -37,9 +37,15 @@ diagnose: [192.0.2.10]
 const VANTAGES = ['local', 'edge-1', 'edge-2']
 
 describe('the allow-list', () => {
-  it('resolves an allowed request to one check definition with the entry\'s settings', () => {
-    expect(resolveProbe(ALLOW, {target: '192.0.2.10', check: 'ping', from: 'edge-2'}, VANTAGES)).toEqual({vantage: 'edge-2', definition: {kind: 'ping', target: '192.0.2.10', count: 3}})
-    expect(resolveProbe(ALLOW, {target: '192.0.2.20', check: 'HTTPS:8443'}, VANTAGES)).toEqual({vantage: 'local', definition: {kind: 'https', port: 8443, target: '192.0.2.20', timeoutS: 5}})
+  it("resolves an allowed request to one check definition with the entry's settings", () => {
+    expect(resolveProbe(ALLOW, {target: '192.0.2.10', check: 'ping', from: 'edge-2'}, VANTAGES)).toEqual({
+      vantage: 'edge-2',
+      definition: {kind: 'ping', target: '192.0.2.10', count: 3},
+    })
+    expect(resolveProbe(ALLOW, {target: '192.0.2.20', check: 'HTTPS:8443'}, VANTAGES)).toEqual({
+      vantage: 'local',
+      definition: {kind: 'https', port: 8443, target: '192.0.2.20', timeoutS: 5},
+    })
   })
 
   it('refuses, with the reason, whatever it does not name', () => {
@@ -109,17 +115,36 @@ describe('the web config (exporter-toolkit format)', () => {
 
 describe('mc exporter config', () => {
   it('shards probes over several exporters with hashmod, and promtool accepts config and rules', async () => {
-    const options = {allow: ALLOW, vantages: VANTAGES, exporters: ['mc-a:9469', 'mc-b:9469', 'mc-c:9469'], intervalS: 30, diagnoseIntervalS: 60, scheme: 'http' as const, rulesFile: 'mc-rules.yml'}
+    const options = {
+      allow: ALLOW,
+      vantages: VANTAGES,
+      exporters: ['mc-a:9469', 'mc-b:9469', 'mc-c:9469'],
+      intervalS: 30,
+      diagnoseIntervalS: 60,
+      scheme: 'http' as const,
+      rulesFile: 'mc-rules.yml',
+    }
     for (const shardBy of ['target', 'vantage'] as const) {
       const text = renderPrometheusConfig({...options, shardBy})
-      const config = parseYaml(text) as {scrape_configs: {job_name: string; relabel_configs?: Record<string, unknown>[]; scrape_timeout?: string; static_configs: {labels?: Record<string, string>; targets: string[]}[]}[]}
+      const config = parseYaml(text) as {
+        scrape_configs: {
+          job_name: string
+          relabel_configs?: Record<string, unknown>[]
+          scrape_timeout?: string
+          static_configs: {labels?: Record<string, string>; targets: string[]}[]
+        }[]
+      }
       const ping = config.scrape_configs.find((j) => j.job_name === 'mc_probe_ping')!
       expect(ping.static_configs.map((s) => s.labels?.vantage)).toEqual(VANTAGES)
       // ping with count 3: check_ping's 10 s timeout, 1 s for the portable ping's spacing, 2 s for the answer.
       expect(ping.scrape_timeout).toBe('13s')
       const hashmod = ping.relabel_configs!.find((r) => r.action === 'hashmod')!
       expect(hashmod).toMatchObject({modulus: 3, source_labels: [shardBy === 'target' ? '__address__' : 'vantage']})
-      expect(ping.relabel_configs!.filter((r) => r.target_label === '__address__').map((r) => [r.regex, r.replacement])).toEqual([['0', 'mc-a:9469'], ['1', 'mc-b:9469'], ['2', 'mc-c:9469']])
+      expect(ping.relabel_configs!.filter((r) => r.target_label === '__address__').map((r) => [r.regex, r.replacement])).toEqual([
+        ['0', 'mc-a:9469'],
+        ['1', 'mc-b:9469'],
+        ['2', 'mc-c:9469'],
+      ])
       const file = join(work, `prometheus-${shardBy}.yml`)
       writeFileSync(file, text)
       writeFileSync(join(work, 'mc-rules.yml'), renderAlertRules({forS: 120, intervalS: 30}))

@@ -118,7 +118,10 @@ async function waitForProbeSuccess(check: string, expected: Record<string, strin
   try {
     await waitUntil(`probe_success for ${check} to be ${JSON.stringify(expected)}`, 60_000, async () => {
       last = await probeSuccess(check)
-      return JSON.stringify(last, Object.keys(expected).sort()) === JSON.stringify(expected, Object.keys(expected).sort()) && Object.keys(last).length === Object.keys(expected).length ? true : undefined
+      return JSON.stringify(last, Object.keys(expected).sort()) === JSON.stringify(expected, Object.keys(expected).sort()) &&
+        Object.keys(last).length === Object.keys(expected).length
+        ? true
+        : undefined
     })
   } catch (error) {
     throw new Error(`${(error as Error).message}; last seen ${JSON.stringify(last)}`)
@@ -140,7 +143,25 @@ beforeAll(async () => {
   const add = await mc(['probe', 'add', 'dc-1', '--host', sshd.host, '--port', String(sshd.port), '--user', sshd.user, '--key', sshd.clientKey.path, '--yes'], env)
   expect(add.code, add.stderr).toBe(0)
 
-  await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=mc-exporter-test', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1', '-keyout', join(work, 'server.key'), '-out', join(work, 'ca.crt')])
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-subj',
+    '/CN=mc-exporter-test',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+    '-days',
+    '1',
+    '-keyout',
+    join(work, 'server.key'),
+    '-out',
+    join(work, 'ca.crt'),
+  ])
   writeFileSync(join(work, 'web.yml'), `tls_server_config:\n  cert_file: ca.crt\n  key_file: server.key\nbasic_auth_users:\n  prom: ${bcrypt.hashSync(PASSWORD, 4)}\n`)
   writeFileSync(join(work, 'password'), PASSWORD)
   writeFileSync(
@@ -239,8 +260,28 @@ describe('a real Prometheus scraping mc exporter', () => {
   it('passes promtool check config and check rules on what mc exporter config writes', async () => {
     const dir = join(work, 'prometheus')
     const config = await mc(
-      ['exporter', 'config', '--config', join(work, 'allow.yml'), '--dir', dir, '--exporter', `127.0.0.1:${exporterPort}`, '--interval', '3s', '--for', '1s',
-        '--scheme', 'https', '--ca-file', join(work, 'ca.crt'), '--basic-auth-user', 'prom', '--basic-auth-password-file', join(work, 'password')],
+      [
+        'exporter',
+        'config',
+        '--config',
+        join(work, 'allow.yml'),
+        '--dir',
+        dir,
+        '--exporter',
+        `127.0.0.1:${exporterPort}`,
+        '--interval',
+        '3s',
+        '--for',
+        '1s',
+        '--scheme',
+        'https',
+        '--ca-file',
+        join(work, 'ca.crt'),
+        '--basic-auth-user',
+        'prom',
+        '--basic-auth-password-file',
+        join(work, 'password'),
+      ],
       env,
     )
     expect(config.code, config.stderr).toBe(0)
@@ -254,7 +295,9 @@ describe('a real Prometheus scraping mc exporter', () => {
     const dir = join(work, 'prometheus')
     mkdirSync(join(dir, 'data'))
     const log = join(dir, 'prometheus.log')
-    prometheus = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], {stdio: ['ignore', 'ignore', 'pipe']})
+    prometheus = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
     prometheus.stderr!.on('data', (d: Buffer) => writeFileSync(log, d, {flag: 'a'}))
     await waitUntil('Prometheus to be ready', 30_000, async () => ((await fetch(`http://127.0.0.1:${promPort}/-/ready`)).ok ? true : undefined))
 
@@ -262,7 +305,10 @@ describe('a real Prometheus scraping mc exporter', () => {
     await waitForProbeSuccess(`tcp:${faultPort}`, {local: '0', 'dc-1': '0'})
 
     const up = await promApi<{result: Vector}>(`/api/v1/query?query=${encodeURIComponent('up{job=~"mc_.*"}')}`)
-    expect(up.result.every((r) => r.value[1] === '1'), JSON.stringify(up.result)).toBe(true)
+    expect(
+      up.result.every((r) => r.value[1] === '1'),
+      JSON.stringify(up.result),
+    ).toBe(true)
     // Every scrape from dc-1 reuses one connection (the scrape of /metrics may predate the first).
     const handshakes = await waitUntil('mc_exporter_ssh_handshakes_total above 0', 30_000, async () => {
       const v = await promApi<{result: Vector}>(`/api/v1/query?query=mc_exporter_ssh_handshakes_total`)

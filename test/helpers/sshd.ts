@@ -144,18 +144,20 @@ export const SSHD_TEST_POLICY = [
 ]
 
 function sshdConfig(dir: string, port: number, pidFile: string, options: SshdOptions): string {
-  return [
-    `Port ${port}`,
-    'ListenAddress 127.0.0.1',
-    `HostKey ${join(dir, 'host_key')}`,
-    `PidFile ${pidFile}`,
-    `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-    ...SSHD_TEST_POLICY,
-    'X11Forwarding no',
-    'LogLevel INFO',
-    `MaxSessions ${options.maxSessions ?? 10}`,
-    ...(options.config ?? []),
-  ].join('\n') + '\n'
+  return (
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${join(dir, 'host_key')}`,
+      `PidFile ${pidFile}`,
+      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+      ...SSHD_TEST_POLICY,
+      'X11Forwarding no',
+      'LogLevel INFO',
+      `MaxSessions ${options.maxSessions ?? 10}`,
+      ...(options.config ?? []),
+    ].join('\n') + '\n'
+  )
 }
 
 function listenCount(logFile: string): number {

@@ -91,9 +91,7 @@ describe.skipIf(!isRoot)('network lab (root only: network namespaces, nftables, 
 
     // The control namespace, where mc will run, has no route into the lab network.
     await expect(run('ip', ['netns', 'exec', ns.ctl, 'ping', '-n', '-c', '1', '-W', '1', TARGET])).rejects.toThrow(/unreachable/i)
-    const outputs = await Promise.all(
-      VANTAGES.map((v) => ssh(lab!, v, `mtr --version && /usr/lib/nagios/plugins/check_ping -H ${TARGET} -w 100,20% -c 200,50% -p 3`)),
-    )
+    const outputs = await Promise.all(VANTAGES.map((v) => ssh(lab!, v, `mtr --version && /usr/lib/nagios/plugins/check_ping -H ${TARGET} -w 100,20% -c 200,50% -p 3`)))
     for (const output of outputs) expect(output).toMatch(/^mtr \d[\s\S]*PING OK - Packet loss = 0%/)
 
     const hostAddresses = runSync('ip', ['-o', 'address', 'show'])
@@ -104,7 +102,11 @@ describe.skipIf(!isRoot)('network lab (root only: network namespaces, nftables, 
     const {evidence, verdict, why} = await diagnose('healthy')
     expect(verdict.kind, why).toBe('healthy')
     expect(verdict.healthy).toEqual([...VANTAGES])
-    for (const e of evidence) expect(e.path?.map((h) => h.address), why).toEqual(EXPECTED_PATHS[e.vantage as keyof typeof EXPECTED_PATHS])
+    for (const e of evidence)
+      expect(
+        e.path?.map((h) => h.address),
+        why,
+      ).toEqual(EXPECTED_PATHS[e.vantage as keyof typeof EXPECTED_PATHS])
   })
 
   it('target down: every path stops at the target router', async () => {
@@ -174,7 +176,10 @@ describe.skipIf(!isRoot)('network lab (root only: network namespaces, nftables, 
     expect(verdict.healthy, why).toEqual([...VANTAGES])
     // Every TCP probe is a flow of its own: ~30 of them meet both routers (all on one: 2^-29).
     for (const v of ['dc', 'pa', 'pb']) expect(evidence.find((e) => e.vantage === v)?.path?.[1].address, why).toBe(ECMP_TRANSIT.join('|'))
-    expect(evidence.find((e) => e.vantage === 'pc')?.path?.map((h) => h.address), why).toEqual(EXPECTED_PATHS.pc)
+    expect(
+      evidence.find((e) => e.vantage === 'pc')?.path?.map((h) => h.address),
+      why,
+    ).toEqual(EXPECTED_PATHS.pc)
   })
 
   it('a transit router rate-limiting its ICMP replies is healthy, and named as rate limiting', async () => {
@@ -205,7 +210,9 @@ describe.skipIf(!isRoot)('network lab (root only: network namespaces, nftables, 
 
   it('teardown is idempotent and leaves no namespace, sshd or lab directory behind', () => {
     const {dir} = lab!
-    const sshdPids = readdirSync(dir).filter((f) => f.endsWith('.pid')).map((f) => Number(readFileSync(`${dir}/${f}`, 'utf8')))
+    const sshdPids = readdirSync(dir)
+      .filter((f) => f.endsWith('.pid'))
+      .map((f) => Number(readFileSync(`${dir}/${f}`, 'utf8')))
     expect(sshdPids).toHaveLength(VANTAGES.length)
     expect(sshdPids.every((pid) => alive(pid))).toBe(true)
 

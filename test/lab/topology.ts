@@ -57,18 +57,54 @@ type End = {role: Role; dev: string; address?: string}
 
 /** Veth pairs. tr's ports toward the three routers carry no address: they are ports of its bridge. */
 const LINKS: Array<[End, End]> = [
-  [{role: 'dc', dev: 'lan', address: '10.1.0.10/24'}, {role: 'dcr', dev: 'lan', address: '10.1.0.1/24'}],
-  [{role: 'pa', dev: 'lan', address: '10.2.0.10/24'}, {role: 'ra', dev: 'lan', address: '10.2.0.1/24'}],
-  [{role: 'pb', dev: 'lan', address: '10.3.0.10/24'}, {role: 'rb', dev: 'lan', address: '10.3.0.1/24'}],
-  [{role: 'pc', dev: 'lan', address: '10.4.0.10/24'}, {role: 'rc', dev: 'lan', address: '10.4.0.1/24'}],
-  [{role: 'dcr', dev: 'wan', address: '10.90.0.2/24'}, {role: 'tr', dev: 'p-dcr'}],
-  [{role: 'ra', dev: 'wan', address: '10.90.0.3/24'}, {role: 'tr', dev: 'p-ra'}],
-  [{role: 'rb', dev: 'wan', address: '10.90.0.4/24'}, {role: 'tr', dev: 'p-rb'}],
-  [{role: 'tr', dev: 'to-tgr', address: '10.94.0.1/24'}, {role: 'tgr', dev: 'wan'}],
-  [{role: 'rc', dev: 'wan', address: '10.94.0.3/24'}, {role: 'tgr', dev: 'p-rc'}],
-  [{role: 'tr2', dev: 'wan', address: '10.90.0.5/24'}, {role: 'tr', dev: 'p-tr2'}],
-  [{role: 'tr2', dev: 'to-tgr', address: '10.94.0.5/24'}, {role: 'tgr', dev: 'p-tr2'}],
-  [{role: 'tgr', dev: 'lan', address: '10.8.1.1/24'}, {role: 'tg', dev: 'lan', address: `${TARGET}/24`}],
+  [
+    {role: 'dc', dev: 'lan', address: '10.1.0.10/24'},
+    {role: 'dcr', dev: 'lan', address: '10.1.0.1/24'},
+  ],
+  [
+    {role: 'pa', dev: 'lan', address: '10.2.0.10/24'},
+    {role: 'ra', dev: 'lan', address: '10.2.0.1/24'},
+  ],
+  [
+    {role: 'pb', dev: 'lan', address: '10.3.0.10/24'},
+    {role: 'rb', dev: 'lan', address: '10.3.0.1/24'},
+  ],
+  [
+    {role: 'pc', dev: 'lan', address: '10.4.0.10/24'},
+    {role: 'rc', dev: 'lan', address: '10.4.0.1/24'},
+  ],
+  [
+    {role: 'dcr', dev: 'wan', address: '10.90.0.2/24'},
+    {role: 'tr', dev: 'p-dcr'},
+  ],
+  [
+    {role: 'ra', dev: 'wan', address: '10.90.0.3/24'},
+    {role: 'tr', dev: 'p-ra'},
+  ],
+  [
+    {role: 'rb', dev: 'wan', address: '10.90.0.4/24'},
+    {role: 'tr', dev: 'p-rb'},
+  ],
+  [
+    {role: 'tr', dev: 'to-tgr', address: '10.94.0.1/24'},
+    {role: 'tgr', dev: 'wan'},
+  ],
+  [
+    {role: 'rc', dev: 'wan', address: '10.94.0.3/24'},
+    {role: 'tgr', dev: 'p-rc'},
+  ],
+  [
+    {role: 'tr2', dev: 'wan', address: '10.90.0.5/24'},
+    {role: 'tr', dev: 'p-tr2'},
+  ],
+  [
+    {role: 'tr2', dev: 'to-tgr', address: '10.94.0.5/24'},
+    {role: 'tgr', dev: 'p-tr2'},
+  ],
+  [
+    {role: 'tgr', dev: 'lan', address: '10.8.1.1/24'},
+    {role: 'tg', dev: 'lan', address: `${TARGET}/24`},
+  ],
   ...VANTAGES.map((v): [End, End] => [
     {role: 'ctl', dev: `m-${v}`, address: `${MGMT[v].ctl}/30`},
     {role: v, dev: 'mgmt', address: `${MGMT[v].vantage}/30`},
@@ -108,7 +144,10 @@ const ROUTES: Partial<Record<Role, string[][]>> = {
     ['10.3.0.0/24', 'via', '10.90.0.4'],
     ['10.8.1.0/24', 'via', '10.94.0.2'],
   ],
-  tgr: [['default', 'via', '10.94.0.1'], ['10.4.0.0/24', 'via', '10.94.0.3']],
+  tgr: [
+    ['default', 'via', '10.94.0.1'],
+    ['10.4.0.0/24', 'via', '10.94.0.3'],
+  ],
   tg: [['default', 'via', '10.8.1.1']],
 }
 
@@ -188,7 +227,12 @@ async function buildNetwork(lab: Lab): Promise<void> {
   // reverse-path filter: the delay forwarder's device hands back packets from the vantage's LAN.
   for (const role of ROUTERS) {
     await run('ip', [
-      'netns', 'exec', lab.ns[role], 'sysctl', '-q', '-w',
+      'netns',
+      'exec',
+      lab.ns[role],
+      'sysctl',
+      '-q',
+      '-w',
       'net.ipv4.ip_forward=1',
       'net.ipv4.icmp_ratelimit=0',
       'net.ipv4.conf.all.send_redirects=0',
@@ -256,7 +300,11 @@ async function startProbesSshd(lab: Lab): Promise<void> {
       ].join('\n') + '\n',
     )
     await run('ip', ['netns', 'exec', lab.ns[v], '/usr/sbin/sshd', '-f', files.config, '-E', files.log])
-    await waitFor(() => existsSync(files.pidFile), 5000, () => `sshd in ${lab.ns[v]} to start: ${readFileSync(files.log, 'utf8')}`)
+    await waitFor(
+      () => existsSync(files.pidFile),
+      5000,
+      () => `sshd in ${lab.ns[v]} to start: ${readFileSync(files.log, 'utf8')}`,
+    )
   }
 
   writeFileSync(lab.knownHosts, known.join('\n') + '\n')
@@ -264,12 +312,31 @@ async function startProbesSshd(lab: Lab): Promise<void> {
 
 /** Run a command line on a probe over SSH from the ctl namespace, as mc will; the probe's shell runs it. */
 export function ssh(lab: Lab, v: Vantage, command: string): Promise<string> {
-  return run('ip', [
-    'netns', 'exec', lab.ns.ctl,
-    'ssh', '-F', '/dev/null', '-i', lab.clientKey,
-    '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${lab.knownHosts}`, '-o', 'ConnectTimeout=5',
-    `root@${lab.mgmt[v]}`, '--', command,
-  ], {timeoutMs: 20_000})
+  return run(
+    'ip',
+    [
+      'netns',
+      'exec',
+      lab.ns.ctl,
+      'ssh',
+      '-F',
+      '/dev/null',
+      '-i',
+      lab.clientKey,
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      `UserKnownHostsFile=${lab.knownHosts}`,
+      '-o',
+      'ConnectTimeout=5',
+      `root@${lab.mgmt[v]}`,
+      '--',
+      command,
+    ],
+    {timeoutMs: 20_000},
+  )
 }
 
 /** The lab is ready when every vantage point reaches the target: this also fills the ARP caches. */
@@ -297,15 +364,7 @@ export async function waitUntilReachable(lab: Lab): Promise<void> {
  * nftables table, or by undoing exactly what it set up.
  */
 export type Fault =
-  | 'target-down'
-  | 'target-inbound-loss'
-  | 'dc-uplink-loss'
-  | 'transit-loss'
-  | 'transit-icmp-limit'
-  | 'dc-uplink-delay'
-  | 'target-no-icmp'
-  | 'pa-control-loss'
-  | 'ecmp-transit'
+  'target-down' | 'target-inbound-loss' | 'dc-uplink-loss' | 'transit-loss' | 'transit-icmp-limit' | 'dc-uplink-delay' | 'target-no-icmp' | 'pa-control-loss' | 'ecmp-transit'
 
 type FaultControl = {inject(lab: Lab): Promise<void>; clear(lab: Lab): Promise<void>}
 
@@ -322,7 +381,12 @@ function nftFault(role: Role, family: 'inet' | 'ip' | 'netdev', name: string, ch
 }
 
 const ingressLoss = (role: Role, name: string, devices: string[]) =>
-  nftFault(role, 'netdev', name, devices.map((device) => `type filter hook ingress device "${device}" priority 0; meta protocol ip numgen random mod 100 < 30 counter drop`))
+  nftFault(
+    role,
+    'netdev',
+    name,
+    devices.map((device) => `type filter hook ingress device "${device}" priority 0; meta protocol ip numgen random mod 100 < 30 counter drop`),
+  )
 
 /** Added to the path of dc's traffic to the target at dc's router: 2x the analysis's 100 ms step. */
 export const DELAY_MS = 200
@@ -427,9 +491,7 @@ const FAULTS: Record<Fault, FaultControl> = {
   'transit-loss': ingressLoss('tr', 'mc_transit', BRIDGE_PORTS),
   // Half the time-exceeded replies the transit router itself sends: loss at that hop only, as a
   // router that rate-limits ICMP shows it; traffic through it is untouched.
-  'transit-icmp-limit': nftFault('tr', 'ip', 'mc_transit_icmp_limit', [
-    'type filter hook output priority 0; icmp type time-exceeded numgen random mod 100 < 50 counter drop',
-  ]),
+  'transit-icmp-limit': nftFault('tr', 'ip', 'mc_transit_icmp_limit', ['type filter hook output priority 0; icmp type time-exceeded numgen random mod 100 < 50 counter drop']),
   // dcr routes dc's traffic to the target through the delay forwarder's TUN device, and what comes
   // back out of it (policy routing by incoming device) on to the transit router: dc's latency
   // steps up from hop 2, the transit router, which pa and pb reach at normal speed.
@@ -505,7 +567,11 @@ export function teardownLab(pid: number): void {
   const namespaces = labNamespaces(pid)
   for (const name of namespaces) for (const id of runSync('ip', ['netns', 'pids', name]).split('\n').filter(Boolean)) kill(Number(id))
   // A killed process holds its namespace until it has really exited: wait, so nothing outlives teardown.
-  waitSync(() => killed.every((id) => exited(id)), 5000, () => `processes ${killed.join(', ')} of lab ${pid} to exit`)
+  waitSync(
+    () => killed.every((id) => exited(id)),
+    5000,
+    () => `processes ${killed.join(', ')} of lab ${pid} to exit`,
+  )
   for (const name of namespaces) runSync('ip', ['netns', 'delete', name])
 
   rmSync(dir, {recursive: true, force: true})
@@ -518,7 +584,9 @@ export function teardownLab(pid: number): void {
 /** Gone, or a zombie: a zombie has already left its namespaces. */
 export function exited(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').startsWith('Z')
+    return readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /s, '')
+      .startsWith('Z')
   } catch {
     return true
   }

@@ -39,12 +39,16 @@ describe('lint: imports never go up a layer', () => {
         "import type {ReportData} from '../services/report.js'",
         "import {fanOut} from '../services/fanout.js'",
         'export type Data = ReportData',
-        'export const later = async () => (await import(\'../services/fanout.js\')).fanOut ?? fanOut',
+        "export const later = async () => (await import('../services/fanout.js')).fanOut ?? fanOut",
         '',
       ].join('\n'),
       'src/checks/layer-probe.ts',
     )
-    expect(errors.map((e) => [e.line, e.severity])).toEqual([[1, 2], [2, 2], [4, 2]])
+    expect(errors.map((e) => [e.line, e.severity])).toEqual([
+      [1, 2],
+      [2, 2],
+      [4, 2],
+    ])
     expect(errors[0].message).toMatch(/src\/checks is below .*services.*ARCHITECTURE\.md/)
   })
 

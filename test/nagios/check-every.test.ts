@@ -144,9 +144,12 @@ describe('mc check run --every', () => {
         })
       }
       child.kill(signal)
-      const code = await Promise.race([exited, new Promise<'hung'>((resolve) => {
-        setTimeout(() => resolve('hung'), 10_000)
-      })])
+      const code = await Promise.race([
+        exited,
+        new Promise<'hung'>((resolve) => {
+          setTimeout(() => resolve('hung'), 10_000)
+        }),
+      ])
       if (code === 'hung') throw new Error('mc did not exit after the signal')
       return {code, stdout, stderr, mcHome}
     } finally {

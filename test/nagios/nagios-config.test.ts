@@ -63,17 +63,27 @@ async function verify(dir: string, base: 'debian' | 'minimal'): Promise<{code: n
     // Nagios checks the result directory as its own user.
     chmodSync(results, 0o777)
     const contacts = join(work, 'contacts.cfg')
-    writeFileSync(contacts, [
-      'define command {\n  command_name notify-none\n  command_line /bin/true\n}',
-      'define contact {\n  contact_name ops\n  host_notifications_enabled 0\n  service_notifications_enabled 0\n  host_notification_period mc-24x7\n'
-      + '  service_notification_period mc-24x7\n  host_notification_options n\n  service_notification_options n\n'
-      + '  host_notification_commands notify-none\n  service_notification_commands notify-none\n}',
-      'define contactgroup {\n  contactgroup_name ops\n  alias Operators\n  members ops\n}',
-    ].join('\n') + '\n')
-    writeFileSync(main, [
-      `cfg_dir=${dir}`, `cfg_file=${contacts}`, 'resource_file=/etc/nagios4/resource.cfg', `check_result_path=${results}`,
-      "illegal_object_name_chars=`~!$%^&*|'\"<>?,()=", "illegal_macro_output_chars=`~$&|'\"<>",
-    ].join('\n') + '\n')
+    writeFileSync(
+      contacts,
+      [
+        'define command {\n  command_name notify-none\n  command_line /bin/true\n}',
+        'define contact {\n  contact_name ops\n  host_notifications_enabled 0\n  service_notifications_enabled 0\n  host_notification_period mc-24x7\n' +
+          '  service_notification_period mc-24x7\n  host_notification_options n\n  service_notification_options n\n' +
+          '  host_notification_commands notify-none\n  service_notification_commands notify-none\n}',
+        'define contactgroup {\n  contactgroup_name ops\n  alias Operators\n  members ops\n}',
+      ].join('\n') + '\n',
+    )
+    writeFileSync(
+      main,
+      [
+        `cfg_dir=${dir}`,
+        `cfg_file=${contacts}`,
+        'resource_file=/etc/nagios4/resource.cfg',
+        `check_result_path=${results}`,
+        'illegal_object_name_chars=`~!$%^&*|\'"<>?,()=',
+        'illegal_macro_output_chars=`~$&|\'"<>',
+      ].join('\n') + '\n',
+    )
   }
   try {
     const {stdout} = await run(NAGIOS, ['-v', main])
@@ -107,8 +117,26 @@ describe('mc nagios config --mode ssh', () => {
   beforeAll(async () => {
     out = join(work, 'ssh')
     const result = await mc([
-      'nagios', 'config', '--out', out, '--from', 'local,probe-lo', '-t', '127.0.0.1',
-      '--check', 'ping', '--check', `tcp:${openPort}`, '--check', `tcp:${closedPort}`, '--check', 'path', '--count', '2', '--contact-group', 'ops',
+      'nagios',
+      'config',
+      '--out',
+      out,
+      '--from',
+      'local,probe-lo',
+      '-t',
+      '127.0.0.1',
+      '--check',
+      'ping',
+      '--check',
+      `tcp:${openPort}`,
+      '--check',
+      `tcp:${closedPort}`,
+      '--check',
+      'path',
+      '--count',
+      '2',
+      '--contact-group',
+      'ops',
     ])
     expect(result.exitCode, result.stderr).toBe(0)
     expect(result.stdout).toContain('3 services (mode ssh)')
@@ -176,8 +204,22 @@ describe('mc nagios config --mode passive', () => {
   beforeAll(async () => {
     out = join(work, 'passive')
     const result = await mc([
-      'nagios', 'config', '--out', out, '--mode', 'passive', '--from', 'local,probe-lo', '-t', '127.0.0.1', '--check', `tcp:${openPort}`,
-      '--interval', '2', '--contact-group', 'ops',
+      'nagios',
+      'config',
+      '--out',
+      out,
+      '--mode',
+      'passive',
+      '--from',
+      'local,probe-lo',
+      '-t',
+      '127.0.0.1',
+      '--check',
+      `tcp:${openPort}`,
+      '--interval',
+      '2',
+      '--contact-group',
+      'ops',
     ])
     expect(result.exitCode, result.stderr).toBe(0)
   })
@@ -202,7 +244,10 @@ describe('mc nagios config --mode passive', () => {
       env: {...process.env, NAGIOS_COMMAND_FILE: commands, MC: `${process.execPath} ${join(ROOT, 'bin', 'run.js')}`},
       timeout: 40_000,
     })
-    const lines = readFileSync(commands, 'utf8').trim().split('\n').sort((a, b) => a.split(';')[1].localeCompare(b.split(';')[1]))
+    const lines = readFileSync(commands, 'utf8')
+      .trim()
+      .split('\n')
+      .sort((a, b) => a.split(';')[1].localeCompare(b.split(';')[1]))
     expect(lines).toHaveLength(2)
     for (const [i, host] of ['local', 'probe-lo'].entries()) {
       expect(lines[i]).toMatch(new RegExp(String.raw`^\[\d+\] PROCESS_SERVICE_CHECK_RESULT;${host};mc 127\.0\.0\.1;0;MC OK - 1 ok \| ${host}/127\.0\.0\.1/tcp:${openPort}/time=`))
@@ -243,9 +288,11 @@ describe('mc nagios config: targets from the history, and what it refuses', () =
     const out = join(work, 'from-history')
     const result = await mc(['nagios', 'config', '--out', out, '--from', 'probe-lo', '--json'])
     expect(result.exitCode, result.stderr).toBe(0)
-    expect(services(readObjects(out)).map((s) => s.attributes.service_description).sort()).toEqual(
-      expect.arrayContaining(['ping 192.0.2.10', 'tcp:443 192.0.2.10', 'tcp:5432 db.example.net']),
-    )
+    expect(
+      services(readObjects(out))
+        .map((s) => s.attributes.service_description)
+        .sort(),
+    ).toEqual(expect.arrayContaining(['ping 192.0.2.10', 'tcp:443 192.0.2.10', 'tcp:5432 db.example.net']))
   })
 
   it('refuses a path Nagios cannot carry, and names an unknown probe', async () => {

@@ -6,11 +6,19 @@ export type NagiosObject = {type: string; attributes: Record<string, string>}
 
 export function readObjects(dir: string): NagiosObject[] {
   const objects: NagiosObject[] = []
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.cfg')).sort()) {
-    const text = readFileSync(join(dir, file), 'utf8').split('\n').filter((l) => !/^\s*[#;]/.test(l)).join('\n')
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.cfg'))
+    .sort()) {
+    const text = readFileSync(join(dir, file), 'utf8')
+      .split('\n')
+      .filter((l) => !/^\s*[#;]/.test(l))
+      .join('\n')
     for (const match of text.matchAll(/define\s+(\w+)\s*\{([^}]*)\}/g)) {
       const attributes: Record<string, string> = {}
-      for (const line of match[2].split('\n').map((l) => l.trim()).filter(Boolean)) {
+      for (const line of match[2]
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)) {
         const [, key, value] = /^(\S+)\s+(.*)$/.exec(line)!
         attributes[key] = value
       }

@@ -9,8 +9,18 @@ import {AT, fromCapture, sampleResults} from './results.js'
 /** A result whose vantage point could not be used, as runChecks makes it. */
 function unusable(code: string, message: string): CheckResult {
   return {
-    vantage: 'lo1', target: '127.0.0.1', check: 'tcp:22', kind: 'tcp', state: 'UNKNOWN', metrics: [], implementation: 'none', durationMs: 3, raw: '', at: AT,
-    summary: `TCP UNKNOWN - vantage lo1 unavailable: ${message}`, error: {code, message},
+    vantage: 'lo1',
+    target: '127.0.0.1',
+    check: 'tcp:22',
+    kind: 'tcp',
+    state: 'UNKNOWN',
+    metrics: [],
+    implementation: 'none',
+    durationMs: 3,
+    raw: '',
+    at: AT,
+    summary: `TCP UNKNOWN - vantage lo1 unavailable: ${message}`,
+    error: {code, message},
   }
 }
 

@@ -48,7 +48,9 @@ describe('renderNagios', () => {
     const [ping] = sampleResults()
     const {text} = renderNagios([ping])
     const [first, ...rest] = text.trimEnd().split('\n')
-    expect(first).toMatch(/^MC WARNING - 1 warning: probe-a -> 10\.231\.2\.2 ping 41% loss 0\.1ms \| probe-a\/10\.231\.2\.2\/ping\/rta=0\.073ms;200\.000000;500\.000000;0 probe-a\/10\.231\.2\.2\/ping\/pl=41%;20;60;0$/)
+    expect(first).toMatch(
+      /^MC WARNING - 1 warning: probe-a -> 10\.231\.2\.2 ping 41% loss 0\.1ms \| probe-a\/10\.231\.2\.2\/ping\/rta=0\.073ms;200\.000000;500\.000000;0 probe-a\/10\.231\.2\.2\/ping\/pl=41%;20;60;0$/,
+    )
     expect(rest).toEqual([`[WARNING] probe-a -> 10.231.2.2 ping (check_ping): ${ping.summary}`])
   })
 

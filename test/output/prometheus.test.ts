@@ -58,7 +58,16 @@ describe('renderPrometheus', () => {
     expect(metricName('mc_tcp:443-time')).toBe('mc_tcp_443_time')
     expect(metricName('9lives')).toBe('_9lives')
     const [template] = sampleResults()
-    const text = renderPrometheus([{...template, vantage: 'q"uote\\back\nline', metrics: [{name: 'odd.name', value: 3, unit: 'KB'}, {name: 'hits', value: 7, unit: 'c'}]}])
+    const text = renderPrometheus([
+      {
+        ...template,
+        vantage: 'q"uote\\back\nline',
+        metrics: [
+          {name: 'odd.name', value: 3, unit: 'KB'},
+          {name: 'hits', value: 7, unit: 'c'},
+        ],
+      },
+    ])
     expect(text).toContain(String.raw`mc_ping_odd_name_bytes{vantage="q\"uote\\back\nline",target="10.231.2.2",check="ping"} 3072`)
     expect(text).toContain('# TYPE mc_ping_hits_total counter')
   })
@@ -141,7 +150,12 @@ describe('pushToGateway', () => {
     expect(lines).toContain('mc_check_state{target="127.0.0.1",check="tcp:22",kind="tcp",implementation="check_tcp"} 0')
     expect(lines).toContain('mc_check_state{target="10.231.2.2",check="ping",kind="ping",implementation="check_ping"} 1')
     expect(requests.every((r) => !r.body.includes('vantage='))).toBe(true)
-    expect(requests[0].body).toBe(renderPrometheus(results.filter((r) => r.vantage === 'probe-a'), {omitLabels: ['vantage']}))
+    expect(requests[0].body).toBe(
+      renderPrometheus(
+        results.filter((r) => r.vantage === 'probe-a'),
+        {omitLabels: ['vantage']},
+      ),
+    )
   })
 
   it('POST when asked; a refusal is a ProviderError with the status; no gateway is a TransientError', async () => {
@@ -161,7 +175,13 @@ describe('pushToGateway', () => {
     try {
       const url = `http://127.0.0.1:${port}`
       for (let i = 0; i < 100; i++) {
-        if (await fetch(`${url}/-/ready`).then((r) => r.ok, () => false)) break
+        if (
+          await fetch(`${url}/-/ready`).then(
+            (r) => r.ok,
+            () => false,
+          )
+        )
+          break
         await sleep(50)
       }
       await pushToGateway(url, sampleResults())

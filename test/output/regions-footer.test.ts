@@ -3,7 +3,7 @@ import {describe, expect, it} from 'vitest'
 import {regionsFooter} from '../../src/output/regions-footer.js'
 
 describe('regionsFooter', () => {
-  it('names each provider\'s regions and hints at --region all for those listed in one region', () => {
+  it("names each provider's regions and hints at --region all for those listed in one region", () => {
     expect(
       regionsFooter([
         {provider: 'ec2', scope: 'region', regions: ['us-east-1'], otherRegions: true},

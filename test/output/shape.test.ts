@@ -53,7 +53,7 @@ describe('sortRecords', () => {
     expect(sortRecords(sizes, ['usd-hour:desc'], columns).at(-1)!.id).toBe('g6-standard-2')
   })
 
-  it('sorts by a column\'s sort value when it has one (check states by severity)', () => {
+  it("sorts by a column's sort value when it has one (check states by severity)", () => {
     const states = ['OK', 'CRITICAL', 'UNKNOWN', 'WARNING'].map((state) => ({state: state as CheckState}))
     const byState = sortRecords(states, ['state:desc'], [{header: 'state', value: (r) => r.state, sortValue: (r) => SEVERITY[r.state]}])
     expect(byState.map((r) => r.state)).toEqual(['CRITICAL', 'WARNING', 'UNKNOWN', 'OK'])
@@ -79,14 +79,34 @@ describe('renderRows', () => {
 
 describe('query results as tables (as the AWS CLI lays them out)', () => {
   it('a list of objects: a row each, keys as columns; nested values as JSON, lists of plain values space-separated', () => {
-    const {rows, columns: cols, header} = tabulate([{id: 'a', ips: ['1.1.1.1', '::1']}, {id: 'b', extra: {x: 1}}])
+    const {
+      rows,
+      columns: cols,
+      header,
+    } = tabulate([
+      {id: 'a', ips: ['1.1.1.1', '::1']},
+      {id: 'b', extra: {x: 1}},
+    ])
     expect(header).toBe(true)
     expect(cols.map((c) => c.header)).toEqual(['id', 'ips', 'extra'])
-    expect(rows.map((r) => cols.map((c) => c.value(r)))).toEqual([['a', '1.1.1.1 ::1', ''], ['b', '', '{"x":1}']])
+    expect(rows.map((r) => cols.map((c) => c.value(r)))).toEqual([
+      ['a', '1.1.1.1 ::1', ''],
+      ['b', '', '{"x":1}'],
+    ])
   })
 
   it('a list of lists: rows without a header; plain values: one per line; one object: one row', () => {
-    expect(renderDocument({n: [['a', 1], ['b', 2]]}, {format: 'table', header: true, query: (d) => (d as {n: unknown}).n})).toBe('a  1\nb  2')
+    expect(
+      renderDocument(
+        {
+          n: [
+            ['a', 1],
+            ['b', 2],
+          ],
+        },
+        {format: 'table', header: true, query: (d) => (d as {n: unknown}).n},
+      ),
+    ).toBe('a  1\nb  2')
     expect(renderDocument(['x', 'y', null], {format: 'table', header: true})).toBe('x\ny')
     expect(renderDocument({id: 'a', n: 3}, {format: 'csv', header: true})).toBe('id,n\r\na,3')
     expect(renderDocument(5, {format: 'table', header: true})).toBe('5')
@@ -95,7 +115,13 @@ describe('query results as tables (as the AWS CLI lays them out)', () => {
 })
 
 describe('shapeFromFlags', () => {
-  const document = {nodes: [{id: 'n1', name: 'web', state: 'running', at: new Date('2026-01-02T03:04:05Z')}, {id: 'n2', name: 'db', state: 'stopped'}], errors: []}
+  const document = {
+    nodes: [
+      {id: 'n1', name: 'web', state: 'running', at: new Date('2026-01-02T03:04:05Z')},
+      {id: 'n2', name: 'db', state: 'stopped'},
+    ],
+    errors: [],
+  }
 
   it('--query runs JMESPath on the JSON form of the document (dates as strings), in every format', async () => {
     const json = await shapeFromFlags({query: "nodes[?state=='running'].{id: id, at: at}", output: 'json'})

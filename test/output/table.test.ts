@@ -13,7 +13,15 @@ const red = (s: string) => `\u001B[31m${s}\u001B[39m`
 
 describe('renderTable', () => {
   it('aligns columns to the widest cell, header upper-cased, trailing blanks trimmed', () => {
-    expect(renderTable([['x', 'yyyy', 'z'], ['xxxxx', '', 'zz']], columns)).toBe('A      BB    C\nx      yyyy  z\nxxxxx        zz')
+    expect(
+      renderTable(
+        [
+          ['x', 'yyyy', 'z'],
+          ['xxxxx', '', 'zz'],
+        ],
+        columns,
+      ),
+    ).toBe('A      BB    C\nx      yyyy  z\nxxxxx        zz')
   })
 
   it('prints only the header for no rows, and an empty line for a row of empty cells', () => {
@@ -22,11 +30,27 @@ describe('renderTable', () => {
   })
 
   it('counts wide characters and emoji as two columns, combining marks as none', () => {
-    expect(renderTable([['日本語', 'é', '😀'], ['a\u0301', 7, 'x']], columns)).toBe('A       BB  C\n日本語  é   😀\na\u0301       7   x')
+    expect(
+      renderTable(
+        [
+          ['日本語', 'é', '😀'],
+          ['a\u0301', 7, 'x'],
+        ],
+        columns,
+      ),
+    ).toBe('A       BB  C\n日本語  é   😀\na\u0301       7   x')
   })
 
   it('spreads a cell with newlines over several lines', () => {
-    expect(renderTable([['x', 'y\nyy', 'z'], ['w', 'v', 'u']], columns)).toBe('A  BB  C\nx  y   z\n   yy\nw  v   u')
+    expect(
+      renderTable(
+        [
+          ['x', 'y\nyy', 'z'],
+          ['w', 'v', 'u'],
+        ],
+        columns,
+      ),
+    ).toBe('A  BB  C\nx  y   z\n   yy\nw  v   u')
   })
 
   it('does not count colour codes, even in cells of several lines', () => {

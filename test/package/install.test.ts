@@ -42,7 +42,10 @@ beforeAll(async () => {
   mkdirSync(prefix)
   // --ignore-scripts: the tests run on a fresh build; `prepare` would rebuild dist/ under other tests' feet.
   execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', work], {cwd: root, env: npmEnv(), stdio: 'pipe'})
-  tarball = join(work, readdirSync(work).find((f) => f.endsWith('.tgz'))!)
+  tarball = join(
+    work,
+    readdirSync(work).find((f) => f.endsWith('.tgz'))!,
+  )
   files = execFileSync('tar', ['tzf', tarball], {encoding: 'utf8'}).split('\n').filter(Boolean)
   const registry = await startLockfileRegistry(join(root, 'package-lock.json'))
   try {
@@ -65,7 +68,16 @@ afterAll(() => {
 
 describe('the npm package', () => {
   it('holds the build, the manifest and the licences, and neither sources nor tests', () => {
-    expect(files).toEqual(expect.arrayContaining(['package/bin/run.js', 'package/oclif.manifest.json', 'package/dist/commands/nodes/list.js', 'package/dist/specs/linode-openapi.json', 'package/specs/linode-openapi.LICENSE.txt', 'package/data/prices/NOTICE']))
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'package/bin/run.js',
+        'package/oclif.manifest.json',
+        'package/dist/commands/nodes/list.js',
+        'package/dist/specs/linode-openapi.json',
+        'package/specs/linode-openapi.LICENSE.txt',
+        'package/data/prices/NOTICE',
+      ]),
+    )
     expect(files.filter((f) => /^package\/(src|test|scripts|bench)\//.test(f))).toEqual([])
   })
 

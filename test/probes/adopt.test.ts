@@ -37,9 +37,20 @@ afterAll(async () => {
 
 describe('an adopted probe on a real sshd', () => {
   it('mc probe add trusts the host key on first use, records the probe, and refuses a second one by that name', async () => {
-    const add = await mc(['probe', 'add', 'dc-1', '--host', sshd.host, '--port', String(sshd.port), '--user', sshd.user, '--key', sshd.clientKey.path, '--label', 'provider=dc', '--yes', '--json'], env)
+    const add = await mc(
+      ['probe', 'add', 'dc-1', '--host', sshd.host, '--port', String(sshd.port), '--user', sshd.user, '--key', sshd.clientKey.path, '--label', 'provider=dc', '--yes', '--json'],
+      env,
+    )
     expect(add.code, add.stdout + add.stderr).toBe(0)
-    expect(add.json<Probe>()).toMatchObject({name: 'dc-1', kind: 'adopted', state: 'ready', host: '127.0.0.1', port: sshd.port, keyPath: sshd.clientKey.path, labels: {provider: 'dc'}})
+    expect(add.json<Probe>()).toMatchObject({
+      name: 'dc-1',
+      kind: 'adopted',
+      state: 'ready',
+      host: '127.0.0.1',
+      port: sshd.port,
+      keyPath: sshd.clientKey.path,
+      labels: {provider: 'dc'},
+    })
     const knownHosts = readFileSync(join(home, 'data', 'known_hosts'), 'utf8')
     expect(knownHosts).toContain(`[127.0.0.1]:${sshd.port} ${sshd.hostKey.publicKey.split(' ').slice(0, 2).join(' ')}`)
 

@@ -85,7 +85,10 @@ describe('mc processes at once', () => {
     expect(status).toEqual({'partial-ec2-us-east-1': 'created', 'partial-rackspace-ord': 'created', 'partial-linode-us-east': 'failed'})
     expect(result.errors).toEqual([expect.objectContaining({provider: 'partial-linode-us-east', code: 'AUTH', message: expect.stringMatching(/Linode rejected the token/)})])
     // The healthy ones are probes like any other; the failed one left no row behind.
-    expect(inventoryRows(cloud.home).map((r) => [r.name, r.state])).toEqual([['partial-ec2-us-east-1', 'ready'], ['partial-rackspace-ord', 'ready']])
+    expect(inventoryRows(cloud.home).map((r) => [r.name, r.state])).toEqual([
+      ['partial-ec2-us-east-1', 'ready'],
+      ['partial-rackspace-ord', 'ready'],
+    ])
 
     const destroy = await mc(['probe', 'destroy', '--fleet', 'partial', '--yes'], cloud.env)
     expect(destroy.code, destroy.stderr).toBe(0)

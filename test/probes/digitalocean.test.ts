@@ -42,7 +42,12 @@ describe('mc probe deploy with DigitalOcean', () => {
 
     const droplet = deployed.probes.find((p) => p.provider === 'digitalocean')!
     const nodes = probeNodes(await cloudNodes(SITES), 'sea')
-    expect(nodes.find((n) => n.id === droplet.nodeId)).toMatchObject({provider: 'digitalocean', region: 'nyc3', state: 'running', tags: {'mc-fleet': 'sea', 'mc-probe': droplet.name}})
+    expect(nodes.find((n) => n.id === droplet.nodeId)).toMatchObject({
+      provider: 'digitalocean',
+      region: 'nyc3',
+      state: 'running',
+      tags: {'mc-fleet': 'sea', 'mc-probe': droplet.name},
+    })
     const [firewall] = await firewalls()
     expect(firewall).toMatchObject({name: 'mc-probes-ssh-icmp', droplet_ids: [Number(droplet.nodeId)]})
     expect(firewall.inbound_rules.map((r) => `${r.protocol}/${r.ports}`)).toEqual(['tcp/22', 'icmp/0'])

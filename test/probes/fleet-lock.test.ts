@@ -37,50 +37,64 @@ function allWaiting(fleet: string): RegExp {
 }
 
 describe('two mc probe deploy of the same fleet at once', () => {
-  it('the second waits for the first, says for which PID, then reuses its probes: no node terminated, none missing, no SQLite error', async () => {
-    cloud.handle.setFaults(['hold=boot'])
-    const first = spawnMc(['probe', 'deploy', '--fleet', 'twin', ...AT, '--json'], cloud.env, SLOW)
-    let second: ReturnType<typeof spawnMc>
-    try {
-      await first.waitForStderr(allWaiting('twin'), SLOW)
-      second = spawnMc(['probe', 'deploy', '--fleet', 'twin', ...AT, '--json'], cloud.env, SLOW)
-      await second.waitForStderr(new RegExp(`\\[twin\\] lock: waiting for mc pid ${first.child.pid}, deploying fleet "twin" since \\S+, to finish \\(up to 600s\\)`), SLOW)
-    } finally {
-      cloud.handle.setFaults([])
-    }
+  it(
+    'the second waits for the first, says for which PID, then reuses its probes: no node terminated, none missing, no SQLite error',
+    async () => {
+      cloud.handle.setFaults(['hold=boot'])
+      const first = spawnMc(['probe', 'deploy', '--fleet', 'twin', ...AT, '--json'], cloud.env, SLOW)
+      let second: ReturnType<typeof spawnMc>
+      try {
+        await first.waitForStderr(allWaiting('twin'), SLOW)
+        second = spawnMc(['probe', 'deploy', '--fleet', 'twin', ...AT, '--json'], cloud.env, SLOW)
+        await second.waitForStderr(new RegExp(`\\[twin\\] lock: waiting for mc pid ${first.child.pid}, deploying fleet "twin" since \\S+, to finish \\(up to 600s\\)`), SLOW)
+      } finally {
+        cloud.handle.setFaults([])
+      }
 
-    const [a, b] = await Promise.all([first.done, second!.done])
-    expect(a.code, a.stderr).toBe(0)
-    expect(b.code, b.stderr).toBe(0)
-    expect(a.stderr + b.stderr).not.toMatch(/UNIQUE|SQLITE|rollback/)
-    const made = a.json<DeployResult>().probes
-    expect(made.map((p) => p.status)).toEqual(['created', 'created', 'created'])
-    // The second found the first's probes ready and kept them.
-    expect(b.json<DeployResult>().probes.map((p) => [p.name, p.status, p.nodeId])).toEqual(made.map((p) => [p.name, 'reused', p.nodeId]))
+      const [a, b] = await Promise.all([first.done, second!.done])
+      expect(a.code, a.stderr).toBe(0)
+      expect(b.code, b.stderr).toBe(0)
+      expect(a.stderr + b.stderr).not.toMatch(/UNIQUE|SQLITE|rollback/)
+      const made = a.json<DeployResult>().probes
+      expect(made.map((p) => p.status)).toEqual(['created', 'created', 'created'])
+      // The second found the first's probes ready and kept them.
+      expect(b.json<DeployResult>().probes.map((p) => [p.name, p.status, p.nodeId])).toEqual(made.map((p) => [p.name, 'reused', p.nodeId]))
 
-    const rows = inventoryRows(cloud.home).filter((r) => r.fleet === 'twin')
-    expect(rows.map((r) => r.state)).toEqual(['ready', 'ready', 'ready'])
-    const alive = probeNodes(await cloudNodes(SITES), 'twin').filter((n) => ALIVE.has(n.state))
-    expect(alive.map((n) => n.id).sort()).toEqual(made.map((p) => p.nodeId).sort())
-  }, SLOW)
+      const rows = inventoryRows(cloud.home).filter((r) => r.fleet === 'twin')
+      expect(rows.map((r) => r.state)).toEqual(['ready', 'ready', 'ready'])
+      const alive = probeNodes(await cloudNodes(SITES), 'twin').filter((n) => ALIVE.has(n.state))
+      expect(alive.map((n) => n.id).sort()).toEqual(made.map((p) => p.nodeId).sort())
+    },
+    SLOW,
+  )
 
-  it('a second deploy that would wait longer than --wait-timeout gives up with exit 8, naming the first\'s PID; the first is untouched', async () => {
-    cloud.handle.setFaults(['hold=boot'])
-    const first = spawnMc(['probe', 'deploy', '--fleet', 'busy', ...AT], cloud.env, SLOW)
-    try {
-      await first.waitForStderr(allWaiting('busy'), SLOW)
-      const second = await mc(['probe', 'deploy', '--fleet', 'busy', ...AT, '--wait-timeout', '2'], cloud.env, SLOW)
-      expect(second.code, second.stderr).toBe(8)
-      expect(second.stderr).toMatch(new RegExp(`Error: Fleet "busy" is still being deployed by mc pid ${first.child.pid}, deploying fleet "busy" since \\S+; gave up after 2s\\.`))
-      expect(second.stderr).not.toMatch(/\] (create|rollback)/)
-    } finally {
-      cloud.handle.setFaults([])
-    }
+  it(
+    "a second deploy that would wait longer than --wait-timeout gives up with exit 8, naming the first's PID; the first is untouched",
+    async () => {
+      cloud.handle.setFaults(['hold=boot'])
+      const first = spawnMc(['probe', 'deploy', '--fleet', 'busy', ...AT], cloud.env, SLOW)
+      try {
+        await first.waitForStderr(allWaiting('busy'), SLOW)
+        const second = await mc(['probe', 'deploy', '--fleet', 'busy', ...AT, '--wait-timeout', '2'], cloud.env, SLOW)
+        expect(second.code, second.stderr).toBe(8)
+        expect(second.stderr).toMatch(
+          new RegExp(`Error: Fleet "busy" is still being deployed by mc pid ${first.child.pid}, deploying fleet "busy" since \\S+; gave up after 2s\\.`),
+        )
+        expect(second.stderr).not.toMatch(/\] (create|rollback)/)
+      } finally {
+        cloud.handle.setFaults([])
+      }
 
-    const a = await first.done
-    expect(a.code, a.stderr).toBe(0)
-    expect(inventoryRows(cloud.home).filter((r) => r.fleet === 'busy').map((r) => r.state)).toEqual(['ready', 'ready', 'ready'])
-  }, SLOW)
+      const a = await first.done
+      expect(a.code, a.stderr).toBe(0)
+      expect(
+        inventoryRows(cloud.home)
+          .filter((r) => r.fleet === 'busy')
+          .map((r) => r.state),
+      ).toEqual(['ready', 'ready', 'ready'])
+    },
+    SLOW,
+  )
 
   it('a claim left by a process that died (SIGKILL) is taken over; a live one is not', () => {
     const inventory = Inventory.open(join(cloud.home, 'data'))

@@ -70,13 +70,19 @@ describe('mc probe deploy / list / destroy against three emulated clouds', () =>
   })
 
   it('deploying the same fleet again reuses every healthy probe and creates no node', async () => {
-    const before = probeNodes(await cloudNodes(SITES)).map((n) => n.id).sort()
+    const before = probeNodes(await cloudNodes(SITES))
+      .map((n) => n.id)
+      .sort()
     const run = await mc(['probe', 'deploy', '--fleet', 'edge', ...AT, '--json'], cloud.env)
     expect(run.code, run.stderr).toBe(0)
     const again = run.json<DeployResult>()
     const firstByName = byName(first.probes)
     for (const probe of again.probes) expect(probe).toMatchObject({status: 'reused', nodeId: firstByName[probe.name].nodeId})
-    expect(probeNodes(await cloudNodes(SITES)).map((n) => n.id).sort()).toEqual(before)
+    expect(
+      probeNodes(await cloudNodes(SITES))
+        .map((n) => n.id)
+        .sort(),
+    ).toEqual(before)
   })
 
   it('finds drift both ways, then a new deploy replaces the probe whose node is gone', async () => {
@@ -85,7 +91,12 @@ describe('mc probe deploy / list / destroy against three emulated clouds', () =>
     const linodeDriver = await openDriver('linode', {profile: 'sandbox', region: 'us-west', log: silentLog})
     await linodeDriver.destroyNode(linode.nodeId!)
     const ec2 = await openDriver('ec2', {profile: 'sandbox', region: 'us-east-1', log: silentLog})
-    const stray = await ec2.createNode({name: 'stray', image: first.probes.find((p) => p.provider === 'ec2')!.image!, size: 't3.nano', tags: {'mc-fleet': 'edge', 'mc-probe': 'stray'}})
+    const stray = await ec2.createNode({
+      name: 'stray',
+      image: first.probes.find((p) => p.provider === 'ec2')!.image!,
+      size: 't3.nano',
+      tags: {'mc-fleet': 'edge', 'mc-probe': 'stray'},
+    })
     await ec2.close?.()
 
     const list = await mc(['probe', 'list', '--json'], cloud.env)

@@ -22,8 +22,18 @@ afterEach(() => rmSync(dir, {recursive: true, force: true}))
 
 function node(id: string, name: string): Node {
   return {
-    id, name, provider: 'linode', region: 'us-west', state: 'running', providerState: 'running', publicIps: ['127.0.0.1'], privateIps: [], size: 'g6-nanode-1',
-    image: 'linode/debian12', tags: {'mc-fleet': 'edge', 'mc-probe': name, 'mc-ssh-port': '2222'}, extra: {},
+    id,
+    name,
+    provider: 'linode',
+    region: 'us-west',
+    state: 'running',
+    providerState: 'running',
+    publicIps: ['127.0.0.1'],
+    privateIps: [],
+    size: 'g6-nanode-1',
+    image: 'linode/debian12',
+    tags: {'mc-fleet': 'edge', 'mc-probe': name, 'mc-ssh-port': '2222'},
+    extra: {},
   }
 }
 
@@ -49,14 +59,17 @@ describe('probe list racing a deploy', () => {
     list.close()
   })
 
-  it('counts a Linode probe once although Linode lists every region\'s nodes to every regional driver', async () => {
+  it("counts a Linode probe once although Linode lists every region's nodes to every regional driver", async () => {
     const inventory = Inventory.open(dir)
     inventory.insert({name: 'edge-linode-us-west', kind: 'cloud', state: 'ready', fleet: 'edge', provider: 'linode', region: 'us-west', nodeId: '1'})
     inventory.insert({name: 'edge-linode-us-east', kind: 'cloud', state: 'ready', fleet: 'edge', provider: 'linode', region: 'us-east', nodeId: '2'})
     const account = [node('1', 'edge-linode-us-west'), {...node('2', 'edge-linode-us-east'), region: 'us-east'}]
     const result = await listProbes(inventory, async () => ({listNodes: async () => account}) as unknown as CloudDriver)
     expect(result.untracked).toEqual([])
-    expect(result.probes.map((p) => [p.name, p.live])).toEqual([['edge-linode-us-east', 'running'], ['edge-linode-us-west', 'running']])
+    expect(result.probes.map((p) => [p.name, p.live])).toEqual([
+      ['edge-linode-us-east', 'running'],
+      ['edge-linode-us-west', 'running'],
+    ])
     inventory.close()
   })
 

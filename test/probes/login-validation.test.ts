@@ -61,8 +61,16 @@ describe('probe add', () => {
 function request(overrides: Partial<NagiosConfigRequest>): NagiosConfigRequest {
   const outDir = join(dir, `nagios-${Math.random().toString(36).slice(2)}`)
   return {
-    outDir, mode: 'ssh', definitions: [{target: '192.0.2.10', kind: 'ping'}], from: ['all'], intervalMinutes: 5, dataDir: dataDir(),
-    mcCommand: ['/usr/bin/node', '/opt/mc/bin/run.js'], commandFile: '/var/lib/nagios4/rw/nagios.cmd', cronUser: 'nagios', ...overrides,
+    outDir,
+    mode: 'ssh',
+    definitions: [{target: '192.0.2.10', kind: 'ping'}],
+    from: ['all'],
+    intervalMinutes: 5,
+    dataDir: dataDir(),
+    mcCommand: ['/usr/bin/node', '/opt/mc/bin/run.js'],
+    commandFile: '/var/lib/nagios4/rw/nagios.cmd',
+    cronUser: 'nagios',
+    ...overrides,
   }
 }
 

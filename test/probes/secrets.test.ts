@@ -39,7 +39,9 @@ function filesUnder(dir: string): string[] {
 }
 
 function leaks(text: string | Buffer): string[] {
-  return Object.entries(secrets).filter(([, value]) => text.includes(value)).map(([name]) => name)
+  return Object.entries(secrets)
+    .filter(([, value]) => text.includes(value))
+    .map(([name]) => name)
 }
 
 describe('secrets stay secret', () => {
@@ -67,7 +69,10 @@ describe('secrets stay secret', () => {
     expect((await run(['probe', 'destroy', '--all', '--yes', '--debug'])).code).toBe(0)
 
     // The debug log was really on, and it did log the requests that carry credentials.
-    const debug = runs.filter(([args]) => args.includes('--debug')).map(([, r]) => r.stderr).join('\n')
+    const debug = runs
+      .filter(([args]) => args.includes('--debug'))
+      .map(([, r]) => r.stderr)
+      .join('\n')
     expect(debug).toMatch(/\[mc debug\] > POST \S+\/rackspace\/v2\.0\/tokens/)
     expect(debug).toMatch(/\[mc debug\] > POST \S+\/identity\/v3\/auth\/tokens/)
     expect(debug).toMatch(/"authorization":"\[REDACTED\]"/)

@@ -16,10 +16,7 @@ import {API, DB, FAULT_ROUTER, seedHistory, seedInventory, VANTAGES} from './see
  * never downloads a browser of its own), with a fresh profile and no background networking.
  */
 const CHROMIUM = '/usr/bin/chromium'
-const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-]
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname
 
 /** Runs in the page: each chart's drawn series, legend labels, width, and how many canvas pixels are inked. */
@@ -55,8 +52,12 @@ async function expectPathPicture(page: Page) {
   const tableTop = (await page.locator('table.hops').boundingBox())!.y
   expect(box.y + box.height).toBeLessThanOrEqual(tableTop)
   // Rows grouped by shared path: Linode's own route, then the two that share the router.
-  const rows = await svg.locator('g.node.vantage text').evaluateAll((texts) => texts
-    .map((t) => ({name: t.textContent, y: t.getBoundingClientRect().y})).sort((a, b) => a.y - b.y).map((t) => t.name))
+  const rows = await svg.locator('g.node.vantage text').evaluateAll((texts) =>
+    texts
+      .map((t) => ({name: t.textContent, y: t.getBoundingClientRect().y}))
+      .sort((a, b) => a.y - b.y)
+      .map((t) => t.name),
+  )
   expect(rows).toEqual(['edge-linode-us-west', 'local', 'edge-rackspace-ord'])
   expect(await svg.locator('g.node.target text').first().textContent()).toBe(API)
   const blamed = svg.locator('g.node.fault')
@@ -66,12 +67,13 @@ async function expectPathPicture(page: Page) {
   expect(await blamed.locator('title').textContent()).toContain('crossed by local, edge-rackspace-ord')
   expect(await svg.locator('g.node[data-address="10.30.0.1"]:not(.fault)').count()).toBe(1)
   // Into the shared router: one line from each of the two vantage points' first hops, both red.
-  const into = await svg.locator('line.link').evaluateAll((lines, router) => lines
-    .filter((l) => l.querySelector('title')!.textContent!.includes(` to ${router}:`))
-    .map((l) => getComputedStyle(l).stroke), FAULT_ROUTER)
+  const into = await svg
+    .locator('line.link')
+    .evaluateAll((lines, router) => lines.filter((l) => l.querySelector('title')!.textContent!.includes(` to ${router}:`)).map((l) => getComputedStyle(l).stroke), FAULT_ROUTER)
   expect(into).toEqual(['rgb(180, 35, 24)', 'rgb(180, 35, 24)'])
-  const green = await svg.locator('line.link').evaluateAll((lines) => lines
-    .filter((l) => l.querySelector('title')!.textContent!.endsWith('from edge-linode-us-west')).map((l) => getComputedStyle(l).stroke))
+  const green = await svg
+    .locator('line.link')
+    .evaluateAll((lines) => lines.filter((l) => l.querySelector('title')!.textContent!.endsWith('from edge-linode-us-west')).map((l) => getComputedStyle(l).stroke))
   expect(green.length).toBeGreaterThanOrEqual(2)
   for (const stroke of green) expect(stroke).toBe('rgb(26, 127, 55)')
 }
@@ -91,7 +93,11 @@ beforeAll(async () => {
   expect(written.exitCode, written.stderr).toBe(0)
   // A user data dir of its own, removed with `work`: nothing from another run or profile leaks in.
   context = await chromium.launchPersistentContext(join(work, 'profile'), {
-    executablePath: CHROMIUM, headless: true, args: ARGS, viewport: {width: 1280, height: 900}, timeout: 20_000,
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: {width: 1280, height: 900},
+    timeout: 20_000,
   })
 })
 
@@ -114,7 +120,12 @@ describe('HTML report in headless Chromium', () => {
     await page.goto(url, {waitUntil: 'load'})
 
     const charts = await page.evaluate(inspectCharts)
-    expect(charts.map((c) => [c.id, c.series])).toEqual([['target-1-rtt', 3], ['target-1-loss', 3], ['target-2-rtt', 2], ['target-2-loss', 2]])
+    expect(charts.map((c) => [c.id, c.series])).toEqual([
+      ['target-1-rtt', 3],
+      ['target-1-loss', 3],
+      ['target-2-rtt', 2],
+      ['target-2-loss', 2],
+    ])
     expect(charts[0].legend).toEqual(VANTAGES)
     expect(charts[2].legend).toEqual(['local', 'edge-linode-us-west'])
     for (const c of charts) {
@@ -145,7 +156,7 @@ describe('HTML report in headless Chromium', () => {
     expect(await page.locator('.chart canvas').count()).toBe(0)
     expect(await page.locator('table.matrix').isVisible()).toBe(true)
     // A header and a row per vantage point: three for the first target, two for the second.
-    expect(await page.locator('table.series tr').count()).toBe((1 + 3) + (1 + 2))
+    expect(await page.locator('table.series tr').count()).toBe(1 + 3 + (1 + 2))
     expect(await page.locator('table.hops').isVisible()).toBe(true)
     expect(await page.locator('table.fleet').isVisible()).toBe(true)
     await expectPathPicture(page)
@@ -159,7 +170,10 @@ describe('HTML report in headless Chromium', () => {
     mkdirSync(ARTIFACTS, {recursive: true})
     await page.locator('svg.path-picture').screenshot({path: join(ARTIFACTS, 'path-picture.png')})
     // The README's screenshot (docs/report.png is a copy): the page from the top to the first hop table.
-    const bottom = await page.locator('table.hops').first().evaluate((t) => t.getBoundingClientRect().bottom + globalThis.scrollY)
+    const bottom = await page
+      .locator('table.hops')
+      .first()
+      .evaluate((t) => t.getBoundingClientRect().bottom + globalThis.scrollY)
     await page.screenshot({path: join(ARTIFACTS, 'report-top.png'), fullPage: true, clip: {x: 0, y: 0, width: 1280, height: Math.ceil(bottom + 48)}})
     await page.close()
   })

@@ -19,10 +19,9 @@ function nodeOf(svg: string, address: string): string {
 
 describe('path picture', () => {
   it('colours a link by the loss that persists: a rate-limited router is marked, its line stays green', () => {
-    const svg = pathPicture(
-      verdict({vantages: [{vantage: 'a', status: 'healthy', rateLimitedHops: [{index: 2, address: '10.0.0.2', lossPct: 60}]}]}),
-      [{vantage: 'a', hops: [hop(1, '10.0.0.1'), hop(2, '10.0.0.2', 60), hop(3, '192.0.2.80')]}],
-    )
+    const svg = pathPicture(verdict({vantages: [{vantage: 'a', status: 'healthy', rateLimitedHops: [{index: 2, address: '10.0.0.2', lossPct: 60}]}]}), [
+      {vantage: 'a', hops: [hop(1, '10.0.0.1'), hop(2, '10.0.0.2', 60), hop(3, '192.0.2.80')]},
+    ])
     expect(nodeOf(svg, '10.0.0.2')).toBe('node hop rate-limited')
     expect(svg).toContain('>rate-limited</text>')
     const into = svg.match(/<line[^>]*stroke="([^"]+)"[^>]*><title>10\.0\.0\.1 to 10\.0\.0\.2: 0 % loss persists \(60 % measured\) from a</)
@@ -31,14 +30,11 @@ describe('path picture', () => {
   })
 
   it('merges a shared router, splits a link whose loss differs per vantage point, and dashes a path that never reached the target', () => {
-    const svg = pathPicture(
-      verdict({kind: 'shared-path', faultHop: {index: 2, address: '198.51.100.1', lossPct: 30}}),
-      [
-        {vantage: 'a', hops: [hop(1, '10.0.0.1'), hop(2, '198.51.100.1', 30), hop(3, '192.0.2.80', 30)]},
-        {vantage: 'b', hops: [hop(1, '10.1.0.1'), hop(2, '198.51.100.1', 30), hop(3, '192.0.2.80', 30)]},
-        {vantage: 'c', hops: [hop(1, '10.2.0.1'), hop(2, '???', 100), hop(3, '???', 100)]},
-      ],
-    )
+    const svg = pathPicture(verdict({kind: 'shared-path', faultHop: {index: 2, address: '198.51.100.1', lossPct: 30}}), [
+      {vantage: 'a', hops: [hop(1, '10.0.0.1'), hop(2, '198.51.100.1', 30), hop(3, '192.0.2.80', 30)]},
+      {vantage: 'b', hops: [hop(1, '10.1.0.1'), hop(2, '198.51.100.1', 30), hop(3, '192.0.2.80', 30)]},
+      {vantage: 'c', hops: [hop(1, '10.2.0.1'), hop(2, '???', 100), hop(3, '???', 100)]},
+    ])
     expect(svg.match(/data-address="198\.51\.100\.1"/g)).toHaveLength(1)
     expect(nodeOf(svg, '198.51.100.1')).toBe('node hop fault')
     expect(svg).toMatch(/<g class="node hop fault" data-address="198\.51\.100\.1"><title>[^<]*<\/title><circle [^>]*fill="#b42318"/)
@@ -51,13 +47,10 @@ describe('path picture', () => {
   })
 
   it('a target given by name is the commonest last hop; a blamed silent hop is found by its TTL', () => {
-    const svg = pathPicture(
-      verdict({target: 'api.example.net', kind: 'target-side', faultHop: {index: 2, lossPct: 100}}),
-      [
-        {vantage: 'a', hops: [hop(1, '10.0.0.1'), hop(2, '???', 100), hop(3, '203.0.113.9', 40)]},
-        {vantage: 'b', hops: [hop(1, '10.1.0.1'), hop(2, '203.0.113.9', 40)]},
-      ],
-    )
+    const svg = pathPicture(verdict({target: 'api.example.net', kind: 'target-side', faultHop: {index: 2, lossPct: 100}}), [
+      {vantage: 'a', hops: [hop(1, '10.0.0.1'), hop(2, '???', 100), hop(3, '203.0.113.9', 40)]},
+      {vantage: 'b', hops: [hop(1, '10.1.0.1'), hop(2, '203.0.113.9', 40)]},
+    ])
     expect(nodeOf(svg, '203.0.113.9')).toBe('node target')
     expect(svg.match(/class="node silent fault"/g)).toHaveLength(1)
     expect(svg).not.toContain('link unreached')

@@ -15,7 +15,20 @@ const at = new Date(NOW - 60_000).toISOString()
 const hop = (index: number, host: string, lossPct = 0): Hop => ({hop: index, host, lossPct, sent: 50, lastMs: index, avgMs: index, bestMs: index, worstMs: index, stdevMs: 0})
 
 function result(vantage: string, check: string, extra: Partial<CheckResult>): CheckResult {
-  return {vantage, target: TARGET, check, kind: check.split(':')[0] as CheckResult['kind'], state: 'OK', summary: '', metrics: [], implementation: 'mtr', durationMs: 5000, raw: '', at, ...extra}
+  return {
+    vantage,
+    target: TARGET,
+    check,
+    kind: check.split(':')[0] as CheckResult['kind'],
+    state: 'OK',
+    summary: '',
+    metrics: [],
+    implementation: 'mtr',
+    durationMs: 5000,
+    raw: '',
+    at,
+    ...extra,
+  }
 }
 
 beforeAll(() => {

@@ -23,7 +23,11 @@ describe('report data from the history', () => {
     expect(data.vantages).toEqual(['local', 'edge-linode-us-west', 'edge-rackspace-ord'])
 
     const api = data.targets[0]
-    expect(api.series.map((s) => [s.vantage, s.samples])).toEqual([['local', ROUNDS], ['edge-linode-us-west', ROUNDS], ['edge-rackspace-ord', ROUNDS]])
+    expect(api.series.map((s) => [s.vantage, s.samples])).toEqual([
+      ['local', ROUNDS],
+      ['edge-linode-us-west', ROUNDS],
+      ['edge-rackspace-ord', ROUNDS],
+    ])
     // Oldest first, and the fault's loss only on the routes through the faulty router.
     const local = api.series[0]
     expect(local.points.map((p) => p.t)).toEqual(local.points.map((p) => p.t).sort((a, b) => a - b))
@@ -79,7 +83,12 @@ describe('report data from the history', () => {
 describe('renderers', () => {
   it('charts: one per measure per target with ping data, one series per vantage point, aligned on the sample times', () => {
     const specs = chartSpecs(buildReport({since: HOURS_3}))
-    expect(specs.map((s) => [s.id, s.series.length])).toEqual([['target-1-rtt', 3], ['target-1-loss', 3], ['target-2-rtt', 2], ['target-2-loss', 2]])
+    expect(specs.map((s) => [s.id, s.series.length])).toEqual([
+      ['target-1-rtt', 3],
+      ['target-1-loss', 3],
+      ['target-2-rtt', 2],
+      ['target-2-loss', 2],
+    ])
     for (const spec of specs) for (const series of spec.series) expect(series.values).toHaveLength(spec.x.length)
     expect(new Set(specs[0].series.map((s) => s.color)).size).toBe(3)
   })
@@ -87,7 +96,11 @@ describe('renderers', () => {
   it('HTML escapes every name and keeps embedded data from closing its script element', () => {
     const data = buildReport({since: HOURS_3})
     const hostile = '<img src=x onerror=alert(1)></script><script>alert(2)</script>'
-    const tampered: ReportData = {...data, vantages: [...data.vantages, hostile], targets: [{...data.targets[1], series: [...data.targets[1].series, {...data.targets[1].series[0], vantage: hostile}]}]}
+    const tampered: ReportData = {
+      ...data,
+      vantages: [...data.vantages, hostile],
+      targets: [{...data.targets[1], series: [...data.targets[1].series, {...data.targets[1].series[0], vantage: hostile}]}],
+    }
     const html = renderHtmlReport(tampered, {mcVersion: '0.0.0-test'})
     expect(html).not.toContain('<img src=x')
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;')

@@ -50,8 +50,17 @@ function ping(vantage: string, target: string, at: string, {loss, rtt}: {loss: n
     {name: 'pl', value: loss, unit: '%', warn: '20', crit: '60', min: 0},
   ]
   return {
-    vantage, target, check: 'ping', kind: 'ping', state, metrics, implementation: 'check_ping', durationMs: 2100, at,
-    summary: `PING ${state} - Packet loss = ${loss}%, RTA = ${rtt.toFixed(2)} ms`, raw: '',
+    vantage,
+    target,
+    check: 'ping',
+    kind: 'ping',
+    state,
+    metrics,
+    implementation: 'check_ping',
+    durationMs: 2100,
+    at,
+    summary: `PING ${state} - Packet loss = ${loss}%, RTA = ${rtt.toFixed(2)} ms`,
+    raw: '',
   }
 }
 
@@ -65,15 +74,35 @@ function path(vantage: string, at: string, lossFrom: number | undefined, random:
   const final = hops.at(-1)!
   const state: CheckState = final.lossPct >= 20 ? 'WARNING' : 'OK'
   return {
-    vantage, target: API, check: 'path', kind: 'path', state, hops, implementation: 'mtr', durationMs: 5300, at, raw: '',
+    vantage,
+    target: API,
+    check: 'path',
+    kind: 'path',
+    state,
+    hops,
+    implementation: 'mtr',
+    durationMs: 5300,
+    at,
+    raw: '',
     summary: `PATH ${state} - ${hops.length} hops, ${final.lossPct}% loss at the target`,
-    metrics: [{name: 'pl', value: final.lossPct, unit: '%', min: 0}, {name: 'rta', value: Number(final.avgMs.toFixed(3)), unit: 'ms', min: 0}],
+    metrics: [
+      {name: 'pl', value: final.lossPct, unit: '%', min: 0},
+      {name: 'rta', value: Number(final.avgMs.toFixed(3)), unit: 'ms', min: 0},
+    ],
   }
 }
 
 function tcp(vantage: string, at: string, seconds: number): CheckResult {
   return {
-    vantage, target: DB, check: 'tcp:5432', kind: 'tcp', state: 'OK', implementation: 'check_tcp', durationMs: 40, at, raw: '',
+    vantage,
+    target: DB,
+    check: 'tcp:5432',
+    kind: 'tcp',
+    state: 'OK',
+    implementation: 'check_tcp',
+    durationMs: 40,
+    at,
+    raw: '',
     summary: `TCP OK - ${seconds.toFixed(3)} second response time on ${DB} port 5432`,
     metrics: [{name: 'time', value: seconds, unit: 's', min: 0, max: 10}],
   }
@@ -114,12 +143,30 @@ export function seedInventory(dataDir: string): void {
   const inventory = Inventory.open(dataDir)
   try {
     inventory.insert({
-      name: 'edge-rackspace-ord', kind: 'cloud', fleet: 'edge', provider: 'rackspace', region: 'ORD', host: '198.18.10.21', port: 22, user: 'root',
-      size: 'general1-1', priceHourly: 0.037, state: 'ready',
+      name: 'edge-rackspace-ord',
+      kind: 'cloud',
+      fleet: 'edge',
+      provider: 'rackspace',
+      region: 'ORD',
+      host: '198.18.10.21',
+      port: 22,
+      user: 'root',
+      size: 'general1-1',
+      priceHourly: 0.037,
+      state: 'ready',
     })
     inventory.insert({
-      name: 'edge-linode-us-west', kind: 'cloud', fleet: 'edge', provider: 'linode', region: 'us-west', host: '198.18.20.34', port: 22, user: 'root',
-      size: 'g6-nanode-1', priceHourly: 0.0075, state: 'ready',
+      name: 'edge-linode-us-west',
+      kind: 'cloud',
+      fleet: 'edge',
+      provider: 'linode',
+      region: 'us-west',
+      host: '198.18.20.34',
+      port: 22,
+      user: 'root',
+      size: 'g6-nanode-1',
+      priceHourly: 0.0075,
+      state: 'ready',
     })
   } finally {
     inventory.close()

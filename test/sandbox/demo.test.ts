@@ -36,7 +36,12 @@ function processesUnder(dir: string): number[] {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
     try {
-      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').some((v) => v.startsWith(`MC_HOME=${dir}/`))) found.push(Number(entry))
+      if (
+        readFileSync(`/proc/${entry}/environ`, 'utf8')
+          .split('\0')
+          .some((v) => v.startsWith(`MC_HOME=${dir}/`))
+      )
+        found.push(Number(entry))
     } catch {
       // gone
     }
@@ -111,7 +116,11 @@ describe.skipIf(!isRoot)('npm run demo on the networked sandbox (root)', () => {
     // From here until its teardown the sandbox runs with its namespaces and five vantage points.
     await demo.until('==> The night of the story')
     const host = netnsOf('self')
-    const namespaces = new Set(processesUnder(dir).map((pid) => netnsOf(pid)).filter((ns): ns is string => ns !== undefined && ns !== host))
+    const namespaces = new Set(
+      processesUnder(dir)
+        .map((pid) => netnsOf(pid))
+        .filter((ns): ns is string => ns !== undefined && ns !== host),
+    )
     expect(namespaces.size).toBeGreaterThanOrEqual(13) // dc, dcr, tr, tgr, tg, and a host and a router per region
     process.kill(demo.pid, 'SIGINT')
     const code = await demo.exit

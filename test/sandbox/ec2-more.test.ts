@@ -37,7 +37,13 @@ afterAll(async () => {
 
 async function launch(): Promise<string> {
   const ran = await ec2.send(
-    new RunInstancesCommand({ImageId: ec2Images('us-east-1')[0].id, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, TagSpecifications: [{ResourceType: 'instance', Tags: [{Key: 'Name', Value: 'more'}]}]}),
+    new RunInstancesCommand({
+      ImageId: ec2Images('us-east-1')[0].id,
+      InstanceType: 't3.micro',
+      MinCount: 1,
+      MaxCount: 1,
+      TagSpecifications: [{ResourceType: 'instance', Tags: [{Key: 'Name', Value: 'more'}]}],
+    }),
   )
   return ran.Instances![0].InstanceId!
 }
@@ -67,12 +73,26 @@ describe('EC2 status checks, tags, volumes, attributes and console output', () =
     vi.useFakeTimers({toFake: ['Date'], now: start})
     const id = await launch()
     vi.setSystemTime(start + BOOT + 1)
-    const tags = (await ec2.send(new DescribeTagsCommand({Filters: [{Name: 'resource-id', Values: [id]}, {Name: 'key', Values: ['Name']}]}))).Tags
+    const tags = (
+      await ec2.send(
+        new DescribeTagsCommand({
+          Filters: [
+            {Name: 'resource-id', Values: [id]},
+            {Name: 'key', Values: ['Name']},
+          ],
+        }),
+      )
+    ).Tags
     expect(tags).toEqual([{ResourceId: id, ResourceType: 'instance', Key: 'Name', Value: 'more'}])
     await expect(ec2.send(new DescribeTagsCommand({Filters: [{Name: 'colour', Values: ['x']}]}))).rejects.toMatchObject({name: 'InvalidParameterValue'})
     const volumes = (await ec2.send(new DescribeVolumesCommand({Filters: [{Name: 'attachment.instance-id', Values: [id]}]}))).Volumes!
     expect(volumes).toHaveLength(1)
-    expect(volumes[0]).toMatchObject({State: 'in-use', Size: 8, VolumeType: 'gp3', Attachments: [{InstanceId: id, Device: '/dev/xvda', State: 'attached', DeleteOnTermination: true}]})
+    expect(volumes[0]).toMatchObject({
+      State: 'in-use',
+      Size: 8,
+      VolumeType: 'gp3',
+      Attachments: [{InstanceId: id, Device: '/dev/xvda', State: 'attached', DeleteOnTermination: true}],
+    })
     expect((await ec2.send(new DescribeVolumesCommand({VolumeIds: [volumes[0].VolumeId!]}))).Volumes).toHaveLength(1)
     await expect(ec2.send(new DescribeVolumesCommand({VolumeIds: ['vol-0123456789abcdef0']}))).rejects.toMatchObject({name: 'InvalidVolume.NotFound'})
 

@@ -63,7 +63,15 @@ describe('EC2 Query API', () => {
         InstanceType: 't3.micro',
         MinCount: 1,
         MaxCount: 1,
-        TagSpecifications: [{ResourceType: 'instance', Tags: [{Key: 'Name', Value: 'web-1'}, {Key: 'team', Value: 'ops'}]}],
+        TagSpecifications: [
+          {
+            ResourceType: 'instance',
+            Tags: [
+              {Key: 'Name', Value: 'web-1'},
+              {Key: 'team', Value: 'ops'},
+            ],
+          },
+        ],
       }),
     )
     const instance = run.Instances![0]
@@ -175,7 +183,9 @@ describe('EC2 Query API', () => {
     expect(ingress.Return).toBe(true)
     expect(ingress.SecurityGroupRules!.map((r) => r.IpProtocol)).toEqual(['tcp', 'icmp'])
     const again = await failure(
-      ec2.send(new AuthorizeSecurityGroupIngressCommand({GroupId: group.GroupId, IpPermissions: [{IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{CidrIp: '0.0.0.0/0'}]}]})),
+      ec2.send(
+        new AuthorizeSecurityGroupIngressCommand({GroupId: group.GroupId, IpPermissions: [{IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{CidrIp: '0.0.0.0/0'}]}]}),
+      ),
     )
     expect(again.name).toBe('InvalidPermission.Duplicate')
     expect((await failure(ec2.send(new CreateSecurityGroupCommand({GroupName: 'mc-probes', Description: 'again'})))).name).toBe('InvalidGroup.Duplicate')
@@ -197,11 +207,26 @@ describe('EC2 Query API', () => {
     const run = await ec2.send(new RunInstancesCommand({ImageId: debianAmi, InstanceType: 'm5.large', MinCount: 2, MaxCount: 2}))
     const ids = run.Instances!.map((i) => i.InstanceId!)
     expect(run.Instances!.map((i) => i.AmiLaunchIndex)).toEqual([0, 1])
-    await ec2.send(new CreateTagsCommand({Resources: ids, Tags: [{Key: 'mc-fleet', Value: 'edge'}, {Key: 'Name', Value: 'edge'}]}))
+    await ec2.send(
+      new CreateTagsCommand({
+        Resources: ids,
+        Tags: [
+          {Key: 'mc-fleet', Value: 'edge'},
+          {Key: 'Name', Value: 'edge'},
+        ],
+      }),
+    )
     await ec2.send(new DeleteTagsCommand({Resources: [ids[1]], Tags: [{Key: 'mc-fleet'}]}))
     const byTag = await ec2.send(new DescribeInstancesCommand({Filters: [{Name: 'tag:mc-fleet', Values: ['edge']}]}))
     expect(byTag.Reservations!.flatMap((r) => r.Instances!.map((i) => i.InstanceId))).toEqual([ids[0]])
-    const byType = await ec2.send(new DescribeInstancesCommand({Filters: [{Name: 'instance-type', Values: ['m5.*']}, {Name: 'instance-state-name', Values: ['pending', 'running']}]}))
+    const byType = await ec2.send(
+      new DescribeInstancesCommand({
+        Filters: [
+          {Name: 'instance-type', Values: ['m5.*']},
+          {Name: 'instance-state-name', Values: ['pending', 'running']},
+        ],
+      }),
+    )
     expect(byType.Reservations!.flatMap((r) => r.Instances!.map((i) => i.InstanceId)).sort()).toEqual([...ids].sort())
     expect(byType.Reservations!.length).toBe(1)
     expect((await failure(ec2.send(new DescribeInstancesCommand({Filters: [{Name: 'no-such-filter', Values: ['x']}]})))).name).toBe('InvalidParameterValue')
@@ -260,7 +285,9 @@ describe('EC2 Query API', () => {
     })
     expect(unsigned.status).toBe(401)
     const xml = await unsigned.text()
-    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<Response><Errors><Error><Code>AuthFailure<\/Code><Message>[^<]+<\/Message><\/Error><\/Errors><RequestID>[0-9a-f-]{36}<\/RequestID><\/Response>$/)
+    expect(xml).toMatch(
+      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<Response><Errors><Error><Code>AuthFailure<\/Code><Message>[^<]+<\/Message><\/Error><\/Errors><RequestID>[0-9a-f-]{36}<\/RequestID><\/Response>$/,
+    )
   })
 
   it('accepts Signature Version 2 GET requests, as Libcloud sends them, and checks them', async () => {

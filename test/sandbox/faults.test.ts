@@ -47,7 +47,7 @@ describe('fault grammar', () => {
   })
 })
 
-describe('injected faults answer with each API\'s own errors', () => {
+describe("injected faults answer with each API's own errors", () => {
   let box: TestSandbox
 
   beforeAll(async () => {
@@ -157,7 +157,8 @@ describe('hold=boot keeps nodes booting until the test lets go', () => {
       const api = `${box.handle.endpoints.linode}/v4`
       const key = newKeyPair()
       const created = await http(`${api}/linode/instances`, {
-        method: 'POST', headers: linodeHeaders(box.handle),
+        method: 'POST',
+        headers: linodeHeaders(box.handle),
         json: {region: 'us-west', type: 'g6-nanode-1', image: 'linode/debian12', label: 'held-1', root_pass: 'c0rrect-Horse-battery', authorized_keys: [key.publicKey]},
       })
       expect(created.status).toBe(200)
@@ -184,7 +185,8 @@ describe('hold=boot keeps nodes booting until the test lets go', () => {
 
 function linodeCreate(box: TestSandbox, label: string) {
   return http(`${box.handle.endpoints.linode}/v4/linode/instances`, {
-    method: 'POST', headers: linodeHeaders(box.handle),
+    method: 'POST',
+    headers: linodeHeaders(box.handle),
     json: {region: 'us-west', type: 'g6-nanode-1', image: 'linode/debian12', label, root_pass: 'c0rrect-Horse-battery', authorized_keys: [newKeyPair().publicKey]},
   })
 }
@@ -235,7 +237,8 @@ describe('hold=create keeps the answer to a create back until the test lets go',
       const run = ec2.send(new RunInstancesCommand({ImageId: images.Images![0].ImageId!, InstanceType: 't3.nano', MinCount: 1, MaxCount: 1}))
       const {token, nova} = await keystoneToken(box.handle)
       const server = http(`${nova()}/servers`, {
-        method: 'POST', headers: {'x-auth-token': token},
+        method: 'POST',
+        headers: {'x-auth-token': token},
         json: {server: {name: 'held-nova', imageRef: (await http(`${nova()}/images`, {headers: {'x-auth-token': token}})).body.images[0].id, flavorRef: '2'}},
       })
       await waitUntil('both creates to be held', () => (box.handle.heldCreates().ec2 === 1 && box.handle.heldCreates().openstack === 1 ? true : undefined))

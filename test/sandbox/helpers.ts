@@ -137,11 +137,7 @@ export interface ExecResult {
 }
 
 /** Connect, then run each command on its own channel of the same connection, concurrently. */
-export function sshExec(
-  port: number,
-  auth: {privateKey?: string; password?: string},
-  commands: string[],
-): Promise<{results: ExecResult[]; hostKey: string}> {
+export function sshExec(port: number, auth: {privateKey?: string; password?: string}, commands: string[]): Promise<{results: ExecResult[]; hostKey: string}> {
   return new Promise((resolve, reject) => {
     const client = new ssh2.Client()
     let hostKey = ''

@@ -29,7 +29,16 @@ describe('Linode API v4', () => {
     const res = await http(`${api}/linode/instances`, {
       method: 'POST',
       headers: linodeHeaders(box.handle),
-      json: {region: 'us-west', type: 'g6-nanode-1', image: 'linode/debian12', label: 'probe-fremont', root_pass: 'c0rrect-Horse-battery', authorized_keys: [key.publicKey], tags: ['mc-fleet'], private_ip: true},
+      json: {
+        region: 'us-west',
+        type: 'g6-nanode-1',
+        image: 'linode/debian12',
+        label: 'probe-fremont',
+        root_pass: 'c0rrect-Horse-battery',
+        authorized_keys: [key.publicKey],
+        tags: ['mc-fleet'],
+        private_ip: true,
+      },
     })
     expect(res.status).toBe(200)
     const linode = res.body
@@ -53,7 +62,11 @@ describe('Linode API v4', () => {
     expect(busy.status).toBe(400)
     expect(busy.body).toEqual({errors: [{reason: 'Linode busy.'}]})
     clock.advance(BOOT_MS + 50)
-    const renamed = await http(`${api}/linode/instances/${linode.id}`, {method: 'PUT', headers: linodeHeaders(box.handle), json: {label: 'probe-renamed', tags: [...linode.tags, 'extra-tag']}})
+    const renamed = await http(`${api}/linode/instances/${linode.id}`, {
+      method: 'PUT',
+      headers: linodeHeaders(box.handle),
+      json: {label: 'probe-renamed', tags: [...linode.tags, 'extra-tag']},
+    })
     expect(renamed.body.label).toBe('probe-renamed')
     expect(renamed.body.tags).toContain('extra-tag')
 
@@ -67,7 +80,9 @@ describe('Linode API v4', () => {
     expect((await post({type: 'g6-nanode-1'})).body).toEqual({errors: [{reason: 'region is required', field: 'region'}]})
     expect((await post({region: 'mars-1', type: 'g6-nanode-1'})).body.errors[0].field).toBe('region')
     expect((await post({region: 'us-east', type: 'g6-nanode-1', image: 'linode/debian12'})).body.errors[0].field).toBe('root_pass')
-    expect((await post({region: 'us-east', type: 'g6-nanode-1', image: 'linode/debian12', root_pass: 'aaaaaaaaaa'})).body.errors[0].reason).toBe('Password does not meet strength requirement.')
+    expect((await post({region: 'us-east', type: 'g6-nanode-1', image: 'linode/debian12', root_pass: 'aaaaaaaaaa'})).body.errors[0].reason).toBe(
+      'Password does not meet strength requirement.',
+    )
     expect((await post({region: 'us-east', type: 'g6-nanode-1', label: '-bad-'})).body.errors[0].field).toBe('label')
     const first = await post({region: 'us-east', type: 'g6-nanode-1', label: 'twin'})
     expect(first.status).toBe(200)

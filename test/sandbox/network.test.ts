@@ -42,9 +42,12 @@ function runner(user?: string, noNetns = false): Runner {
   const argv = (args: string[]) =>
     user
       ? ['setpriv', ['--reuid', user, '--regid', 'nogroup', '--clear-groups', 'env', '-i', ...env, process.execPath, MC, ...args]]
-      : (noNetns
-        ? ['unshare', ['--user', '--map-root-user', '/bin/sh', '-c', 'echo 0 > /proc/sys/user/max_net_namespaces && exec "$@"', 'sh', 'env', '-i', ...env, process.execPath, MC, ...args]]
-        : ['env', ['-i', ...env, `PATH=/usr/sbin:/usr/bin:/sbin:/bin`, process.execPath, MC, ...args]])
+      : noNetns
+        ? [
+            'unshare',
+            ['--user', '--map-root-user', '/bin/sh', '-c', 'echo 0 > /proc/sys/user/max_net_namespaces && exec "$@"', 'sh', 'env', '-i', ...env, process.execPath, MC, ...args],
+          ]
+        : ['env', ['-i', ...env, `PATH=/usr/sbin:/usr/bin:/sbin:/bin`, process.execPath, MC, ...args]]
   return {
     home,
     user,
@@ -65,7 +68,12 @@ function processesOf(home: string): number[] {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
     try {
-      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(`MC_HOME=${join(home, 'mc')}`)) found.push(Number(entry))
+      if (
+        readFileSync(`/proc/${entry}/environ`, 'utf8')
+          .split('\0')
+          .includes(`MC_HOME=${join(home, 'mc')}`)
+      )
+        found.push(Number(entry))
     } catch {
       // gone, or not readable
     }
@@ -138,13 +146,17 @@ async function storyPlayedOut(r: Runner, expectedMode: string): Promise<void> {
   // Each vantage point runs in its own namespace: its address is the site's, and nothing of the sandbox is in this machine's namespace.
   const address = await r.mc(['probe', 'exec', 'dc', '--', 'ip -4 -o addr show dev lan'])
   expect(address.stdout).toContain('10.1.0.10/24')
-  const {sites} = ((JSON.parse((await r.mc(['sandbox', 'status', '--json'])).stdout) as Status).network!)
+  const {sites} = (JSON.parse((await r.mc(['sandbox', 'status', '--json'])).stdout) as Status).network!
   expect(sites.map((s) => `${s.cloud}:${s.via}`).sort()).toEqual(['ec2:transit', 'linode:direct'])
   if (!r.user) expect(execFileSync('ip', ['-o', 'addr'], {encoding: 'utf8'})).not.toMatch(/ (10\.1\.0|10\.8\.1|10\.90\.0|10\.94\.0|172\.16\.\d+)\.\d+\//)
 
   // Namespaces exist only while processes hold them: these are this sandbox's.
   const host = netnsOf('self')
-  const namespaces = new Set(processesOf(r.home).map((pid) => netnsOf(pid)).filter((ns): ns is string => ns !== undefined && ns !== host))
+  const namespaces = new Set(
+    processesOf(r.home)
+      .map((pid) => netnsOf(pid))
+      .filter((ns): ns is string => ns !== undefined && ns !== host),
+  )
   expect(namespaces.size).toBeGreaterThanOrEqual(9) // dc, dcr, tr, tgr, tg and a host and a router per site
 
   const bad = await r.mc(['sandbox', 'fault', 'add', 'loss=nowhere:30%'])

@@ -47,7 +47,6 @@ describe('the Keystone catalogue', () => {
 })
 
 describe('Glance v2', () => {
-
   it('pages with limit and a next link that carries the marker, newest first by default', async () => {
     const first = await images('?limit=3')
     expect(first.status).toBe(200)
@@ -66,7 +65,14 @@ describe('Glance v2', () => {
   it('filters (name, in:, os_distro, visibility) and sorts (sort_key/sort_dir and sort=)', async () => {
     const byName = await images('?name=cirros-0.6.2-x86_64-disk')
     expect(byName.body.images.map((i: {name: string}) => i.name)).toEqual(['cirros-0.6.2-x86_64-disk'])
-    expect(byName.body.images[0]).toMatchObject({status: 'active', visibility: 'public', disk_format: 'qcow2', container_format: 'bare', os_distro: 'cirros', self: `/v2/images/${byName.body.images[0].id}`})
+    expect(byName.body.images[0]).toMatchObject({
+      status: 'active',
+      visibility: 'public',
+      disk_format: 'qcow2',
+      container_format: 'bare',
+      os_distro: 'cirros',
+      self: `/v2/images/${byName.body.images[0].id}`,
+    })
     const either = await images('?name=in:cirros-0.6.2-x86_64-disk,debian-12-genericcloud-amd64&sort_key=name&sort_dir=asc')
     expect(either.body.images.map((i: {name: string}) => i.name)).toEqual(['cirros-0.6.2-x86_64-disk', 'debian-12-genericcloud-amd64'])
     expect((await images('?os_distro=ubuntu&sort=name:desc')).body.images.map((i: {name: string}) => i.name)).toEqual([
@@ -89,7 +95,6 @@ describe('Glance v2', () => {
 })
 
 describe('Neutron v2.0', () => {
-
   it('lists the public and private networks with their subnets, filtered by field', async () => {
     const {networks} = (await neutron('/networks')).body
     expect(networks.map((n: {name: string}) => n.name)).toEqual(['public', 'private'])
@@ -124,7 +129,11 @@ describe('Neutron v2.0', () => {
     expect(added.status).toBe(201)
     const again = await neutron('/security-group-rules', {method: 'POST', json: {security_group_rule: rule}})
     expect(again.status).toBe(409)
-    expect(again.body.NeutronError).toEqual({type: 'SecurityGroupRuleExists', message: `Security group rule already exists. Rule id is ${added.body.security_group_rule.id}.`, detail: ''})
+    expect(again.body.NeutronError).toEqual({
+      type: 'SecurityGroupRuleExists',
+      message: `Security group rule already exists. Rule id is ${added.body.security_group_rule.id}.`,
+      detail: '',
+    })
     const bad = await neutron('/security-group-rules', {method: 'POST', json: {security_group_rule: {...rule, direction: 'sideways'}}})
     expect(bad.status).toBe(400)
     expect(bad.body.NeutronError.type).toBe('HTTPBadRequest')
@@ -167,7 +176,6 @@ describe('Cinder v3', () => {
 })
 
 describe('Nova microversions', () => {
-
   it('advertises 2.1 to the maximum of the compute spec, and negotiates through either header', async () => {
     const max = novaSpecMaxVersion()
     expect(max).toBe('2.96')

@@ -79,7 +79,10 @@ describe('Keystone', () => {
   it('v2.0 passwordCredentials with a tenant, and the version documents', async () => {
     const c = box.handle.credentials.openstack
     const identity = box.handle.endpoints.openstack.replace(/\/v3$/, '')
-    const res = await http(`${identity}/v2.0/tokens`, {method: 'POST', json: {auth: {passwordCredentials: {username: c.username, password: c.password}, tenantName: c.projectName}}})
+    const res = await http(`${identity}/v2.0/tokens`, {
+      method: 'POST',
+      json: {auth: {passwordCredentials: {username: c.username, password: c.password}, tenantName: c.projectName}},
+    })
     expect(res.status).toBe(200)
     expect(res.body.access.token.tenant.id).toBe(c.projectId)
     expect(res.body.access.serviceCatalog.find((s: {type: string}) => s.type === 'compute').endpoints[0]).toMatchObject({region: 'RegionOne'})
@@ -214,7 +217,10 @@ describe('Nova 2.1', () => {
 describe('Rackspace Identity and Cloud Servers', () => {
   it('authenticates with an API key; the catalogue has cloudServersOpenStack in every region', async () => {
     const c = box.handle.credentials.rackspace
-    const res = await http(`${box.handle.endpoints.rackspace}/v2.0/tokens`, {method: 'POST', json: {auth: {'RAX-KSKEY:apiKeyCredentials': {username: c.username, apiKey: c.apiKey}}}})
+    const res = await http(`${box.handle.endpoints.rackspace}/v2.0/tokens`, {
+      method: 'POST',
+      json: {auth: {'RAX-KSKEY:apiKeyCredentials': {username: c.username, apiKey: c.apiKey}}},
+    })
     expect(res.status).toBe(200)
     expect(res.body.access.token.tenant.id).toBe(c.tenantId)
     expect(res.body.access.token['RAX-AUTH:authenticatedBy']).toEqual(['APIKEY'])
@@ -227,10 +233,16 @@ describe('Rackspace Identity and Cloud Servers', () => {
 
   it('refuses a wrong API key with Rackspace 401 JSON; passwords work too', async () => {
     const c = box.handle.credentials.rackspace
-    const wrong = await http(`${box.handle.endpoints.rackspace}/v2.0/tokens`, {method: 'POST', json: {auth: {'RAX-KSKEY:apiKeyCredentials': {username: c.username, apiKey: 'nope'}}}})
+    const wrong = await http(`${box.handle.endpoints.rackspace}/v2.0/tokens`, {
+      method: 'POST',
+      json: {auth: {'RAX-KSKEY:apiKeyCredentials': {username: c.username, apiKey: 'nope'}}},
+    })
     expect(wrong.status).toBe(401)
     expect(wrong.body).toEqual({unauthorized: {code: 401, message: 'Username or api key is invalid.'}})
-    const password = await http(`${box.handle.endpoints.rackspace}/v2.0/tokens`, {method: 'POST', json: {auth: {passwordCredentials: {username: c.username, password: c.password}}}})
+    const password = await http(`${box.handle.endpoints.rackspace}/v2.0/tokens`, {
+      method: 'POST',
+      json: {auth: {passwordCredentials: {username: c.username, password: c.password}}},
+    })
     expect(password.status).toBe(200)
   })
 

@@ -44,7 +44,9 @@ describe(`${NODES} seeded nodes per cloud`, () => {
     const [warm, warmMs] = await timed(listEc2)
     // Same document but for its requestId.
     expect(warm.text.length).toBe(cold.text.length)
-    process.stderr.write(`sandbox scale: EC2 DescribeInstances, ${NODES} instances, ${(cold.text.length / 1e6).toFixed(1)} MB: first ${coldMs.toFixed(0)} ms, again ${warmMs.toFixed(0)} ms\n`)
+    process.stderr.write(
+      `sandbox scale: EC2 DescribeInstances, ${NODES} instances, ${(cold.text.length / 1e6).toFixed(1)} MB: first ${coldMs.toFixed(0)} ms, again ${warmMs.toFixed(0)} ms\n`,
+    )
   })
 
   it('Nova lists them in pages of 1000 (max_limit) with servers_links', async () => {

@@ -80,7 +80,11 @@ describe('Nova 2.1 bodies', () => {
     await http(`${base}/os-keypairs`, {method: 'POST', headers, json: {keypair: {name: 'schema', public_key: newKeyPair().publicKey}}})
     const images = await http(`${base}/images/detail`, {headers})
     expect(beyondKnownGaps(novaViolations('ImagesDetailResponse', images.body))).toEqual([])
-    const created = await http(`${base}/servers`, {method: 'POST', headers, json: {server: {name: 'schema', imageRef: images.body.images[0].id, flavorRef: '3', key_name: 'schema'}}})
+    const created = await http(`${base}/servers`, {
+      method: 'POST',
+      headers,
+      json: {server: {name: 'schema', imageRef: images.body.images[0].id, flavorRef: '3', key_name: 'schema'}},
+    })
     expect(beyondKnownGaps(novaViolations('ServersCreateResponse', created.body))).toEqual([])
     const building = await http(`${base}/servers/${created.body.server.id}`, {headers})
     expect(beyondKnownGaps(novaViolations('ServerShowResponse', building.body))).toEqual([])
@@ -109,7 +113,7 @@ describe('Nova 2.1 bodies', () => {
 })
 
 describe('Linode v4 bodies', () => {
-  it('instances, types, regions, images and SSH keys conform to Linode\'s OpenAPI spec', async () => {
+  it("instances, types, regions, images and SSH keys conform to Linode's OpenAPI spec", async () => {
     const api = `${box.handle.endpoints.linode}/v4`
     const headers = linodeHeaders(box.handle)
     const created = await http(`${api}/linode/instances`, {

@@ -36,7 +36,10 @@ describe('Nova request bodies against openstack-compute-v2.96.yaml', () => {
     const res = await http(`${nova}/servers`, {method: 'POST', headers, json: {server: {name: 'x', flavorRef: '1', colour: 'blue'}}})
     expect(res.status).toBe(400)
     expect(res.body).toEqual({
-      badRequest: {code: 400, message: `Invalid input for field/attribute server. Value: {"name":"x","flavorRef":"1","colour":"blue"}. Additional properties are not allowed ('colour' was unexpected)`},
+      badRequest: {
+        code: 400,
+        message: `Invalid input for field/attribute server. Value: {"name":"x","flavorRef":"1","colour":"blue"}. Additional properties are not allowed ('colour' was unexpected)`,
+      },
     })
   })
 
@@ -61,8 +64,12 @@ describe('Nova request bodies against openstack-compute-v2.96.yaml', () => {
     expect(res.body.badRequest.message).toBe(`Invalid input for field/attribute type. Value: "GENTLE". 'GENTLE' is not one of ["HARD","Hard","hard","SOFT","Soft","soft"]`)
   })
 
-  it('a field only a newer microversion\'s pattern checks (server description at 2.79) is checked there', async () => {
-    const res = await http(`${nova}/servers/${serverId}`, {method: 'PUT', headers: {...headers, 'openstack-api-version': 'compute 2.79'}, json: {server: {description: 'tab\there'}}})
+  it("a field only a newer microversion's pattern checks (server description at 2.79) is checked there", async () => {
+    const res = await http(`${nova}/servers/${serverId}`, {
+      method: 'PUT',
+      headers: {...headers, 'openstack-api-version': 'compute 2.79'},
+      json: {server: {description: 'tab\there'}},
+    })
     expect(res.status).toBe(400)
     expect(res.body.badRequest.message).toMatch(/^Invalid input for field\/attribute description\. Value: "tab\\there"\. 'tab\there' does not match /)
   })
@@ -72,7 +79,11 @@ describe('Nova request bodies against openstack-compute-v2.96.yaml', () => {
     expect(res.status).toBe(400)
     expect(res.body.badRequest.message).toMatch(/^Invalid input for field\/attribute name\. Value: "a@b"\. 'a@b' is not a 'keypair_name_20'$/)
     // 2.92 allows '@'.
-    const modern = await http(`${nova}/os-keypairs`, {method: 'POST', headers: {...headers, 'openstack-api-version': 'compute 2.92'}, json: {keypair: {name: 'a@b', public_key: newKeyPair().publicKey}}})
+    const modern = await http(`${nova}/os-keypairs`, {
+      method: 'POST',
+      headers: {...headers, 'openstack-api-version': 'compute 2.92'},
+      json: {keypair: {name: 'a@b', public_key: newKeyPair().publicKey}},
+    })
     expect(modern.body.keypair.name).toBe('a@b')
   })
 
@@ -85,7 +96,7 @@ describe('Nova request bodies against openstack-compute-v2.96.yaml', () => {
 })
 
 describe('Keystone v3 auth bodies against openstack-identity-v3.14.yaml', () => {
-  it('refuses a wrongly typed method list with Keystone\'s SchemaValidationError', async () => {
+  it("refuses a wrongly typed method list with Keystone's SchemaValidationError", async () => {
     const res = await http(`${box.handle.endpoints.openstack}/auth/tokens`, {method: 'POST', json: {auth: {identity: {methods: 'password'}}}})
     expect(res.status).toBe(400)
     expect(res.body).toEqual({error: {code: 400, title: 'Bad Request', message: "Invalid input for field 'auth/identity/methods': 'password' is not of type 'array'"}})
@@ -97,7 +108,7 @@ function post(path: string, json: unknown) {
 }
 
 describe('Linode request bodies against linode-openapi.yaml', () => {
-  it('instance create: an unknown field is refused with Linode\'s errors list naming it', async () => {
+  it("instance create: an unknown field is refused with Linode's errors list naming it", async () => {
     const res = await post('/linode/instances', {region: 'us-east', type: 'g6-nanode-1', colour: 'blue'})
     expect(res.status).toBe(400)
     expect(res.body).toEqual({errors: [{field: 'colour', reason: "Additional properties are not allowed ('colour' was unexpected)"}]})

@@ -52,12 +52,7 @@ describe('SSH into sandbox nodes', () => {
   it('runs commands with the key the node was created with: stdout, stderr, exit status, several channels at once', async () => {
     const {id, port} = await createLinode('ssh-linode')
     clock.advance(BOOT_MS + 50)
-    const {results} = await sshExec(port, {privateKey: key.privateKey}, [
-      'echo out; echo err >&2; exit 3',
-      'printf "%s" "$MC_SANDBOX_NODE"',
-      'sleep 0.3; echo slow',
-      'id -u',
-    ])
+    const {results} = await sshExec(port, {privateKey: key.privateKey}, ['echo out; echo err >&2; exit 3', 'printf "%s" "$MC_SANDBOX_NODE"', 'sleep 0.3; echo slow', 'id -u'])
     expect(results[0]).toEqual({stdout: 'out\n', stderr: 'err\n', code: 3})
     expect(results[1].stdout).toBe(`linode/${id}`)
     expect(results[2]).toMatchObject({stdout: 'slow\n', code: 0})

@@ -40,10 +40,15 @@ describe('PersistentExecutor', () => {
   it('gives up with the last failure once the budget is spent', async () => {
     let now = 0
     const f = fleet([new TimeoutError('first'), new TimeoutError('second'), undefined])
-    const executor = new PersistentExecutor('p1', (attempt) => {
-      now += 600
-      return f.open(attempt)
-    }, 1000, () => now)
+    const executor = new PersistentExecutor(
+      'p1',
+      (attempt) => {
+        now += 600
+        return f.open(attempt)
+      },
+      1000,
+      () => now,
+    )
     await expect(executor.exec('true', {timeoutMs: 5000})).rejects.toThrow('second')
     expect(f.opened).toHaveLength(2)
   })

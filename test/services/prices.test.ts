@@ -26,10 +26,16 @@ describe('the bundled price table', () => {
     expect(ec2.map((s) => s.priceHourly)).toEqual([0.0104, 0.044, undefined])
     expect((await withTablePrices('ec2', 'sa-east-1', [size('ec2', 't3.micro')]))[0].priceHourly).toBe(0.0177)
     const rackspace = async (region: string) => (await withTablePrices('rackspace', region, [size('rackspace', '2')]))[0].priceHourly
-    expect([await rackspace('DFW'), await rackspace('ord'), await rackspace('LON'), await rackspace('SYD'), await rackspace('HKG')]).toEqual([0.022, 0.022, 0.032, 0.026, undefined])
+    expect([await rackspace('DFW'), await rackspace('ord'), await rackspace('LON'), await rackspace('SYD'), await rackspace('HKG')]).toEqual([
+      0.022,
+      0.022,
+      0.032,
+      0.026,
+      undefined,
+    ])
   })
 
-  it('treats libcloud\'s 0.0 as unknown, never as free', async () => {
+  it("treats libcloud's 0.0 as unknown, never as free", async () => {
     // libcloud's scrape recorded t3.nano in us-east-1 as 0.0.
     expect((await withTablePrices('ec2', 'us-east-1', [size('ec2', 't3.nano')]))[0].priceHourly).toBeUndefined()
   })
@@ -54,8 +60,14 @@ describe('totals that say what they do not know', () => {
   it('shows n/a for a size without a price, never a blank', () => {
     expect(priceCell(undefined as number | undefined)).toBe('n/a')
     expect(priceCell(0.0104)).toBe(0.0104)
-    expect(pricesFooter([{provider: 'ec2', origin: 'table'}, {provider: 'openstack', origin: 'none'}], '2023-08-06')).toBe(
-      "prices: ec2 from mc's bundled price table (on-demand Linux, as of 2023-08-06); openstack: none published (n/a).",
-    )
+    expect(
+      pricesFooter(
+        [
+          {provider: 'ec2', origin: 'table'},
+          {provider: 'openstack', origin: 'none'},
+        ],
+        '2023-08-06',
+      ),
+    ).toBe("prices: ec2 from mc's bundled price table (on-demand Linux, as of 2023-08-06); openstack: none published (n/a).")
   })
 })

@@ -8,7 +8,14 @@ import type {Image, Size} from '../../src/core/model.js'
 import {chooseImage, chooseSize, parseSite, planProbe, readFleetFile} from '../../src/services/probe-plan.js'
 
 const size = (id: string, vcpus: number, memoryMb: number, priceHourly?: number, architecture?: string): Size => ({
-  id, name: id, provider: 'linode', vcpus, memoryMb, priceHourly, architecture, extra: {},
+  id,
+  name: id,
+  provider: 'linode',
+  vcpus,
+  memoryMb,
+  priceHourly,
+  architecture,
+  extra: {},
 })
 const image = (id: string, name: string, extra: Partial<Image> = {}): Image => ({id, name, provider: 'ec2', extra: {}, ...extra})
 
@@ -27,7 +34,11 @@ describe('probe planning', () => {
   })
 
   it("respects the image's minimum disk and memory", () => {
-    const sizes = [{...size('tiny', 1, 512, 0.01), diskGb: 1}, {...size('small', 1, 2048, 0.02), diskGb: 20}, {...size('volume', 1, 1024, 0.03), diskGb: 0}]
+    const sizes = [
+      {...size('tiny', 1, 512, 0.01), diskGb: 1},
+      {...size('small', 1, 2048, 0.02), diskGb: 20},
+      {...size('volume', 1, 1024, 0.03), diskGb: 0},
+    ]
     expect(chooseSize(sizes)?.id).toBe('tiny')
     expect(chooseSize(sizes, {minDiskGb: 5})?.id).toBe('small')
     expect(chooseSize(sizes, {minDiskGb: 40})?.id).toBe('volume')
@@ -50,8 +61,15 @@ describe('probe planning', () => {
   it('plans a probe with a stable name and says clearly when nothing fits', () => {
     const plan = planProbe('edge', {provider: 'linode', region: 'us-west'}, [size('g6-nanode-1', 1, 1024, 0.0075)], [image('linode/debian12', 'Debian 12')])
     expect(plan).toEqual({
-      name: 'edge-linode-us-west', fleet: 'edge', provider: 'linode', region: 'us-west', size: 'g6-nanode-1',
-      image: 'linode/debian12', imageName: 'Debian 12', probeReady: false, priceHourly: 0.0075,
+      name: 'edge-linode-us-west',
+      fleet: 'edge',
+      provider: 'linode',
+      region: 'us-west',
+      size: 'g6-nanode-1',
+      image: 'linode/debian12',
+      imageName: 'Debian 12',
+      probeReady: false,
+      priceHourly: 0.0075,
     })
     expect(() => planProbe('edge', {provider: 'linode', region: 'us-west', size: 'g6-huge'}, [], [image('linode/debian12', 'Debian 12')])).toThrow(/no size "g6-huge"/)
     expect(() => planProbe('edge', {provider: 'linode', region: 'us-west'}, [size('n', 1, 1024)], [])).toThrow(/no Debian or Ubuntu LTS image/)

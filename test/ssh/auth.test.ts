@@ -61,10 +61,14 @@ describe('key files', () => {
 
   it('an encrypted key asks for its passphrase once per run, not once per probe, and never logs it', async () => {
     const asked: [string, number][] = []
-    const p = pool({agent: false, keyFiles: [keys.ed25519_encrypted.path], async passphrase(file, attempt) {
-      asked.push([file, attempt])
-      return 'correct horse'
-    }})
+    const p = pool({
+      agent: false,
+      keyFiles: [keys.ed25519_encrypted.path],
+      async passphrase(file, attempt) {
+        asked.push([file, attempt])
+        return 'correct horse'
+      },
+    })
     const results = await Promise.all([whoami(p, 'a'), whoami(p, 'b'), whoami(p, 'c')])
     expect(results.map((r) => r.stdout)).toEqual(Array.from({length: 3}).fill(`${sshd.user}\n`))
     expect(asked).toEqual([[keys.ed25519_encrypted.path, 1]])
@@ -80,10 +84,14 @@ describe('key files', () => {
 
   it('three wrong passphrases: AuthError naming the key', async () => {
     let asked = 0
-    const p = pool({agent: false, keyFiles: [keys.ed25519_encrypted.path], async passphrase() {
-      asked++
-      return 'nope'
-    }})
+    const p = pool({
+      agent: false,
+      keyFiles: [keys.ed25519_encrypted.path],
+      async passphrase() {
+        asked++
+        return 'nope'
+      },
+    })
     const error = await whoami(p).catch((error_: unknown) => error_)
     expect(error).toBeInstanceOf(AuthError)
     expect((error as Error).message).toMatch(/Cannot decrypt SSH key .*ed25519_encrypted: wrong passphrase \(3 attempts\)/)
@@ -100,7 +108,9 @@ describe('key files', () => {
   it('a key the probe does not know: AuthError with what was tried and the fix', async () => {
     const error = await whoami(pool({agent: false, keyFiles: [stranger.path]})).catch((error_: unknown) => error_)
     expect(error).toBeInstanceOf(AuthError)
-    expect((error as Error).message).toMatch(/SSH login to probe-a \(.*@\[127\.0\.0\.1\]:\d+\) failed: the server accepted none of mc's keys \(tried .*stranger\)\. Add mc's public key/)
+    expect((error as Error).message).toMatch(
+      /SSH login to probe-a \(.*@\[127\.0\.0\.1\]:\d+\) failed: the server accepted none of mc's keys \(tried .*stranger\)\. Add mc's public key/,
+    )
   })
 
   it('falls through to the next key file when one is refused', async () => {

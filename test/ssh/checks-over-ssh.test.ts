@@ -39,7 +39,11 @@ describe('every check kind from an SSH vantage (a real sshd on loopback)', () =>
         const before = sshd.acceptedLogins()
         const expected = expectations(targets)
         const executor = pool.executor({name: 'probe-ssh', host: sshd.host, port: sshd.port, username: sshd.user})
-        const results = await runChecks([executor], expected.map((e) => e.definition), {tools})
+        const results = await runChecks(
+          [executor],
+          expected.map((e) => e.definition),
+          {tools},
+        )
         assertResults(results, expected, tools, 'probe-ssh')
         expect(sshd.acceptedLogins() - before).toBe(1)
       } finally {
@@ -53,7 +57,10 @@ describe('every check kind from an SSH vantage (a real sshd on loopback)', () =>
     try {
       const expected = expectations(targets)
       const executors = [pool.executor({name: 'probe-ssh', host: sshd.host, port: sshd.port, username: sshd.user}), new LocalExecutor()]
-      const results = await runChecks(executors, expected.map((e) => e.definition))
+      const results = await runChecks(
+        executors,
+        expected.map((e) => e.definition),
+      )
       const ssh = results.filter((r) => r.vantage === 'probe-ssh')
       const local = results.filter((r) => r.vantage === 'local')
       expect(ssh.map((r) => [r.check, r.state, r.implementation])).toEqual(local.map((r) => [r.check, r.state, r.implementation]))

@@ -76,10 +76,17 @@ describe('verifyHostKey', () => {
   it('a prompt sees the fingerprint and decides', async () => {
     const asked: UnknownHostInfo[] = []
     const yes = fresh()
-    await verifyHostKey({...base, knownHosts: yes, async policy(info) {
-      asked.push(info)
-      return true
-    }}, newKey)
+    await verifyHostKey(
+      {
+        ...base,
+        knownHosts: yes,
+        async policy(info) {
+          asked.push(info)
+          return true
+        },
+      },
+      newKey,
+    )
     expect(asked).toEqual([{vantage: 'probe-a', host: '127.0.0.1', port: 2222, keyType: 'ssh-ed25519', fingerprint: fingerprint(newKey)}])
     expect(yes.lookup('127.0.0.1', 2222).keys).toHaveLength(1)
     const no = fresh()

@@ -23,7 +23,10 @@ const typeAndKey = (key: KeyFiles) => key.publicKey.split(' ').slice(0, 2).join(
 /** What OpenSSH itself finds in a known_hosts file for a name (ssh-keygen -F). */
 async function opensshFinds(file: string, name: string): Promise<string[]> {
   const result = await run('ssh-keygen', ['-F', name, '-f', file]).catch((error: {stdout: string}) => error)
-  return result.stdout.split('\n').filter((line) => line !== '' && !line.startsWith('#') && !line.startsWith('@')).map((line) => line.split(' ').slice(1, 3).join(' '))
+  return result.stdout
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('#') && !line.startsWith('@'))
+    .map((line) => line.split(' ').slice(1, 3).join(' '))
 }
 
 beforeAll(async () => {

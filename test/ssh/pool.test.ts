@@ -74,7 +74,10 @@ describe('connection reuse', () => {
       expect(Date.now() - started).toBeGreaterThanOrEqual(880)
       // Two commands overrun at once, and both are still stopped through the spare session.
       const overruns = await Promise.all([1, 2].map(() => executor.exec('sleep 5', {timeoutMs: 300})))
-      expect(overruns.map((r) => [r.timedOut, r.signal])).toEqual([[true, 'SIGKILL'], [true, 'SIGKILL']])
+      expect(overruns.map((r) => [r.timedOut, r.signal])).toEqual([
+        [true, 'SIGKILL'],
+        [true, 'SIGKILL'],
+      ])
       expect(small.acceptedLogins()).toBe(1)
     } finally {
       await small.stop()
@@ -233,9 +236,12 @@ describe('host keys', () => {
       const newPrint = fingerprint(Buffer.from(fresh.publicKey.split(' ')[1], 'base64'))
       const before = rotating.acceptedLogins()
       const second = pool(rotating, {knownHosts})
-      const error = await second.executor(target(rotating, 'edge-1')).exec('true', {timeoutMs: 5000}).catch((error_: unknown) => error_)
+      const error = await second
+        .executor(target(rotating, 'edge-1'))
+        .exec('true', {timeoutMs: 5000})
+        .catch((error_: unknown) => error_)
       expect(error).toBeInstanceOf(HostKeyChangedError)
-      const {message} = (error as Error)
+      const {message} = error as Error
       expect(message).toContain(`edge-1 ([127.0.0.1]:${rotating.port})`)
       expect(message).toContain(oldPrint)
       expect(message).toContain(newPrint)
@@ -264,8 +270,20 @@ describe('host keys', () => {
     const knownHosts = knownHostsFile()
     await pool(sshd, {knownHosts, hostKeyPolicy: 'accept-new'}).executor(target(sshd)).exec('true', {timeoutMs: 5000})
     const {stdout} = await run('ssh', [
-      '-o', `UserKnownHostsFile=${knownHosts.path}`, '-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'StrictHostKeyChecking=yes',
-      '-o', 'BatchMode=yes', '-i', sshd.clientKey.path, '-p', String(sshd.port), `${sshd.user}@${sshd.host}`, 'echo openssh agrees',
+      '-o',
+      `UserKnownHostsFile=${knownHosts.path}`,
+      '-o',
+      'GlobalKnownHostsFile=/dev/null',
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'BatchMode=yes',
+      '-i',
+      sshd.clientKey.path,
+      '-p',
+      String(sshd.port),
+      `${sshd.user}@${sshd.host}`,
+      'echo openssh agrees',
     ])
     expect(stdout).toBe('openssh agrees\n')
   })
@@ -284,7 +302,10 @@ describe('host keys', () => {
     expect(asked).toEqual([fingerprint(Buffer.from(sshd.hostKey.publicKey.split(' ')[1], 'base64'))])
 
     const declined = pool(sshd, {hostKeyPolicy: async () => false})
-    const error = await declined.executor(target(sshd)).exec('true', {timeoutMs: 5000}).catch((error_: unknown) => error_)
+    const error = await declined
+      .executor(target(sshd))
+      .exec('true', {timeoutMs: 5000})
+      .catch((error_: unknown) => error_)
     expect(error).toBeInstanceOf(UnknownHostKeyError)
     expect((error as Error).message).toContain('was not accepted')
   })
@@ -306,7 +327,10 @@ describe('host keys', () => {
     const knownHosts = knownHostsFile()
     const rsa = await generateKey(dir, 'old-rsa-host', 'rsa')
     knownHosts.add(sshd.host, sshd.port, Buffer.from(rsa.publicKey.split(' ')[1], 'base64'))
-    const error = await pool(sshd, {knownHosts}).executor(target(sshd, 'edge-2')).exec('true', {timeoutMs: 5000}).catch((error_: unknown) => error_)
+    const error = await pool(sshd, {knownHosts})
+      .executor(target(sshd, 'edge-2'))
+      .exec('true', {timeoutMs: 5000})
+      .catch((error_: unknown) => error_)
     expect(error).toBeInstanceOf(AuthError)
     expect((error as Error).message).toMatch(/offers none of the key types mc knows for it \(ssh-rsa SHA256:.*mc probe trust edge-2/)
   })

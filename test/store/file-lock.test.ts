@@ -22,9 +22,11 @@ describe('withFileLock', () => {
 
   it('removes the lock when the work throws', () => {
     const path = join(dir, 'b.json')
-    expect(() => withFileLock(path, () => {
-      throw new Error('boom')
-    })).toThrow('boom')
+    expect(() =>
+      withFileLock(path, () => {
+        throw new Error('boom')
+      }),
+    ).toThrow('boom')
     expect(existsSync(`${path}.lock`)).toBe(false)
   })
 

@@ -26,7 +26,10 @@ function result(overrides: Partial<CheckResult> = {}): CheckResult {
     kind: 'ping',
     state: 'OK',
     summary: 'PING OK - Packet loss = 0%, RTA = 0.05 ms',
-    metrics: [{name: 'rta', value: 0.048, unit: 'ms', warn: '200.000000', crit: '500.000000', min: 0}, {name: 'pl', value: 0, unit: '%', warn: '20', crit: '60', min: 0}],
+    metrics: [
+      {name: 'rta', value: 0.048, unit: 'ms', warn: '200.000000', crit: '500.000000', min: 0},
+      {name: 'pl', value: 0, unit: '%', warn: '20', crit: '60', min: 0},
+    ],
     implementation: 'check_ping',
     durationMs: 2004,
     raw: 'PING OK - Packet loss = 0%, RTA = 0.05 ms|rta=0.048000ms;200.000000;500.000000;0.000000 pl=0%;20;60;0;\n',
@@ -86,7 +89,13 @@ describe('CheckHistory', () => {
     try {
       const results = [
         result(),
-        result({check: 'path', kind: 'path', implementation: 'mtr', state: 'WARNING', hops: [{hop: 1, host: '???', lossPct: 100, sent: 10, lastMs: 0, avgMs: 0, bestMs: 0, worstMs: 0, stdevMs: 0}]}),
+        result({
+          check: 'path',
+          kind: 'path',
+          implementation: 'mtr',
+          state: 'WARNING',
+          hops: [{hop: 1, host: '???', lossPct: 100, sent: 10, lastMs: 0, avgMs: 0, bestMs: 0, worstMs: 0, stdevMs: 0}],
+        }),
         result({vantage: 'probe-b', state: 'UNKNOWN', metrics: [{name: 'rta', value: null, unit: ''}], error: {code: 'TIMEOUT', message: 'did not finish within 15s'}, raw: ''}),
       ]
       const runId = history.startRun({fleet: 'edge', argv: ['check', 'run']}, new Date('2026-11-26T11:59:58Z'))
@@ -137,7 +146,11 @@ describe('CheckHistory', () => {
       expect(history.runs().map((r) => r.id)).toEqual([...ids].reverse())
       expect(history.runs(1).map((r) => r.worstState)).toEqual(['OK'])
       const pair = history.series({vantage: 'probe-a', target: '10.0.0.1', check: 'ping'})
-      expect(pair.map((r) => [r.at.slice(0, 10), r.state])).toEqual([['2026-11-24', 'OK'], ['2026-11-22', 'CRITICAL'], ['2026-11-20', 'OK']])
+      expect(pair.map((r) => [r.at.slice(0, 10), r.state])).toEqual([
+        ['2026-11-24', 'OK'],
+        ['2026-11-22', 'CRITICAL'],
+        ['2026-11-20', 'OK'],
+      ])
       expect(history.series({vantage: 'probe-b', since: '2026-11-21T00:00:00Z'})).toHaveLength(2)
       expect(history.series({until: '2026-11-20T23:59:59Z'})).toHaveLength(3)
       expect(history.series({limit: 4})).toHaveLength(4)

@@ -70,11 +70,11 @@ describe('provider files', () => {
   })
 
   it('a binary ~/.aws/credentials', async () => {
-    const {dir, env} = home({'.aws/credentials': Buffer.from([0x5B, 0x00, 0xFF, 0x01])})
+    const {dir, env} = home({'.aws/credentials': Buffer.from([0x5b, 0x00, 0xff, 0x01])})
     expectConfigError(await mc(['nodes', 'list', '--provider', 'ec2'], env), join(dir, '.aws/credentials'))
   })
 
-  it("an unparseable linode-cli config", async () => {
+  it('an unparseable linode-cli config', async () => {
     const {dir, env} = home({'.config/linode-cli': '[DEFAULT]\ntoken abc\n'})
     expectConfigError(await mc(['nodes', 'list', '--provider', 'linode'], env), join(dir, '.config/linode-cli'))
   })

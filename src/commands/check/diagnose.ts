@@ -27,7 +27,12 @@ A target that answers no ICMP echo from any vantage point (a cloud security grou
   ]
   static override flags = {
     ...vantageFlags,
-    count: Flags.integer({summary: `A fixed number of mtr rounds per vantage point (e.g. ${DEFAULT_ROUNDS}) instead of stopping once the verdict is settled.`, min: 5, max: 100, exclusive: ['max-time']}),
+    count: Flags.integer({
+      summary: `A fixed number of mtr rounds per vantage point (e.g. ${DEFAULT_ROUNDS}) instead of stopping once the verdict is settled.`,
+      min: 5,
+      max: 100,
+      exclusive: ['max-time'],
+    }),
     'max-time': Flags.string({summary: 'Stop measuring after this long (10s, 30s, 1m) and give the verdict the evidence supports so far.', default: '10s'}),
     protocol: Flags.string({
       summary: 'How to trace: auto (ICMP; TCP when the target answers no ICMP echo), icmp, tcp or udp.',
@@ -61,9 +66,19 @@ A target that answers no ICMP echo from any vantage point (a cloud security grou
         () => new InterruptedError('Diagnosis interrupted.'),
         (signal) =>
           diagnose({
-            targets, from: this.flags.from, count: this.flags.count, maxTimeMs, protocol, port: this.flags.port, maxAgeS: this.flags['max-age'],
-            log: this.debugLogger, passphrase: passphrasePrompt(), signal, onResult,
-            localRefusal: localVantageRefusal(targets), warn: (message) => this.warn_(message),
+            targets,
+            from: this.flags.from,
+            count: this.flags.count,
+            maxTimeMs,
+            protocol,
+            port: this.flags.port,
+            maxAgeS: this.flags['max-age'],
+            log: this.debugLogger,
+            passphrase: passphrasePrompt(),
+            signal,
+            onResult,
+            localRefusal: localVantageRefusal(targets),
+            warn: (message) => this.warn_(message),
           }),
       )
     })

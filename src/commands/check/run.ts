@@ -79,7 +79,9 @@ A metrics sink (--graphite, --pushgateway, --prom-textfile) that fails makes the
     const {every} = this.flags
     const nagios = this.shape.format === 'nagios'
     if (this.flags['fail-on'] && (every !== undefined || nagios)) {
-      throw new ValidationError(`--fail-on sets the exit code of one run; ${every === undefined ? '--output nagios exits with the worst state already' : 'with --every mc runs until stopped'}.`)
+      throw new ValidationError(
+        `--fail-on sets the exit code of one run; ${every === undefined ? '--output nagios exits with the worst state already' : 'with --every mc runs until stopped'}.`,
+      )
     }
     if (every === undefined) return undefined
     const intervalMs = parseDuration(every, '--every interval')
@@ -112,7 +114,10 @@ A metrics sink (--graphite, --pushgateway, --prom-textfile) that fails makes the
     if (failing.length > 0) {
       const named = failing.slice(0, 5).map((r) => `${r.vantage} -> ${r.target} ${r.check} ${r.state}`)
       const more = failing.length > named.length ? `; and ${failing.length - named.length} more` : ''
-      throw new ChecksFailedError(`${failing.length} of ${result.results.length} check results at or above ${level!.toUpperCase()} (--fail-on ${level}): ${named.join('; ')}${more}.`, result)
+      throw new ChecksFailedError(
+        `${failing.length} of ${result.results.length} check results at or above ${level!.toUpperCase()} (--fail-on ${level}): ${named.join('; ')}${more}.`,
+        result,
+      )
     }
     if (undelivered) throw undelivered
     return result
@@ -124,7 +129,12 @@ A metrics sink (--graphite, --pushgateway, --prom-textfile) that fails makes the
       let done = 0
       progress.status(`running ${definitions.length} check${definitions.length === 1 ? '' : 's'} from ${from.join(', ')}`)
       return runCheckSuite({
-        definitions, from, tools: flags.tools as 'auto', log: this.debugLogger, passphrase: passphrasePrompt(), signal,
+        definitions,
+        from,
+        tools: flags.tools as 'auto',
+        log: this.debugLogger,
+        passphrase: passphrasePrompt(),
+        signal,
         onResult(r) {
           progress.line(`${r.vantage} ${r.target} ${r.check}: ${r.state}`)
           progress.status(`running checks: ${++done} result${done === 1 ? '' : 's'} in`)
@@ -181,7 +191,8 @@ A metrics sink (--graphite, --pushgateway, --prom-textfile) that fails makes the
       onOverrun: (index, tookMs) => this.warn_(`round ${index} took ${(tookMs / 1000).toFixed(1)}s, longer than --every ${this.flags.every}; the next starts now.`),
     })
     this.logToStderr(`Stopped after ${rounds} round${rounds === 1 ? '' : 's'}.`)
-    if (undeliveredRounds > 0) throw new OutputError(`Metrics were not delivered in ${undeliveredRounds} of ${rounds} round(s); see the warnings above. Every round is in the history.`, {rounds, lastRunId})
+    if (undeliveredRounds > 0)
+      throw new OutputError(`Metrics were not delivered in ${undeliveredRounds} of ${rounds} round(s); see the warnings above. Every round is in the history.`, {rounds, lastRunId})
     return {rounds, lastRunId}
   }
 

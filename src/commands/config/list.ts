@@ -27,7 +27,12 @@ export default class ConfigList extends McCommand<typeof ConfigList> {
 
   public async run(): Promise<ConfigListResult> {
     if (this.flags.keys) {
-      return {keys: this.printRows([...CONFIG_KEYS.entries()].map(([key, k]) => ({key, ...k})), keyColumns)}
+      return {
+        keys: this.printRows(
+          [...CONFIG_KEYS.entries()].map(([key, k]) => ({key, ...k})),
+          keyColumns,
+        ),
+      }
     }
     return {entries: this.printRows(listConfig(this.flags.profile), entryColumns)}
   }

@@ -28,15 +28,19 @@ export default class ExporterConfig extends McCommand<typeof ExporterConfig> {
     rules: Flags.boolean({summary: 'Print the alert rules.', exclusive: ['prometheus', 'dir']}),
     dir: Flags.string({summary: `Write prometheus.yml and ${RULES_FILE} into this directory.`}),
     exporter: Flags.string({summary: 'Exporter address HOST:PORT (repeatable: probes are sharded between them).', multiple: true, default: ['127.0.0.1:9469']}),
-    'shard-by': Flags.string({summary: 'With several exporters, what one exporter owns: a target (every vantage point of it) or a vantage point.', options: ['target', 'vantage'], default: 'target'}),
+    'shard-by': Flags.string({
+      summary: 'With several exporters, what one exporter owns: a target (every vantage point of it) or a vantage point.',
+      options: ['target', 'vantage'],
+      default: 'target',
+    }),
     vantage: Flags.string({summary: 'Vantage points to scrape (repeatable). Default: local and every ready probe.', multiple: true}),
     interval: Flags.string({summary: 'Scrape (and rule evaluation) interval.', default: '30s'}),
     'diagnose-interval': Flags.string({summary: 'Scrape interval of /diagnose.', default: '60s'}),
     for: Flags.string({summary: 'How long a condition lasts before an alert fires.', default: '2m'}),
     scheme: Flags.string({summary: 'http, or https when the exporter has tls_server_config.', options: ['http', 'https'], default: 'http'}),
-    'ca-file': Flags.string({summary: 'CA certificate Prometheus checks the exporter\'s certificate with.'}),
+    'ca-file': Flags.string({summary: "CA certificate Prometheus checks the exporter's certificate with."}),
     'basic-auth-user': Flags.string({summary: 'User Prometheus sends (basic_auth_users of the web config).', dependsOn: ['basic-auth-password-file']}),
-    'basic-auth-password-file': Flags.string({summary: 'File Prometheus reads that user\'s password from.', dependsOn: ['basic-auth-user']}),
+    'basic-auth-password-file': Flags.string({summary: "File Prometheus reads that user's password from.", dependsOn: ['basic-auth-user']}),
   }
 
   public async run(): Promise<ExporterConfigResult> {
@@ -44,20 +48,21 @@ export default class ExporterConfig extends McCommand<typeof ExporterConfig> {
     if (!flags.prometheus && !flags.rules && !flags.dir) throw new ValidationError('Say what to print: --prometheus, --rules, or --dir DIR for both files.')
     const allow = readAllowList(flags.config)
     const intervalS = this.seconds(flags.interval, '--interval')
-    const prometheus = flags.prometheus || flags.dir
-      ? renderPrometheusConfig({
-        allow,
-        vantages: flags.vantage ?? readyVantages(),
-        exporters: flags.exporter,
-        shardBy: flags['shard-by'] as 'target',
-        intervalS,
-        diagnoseIntervalS: this.seconds(flags['diagnose-interval'], '--diagnose-interval'),
-        scheme: flags.scheme as 'http',
-        basicAuth: flags['basic-auth-user'] ? {username: flags['basic-auth-user'], passwordFile: flags['basic-auth-password-file']!} : undefined,
-        caFile: flags['ca-file'],
-        rulesFile: RULES_FILE,
-      })
-      : undefined
+    const prometheus =
+      flags.prometheus || flags.dir
+        ? renderPrometheusConfig({
+            allow,
+            vantages: flags.vantage ?? readyVantages(),
+            exporters: flags.exporter,
+            shardBy: flags['shard-by'] as 'target',
+            intervalS,
+            diagnoseIntervalS: this.seconds(flags['diagnose-interval'], '--diagnose-interval'),
+            scheme: flags.scheme as 'http',
+            basicAuth: flags['basic-auth-user'] ? {username: flags['basic-auth-user'], passwordFile: flags['basic-auth-password-file']!} : undefined,
+            caFile: flags['ca-file'],
+            rulesFile: RULES_FILE,
+          })
+        : undefined
     const rules = flags.rules || flags.dir ? renderAlertRules({forS: parseDuration(flags.for, '--for') / 1000, intervalS}) : undefined
     if (flags.dir) {
       if (ensureOutputDir(flags.dir)) this.logToStderr(`Created directory ${flags.dir}.`)
@@ -82,7 +87,13 @@ export default class ExporterConfig extends McCommand<typeof ExporterConfig> {
 function readyVantages(): string[] {
   const inventory = Inventory.open(mcPaths().dataDir)
   try {
-    return ['local', ...inventory.list().filter((p) => p.state === 'ready' && p.host).map((p) => p.name)]
+    return [
+      'local',
+      ...inventory
+        .list()
+        .filter((p) => p.state === 'ready' && p.host)
+        .map((p) => p.name),
+    ]
   } finally {
     inventory.close()
   }

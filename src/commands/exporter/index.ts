@@ -14,10 +14,7 @@ export default class ExporterRun extends McCommand<typeof ExporterRun> {
   static override summary = 'Serve checks to Prometheus: /probe, /diagnose and /metrics (the blackbox_exporter multi-target pattern).'
   static override description = `Prometheus owns the schedule: each scrape of /probe?target=T&check=C&from=V runs that one check from that vantage point (this machine, "local", or a probe, over one SSH connection per probe held for the exporter's life) and answers probe_success, probe_duration_seconds and the check's metrics (names and units as in --prom-textfile) before the scrape timeout Prometheus sends. /diagnose?target=T answers the latest verdict (mc_diagnosis{kind,hop}), tracing again when it is older than --max-age. /metrics has mc's own. Try one: curl 'http://127.0.0.1:9469/probe?target=192.0.2.10&check=tcp:443&from=local'. Every result goes into the history ("mc report" shows them).
 Only what the allow-list (--config) names runs; anything else gets 400 and the reason. It listens on 127.0.0.1 unless --listen says otherwise; --web-config adds basic auth and TLS (exporter-toolkit's format). SIGINT or SIGTERM stops it cleanly (exit 0). "mc exporter config --prometheus" writes the matching scrape configuration and alert rules.`
-  static override examples = [
-    '<%= config.bin %> exporter --config exporter.yml',
-    '<%= config.bin %> exporter --config exporter.yml --listen 10.0.0.5:9469 --web-config web.yml',
-  ]
+  static override examples = ['<%= config.bin %> exporter --config exporter.yml', '<%= config.bin %> exporter --config exporter.yml --listen 10.0.0.5:9469 --web-config web.yml']
   static override enableJsonFlag = false
   static override flags = {
     config: Flags.file({char: 'f', summary: 'Allow-list YAML: the targets, checks and vantage points that may run.', required: true, exists: true}),
@@ -38,7 +35,15 @@ Only what the allow-list (--config) names runs; anything else gets 400 and the r
     const offset = Number(flags['timeout-offset'])
     const maxAgeS = parseDuration(flags['max-age'], '--max-age') / 1000
     const exporter = Exporter.open(
-      {allow, log: this.debugLogger, timeoutOffsetS: Number.isFinite(offset) && offset >= 0 ? offset : 0.5, defaultTimeoutS: flags['default-timeout'], maxAgeS, diagnoseCount: flags['diagnose-count'], tools: flags.tools as 'auto'},
+      {
+        allow,
+        log: this.debugLogger,
+        timeoutOffsetS: Number.isFinite(offset) && offset >= 0 ? offset : 0.5,
+        defaultTimeoutS: flags['default-timeout'],
+        maxAgeS,
+        diagnoseCount: flags['diagnose-count'],
+        tools: flags.tools as 'auto',
+      },
       {listen: flags.listen},
     )
     try {

@@ -9,7 +9,7 @@ import {DEFAULT_COMMAND_FILE, HISTORY_DAYS, type NagiosConfigResult, type Nagios
 import {mcPaths} from '../../store/paths.js'
 
 export default class NagiosConfig extends McCommand<typeof NagiosConfig> {
-  static override summary = 'Write Nagios object definitions that run mc\'s checks continuously: hosts for probes and targets, a service per vantage point, target and check.'
+  static override summary = "Write Nagios object definitions that run mc's checks continuously: hosts for probes and targets, a service per vantage point, target and check."
   static override description = `--mode ssh (default): Nagios runs each check on the probe through check_by_ssh with mc's key and known_hosts (the nagios user must be able to read both: see --key-file, --known-hosts). The path check and the local vantage point need --mode passive.
 --mode passive: mc-passive.sh, run from cron (mc-passive.cron), runs "mc check run --output nagios" per vantage point and target and submits each answer to Nagios' command file; Nagios flags answers that stop coming.
 Without --target or --file, the targets and checks are those in the history of the last ${HISTORY_DAYS} days. Load the files with cfg_dir=DIR in nagios.cfg, then check with nagios4 -v.`

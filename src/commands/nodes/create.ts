@@ -39,23 +39,25 @@ export default class NodesCreate extends McCommand<typeof NodesCreate> {
       throw new ValidationError('--public-key-file needs --key-name: the name the key is imported under.')
     }
     const provider = await this.singleProvider()
-    const node = await this.withProgress((progress) => createNode(
-      provider,
-      {
-        name: flags.name,
-        image: flags.image,
-        size: flags.size,
-        location: flags.location,
-        keyName: flags['key-name'],
-        publicKey: flags['public-key-file'] ? readPublicKey(flags['public-key-file']) : undefined,
-        tags: parseTags(flags.tag),
-        userData: flags['user-data-file'] ? readFileSync(flags['user-data-file'], 'utf8') : undefined,
-        allowSshAndIcmp: flags['allow-ssh-icmp'],
-        clientToken: flags['client-token'],
-      },
-      {wait: flags.wait, waitTimeoutMs: flags['wait-timeout'] * 1000, onStep: (text) => progress.step(text)},
-      this.driverRequest(),
-    ))
+    const node = await this.withProgress((progress) =>
+      createNode(
+        provider,
+        {
+          name: flags.name,
+          image: flags.image,
+          size: flags.size,
+          location: flags.location,
+          keyName: flags['key-name'],
+          publicKey: flags['public-key-file'] ? readPublicKey(flags['public-key-file']) : undefined,
+          tags: parseTags(flags.tag),
+          userData: flags['user-data-file'] ? readFileSync(flags['user-data-file'], 'utf8') : undefined,
+          allowSshAndIcmp: flags['allow-ssh-icmp'],
+          clientToken: flags['client-token'],
+        },
+        {wait: flags.wait, waitTimeoutMs: flags['wait-timeout'] * 1000, onStep: (text) => progress.step(text)},
+        this.driverRequest(),
+      ),
+    )
     this.print(nodeDetails(node))
     return node
   }

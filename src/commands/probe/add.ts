@@ -22,19 +22,28 @@ export default class ProbeAdd extends McCommand<typeof ProbeAdd> {
     host: Flags.string({summary: 'Address or name to SSH to.', required: true}),
     port: Flags.integer({summary: 'SSH port.', default: 22, min: 1, max: 65_535}),
     user: Flags.string({summary: 'Login user.', default: 'root'}),
-    key: Flags.file({summary: 'Private key for this host (else mc\'s key and ssh-agent).', exists: true}),
+    key: Flags.file({summary: "Private key for this host (else mc's key and ssh-agent).", exists: true}),
     label: Flags.string({summary: 'Label as key=value, e.g. provider=dc (repeatable).', multiple: true}),
     yes: Flags.boolean({char: 'y', summary: 'Trust the host key on first use without asking.'}),
   }
 
   public async run(): Promise<Probe> {
     const context = openProbeContext(this.driverRequest())
-    const policy: HostKeyPolicy = this.flags.yes || !canPrompt() ? 'accept-new' : async (info) => {
-      const {confirm} = await import('@inquirer/prompts')
-      return confirm({message: `${info.host}:${info.port} presents ${info.keyType} key ${info.fingerprint}. Trust it?`, default: false}, {output: process.stderr})
-    }
+    const policy: HostKeyPolicy =
+      this.flags.yes || !canPrompt()
+        ? 'accept-new'
+        : async (info) => {
+            const {confirm} = await import('@inquirer/prompts')
+            return confirm({message: `${info.host}:${info.port} presents ${info.keyType} key ${info.fingerprint}. Trust it?`, default: false}, {output: process.stderr})
+          }
 
-    const pool = openProbePool({dataDir: context.dataDir, log: this.debugLogger, hostKeyPolicy: policy, extraKeyFiles: this.flags.key ? [this.flags.key] : [], passphrase: passphrasePrompt()})
+    const pool = openProbePool({
+      dataDir: context.dataDir,
+      log: this.debugLogger,
+      hostKeyPolicy: policy,
+      extraKeyFiles: this.flags.key ? [this.flags.key] : [],
+      passphrase: passphrasePrompt(),
+    })
     try {
       const probe = await adoptProbe(
         context.inventory,

@@ -67,19 +67,21 @@ Without --at or --fleet-file, mc asks on a terminal; in CI or without a terminal
     const context = openProbeContext({...this.driverRequest(), signal})
     const pool = openProbePool({dataDir: context.dataDir, log: this.debugLogger, hostKeyPolicy: 'accept-new', mcKeyComing: true})
     try {
-      const result = await this.withProgress((progress) => deployFleet(
-        {fleet, sites, dryRun: this.flags['dry-run'], keepFailed: this.flags['keep-failed'], waitTimeoutMs: this.flags['wait-timeout'] * 1000},
-        {
-          inventory: context.inventory,
-          pool,
-          dataDir: context.dataDir,
-          log: this.debugLogger,
-          driver: context.openDriver,
-          cleanupDriver: context.openCleanupDriver,
-          signal,
-          onStep: (probe, step, detail) => progress.step(`[${probe}] ${step}${detail ? `: ${detail}` : ''}`),
-        },
-      ))
+      const result = await this.withProgress((progress) =>
+        deployFleet(
+          {fleet, sites, dryRun: this.flags['dry-run'], keepFailed: this.flags['keep-failed'], waitTimeoutMs: this.flags['wait-timeout'] * 1000},
+          {
+            inventory: context.inventory,
+            pool,
+            dataDir: context.dataDir,
+            log: this.debugLogger,
+            driver: context.openDriver,
+            cleanupDriver: context.openCleanupDriver,
+            signal,
+            onStep: (probe, step, detail) => progress.step(`[${probe}] ${step}${detail ? `: ${detail}` : ''}`),
+          },
+        ),
+      )
       this.printRows(result.probes, columns)
       this.print(`${this.flags['dry-run'] ? 'estimated' : 'fleet'} cost: ${costText(result.hourlyCost, result.unpricedProbes)}`)
       if (signal.aborted) throw deployInterrupted(result)

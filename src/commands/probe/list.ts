@@ -21,7 +21,7 @@ const columns: Column<ProbeView>[] = [
 ]
 
 export default class ProbeList extends McCommand<typeof ProbeList> {
-  static override summary = 'List probes: the inventory, each node\'s live state, and drift.'
+  static override summary = "List probes: the inventory, each node's live state, and drift."
   static override description =
     'Drift both ways: nodes tagged as mc probes in a cloud but missing from the inventory ("untracked"), and inventory entries whose node is gone. The machine running mc is always the vantage point "local" and is not listed.'
   static override examples = ['<%= config.bin %> probe list', '<%= config.bin %> probe list --fleet edge --json']

@@ -21,13 +21,14 @@ export default class SandboxStart extends McCommand<typeof SandboxStart> {
   ]
   static override flags = {
     detach: Flags.boolean({char: 'd', summary: 'Run in the background (a child process with a pidfile); "mc sandbox stop" ends it.'}),
-    port: Flags.integer({summary: 'Port on 127.0.0.1 (0: any free port). Default: the previous run\'s port if free.', min: 0, max: 65_535}),
+    port: Flags.integer({summary: "Port on 127.0.0.1 (0: any free port). Default: the previous run's port if free.", min: 0, max: 65_535}),
     'boot-delay': Flags.integer({summary: 'Milliseconds nodes take to go from pending to running (and to stop or reboot).', default: 2000, min: 0}),
     fault: Flags.string({summary: 'Inject a fault: throttle=0.2, throttle=linode:0.5, latency=200ms, fail=linode, fail=rackspace/SYD (one region) (repeatable).', multiple: true}),
     'seed-nodes': Flags.integer({summary: 'Make each emulated cloud hold this many running nodes (no SSH), for listing at scale.', min: 0}),
     ssh: Flags.boolean({summary: 'Give nodes created through the APIs an SSH server.', default: true, allowNo: true}),
     network: Flags.boolean({
-      summary: 'Put nodes, a data center and a target (10.8.1.10) in network namespaces behind routers and a shared transit, so traces see real paths and "mc sandbox fault add loss=transit:30%" is a real fault. Where this machine cannot (no user namespaces for a non-root user), says why on stderr and runs on loopback.',
+      summary:
+        'Put nodes, a data center and a target (10.8.1.10) in network namespaces behind routers and a shared transit, so traces see real paths and "mc sandbox fault add loss=transit:30%" is a real fault. Where this machine cannot (no user namespaces for a non-root user), says why on stderr and runs on loopback.',
     }),
     'data-dir': Flags.directory({summary: 'Where the sandbox keeps its state. Default: <mc data dir>/sandbox.'}),
   }

@@ -19,7 +19,12 @@ export function describeStatus(status: SandboxStatus): string {
       lines.push(`  ${cloud.padEnd(10)} ${e[cloud]}${who ? `  (${who})` : ''}`)
     }
   }
-  if (status.nodes) lines.push(`  nodes: ${Object.entries(status.nodes).map(([cloud, n]) => `${cloud} ${n}`).join(', ')}`)
+  if (status.nodes)
+    lines.push(
+      `  nodes: ${Object.entries(status.nodes)
+        .map(([cloud, n]) => `${cloud} ${n}`)
+        .join(', ')}`,
+    )
   if (status.faults && status.faults.length > 0) lines.push(`  faults: ${status.faults.join(', ')}`)
   const net = status.network
   if (net) {
@@ -27,7 +32,9 @@ export function describeStatus(status: SandboxStatus): string {
     lines.push(
       `  network (${net.mode}): target ${net.target}, transit ${net.transit}`,
       `  data center ${net.datacenter.address}: mc probe add dc --host ${dc.host} --port ${dc.port} --user ${dc.user} --key ${dc.keyFile} --yes`,
-      ...net.sites.map((s) => `  ${`${s.cloud}:${s.region}`.padEnd(24)} ${s.address} behind ${s.router} (${s.via === 'transit' ? 'via the transit' : 'peers with the target\'s provider'})`),
+      ...net.sites.map(
+        (s) => `  ${`${s.cloud}:${s.region}`.padEnd(24)} ${s.address} behind ${s.router} (${s.via === 'transit' ? 'via the transit' : "peers with the target's provider"})`,
+      ),
     )
   }
   if (status.networkUnavailable) lines.push(`  network: unavailable (${status.networkUnavailable}); running on loopback`)

@@ -19,10 +19,7 @@ export type SizesListResult = {
 export default class SizesList extends McCommand<typeof SizesList> {
   static override summary = 'List node sizes (EC2 instance types, Nova flavors, Linode types) with vCPUs, memory and price.'
   static override description = `Prices are USD per hour. Linode's come from its API. EC2's (on-demand Linux, per region) and Rackspace's come from a price table bundled with mc, dated ${PRICE_TABLE_INFO.asOf} (${PRICE_TABLE_INFO.source}), as neither compute API publishes prices: check a cloud's own price list before relying on one. A size the table lacks, and every OpenStack flavor (OpenStack clouds publish no prices), shows "n/a" (absent in --json).`
-  static override examples = [
-    '<%= config.bin %> sizes list --provider linode',
-    '<%= config.bin %> sizes list --provider all --csv',
-  ]
+  static override examples = ['<%= config.bin %> sizes list --provider linode', '<%= config.bin %> sizes list --provider all --csv']
   static override flags = {...cloudFlags, ...recordFlags([sizeColumns])}
 
   static override recordColumns = [sizeColumns]

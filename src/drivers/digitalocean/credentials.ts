@@ -41,7 +41,10 @@ export function resolveDigitalOceanCredentials(settings: ProviderSettings): Digi
     registerSecret(token)
     return {token, source}
   }
-  const fromEnv = found(values.token, `mc profile "${profileName}"`) ?? found(env.DIGITALOCEAN_TOKEN, 'env DIGITALOCEAN_TOKEN') ?? found(env.DIGITALOCEAN_ACCESS_TOKEN, 'env DIGITALOCEAN_ACCESS_TOKEN')
+  const fromEnv =
+    found(values.token, `mc profile "${profileName}"`) ??
+    found(env.DIGITALOCEAN_TOKEN, 'env DIGITALOCEAN_TOKEN') ??
+    found(env.DIGITALOCEAN_ACCESS_TOKEN, 'env DIGITALOCEAN_ACCESS_TOKEN')
   if (fromEnv) return fromEnv
   const doctl = doctlToken(settings)
   return found(doctl.token, doctl.where)

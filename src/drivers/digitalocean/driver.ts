@@ -128,7 +128,9 @@ export class DigitalOceanDriver implements CloudDriver {
   private async sshKeys(request: CreateNodeRequest): Promise<number[] | undefined> {
     if (!request.keyName) {
       if (!request.publicKey) return undefined
-      throw new ValidationError('DigitalOcean puts only account SSH keys on a Droplet: give the key a name (keyName) so mc can import it.', [{field: 'keyName', reason: 'required with publicKey'}])
+      throw new ValidationError('DigitalOcean puts only account SSH keys on a Droplet: give the key a name (keyName) so mc can import it.', [
+        {field: 'keyName', reason: 'required with publicKey'},
+      ])
     }
     const known = (await this.listKeyPairs()).find((k) => k.name === request.keyName)
     if (known?.id) return [Number(known.id)]

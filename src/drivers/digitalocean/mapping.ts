@@ -116,7 +116,15 @@ export function toImage(image: DoImage): Image {
     createdAt: image.created_at,
     probeReady: tags[PROBE_READY_KEY] === PROBE_READY_VALUE,
     minDiskGb: image.min_disk_size ?? undefined,
-    extra: {numericId: image.id, type: image.type, status: image.status, regions: image.regions ?? [], sizeGb: image.size_gigabytes ?? undefined, description: image.description, tags},
+    extra: {
+      numericId: image.id,
+      type: image.type,
+      status: image.status,
+      regions: image.regions ?? [],
+      sizeGb: image.size_gigabytes ?? undefined,
+      description: image.description,
+      tags,
+    },
   }
 }
 

@@ -178,8 +178,9 @@ export class Ec2Driver implements CloudDriver {
     const filters = instanceFilters(filter)
     const nodes: Node[] = []
     // Each page becomes nodes as it arrives, so the SDK-shaped instances of earlier pages can go.
-    const pages = this.eachPage<DescribeInstancesCommandOutput>('DescribeInstances', (NextToken) =>
-      new sdk.DescribeInstancesCommand({Filters: filters.length > 0 ? filters : undefined, MaxResults: 1000, NextToken}),
+    const pages = this.eachPage<DescribeInstancesCommandOutput>(
+      'DescribeInstances',
+      (NextToken) => new sdk.DescribeInstancesCommand({Filters: filters.length > 0 ? filters : undefined, MaxResults: 1000, NextToken}),
     )
     for await (const page of pages) {
       for (const reservation of page.Reservations ?? []) for (const instance of reservation.Instances ?? []) nodes.push(toNode(instance, this.region))
@@ -221,17 +222,13 @@ export class Ec2Driver implements CloudDriver {
 
   private async describeImages(input: DescribeImagesRequest): Promise<Ec2Image[]> {
     const {sdk} = this.options
-    const pages = await this.pages<DescribeImagesCommandOutput>('DescribeImages', (NextToken) =>
-      new sdk.DescribeImagesCommand({...input, ...(NextToken && {NextToken})}),
-    )
+    const pages = await this.pages<DescribeImagesCommandOutput>('DescribeImages', (NextToken) => new sdk.DescribeImagesCommand({...input, ...(NextToken && {NextToken})}))
     return pages.flatMap((p) => p.Images ?? [])
   }
 
   async listSizes(): Promise<Size[]> {
     const {sdk} = this.options
-    const pages = await this.pages<DescribeInstanceTypesCommandOutput>('DescribeInstanceTypes', (NextToken) =>
-      new sdk.DescribeInstanceTypesCommand({MaxResults: 100, NextToken}),
-    )
+    const pages = await this.pages<DescribeInstanceTypesCommandOutput>('DescribeInstanceTypes', (NextToken) => new sdk.DescribeInstanceTypesCommand({MaxResults: 100, NextToken}))
     return pages.flatMap((p) => p.InstanceTypes ?? []).map((t) => toSize(t))
   }
 
@@ -247,7 +244,10 @@ export class Ec2Driver implements CloudDriver {
   async listRegions(): Promise<string[]> {
     const {sdk} = this.options
     const output = await this.call<DescribeRegionsCommandOutput>('DescribeRegions', () => new sdk.DescribeRegionsCommand({}))
-    return (output.Regions ?? []).map((r) => r.RegionName ?? '').filter((name) => name !== '').sort()
+    return (output.Regions ?? [])
+      .map((r) => r.RegionName ?? '')
+      .filter((name) => name !== '')
+      .sort()
   }
 
   async listKeyPairs(): Promise<KeyPair[]> {
@@ -258,8 +258,9 @@ export class Ec2Driver implements CloudDriver {
 
   async importKeyPair(name: string, publicKey: string): Promise<KeyPair> {
     const {sdk} = this.options
-    const output = await this.call<ImportKeyPairCommandOutput>('ImportKeyPair', () =>
-      new sdk.ImportKeyPairCommand({KeyName: name, PublicKeyMaterial: Buffer.from(publicKey.trim())}),
+    const output = await this.call<ImportKeyPairCommandOutput>(
+      'ImportKeyPair',
+      () => new sdk.ImportKeyPairCommand({KeyName: name, PublicKeyMaterial: Buffer.from(publicKey.trim())}),
     )
     return toKeyPair({KeyName: output.KeyName ?? name, KeyFingerprint: output.KeyFingerprint, KeyPairId: output.KeyPairId, PublicKey: publicKey.trim()})
   }
@@ -342,8 +343,9 @@ export class Ec2Driver implements CloudDriver {
     let groupId = group?.GroupId
     if (!groupId) {
       try {
-        const created = await this.call<CreateSecurityGroupCommandOutput>('CreateSecurityGroup', () =>
-          new sdk.CreateSecurityGroupCommand({GroupName: PROBE_SECURITY_GROUP, Description: 'mc probes: SSH and ICMP from anywhere'}),
+        const created = await this.call<CreateSecurityGroupCommandOutput>(
+          'CreateSecurityGroup',
+          () => new sdk.CreateSecurityGroupCommand({GroupName: PROBE_SECURITY_GROUP, Description: 'mc probes: SSH and ICMP from anywhere'}),
         )
         groupId = created.GroupId
       } catch (error) {
@@ -376,8 +378,9 @@ export class Ec2Driver implements CloudDriver {
 
   private async findProbeSecurityGroup(): Promise<SecurityGroup | undefined> {
     const {sdk} = this.options
-    const found = await this.call<DescribeSecurityGroupsCommandOutput>('DescribeSecurityGroups', () =>
-      new sdk.DescribeSecurityGroupsCommand({Filters: [{Name: 'group-name', Values: [PROBE_SECURITY_GROUP]}]}),
+    const found = await this.call<DescribeSecurityGroupsCommandOutput>(
+      'DescribeSecurityGroups',
+      () => new sdk.DescribeSecurityGroupsCommand({Filters: [{Name: 'group-name', Values: [PROBE_SECURITY_GROUP]}]}),
     )
     return found.SecurityGroups?.find((g) => g.GroupName === PROBE_SECURITY_GROUP)
   }
@@ -449,7 +452,12 @@ function newestPerRelease(images: Ec2Image[]): Ec2Image[] {
 }
 
 function globRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.replaceAll(/[.+^${}()|[\]\\]/g, String.raw`\$&`).replaceAll('*', '.*').replaceAll('?', '.')}$`)
+  return new RegExp(
+    `^${glob
+      .replaceAll(/[.+^${}()|[\]\\]/g, String.raw`\$&`)
+      .replaceAll('*', '.*')
+      .replaceAll('?', '.')}$`,
+  )
 }
 
 /** Cache credentials across every regional client until five minutes before they expire. */
@@ -464,4 +472,3 @@ export function memoizeCredentials(provider: AwsCredentialIdentityProvider): Aws
     return cached
   }
 }
-

@@ -41,7 +41,9 @@ function networkError(error: unknown, action: string, endpoint: string): McError
   }
   // A deadline passed (connect, or silence on an open connection): exit 8, not retried, as for every cloud.
   if (e.name === 'TimeoutError' || code === 'ETIMEDOUT') {
-    return new TimeoutError(`The EC2 endpoint ${endpoint} did not answer ${action} in time (${redactUrl(e.message ?? code ?? 'timeout').replace(/^@smithy\/node-http-handler - /, '')}).`)
+    return new TimeoutError(
+      `The EC2 endpoint ${endpoint} did not answer ${action} in time (${redactUrl(e.message ?? code ?? 'timeout').replace(/^@smithy\/node-http-handler - /, '')}).`,
+    )
   }
   const tls = code ? certificateError(code, endpoint, e.message ?? code) : undefined
   if (tls) return tls
@@ -71,7 +73,9 @@ export function mapEc2Error(error: unknown, action: string, endpoint: string): M
     return new ProviderError(`EC2 ${action} answered with a body mc cannot read (${raw.split('\n')[0]}). Is ${endpoint} an EC2 endpoint?`)
   }
   if (e.name === 'CredentialsProviderError' || e.name === 'TokenProviderError') {
-    return new AuthError(`No usable EC2 credentials: ${message}. Set ec2.accessKeyId and ec2.secretAccessKey in the mc profile, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws.`)
+    return new AuthError(
+      `No usable EC2 credentials: ${message}. Set ec2.accessKeyId and ec2.secretAccessKey in the mc profile, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws.`,
+    )
   }
   const network = status === undefined ? networkError(error, action, endpoint) : undefined
   if (network) return network

@@ -20,7 +20,9 @@ export interface Ec2Plan {
 export function planEc2Driver(settings: ProviderSettings): Ec2Plan {
   const source = findCredentialSource(settings)
   if (!source) {
-    throw new AuthError('No EC2 credentials found: set ec2.accessKeyId/ec2.secretAccessKey in the mc profile, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws (see "mc providers").')
+    throw new AuthError(
+      'No EC2 credentials found: set ec2.accessKeyId/ec2.secretAccessKey in the mc profile, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws (see "mc providers").',
+    )
   }
   const allRegions = wantsAllRegions(settings.region)
   const region = findRegion(allRegions ? {...settings, region: undefined} : settings) ?? (settings.endpoint || allRegions ? ENDPOINT_DEFAULT_REGION : undefined)

@@ -1,12 +1,4 @@
-import type {
-  AvailabilityZone,
-  Filter,
-  Image as Ec2Image,
-  Instance,
-  InstanceTypeInfo,
-  KeyPairInfo,
-  Region,
-} from '@aws-sdk/client-ec2'
+import type {AvailabilityZone, Filter, Image as Ec2Image, Instance, InstanceTypeInfo, KeyPairInfo, Region} from '@aws-sdk/client-ec2'
 import {isIP} from 'node:net'
 
 import type {Ec2NodeExtra, Image, KeyPair, Location, Node, NodeFilter, NodeState, Size} from '../../core/model.js'

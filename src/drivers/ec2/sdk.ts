@@ -25,7 +25,16 @@ import {EC2Client} from '@aws-sdk/client-ec2'
 import {AwsEc2QueryProtocol} from '@aws-sdk/core/protocols'
 import {collectBody} from '@smithy/core/protocols'
 import {NodeHttpHandler} from '@smithy/node-http-handler'
-import type {AwsCredentialIdentity, AwsCredentialIdentityProvider, HandlerExecutionContext, HttpResponse, MetadataBearer, NodeHttpHandlerOptions, OperationSchema, SerdeFunctions} from '@smithy/types'
+import type {
+  AwsCredentialIdentity,
+  AwsCredentialIdentityProvider,
+  HandlerExecutionContext,
+  HttpResponse,
+  MetadataBearer,
+  NodeHttpHandlerOptions,
+  OperationSchema,
+  SerdeFunctions,
+} from '@smithy/types'
 
 import {Transform} from 'node:stream'
 

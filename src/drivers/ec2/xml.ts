@@ -232,7 +232,7 @@ export function decodeEntities(text: string): string {
     if (entity.codePointAt(0) === 35) {
       const hex = entity[1] === 'x' || entity[1] === 'X'
       const code = Number.parseInt(entity.slice(hex ? 2 : 1), hex ? 16 : 10)
-      if (Number.isInteger(code) && code >= 0 && code <= 0x10_FF_FF) decoded = String.fromCodePoint(code)
+      if (Number.isInteger(code) && code >= 0 && code <= 0x10_ff_ff) decoded = String.fromCodePoint(code)
     } else {
       decoded = NAMED[entity]
     }

@@ -1,12 +1,4 @@
-import {
-  AuthError,
-  McError,
-  NotFoundError,
-  ProviderError,
-  RateLimitError,
-  TransientError,
-  ValidationError,
-} from '../../core/errors.js'
+import {AuthError, McError, NotFoundError, ProviderError, RateLimitError, TransientError, ValidationError} from '../../core/errors.js'
 import {httpRequest, type HttpResponse, joinUrl, MAX_LISTING_PAGES, type NetworkOptions} from '../../core/http.js'
 import type {DebugLog} from '../../core/log.js'
 import {retry, type RetryOptions} from '../../core/retry.js'
@@ -42,9 +34,7 @@ interface CallOptions {
 function linodeErrors(json: unknown): {field?: string; reason: string}[] {
   const errors = (json as LinodeErrorResponse | undefined)?.errors
   if (!Array.isArray(errors)) return []
-  return errors
-    .filter((e) => e && typeof e.reason === 'string')
-    .map((e) => ({field: typeof e.field === 'string' ? e.field : undefined, reason: e.reason!}))
+  return errors.filter((e) => e && typeof e.reason === 'string').map((e) => ({field: typeof e.field === 'string' ? e.field : undefined, reason: e.reason!}))
 }
 
 /**
@@ -80,7 +70,7 @@ export class LinodeClient {
     const items: T[] = []
     const seen = new Set<string>()
     for (let page = 1, pages = 1; page <= pages; page++) {
-      const query: Query = options.pageSize ? {page, page_size: options.pageSize} : (page > 1 ? {page} : {})
+      const query: Query = options.pageSize ? {page, page_size: options.pageSize} : page > 1 ? {page} : {}
       const body = await this.get<Page<T>>(path, {query})
       if (!Array.isArray(body?.data)) {
         throw new ProviderError(`${this.where('GET', path)} answered without a "data" list: is ${this.base} a Linode API endpoint?`)
@@ -123,8 +113,7 @@ export class LinodeClient {
     for (const [key, value] of Object.entries(options.query ?? {})) url.searchParams.set(key, String(value))
     // A POST that failed in transit may have been carried out: repeating it could create a second
     // node or key. Only a 429 proves Linode did nothing.
-    const isRetryable = (error: unknown) =>
-      error instanceof RateLimitError || (method !== 'POST' && error instanceof TransientError)
+    const isRetryable = (error: unknown) => error instanceof RateLimitError || (method !== 'POST' && error instanceof TransientError)
     let tries = 1
     let retriedAfterFailure = false
     try {

@@ -54,11 +54,6 @@ export function detectCredentials(settings: ProviderSettings): CredentialReport 
     provider: 'linode',
     found: Boolean(creds),
     source: creds?.source,
-    lookedAt: [
-      `mc profile "${settings.profileName}" (linode.token)`,
-      'env LINODE_TOKEN',
-      'env LINODE_CLI_TOKEN',
-      linodeCliConfig(settings),
-    ],
+    lookedAt: [`mc profile "${settings.profileName}" (linode.token)`, 'env LINODE_TOKEN', 'env LINODE_CLI_TOKEN', linodeCliConfig(settings)],
   }
 }

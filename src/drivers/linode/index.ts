@@ -4,16 +4,7 @@ import {AuthError, NotFoundError, ValidationError} from '../../core/errors.js'
 import type {CreateNodeRequest, Image, ImageFilter, KeyPair, Location, Node, NodeFilter, Size, WaitOptions} from '../../core/model.js'
 import {registerSecret} from '../../core/redact.js'
 import type {Capability, CloudDriver, DriverContext, ProviderSettings} from '../types.js'
-import type {
-  AddSshKeyRequest,
-  CreateLinodeRequest,
-  LinodeImage,
-  LinodeInstance,
-  LinodeRegion,
-  LinodeSshKey,
-  LinodeType,
-  RebootLinodeRequest,
-} from './api-types.js'
+import type {AddSshKeyRequest, CreateLinodeRequest, LinodeImage, LinodeInstance, LinodeRegion, LinodeSshKey, LinodeType, RebootLinodeRequest} from './api-types.js'
 import {networkOptions} from '../network.js'
 import {waitUntilRunning} from '../wait.js'
 import {LinodeClient} from './client.js'
@@ -48,8 +39,7 @@ function strongRootPassword(length = 32): string {
 
 function checkLabel(label: string): void {
   if (label.length < 3 || label.length > 64 || !LABEL_PATTERN.test(label)) {
-    const reason =
-      'must be 3-64 characters: letters, digits, "-", "_" and ".", starting with a letter, without "--", "__" or ".."'
+    const reason = 'must be 3-64 characters: letters, digits, "-", "_" and ".", starting with a letter, without "--", "__" or ".."'
     throw new ValidationError(`Linode label "${label}" ${reason}.`, [{field: 'label', reason}])
   }
 }
@@ -78,14 +68,7 @@ function instancePath(id: string): string {
 
 export class LinodeDriver implements CloudDriver {
   readonly provider = 'linode' as const
-  readonly capabilities: ReadonlySet<Capability> = new Set<Capability>([
-    'createNode',
-    'destroyNode',
-    'rebootNode',
-    'importKeyPair',
-    'tags',
-    'userData',
-  ])
+  readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(['createNode', 'destroyNode', 'rebootNode', 'importKeyPair', 'tags', 'userData'])
 
   /**
    * `region` is the default region for new nodes ('' when none is configured). Linode's API is
@@ -137,14 +120,10 @@ export class LinodeDriver implements CloudDriver {
     checkLabel(request.name)
     const region = request.location ?? this.region
     if (!region) {
-      throw new ValidationError('A new Linode needs a region: pass --region (e.g. us-east) or set linode.region in the mc profile.', [
-        {field: 'region', reason: 'required'},
-      ])
+      throw new ValidationError('A new Linode needs a region: pass --region (e.g. us-east) or set linode.region in the mc profile.', [{field: 'region', reason: 'required'}])
     }
     if (request.networks && request.networks.length > 0) {
-      throw new ValidationError('The Linode driver does not attach VLANs or VPCs: leave out networks.', [
-        {field: 'networks', reason: 'not supported'},
-      ])
+      throw new ValidationError('The Linode driver does not attach VLANs or VPCs: leave out networks.', [{field: 'networks', reason: 'not supported'}])
     }
     const tags = linodeTags(request.tags)
     const authorizedKeys = await this.authorizedKeys(request)
@@ -187,10 +166,7 @@ export class LinodeDriver implements CloudDriver {
   }
 
   async waitUntilRunning(id: string, options: WaitOptions = {}): Promise<Node> {
-    return waitUntilRunning(
-      {what: `Linode ${id} to be running`, getNode: () => this.getNode(id), defaults: {timeoutMs: 10 * 60_000, pollMs: 3000}, signal: this.signal},
-      options,
-    )
+    return waitUntilRunning({what: `Linode ${id} to be running`, getNode: () => this.getNode(id), defaults: {timeoutMs: 10 * 60_000, pollMs: 3000}, signal: this.signal}, options)
   }
 }
 

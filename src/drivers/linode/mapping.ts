@@ -121,7 +121,6 @@ export function toSize(type: LinodeType): Size {
   }
 }
 
-
 export function toImage(image: LinodeImage): Image {
   const tags = parseTags(image.tags)
   return {

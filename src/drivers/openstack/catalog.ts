@@ -129,18 +129,16 @@ export function selectEndpoint(catalog: CatalogEndpoint[], query: EndpointQuery)
     const {region} = query
     candidates = candidates.filter((e) => sameRegion(e.region, region))
     if (candidates.length === 0) {
-      throw new ValidationError(
-        `Region "${region}" has no ${service} in the catalogue from ${query.source}. Regions offered: ${offered.join(', ') || '(none with a region)'}.`,
-        [{field: 'region', reason: `not offered; offered: ${offered.join(', ')}`}],
-      )
+      throw new ValidationError(`Region "${region}" has no ${service} in the catalogue from ${query.source}. Regions offered: ${offered.join(', ') || '(none with a region)'}.`, [
+        {field: 'region', reason: `not offered; offered: ${offered.join(', ')}`},
+      ])
     }
   } else {
     const regions = new Set(candidates.map((e) => e.region ?? ''))
     if (regions.size > 1) {
-      throw new ValidationError(
-        `The catalogue from ${query.source} offers the ${service} in several regions; choose one with --region. Regions offered: ${offered.join(', ')}.`,
-        [{field: 'region', reason: `required; offered: ${offered.join(', ')}`}],
-      )
+      throw new ValidationError(`The catalogue from ${query.source} offers the ${service} in several regions; choose one with --region. Regions offered: ${offered.join(', ')}.`, [
+        {field: 'region', reason: `required; offered: ${offered.join(', ')}`},
+      ])
     }
   }
   const names = [...new Set(candidates.map((e) => e.serviceName ?? '(unnamed)'))]

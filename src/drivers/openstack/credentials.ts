@@ -98,7 +98,8 @@ function authSettings(value: unknown, path: string, cloud: string): Yamlish {
   if (value === undefined || value === null) return {}
   const auth = configMapping(value, path, `clouds.${cloud}.auth`)
   for (const [key, v] of Object.entries(auth)) {
-    if (v !== null && typeof v === 'object') throw new ConfigError(`${path} is malformed: clouds.${cloud}.auth.${key} must be a plain value, not a ${Array.isArray(v) ? 'list' : 'mapping'}. Fix the file.`)
+    if (v !== null && typeof v === 'object')
+      throw new ConfigError(`${path} is malformed: clouds.${cloud}.auth.${key} must be a plain value, not a ${Array.isArray(v) ? 'list' : 'mapping'}. Fix the file.`)
   }
 
   return auth

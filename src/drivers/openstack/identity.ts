@@ -151,7 +151,10 @@ function secretName(credentials: IdentityCredentials): string {
  * included (hashed), so a changed key or password never reuses a token issued for the old one.
  */
 export function identityCacheKey(service: IdentityService): string {
-  return createHash('sha256').update(JSON.stringify([service.tokensUrl, service.credentials])).digest('hex').slice(0, 32)
+  return createHash('sha256')
+    .update(JSON.stringify([service.tokensUrl, service.credentials]))
+    .digest('hex')
+    .slice(0, 32)
 }
 
 /**

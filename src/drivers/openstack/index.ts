@@ -18,7 +18,7 @@ const DEFAULT_DOMAIN_ID = 'default'
  */
 export function keystoneTokensUrl(authUrl: string, identityApiVersion?: string): {version: '2.0' | '3'; tokensUrl: string} {
   const url = authUrl.replace(/\/+$/, '')
-  const stated = /\/v2\.0$/.test(url) ? '2.0' : (/\/v3$/.test(url) ? '3' : undefined)
+  const stated = /\/v2\.0$/.test(url) ? '2.0' : /\/v3$/.test(url) ? '3' : undefined
   const version = stated ?? (identityApiVersion?.startsWith('2') ? '2.0' : '3')
   const base = stated ? url : `${url}/v${version}`
   return {version, tokensUrl: version === '2.0' ? `${base}/tokens` : `${base}/auth/tokens`}
@@ -48,13 +48,12 @@ function credentialsFor(auth: OpenStackAuth, version: '2.0' | '3'): IdentityCred
     }
   }
   if (!username || !auth.password) throw new ConfigError(`Keystone v3 password authentication needs a user name (or id) and a password; ${auth.source} lacks one.`)
-  const projectDomain =
-    auth.projectDomainId || auth.projectDomainName ? {domainId: auth.projectDomainId, domainName: auth.projectDomainName} : userDomain
+  const projectDomain = auth.projectDomainId || auth.projectDomainName ? {domainId: auth.projectDomainId, domainName: auth.projectDomainName} : userDomain
   return {
     kind: 'v3-password',
     user,
     password: auth.password,
-    project: auth.projectId ? {id: auth.projectId} : (auth.projectName ? {name: auth.projectName, ...projectDomain} : undefined),
+    project: auth.projectId ? {id: auth.projectId} : auth.projectName ? {name: auth.projectName, ...projectDomain} : undefined,
   }
 }
 

@@ -202,7 +202,7 @@ export function imageToImage(image: Json, provider: OpenStackFlavour, region: st
     architecture: metadata.architecture || undefined,
     owner: metadata.owner_id || metadata.owner || undefined,
     // Rackspace marks its own images `base` and customers' `snapshot`; elsewhere visibility is not in Nova's view.
-    public: imageType === 'base' ? true : (imageType === 'snapshot' ? false : undefined),
+    public: imageType === 'base' ? true : imageType === 'snapshot' ? false : undefined,
     createdAt: created && !Number.isNaN(Date.parse(created)) ? new Date(created).toISOString() : undefined,
     probeReady: metadata[PROBE_READY_KEY] === PROBE_READY_VALUE,
     extra: Object.fromEntries(Object.entries(extra).filter(([, v]) => v !== undefined)),

@@ -64,7 +64,12 @@ export class NeutronClient {
     const existing = Array.isArray(group.security_group_rules) ? group.security_group_rules.filter((r) => isObject(r)) : []
     for (const rule of PROBE_RULES) {
       const present = existing.some(
-        (r) => r.direction === 'ingress' && r.ethertype === rule.ethertype && r.protocol === rule.protocol && (r.port_range_min ?? null) === rule.port_range_min && r.remote_ip_prefix === rule.remote_ip_prefix,
+        (r) =>
+          r.direction === 'ingress' &&
+          r.ethertype === rule.ethertype &&
+          r.protocol === rule.protocol &&
+          (r.port_range_min ?? null) === rule.port_range_min &&
+          r.remote_ip_prefix === rule.remote_ip_prefix,
       )
       if (present) continue
       const res = await this.request('POST', '/v2.0/security-group-rules', {json: {security_group_rule: {...rule, direction: 'ingress', security_group_id: id}}}, [409])

@@ -1,17 +1,7 @@
 import {NotFoundError, ProviderError, TransientError, ValidationError} from '../../core/errors.js'
 import {MAX_LISTING_PAGES} from '../../core/http.js'
 import type {DebugLog} from '../../core/log.js'
-import type {
-  CreateNodeRequest,
-  Image,
-  ImageFilter,
-  KeyPair,
-  Location,
-  Node,
-  NodeFilter,
-  Size,
-  WaitOptions,
-} from '../../core/model.js'
+import type {CreateNodeRequest, Image, ImageFilter, KeyPair, Location, Node, NodeFilter, Size, WaitOptions} from '../../core/model.js'
 import {retry, type RetryOptions} from '../../core/retry.js'
 import type {Capability, CloudDriver} from '../types.js'
 import {waitUntilRunning} from '../wait.js'
@@ -145,9 +135,7 @@ export class NovaDriver implements CloudDriver {
   }
 
   async listImages(filter?: ImageFilter): Promise<Image[]> {
-    const images = (await this.listAll('/images/detail', 'images'))
-      .map((i) => imageToImage(i, this.provider, this.region))
-      .filter((i) => i.extra.status !== 'DELETED')
+    const images = (await this.listAll('/images/detail', 'images')).map((i) => imageToImage(i, this.provider, this.region)).filter((i) => i.extra.status !== 'DELETED')
     const name = filter?.name ? globToRegExp(filter.name) : undefined
     const owners = filter?.owners ?? []
     if (!name && owners.length === 0) return images
@@ -246,7 +234,7 @@ export class NovaDriver implements CloudDriver {
     if (metadata) server.metadata = metadata
     if (request.userData !== undefined) {
       server.user_data = Buffer.from(request.userData, 'utf8').toString('base64')
-      if ((server.user_data as string).length > 65_535) throw new ValidationError('User data is over Nova\'s limit of 65,535 bytes once base64-encoded.')
+      if ((server.user_data as string).length > 65_535) throw new ValidationError("User data is over Nova's limit of 65,535 bytes once base64-encoded.")
       if (this.o.userDataNeedsConfigDrive) server.config_drive = true
     }
     const networks = request.networks?.length ? request.networks : this.o.defaultNetworks
@@ -340,7 +328,6 @@ export class NovaDriver implements CloudDriver {
           const fault = last && serverFault(last)
           if (node.state === 'error') return new ProviderError(`Server "${id}" went to ERROR while building${fault ? `: ${fault}` : ''}.`, 'ERROR')
           if (node.state === 'terminated') return new NotFoundError(`Server "${id}" was deleted while waiting for it to become ACTIVE.`)
-          
         },
         running: (node) => node.providerState.toUpperCase() === 'ACTIVE',
         signal: this.o.signal,

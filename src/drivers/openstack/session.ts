@@ -145,9 +145,7 @@ export class OpenStackSession {
     const what = `${req.method} ${req.path}`
     const region = connection.endpoint.region ? ` in ${connection.endpoint.region}` : ''
     if (res.status === 401) {
-      return new AuthError(
-        `Nova${region} refused a fresh token from ${this.options.identity.label} at ${this.options.identity.tokensUrl} (HTTP 401${said}).`,
-      )
+      return new AuthError(`Nova${region} refused a fresh token from ${this.options.identity.label} at ${this.options.identity.tokensUrl} (HTTP 401${said}).`)
     }
     if (res.status === 404) {
       return new NotFoundError(`${req.subject ?? `The resource of ${what}`} was not found${region} (Nova${said}).`)

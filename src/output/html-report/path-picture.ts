@@ -31,7 +31,8 @@ const PAD_TOP = 30
 const LEGEND = 30
 
 /** What the picture's marks mean, for the page to print below it. */
-export const PATH_PICTURE_KEY = 'Line colour: the loss that persists from that hop to the end of the path. Red node: the blamed hop. Dashed ring: a rate-limited router (its loss does not persist) or a hop that never answered. Dashed grey line: no answer past that hop.'
+export const PATH_PICTURE_KEY =
+  'Line colour: the loss that persists from that hop to the end of the path. Red node: the blamed hop. Dashed ring: a rate-limited router (its loss does not persist) or a hop that never answered. Dashed grey line: no answer past that hop.'
 
 /** Loss bands of the link colours, with the terminal's state colours. */
 export function lossColor(lossPct: number): string {
@@ -41,7 +42,12 @@ export function lossColor(lossPct: number): string {
   return '#b42318'
 }
 
-const BANDS: {label: string; loss: number}[] = [{label: '0 %', loss: 0}, {label: 'under 5 %', loss: 1}, {label: '5-20 %', loss: 5}, {label: '20 % or more', loss: 20}]
+const BANDS: {label: string; loss: number}[] = [
+  {label: '0 %', loss: 0},
+  {label: 'under 5 %', loss: 1},
+  {label: '5-20 %', loss: 5},
+  {label: '20 % or more', loss: 20},
+]
 
 function escapeXml(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;')
@@ -94,7 +100,11 @@ export function pathPicture(verdict: Verdict, paths: PathInput[]): string {
 
   // Rows: vantage points sorted by their paths read from the target back, so those that share the
   // last routers sit together; each node at the mean row of the vantage points crossing it.
-  const backwards = (p: PathInput) => p.hops.map((h) => (h.host === '???' ? '~' : h.host)).reverse().join(' ')
+  const backwards = (p: PathInput) =>
+    p.hops
+      .map((h) => (h.host === '???' ? '~' : h.host))
+      .reverse()
+      .join(' ')
   const ordered = [...paths].sort((a, b) => backwards(a).localeCompare(backwards(b)) || a.vantage.localeCompare(b.vantage))
   const vantageIndex = new Map(ordered.map((p, i) => [p.vantage, i]))
   const columns = new Map<number, Node[]>()
@@ -117,14 +127,16 @@ export function pathPicture(verdict: Verdict, paths: PathInput[]): string {
 
   const fault = verdict.faultHop
   const rateLimited = new Set(verdict.vantages.flatMap((v) => v.rateLimitedHops.map((h) => h.address).filter((a): a is string => a !== undefined)))
-  const isFault = (n: Node) => fault !== undefined && n.kind !== 'vantage'
-    && (fault.address === undefined ? n.kind === 'silent' && n.ttls.has(fault.index) : n.label === fault.address)
+  const isFault = (n: Node) =>
+    fault !== undefined && n.kind !== 'vantage' && (fault.address === undefined ? n.kind === 'silent' && n.ttls.has(fault.index) : n.label === fault.address)
 
   const lines = [...links.values()].flatMap((l) => linkLines(l, at, nodes))
   const target = at.get('t')!
   for (const key of unreached) {
     const a = at.get(key)!
-    lines.push(`<line class="link unreached" x1="${a.x}" y1="${a.y}" x2="${target.x}" y2="${target.y}" stroke="#8c959f" stroke-width="2" stroke-dasharray="5 5"><title>${escapeXml(`no answer past ${nodes.get(key)!.label}`)}</title></line>`)
+    lines.push(
+      `<line class="link unreached" x1="${a.x}" y1="${a.y}" x2="${target.x}" y2="${target.y}" stroke="#8c959f" stroke-width="2" stroke-dasharray="5 5"><title>${escapeXml(`no answer past ${nodes.get(key)!.label}`)}</title></line>`,
+    )
   }
 
   const shapes = [...nodes.values()].map((n) => nodeShape(n, at.get(n.key)!, {faulty: isFault(n), limited: n.kind === 'hop' && rateLimited.has(n.label)}))
@@ -149,19 +161,20 @@ function nodeShape(n: Node, {x, y}: {x: number; y: number}, {faulty, limited}: {
   const side = n.kind === 'vantage' || n.kind === 'target'
   const mark = nodeMark(n, {x, y}, {faulty, limited})
   const anchor = side ? (n.kind === 'vantage' ? 'end' : 'start') : 'middle'
-  const lx = n.kind === 'vantage' ? x - 14 : (n.kind === 'target' ? x + 14 : x)
+  const lx = n.kind === 'vantage' ? x - 14 : n.kind === 'target' ? x + 14 : x
   const label = `<text x="${lx}" y="${side ? y + 4 : y - 14}" text-anchor="${anchor}"${faulty ? ' class="fault-label"' : ''}>${escapeXml(n.label)}</text>`
   const notes = [faulty ? 'blamed' : '', limited ? 'rate-limited' : ''].filter(Boolean)
   const note = notes.length > 0 ? `<text x="${lx}" y="${y + (side ? 18 : 24)}" text-anchor="${anchor}" class="hop-note">${notes.join(', ')}</text>` : ''
   const what = n.kind === 'target' ? 'target' : 'hop'
-  const title = n.kind === 'vantage' ? `vantage point ${n.label}` : `${what} ${n.label}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}, crossed by ${[...n.vantages].join(', ')}`
+  const title =
+    n.kind === 'vantage' ? `vantage point ${n.label}` : `${what} ${n.label}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}, crossed by ${[...n.vantages].join(', ')}`
   return `<g class="${classes.join(' ')}" data-address="${escapeXml(n.label)}"><title>${escapeXml(title)}</title>${mark}${label}${note}</g>`
 }
 
 function nodeMark(n: Node, {x, y}: {x: number; y: number}, {faulty, limited}: {faulty: boolean; limited: boolean}): string {
   if (n.kind === 'vantage') return `<rect x="${x - 9}" y="${y - 9}" width="18" height="18" rx="3" fill="#0072B2"/>`
   if (n.kind === 'target') return `<rect x="${x - 10}" y="${y - 10}" width="20" height="20" rx="10" fill="${faulty ? '#b42318' : '#1d2330'}"/>`
-  const stroke = faulty ? '#7a1711' : (limited ? '#bf8700' : '#5b6475')
+  const stroke = faulty ? '#7a1711' : limited ? '#bf8700' : '#5b6475'
   const dashed = n.kind === 'silent' || limited ? ' stroke-dasharray="3 2"' : ''
   return `<circle cx="${x}" cy="${y}" r="${faulty ? 10 : 8}" fill="${faulty ? '#b42318' : '#ffffff'}" stroke="${stroke}" stroke-width="2"${dashed}/>`
 }
@@ -205,8 +218,8 @@ function buildGraph(target: string, paths: PathInput[]): {nodes: Map<string, Nod
     const persisting = persistingLoss(p.hops)
     const seen = new Set<string>()
     for (const [i, hop] of p.hops.entries()) {
-      const kind: Node['kind'] = hop.host === '???' ? 'silent' : (hop.host === address ? 'target' : 'hop')
-      let key = kind === 'silent' ? `s:${p.vantage}:${hop.hop}` : (kind === 'target' ? 't' : `h:${hopAddress(hop)}`)
+      const kind: Node['kind'] = hop.host === '???' ? 'silent' : hop.host === address ? 'target' : 'hop'
+      let key = kind === 'silent' ? `s:${p.vantage}:${hop.hop}` : kind === 'target' ? 't' : `h:${hopAddress(hop)}`
       // A router met twice on one path (a routing loop) is drawn twice, so the picture stays acyclic.
       if (seen.has(key)) key = `${key}#${p.vantage}:${hop.hop}`
       seen.add(key)

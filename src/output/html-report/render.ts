@@ -96,9 +96,11 @@ function seriesTable(data: ReportData, target: TargetReport): string {
   if (target.series.length === 0) return '<p class="note">No ping results for this target in the window: latency and loss come from the ping check.</p>'
   const rows = target.series.map((s) => {
     const latest = s.points.at(-1)
-    return `<tr><th><span class="swatch" style="background:${colorOf(data.vantages, s.vantage)}"></span>${escapeHtml(s.vantage)}</th><td class="num">${s.samples}</td>`
-      + `<td>${latest ? badge(latest.state) : ''}</td><td class="num">${num(latest?.rttMs ?? undefined)}</td><td class="num">${num(s.rttAvgMs)}</td><td class="num">${num(s.rttMaxMs)}</td>`
-      + `<td class="num">${num(latest?.lossPct ?? undefined, 0, '%')}</td><td class="num">${num(s.lossAvgPct, 1, '%')}</td><td class="num">${num(s.lossMaxPct, 0, '%')}</td></tr>`
+    return (
+      `<tr><th><span class="swatch" style="background:${colorOf(data.vantages, s.vantage)}"></span>${escapeHtml(s.vantage)}</th><td class="num">${s.samples}</td>` +
+      `<td>${latest ? badge(latest.state) : ''}</td><td class="num">${num(latest?.rttMs ?? undefined)}</td><td class="num">${num(s.rttAvgMs)}</td><td class="num">${num(s.rttMaxMs)}</td>` +
+      `<td class="num">${num(latest?.lossPct ?? undefined, 0, '%')}</td><td class="num">${num(s.lossAvgPct, 1, '%')}</td><td class="num">${num(s.lossMaxPct, 0, '%')}</td></tr>`
+    )
   })
   return `<div class="scroll"><table class="series"><tr><th>vantage</th><th>samples</th><th>latest</th><th>rtt ms</th><th>avg rtt ms</th><th>max rtt ms</th><th>loss</th><th>avg loss</th><th>max loss</th></tr>${rows.join('')}</table></div>`
 }
@@ -111,8 +113,11 @@ function findingStart(v: VantageFinding): string {
 function diagnosisSection(diagnosis: Diagnosis | undefined): string {
   if (!diagnosis) return '<h3>Diagnosis</h3><p class="note">No path (mtr) results for this target in the window: run <code>mc check diagnose</code> or add the path check.</p>'
   const {verdict} = diagnosis
-  const findings = verdict.vantages.map((v) => `<tr><th>${escapeHtml(v.vantage)}</th><td>${escapeHtml(v.status)}</td><td class="num">${num(v.lossPct, 0, '%')}</td>`
-    + `<td class="num">${num(v.rttAvgMs)}</td><td>${escapeHtml(findingStart(v))}</td><td>${escapeHtml(v.rateLimitedHops.map((h) => h.address ?? `#${h.index}`).join(' '))}</td></tr>`)
+  const findings = verdict.vantages.map(
+    (v) =>
+      `<tr><th>${escapeHtml(v.vantage)}</th><td>${escapeHtml(v.status)}</td><td class="num">${num(v.lossPct, 0, '%')}</td>` +
+      `<td class="num">${num(v.rttAvgMs)}</td><td>${escapeHtml(findingStart(v))}</td><td>${escapeHtml(v.rateLimitedHops.map((h) => h.address ?? `#${h.index}`).join(' '))}</td></tr>`,
+  )
   const missing = verdict.missing.length > 0 ? `<p class="meta">Missing evidence: ${escapeHtml(verdict.missing.join('; '))}</p>` : ''
   return `<h3>Diagnosis ${badge(diagnosis.state, verdict.kind)}</h3>
 <p>${escapeHtml(verdict.explanation)}</p>${missing}
@@ -131,7 +136,7 @@ function hopTable(diagnosis: Diagnosis): string {
       const hop = p.hops.find((h) => h.hop === index)
       if (!hop) return '<td></td>'
       const isFault = fault !== undefined && fault.index === index && (fault.address === undefined || fault.address === hopAddress(hop))
-      const cls = isFault ? ' class="fault"' : (hop.lossPct > 0 && hop.host !== '???' ? ' class="lossy"' : '')
+      const cls = isFault ? ' class="fault"' : hop.lossPct > 0 && hop.host !== '???' ? ' class="lossy"' : ''
       return `<td${cls}>${escapeHtml(hopCell(hop))}</td>`
     })
     return `<tr><th>${index}</th>${cells.join('')}</tr>`
@@ -146,10 +151,11 @@ function hopTable(diagnosis: Diagnosis): string {
 
 function targetSection(data: ReportData, target: TargetReport, index: number): string {
   const id = targetId(index)
-  const charts = target.series.length === 0
-    ? ''
-    : `<div class="charts"><figure><figcaption>Round-trip time (ping)</figcaption><div class="chart" id="${id}-rtt" data-vantages="${target.series.length}"></div></figure>`
-      + `<figure><figcaption>Packet loss (ping)</figcaption><div class="chart" id="${id}-loss" data-vantages="${target.series.length}"></div></figure></div>`
+  const charts =
+    target.series.length === 0
+      ? ''
+      : `<div class="charts"><figure><figcaption>Round-trip time (ping)</figcaption><div class="chart" id="${id}-rtt" data-vantages="${target.series.length}"></div></figure>` +
+        `<figure><figcaption>Packet loss (ping)</figcaption><div class="chart" id="${id}-loss" data-vantages="${target.series.length}"></div></figure></div>`
   const truncated = target.truncated ? '<p class="note">This target has more results in the window than a report reads; the oldest were left out.</p>' : ''
   return `<section class="target" id="${id}" data-target="${escapeHtml(target.target)}">
 <h2>${escapeHtml(target.target)} ${target.state ? badge(target.state) : badge('UNKNOWN', 'no data')}</h2>
@@ -163,8 +169,11 @@ ${diagnosisSection(target.diagnosis)}
 function fleetSection(data: ReportData): string {
   const {probes, hourlyCost, monthlyCost, unpriced} = data.fleet
   if (probes.length === 0) return '<h2>Probe fleet</h2><p class="note">No probes in the inventory: every check ran from this machine.</p>'
-  const rows = probes.map((p) => `<tr><th>${escapeHtml(p.name)}</th><td>${escapeHtml(p.provider ?? (p.kind === 'adopted' ? 'adopted' : ''))}</td><td>${escapeHtml(p.region ?? '')}</td>`
-    + `<td>${escapeHtml(p.host ?? '')}</td><td>${escapeHtml(p.size ?? '')}</td><td>${escapeHtml(p.state)}</td><td class="num">${p.priceHourly === undefined ? (p.kind === 'cloud' ? 'n/a' : '') : `$${p.priceHourly.toFixed(4)}`}</td></tr>`)
+  const rows = probes.map(
+    (p) =>
+      `<tr><th>${escapeHtml(p.name)}</th><td>${escapeHtml(p.provider ?? (p.kind === 'adopted' ? 'adopted' : ''))}</td><td>${escapeHtml(p.region ?? '')}</td>` +
+      `<td>${escapeHtml(p.host ?? '')}</td><td>${escapeHtml(p.size ?? '')}</td><td>${escapeHtml(p.state)}</td><td class="num">${p.priceHourly === undefined ? (p.kind === 'cloud' ? 'n/a' : '') : `$${p.priceHourly.toFixed(4)}`}</td></tr>`,
+  )
   return `<h2>Probe fleet</h2>
 <div class="scroll"><table class="fleet"><tr><th>probe</th><th>provider</th><th>region</th><th>address</th><th>size</th><th>state</th><th>$/hour</th></tr>${rows.join('')}
 <tr><th colspan="6">total</th><td class="num"><b>${escapeHtml(costText(hourlyCost, unpriced))}</b></td></tr></table></div>

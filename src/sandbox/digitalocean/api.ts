@@ -160,11 +160,21 @@ export class DigitalOceanApi implements ApiHandler {
         break
       }
       case 'sizes': {
-        if (id === undefined && m === 'GET') return this.page(request, 'sizes', DO_SIZES.map((s) => sizeJson(s)))
+        if (id === undefined && m === 'GET')
+          return this.page(
+            request,
+            'sizes',
+            DO_SIZES.map((s) => sizeJson(s)),
+          )
         break
       }
       case 'regions': {
-        if (id === undefined && m === 'GET') return this.page(request, 'regions', DO_REGIONS.map((r) => regionJson(r)))
+        if (id === undefined && m === 'GET')
+          return this.page(
+            request,
+            'regions',
+            DO_REGIONS.map((r) => regionJson(r)),
+          )
         break
       }
       case 'images': {
@@ -177,13 +187,21 @@ export class DigitalOceanApi implements ApiHandler {
         const type = q.get('type')
         const own = q.get('private') === 'true'
         const images = DO_IMAGES.filter((i) => (!own || !i.public) && (!type || (type === 'distribution' ? i.type === 'base' : i.type === type)))
-        return this.page(request, 'images', images.map((i) => imageJson(i)))
+        return this.page(
+          request,
+          'images',
+          images.map((i) => imageJson(i)),
+        )
       }
       case 'firewalls': {
         return this.firewalls(request, id, sub, body)
       }
     }
-    return problem(m === 'GET' ? 404 : 405, m === 'GET' ? 'not_found' : 'method_not_allowed', m === 'GET' ? 'The resource you were accessing could not be found.' : 'Method Not Allowed')
+    return problem(
+      m === 'GET' ? 404 : 405,
+      m === 'GET' ? 'not_found' : 'method_not_allowed',
+      m === 'GET' ? 'The resource you were accessing could not be found.' : 'Method Not Allowed',
+    )
   }
 
   /** page (from 1) and per_page (1..200, default 20), with DigitalOcean's links and meta. */
@@ -347,7 +365,17 @@ export class DigitalOceanApi implements ApiHandler {
     }
     const started = isoSeconds(now)
     return json(201, {
-      action: {id: this.actionId(), status: 'in-progress', type, started_at: started, completed_at: null, resource_id: Number(node.id), resource_type: 'droplet', region: regionJson(DO_REGIONS.find((r) => r.slug === node.region)!), region_slug: node.region},
+      action: {
+        id: this.actionId(),
+        status: 'in-progress',
+        type,
+        started_at: started,
+        completed_at: null,
+        resource_id: Number(node.id),
+        resource_type: 'droplet',
+        region: regionJson(DO_REGIONS.find((r) => r.slug === node.region)!),
+        region_slug: node.region,
+      },
     })
   }
 
@@ -369,14 +397,26 @@ export class DigitalOceanApi implements ApiHandler {
   private keys(request: SandboxRequest, ref: string | undefined, raw: unknown): SandboxResponse {
     const m = request.method
     if (ref === undefined) {
-      if (m === 'GET') return this.page(request, 'ssh_keys', this.storedKeys().map((k) => this.keyJson(k)))
+      if (m === 'GET')
+        return this.page(
+          request,
+          'ssh_keys',
+          this.storedKeys().map((k) => this.keyJson(k)),
+        )
       if (m !== 'POST') return problem(405, 'method_not_allowed', 'Method Not Allowed')
       const body = obj(raw) ?? {}
       const parsed = typeof body.public_key === 'string' ? parsePublicKey(body.public_key) : undefined
       if (!parsed) return unprocessable('Key invalid, key should be of the format `type key [comment]`')
       const fingerprint = md5Fingerprint(parsed)
       if (this.storedKeys().some((k) => k.fingerprint === fingerprint)) return unprocessable('SSH Key is already in use on your account')
-      const record: KeyPairRecord = {name: String(body.name), publicKey: (body.public_key as string).trim(), fingerprint, type: parsed.kind, createdAt: this.world.now(), id: String(this.world.store.nextCounter('digitalocean.sshkey', 41_000_001))}
+      const record: KeyPairRecord = {
+        name: String(body.name),
+        publicKey: (body.public_key as string).trim(),
+        fingerprint,
+        type: parsed.kind,
+        createdAt: this.world.now(),
+        id: String(this.world.store.nextCounter('digitalocean.sshkey', 41_000_001)),
+      }
       this.world.store.insert('digitalocean', 'keypair', record.id, '', record)
       return json(201, {ssh_key: this.keyJson(record)})
     }

@@ -22,7 +22,13 @@ function imageXml(image: Ec2Image): string {
     el('rootDeviceType', 'ebs') +
     el('rootDeviceName', ROOT_DEVICE) +
     rootDeviceMapping(
-      el('snapshotId', `snap-${stableHex(`${image.id}/snap`, 17)}`) + el('volumeSize', 8) + el('deleteOnTermination', true) + el('volumeType', 'gp3') + el('iops', 3000) + el('throughput', 125) + el('encrypted', false),
+      el('snapshotId', `snap-${stableHex(`${image.id}/snap`, 17)}`) +
+        el('volumeSize', 8) +
+        el('deleteOnTermination', true) +
+        el('volumeType', 'gp3') +
+        el('iops', 3000) +
+        el('throughput', 125) +
+        el('encrypted', false),
     ) +
     el('virtualizationType', 'hvm') +
     tagSet({[PROBE_READY_KEY]: PROBE_READY_VALUE}) +

@@ -55,10 +55,21 @@ function describeInstanceTypes(call: Call): string {
         node('vCpuInfo', el('defaultVCpus', t.vcpus) + el('defaultCores', t.cores) + el('defaultThreadsPerCore', t.vcpus / t.cores)) +
         node('memoryInfo', el('sizeInMiB', t.memoryMiB)) +
         el('instanceStorageSupported', false) +
-        node('ebsInfo', el('ebsOptimizedSupport', t.nitro ? 'default' : 'unsupported') + el('encryptionSupport', 'supported') + el('nvmeSupport', t.nitro ? 'required' : 'unsupported')) +
+        node(
+          'ebsInfo',
+          el('ebsOptimizedSupport', t.nitro ? 'default' : 'unsupported') + el('encryptionSupport', 'supported') + el('nvmeSupport', t.nitro ? 'required' : 'unsupported'),
+        ) +
         node(
           'networkInfo',
-          el('networkPerformance', t.network) + el('maximumNetworkInterfaces', t.vcpus > 1 ? 3 : 2) + el('maximumNetworkCards', 1) + el('defaultNetworkCardIndex', 0) + el('ipv4AddressesPerInterface', t.vcpus > 1 ? 6 : 2) + el('ipv6AddressesPerInterface', t.vcpus > 1 ? 6 : 2) + el('ipv6Supported', true) + el('enaSupport', t.nitro ? 'required' : 'unsupported') + el('efaSupported', false),
+          el('networkPerformance', t.network) +
+            el('maximumNetworkInterfaces', t.vcpus > 1 ? 3 : 2) +
+            el('maximumNetworkCards', 1) +
+            el('defaultNetworkCardIndex', 0) +
+            el('ipv4AddressesPerInterface', t.vcpus > 1 ? 6 : 2) +
+            el('ipv6AddressesPerInterface', t.vcpus > 1 ? 6 : 2) +
+            el('ipv6Supported', true) +
+            el('enaSupport', t.nitro ? 'required' : 'unsupported') +
+            el('efaSupported', false),
         ) +
         node('placementGroupInfo', strings('supportedStrategies', ['partition', 'spread'])) +
         el('hibernationSupported', t.architecture === 'x86_64') +

@@ -6,18 +6,7 @@ import {privateAddress, randomHex, type World} from '../world.js'
 import {Ec2Error, filters, indexed, integer, maxResults, page, required, tagSpecifications} from './params.js'
 import {zones} from './regions.js'
 import {securityGroups} from './security-groups.js'
-import {
-  type Action,
-  applyFilters,
-  type Call,
-  EC2_ACCOUNT_ID,
-  instanceDeviceMapping,
-  instanceIds,
-  notFoundList,
-  requireInstances,
-  ROOT_DEVICE,
-  STATE_CODES,
-} from './shared.js'
+import {type Action, applyFilters, type Call, EC2_ACCOUNT_ID, instanceDeviceMapping, instanceIds, notFoundList, requireInstances, ROOT_DEVICE, STATE_CODES} from './shared.js'
 import {el, list, node, tagSet} from './xml.js'
 
 /** The instance actions: describe, run, terminate, stop, start and reboot, and an instance's XML. */
@@ -25,7 +14,10 @@ import {el, list, node, tagSet} from './xml.js'
 const INSTANCE_LIMIT = 20
 
 function gmtReason(ms: number): string {
-  return `User initiated (${new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' GMT')})`
+  return `User initiated (${new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, ' GMT')})`
 }
 
 const SHUTDOWNS = {stop: ['stopping', 'stopped'], terminate: ['shutting-down', 'terminated']} as const
@@ -60,8 +52,11 @@ function renderInstance(n: NodeRecord): string {
   const interfaces =
     n.status === 'terminated'
       ? '<networkInterfaceSet/>'
-      : list('networkInterfaceSet', [0], () =>
-          el('networkInterfaceId', eni) +
+      : list(
+          'networkInterfaceSet',
+          [0],
+          () =>
+            el('networkInterfaceId', eni) +
             el('subnetId', e.subnetId) +
             el('vpcId', e.vpcId) +
             '<description/>' +
@@ -216,7 +211,10 @@ async function runInstances(world: World, call: Call): Promise<string> {
   const clientToken = params.get('ClientToken')
   const tags = tagSpecifications(params, 'instance')
   if (clientToken) {
-    const previous = world.listNodes('ec2', region).filter((e) => e.node.ec2!.clientToken === clientToken).map((e) => e.node)
+    const previous = world
+      .listNodes('ec2', region)
+      .filter((e) => e.node.ec2!.clientToken === clientToken)
+      .map((e) => e.node)
     if (previous.length > 0) {
       const same = previous[0].image === imageId && previous[0].size === typeName && previous.length === maxCount && previous[0].keyName === keyName
       if (!same) throw new Ec2Error('IdempotentParameterMismatch', 'Arguments on this idempotent request are inconsistent with arguments used in previous request(s).')
@@ -277,12 +275,7 @@ async function runInstances(world: World, call: Call): Promise<string> {
 }
 
 function runResponse(nodes: NodeRecord[]): string {
-  return (
-    el('reservationId', nodes[0].ec2!.reservationId) +
-    el('ownerId', EC2_ACCOUNT_ID) +
-    '<groupSet/>' +
-    list('instancesSet', nodes, (n) => instanceXml(n))
-  )
+  return el('reservationId', nodes[0].ec2!.reservationId) + el('ownerId', EC2_ACCOUNT_ID) + '<groupSet/>' + list('instancesSet', nodes, (n) => instanceXml(n))
 }
 
 function placement(world: World, call: Call): {zone: string; subnet: string} {
@@ -327,7 +320,11 @@ function launchGroups(world: World, call: Call): {id: string; name: string}[] {
 }
 
 function stateChange(n: NodeRecord, previous: string): string {
-  return el('instanceId', n.id) + node('currentState', el('code', STATE_CODES[n.status]) + el('name', n.status)) + node('previousState', el('code', STATE_CODES[previous]) + el('name', previous))
+  return (
+    el('instanceId', n.id) +
+    node('currentState', el('code', STATE_CODES[n.status]) + el('name', n.status)) +
+    node('previousState', el('code', STATE_CODES[previous]) + el('name', previous))
+  )
 }
 
 async function terminateInstances(world: World, call: Call): Promise<string> {

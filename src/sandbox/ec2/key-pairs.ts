@@ -10,9 +10,7 @@ import {el, list, tagSet} from './xml.js'
 /** Key pairs: describe, import, create (RSA or Ed25519) and delete, stored per region. */
 
 function keyPairs(world: World, region: string): KeyPairRecord[] {
-  return world.store
-    .list<KeyPairRecord>('ec2', 'keypair', region)
-    .map((e) => e.value)
+  return world.store.list<KeyPairRecord>('ec2', 'keypair', region).map((e) => e.value)
 }
 
 function describeKeyPairs(world: World, call: Call): string {

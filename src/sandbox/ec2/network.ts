@@ -11,7 +11,12 @@ function describeVpcs(call: Call): string {
   const wanted = indexed(call.params, 'VpcId')
   const missing = wanted.filter((w) => w !== id)
   if (missing.length > 0) throw new Ec2Error('InvalidVpcID.NotFound', `The vpc ID '${missing[0]}' does not exist`)
-  const vpcs = applyFilters([id], filters(call.params), {'vpc-id': (v) => [v], 'is-default': () => ['true'], isDefault: () => ['true'], state: () => ['available'], 'cidr-block': () => ['172.31.0.0/16']}, () => ({}))
+  const vpcs = applyFilters(
+    [id],
+    filters(call.params),
+    {'vpc-id': (v) => [v], 'is-default': () => ['true'], isDefault: () => ['true'], state: () => ['available'], 'cidr-block': () => ['172.31.0.0/16']},
+    () => ({}),
+  )
   return list(
     'vpcSet',
     vpcs,
@@ -20,7 +25,11 @@ function describeVpcs(call: Call): string {
       el('ownerId', EC2_ACCOUNT_ID) +
       el('state', 'available') +
       el('cidrBlock', '172.31.0.0/16') +
-      list('cidrBlockAssociationSet', [0], () => el('cidrBlock', '172.31.0.0/16') + el('associationId', `vpc-cidr-assoc-${stableHex(v, 17)}`) + node('cidrBlockState', el('state', 'associated'))) +
+      list(
+        'cidrBlockAssociationSet',
+        [0],
+        () => el('cidrBlock', '172.31.0.0/16') + el('associationId', `vpc-cidr-assoc-${stableHex(v, 17)}`) + node('cidrBlockState', el('state', 'associated')),
+      ) +
       el('dhcpOptionsId', `dopt-${stableHex(`${v}/dhcp`, 17)}`) +
       el('instanceTenancy', 'default') +
       el('isDefault', true),

@@ -14,7 +14,9 @@ export type Params = Map<string, string>
 
 /** Values of Prefix.1, Prefix.2, ... in index order. */
 export function indexed(params: Params, prefix: string): string[] {
-  return indexes(params, prefix).map((i) => params.get(`${prefix}.${i}`)!).filter((v) => v !== undefined)
+  return indexes(params, prefix)
+    .map((i) => params.get(`${prefix}.${i}`)!)
+    .filter((v) => v !== undefined)
 }
 
 /** The indexes N present as Prefix.N or Prefix.N.<anything>, sorted. */

@@ -65,7 +65,9 @@ function authorizeIngress(world: World, call: Call): string {
   for (const i of indexes(params, 'IpPermissions')) {
     const prefix = `IpPermissions.${i}`
     const protocol = normalizeProtocol(params.get(`${prefix}.IpProtocol`) ?? '-1')
-    const cidrs = indexes(params, `${prefix}.IpRanges`).map((j) => params.get(`${prefix}.IpRanges.${j}.CidrIp`)!).filter(Boolean)
+    const cidrs = indexes(params, `${prefix}.IpRanges`)
+      .map((j) => params.get(`${prefix}.IpRanges.${j}.CidrIp`)!)
+      .filter(Boolean)
     requested.push({protocol, fromPort: integer(params, `${prefix}.FromPort`), toPort: integer(params, `${prefix}.ToPort`), cidrs})
   }
   if (params.get('IpProtocol')) {
@@ -84,9 +86,7 @@ function authorizeIngress(world: World, call: Call): string {
       throw new Ec2Error('InvalidParameterValue', `Invalid value 'Must specify both from and to ports with TCP/UDP.' for portRange.`)
     }
     for (const cidr of rule.cidrs) {
-      const duplicate = group.ingress.some(
-        (r) => r.protocol === rule.protocol && r.fromPort === rule.fromPort && r.toPort === rule.toPort && r.cidrs.includes(cidr),
-      )
+      const duplicate = group.ingress.some((r) => r.protocol === rule.protocol && r.fromPort === rule.fromPort && r.toPort === rule.toPort && r.cidrs.includes(cidr))
       if (duplicate) {
         throw new Ec2Error(
           'InvalidPermission.Duplicate',

@@ -66,9 +66,7 @@ export function applyFilters<T>(items: T[], given: Filter[], accessors: Record<s
 }
 
 export function notFoundList(code: string, noun: string, missing: string[]): Ec2Error {
-  return missing.length === 1
-    ? new Ec2Error(code, `The ${noun} '${missing[0]}' does not exist`)
-    : new Ec2Error(code, `The ${noun}s '${missing.join(', ')}' do not exist`)
+  return missing.length === 1 ? new Ec2Error(code, `The ${noun} '${missing[0]}' does not exist`) : new Ec2Error(code, `The ${noun}s '${missing.join(', ')}' do not exist`)
 }
 
 export function instanceIds(params: Params): string[] {

@@ -7,9 +7,7 @@ import type {SandboxRequest} from '../http.js'
  * header, or X-Amz-* query parameters for presigned requests) and Version 2 (signed query or form
  * parameters, which Libcloud's EC2 driver still uses in us-east-1).
  */
-export type SignatureCheck =
-  | {ok: true; accessKeyId: string; region?: string}
-  | {ok: false; reason: 'missing' | 'unknown-key' | 'mismatch' | 'malformed'; accessKeyId?: string}
+export type SignatureCheck = {ok: true; accessKeyId: string; region?: string} | {ok: false; reason: 'missing' | 'unknown-key' | 'mismatch' | 'malformed'; accessKeyId?: string}
 
 /** RFC 3986 encoding as AWS canonicalisation wants it. */
 export function awsEncode(value: string): string {
@@ -33,9 +31,7 @@ export function parsePairs(text: string, plusIsSpace = true): [string, string][]
     .filter(Boolean)
     .map((part) => {
       const eq = part.indexOf('=')
-      return eq === -1
-        ? [decodeComponent(part, plusIsSpace), '']
-        : [decodeComponent(part.slice(0, eq), plusIsSpace), decodeComponent(part.slice(eq + 1), plusIsSpace)]
+      return eq === -1 ? [decodeComponent(part, plusIsSpace), ''] : [decodeComponent(part.slice(0, eq), plusIsSpace), decodeComponent(part.slice(eq + 1), plusIsSpace)]
     })
 }
 
@@ -85,7 +81,10 @@ function canonicalPath(rawPath: string): string[] {
     .map((segment) => awsEncode(decodeComponent(segment, false)))
     .join('/')
   // Non-S3 services double-encode; both forms are accepted since clients differ on a plain "/".
-  const doubled = normalized.split('/').map((segment) => awsEncode(segment)).join('/')
+  const doubled = normalized
+    .split('/')
+    .map((segment) => awsEncode(segment))
+    .join('/')
   return [...new Set([rawPath || '/', normalized || '/', doubled || '/'])]
 }
 

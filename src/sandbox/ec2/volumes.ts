@@ -39,8 +39,7 @@ function volumeXml(v: Volume): string {
     list(
       'attachmentSet',
       [0],
-      () =>
-        el('volumeId', v.id) + el('instanceId', n.id) + el('device', ROOT_DEVICE) + el('status', 'attached') + el('attachTime', attached) + el('deleteOnTermination', true),
+      () => el('volumeId', v.id) + el('instanceId', n.id) + el('device', ROOT_DEVICE) + el('status', 'attached') + el('attachTime', attached) + el('deleteOnTermination', true),
     ) +
     el('volumeType', 'gp3') +
     el('iops', 3000) +

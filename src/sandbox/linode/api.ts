@@ -1,4 +1,15 @@
-import {LINODE_IMAGES, LINODE_REGIONS, LINODE_TYPES, type LinodeImage, type LinodeRegion, type LinodeType, PROBE_READY_KEY, PROBE_READY_VALUE, stableHex, stableUuid} from '../catalog.js'
+import {
+  LINODE_IMAGES,
+  LINODE_REGIONS,
+  LINODE_TYPES,
+  type LinodeImage,
+  type LinodeRegion,
+  type LinodeType,
+  PROBE_READY_KEY,
+  PROBE_READY_VALUE,
+  stableHex,
+  stableUuid,
+} from '../catalog.js'
 import {type ApiHandler, header, json, parseJsonBody, type SandboxRequest, type SandboxResponse} from '../http.js'
 import {parsePublicKey} from '../keys.js'
 import {schedule} from '../lifecycle.js'
@@ -206,11 +217,22 @@ export class LinodeApi implements ApiHandler {
     if (m !== 'GET' && parts[0] !== 'profile') return errors(405, 'Method Not Allowed')
     switch (parts[0]) {
       case 'linode': {
-        if (parts[1] === 'types') return this.collection(request, LINODE_TYPES.map((t) => typeJson(t)), parts[2], filter)
+        if (parts[1] === 'types')
+          return this.collection(
+            request,
+            LINODE_TYPES.map((t) => typeJson(t)),
+            parts[2],
+            filter,
+          )
         break
       }
       case 'regions': {
-        return this.collection(request, LINODE_REGIONS.map((r) => regionJson(r)), parts[1], filter)
+        return this.collection(
+          request,
+          LINODE_REGIONS.map((r) => regionJson(r)),
+          parts[1],
+          filter,
+        )
       }
       case 'account': {
         if (parts.length === 1) return json(200, accountJson(this.world.credentials.linode.token))
@@ -223,7 +245,12 @@ export class LinodeApi implements ApiHandler {
       case 'images': {
         // Image ids contain a slash: /images/linode/debian12.
         const id = parts.length > 1 ? parts.slice(1).join('/') : undefined
-        return this.collection(request, LINODE_IMAGES.map((i) => imageJson(i)), id, authenticated ? filter : {...filter, is_public: true})
+        return this.collection(
+          request,
+          LINODE_IMAGES.map((i) => imageJson(i)),
+          id,
+          authenticated ? filter : {...filter, is_public: true},
+        )
       }
       case 'profile': {
         if (parts.length === 1 && m === 'GET') return json(200, this.profile())
@@ -245,7 +272,7 @@ export class LinodeApi implements ApiHandler {
     const orderBy = filter['+order_by']
     if (typeof orderBy === 'string') {
       const dir = filter['+order'] === 'desc' ? -1 : 1
-      selected = [...selected].sort((a, b) => (String(a[orderBy]) < String(b[orderBy]) ? -dir : (String(a[orderBy]) > String(b[orderBy]) ? dir : 0)))
+      selected = [...selected].sort((a, b) => (String(a[orderBy]) < String(b[orderBy]) ? -dir : String(a[orderBy]) > String(b[orderBy]) ? dir : 0))
     }
     const pages = Math.max(1, Math.ceil(selected.length / size))
     return json(200, {data: selected.slice((page - 1) * size, page * size), page, pages, results: selected.length})
@@ -439,7 +466,12 @@ export class LinodeApi implements ApiHandler {
     const m = request.method
     const all = () => this.world.store.list<KeyPairRecord>('linode', 'keypair').map((e) => e.value)
     if (id === undefined) {
-      if (m === 'GET') return this.paginate(request, all().map((k) => this.sshKeyJson(k)), filter)
+      if (m === 'GET')
+        return this.paginate(
+          request,
+          all().map((k) => this.sshKeyJson(k)),
+          filter,
+        )
       if (m === 'POST') {
         const body = obj(raw)
         const sshKey = body?.ssh_key

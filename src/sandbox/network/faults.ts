@@ -85,9 +85,7 @@ export function splitFaults(specs: readonly string[]): {api: string[]; network: 
 /** The nftables table that drops on the given devices (ARP passes: only IPv4 and IPv6 are dropped). */
 export function dropTable(name: string, devices: string[], lossPct: number): string {
   const match = lossPct >= 100 ? '' : `numgen random mod 100 < ${lossPct} `
-  const chains = devices.map(
-    (device, i) => `  chain c${i} { type filter hook ingress device "${device}" priority 0; meta protocol { ip, ip6 } ${match}counter drop; }`,
-  )
+  const chains = devices.map((device, i) => `  chain c${i} { type filter hook ingress device "${device}" priority 0; meta protocol { ip, ip6 } ${match}counter drop; }`)
   // Declaring then deleting makes the replacement one transaction, whether or not the table existed.
   return `table netdev ${name} {}\ndelete table netdev ${name}\ntable netdev ${name} {\n${chains.join('\n')}\n}\n`
 }

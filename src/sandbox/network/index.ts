@@ -92,7 +92,15 @@ export class SandboxNetwork implements NodePlacement {
         }),
       )
       await network.link(FIXED_LINKS)
-      await Promise.all([...FIXED.map((role) => ns.ip(role, FIXED_ROUTES[role].map((r) => `route add ${r}`))), network.startTarget()])
+      await Promise.all([
+        ...FIXED.map((role) =>
+          ns.ip(
+            role,
+            FIXED_ROUTES[role].map((r) => `route add ${r}`),
+          ),
+        ),
+        network.startTarget(),
+      ])
       return network
     } catch (error) {
       await network.stop()
@@ -164,10 +172,21 @@ export class SandboxNetwork implements NodePlacement {
 
   private async buildSite(s: Site): Promise<Site> {
     await Promise.all([this.ns.create(hostNs(s)), this.ns.create(routerNs(s))])
-    await Promise.all([this.ns.exec(routerNs(s), [this.ns.tools.sysctl, '-q', '-w', ...ROUTER_SYSCTLS]), this.ns.ip(hostNs(s), ['link set lo up']), this.ns.ip(routerNs(s), ['link set lo up'])])
+    await Promise.all([
+      this.ns.exec(routerNs(s), [this.ns.tools.sysctl, '-q', '-w', ...ROUTER_SYSCTLS]),
+      this.ns.ip(hostNs(s), ['link set lo up']),
+      this.ns.ip(routerNs(s), ['link set lo up']),
+    ])
     const {links, routes} = siteLinks(s)
     await this.link(links)
-    await Promise.all(Object.entries(routes).map(([name, list]) => this.ns.ip(name, list.map((r) => `route add ${r}`))))
+    await Promise.all(
+      Object.entries(routes).map(([name, list]) =>
+        this.ns.ip(
+          name,
+          list.map((r) => `route add ${r}`),
+        ),
+      ),
+    )
     // A transit fault covers every port of the transit router, this new one too.
     const transit = this.faults.get('transit')
     if (transit && s.via === 'transit') await this.applyFault(transit)

@@ -80,7 +80,9 @@ export async function networkSupport(env: NodeJS.ProcessEnv = process.env): Prom
     ]
       .filter(([name, bad]) => readSysctl(name) === bad)
       .map((entry) => entry[2])
-    return {reason: `an unprivileged user cannot create a user namespace with its own network here (${[...hints, message].join('; ')}); run as root, or allow unprivileged user namespaces`}
+    return {
+      reason: `an unprivileged user cannot create a user namespace with its own network here (${[...hints, message].join('; ')}); run as root, or allow unprivileged user namespaces`,
+    }
   }
 }
 

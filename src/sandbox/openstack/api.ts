@@ -62,10 +62,12 @@ export class RackspaceApi implements ApiHandler {
       return json(401, {unauthorized: {code: 401, message: "No valid token provided. Please use the 'X-Auth-Token' header with a valid token."}})
     }
     if (!region) return json(404, {itemNotFound: {code: 404, message: 'Resource not found'}})
-    if (token.projectId !== tenantId) return novaError(403, 'Policy doesn\'t allow compute:get_all to be performed.')
+    if (token.projectId !== tenantId) return novaError(403, "Policy doesn't allow compute:get_all to be performed.")
     const host = origin(request)
     const base = `${host}/rackspace/servers/${regionLower}/v2/${tenantId}`
-    return withRequestId(await this.nova.route(request, rest, {region, tenantId, userId: token.userId, base, bookmarkBase: `${host}/rackspace/servers/${regionLower}/${tenantId}`, microversion: 1}))
+    return withRequestId(
+      await this.nova.route(request, rest, {region, tenantId, userId: token.userId, base, bookmarkBase: `${host}/rackspace/servers/${regionLower}/${tenantId}`, microversion: 1}),
+    )
   }
 
   throttled(request: SandboxRequest): SandboxResponse | undefined {

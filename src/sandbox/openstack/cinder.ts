@@ -49,7 +49,9 @@ export class Cinder {
       return json(200, {limits: {rate: [], absolute: {...absolute, ...used}}})
     }
     if (request.method === 'GET' && collection === 'types' && id === undefined) {
-      return json(200, {volume_types: [{id: '6ad1b2e1-6a3e-4b50-b0c8-2e8f0f1a3c11', name: '__DEFAULT__', description: 'Default Volume Type', is_public: true, extra_specs: {}, qos_specs_id: null}]})
+      return json(200, {
+        volume_types: [{id: '6ad1b2e1-6a3e-4b50-b0c8-2e8f0f1a3c11', name: '__DEFAULT__', description: 'Default Volume Type', is_public: true, extra_specs: {}, qos_specs_id: null}],
+      })
     }
     return cinderError(404, 'itemNotFound', 'The resource could not be found.')
   }

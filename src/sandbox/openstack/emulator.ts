@@ -29,7 +29,13 @@ export const rackspaceEmulator: Emulator = {
   mount: (path) => (path === '/rackspace' || path.startsWith('/rackspace/') ? path.slice('/rackspace'.length) || '/' : undefined),
   api: async (world) => new (await import('./api.js')).RackspaceApi(world),
   isCreateRequest: (request) => request.method === 'POST' && /\/servers\/?$/.test(request.path),
-  newCredentials: () => ({username: 'mc-sandbox', apiKey: randomBytes(16).toString('hex'), password: secret(), region: 'DFW', tenantId: String(900_000 + (randomBytes(2).readUInt16BE() % 99_999))}),
+  newCredentials: () => ({
+    username: 'mc-sandbox',
+    apiKey: randomBytes(16).toString('hex'),
+    password: secret(),
+    region: 'DFW',
+    tenantId: String(900_000 + (randomBytes(2).readUInt16BE() % 99_999)),
+  }),
   endpoint: (origin) => `${origin}/rackspace`,
   profile(endpoint, credentials) {
     const c = credentials as SandboxCredentials['rackspace']

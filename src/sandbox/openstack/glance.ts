@@ -67,7 +67,10 @@ export class Glance {
   }
 
   route(request: SandboxRequest, path: string): SandboxResponse {
-    const parts = path.split('/').filter(Boolean).map((p) => decodeURIComponent(p))
+    const parts = path
+      .split('/')
+      .filter(Boolean)
+      .map((p) => decodeURIComponent(p))
     if (request.method !== 'GET') return glanceError(405, 'Method Not Allowed', 'The method is not allowed for this resource.')
     if (parts[0] === 'images' && parts.length === 1) return this.list(request)
     if (parts[0] === 'images' && parts.length === 2) {
@@ -83,7 +86,7 @@ export class Glance {
   private list(request: SandboxRequest): SandboxResponse {
     const q = request.url.searchParams
     const rawLimit = q.get('limit')
-    if (rawLimit !== null && (!/^\d+$/.test(rawLimit))) return glanceError(400, 'Bad Request', 'limit param must be an integer')
+    if (rawLimit !== null && !/^\d+$/.test(rawLimit)) return glanceError(400, 'Bad Request', 'limit param must be an integer')
     const limit = Math.min(rawLimit === null ? DEFAULT_LIMIT : Number(rawLimit), MAX_LIMIT)
     let sort: [string, number][] = []
     if (q.get('sort')) {

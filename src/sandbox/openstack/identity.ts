@@ -151,7 +151,12 @@ export class Identity {
         })),
       )
     return [
-      ...OPENSTACK_SERVICES.map((s) => ({id: stableHex(`service/${s.name}`, 32), type: s.type, name: s.name, endpoints: endpoints(s.name, (r) => `${host}${s.path(r, projectId)}`)})),
+      ...OPENSTACK_SERVICES.map((s) => ({
+        id: stableHex(`service/${s.name}`, 32),
+        type: s.type,
+        name: s.name,
+        endpoints: endpoints(s.name, (r) => `${host}${s.path(r, projectId)}`),
+      })),
       {id: stableHex('service/keystone', 32), type: 'identity', name: 'keystone', endpoints: endpoints('keystone', () => `${host}/identity`)},
     ]
   }
@@ -265,7 +270,13 @@ export class Identity {
     const tenant = {id: o.projectId, name: o.projectName, enabled: true, description: null}
     return json(200, {
       access: {
-        token: {id: token.id, issued_at: iso6(token.issuedAt), expires: new Date(token.expiresAt).toISOString().replace(/\.\d{3}Z$/, 'Z'), ...(scoped ? {tenant} : {}), audit_ids: [randomBytes(16).toString('base64url').slice(0, 22)]},
+        token: {
+          id: token.id,
+          issued_at: iso6(token.issuedAt),
+          expires: new Date(token.expiresAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          ...(scoped ? {tenant} : {}),
+          audit_ids: [randomBytes(16).toString('base64url').slice(0, 22)],
+        },
         serviceCatalog: scoped
           ? [
               ...OPENSTACK_SERVICES.map((s) => ({name: s.name, type: s.type, endpoints: v2Endpoints((r) => `${host}${s.path(r, o.projectId)}`), endpoints_links: []})),

@@ -135,7 +135,10 @@ export class Neutron {
   }
 
   route(request: SandboxRequest, path: string, scope: NeutronScope): SandboxResponse {
-    const parts = path.split('/').filter(Boolean).map((p) => decodeURIComponent(p.replace(/\.json$/, '')))
+    const parts = path
+      .split('/')
+      .filter(Boolean)
+      .map((p) => decodeURIComponent(p.replace(/\.json$/, '')))
     const m = request.method
     const [collection, id] = parts
     if (parts.length === 0 && m === 'GET') {
@@ -151,25 +154,47 @@ export class Neutron {
     switch (collection) {
       case 'networks': {
         if (m !== 'GET') break
-        return this.read(request, 'network', this.networks(scope).map((n) => this.networkJson(n)), id)
+        return this.read(
+          request,
+          'network',
+          this.networks(scope).map((n) => this.networkJson(n)),
+          id,
+        )
       }
       case 'subnets': {
         if (m !== 'GET') break
-        return this.read(request, 'subnet', this.networks(scope).map((n) => this.subnetJson(n)), id)
+        return this.read(
+          request,
+          'subnet',
+          this.networks(scope).map((n) => this.subnetJson(n)),
+          id,
+        )
       }
       case 'ports': {
         if (m !== 'GET') break
         return this.read(request, 'port', this.ports(scope), id)
       }
       case 'security-groups': {
-        if (m === 'GET') return this.read(request, 'security_group', this.groups(scope).map((g) => this.groupJson(g)), id)
+        if (m === 'GET')
+          return this.read(
+            request,
+            'security_group',
+            this.groups(scope).map((g) => this.groupJson(g)),
+            id,
+          )
         if (m === 'POST' && id === undefined) return this.createGroup(body, scope)
         if (m === 'DELETE' && id !== undefined) return this.deleteGroup(id, scope)
         if (m === 'PUT' && id !== undefined) return this.updateGroup(id, body, scope)
         break
       }
       case 'security-group-rules': {
-        if (m === 'GET') return this.read(request, 'security_group_rule', this.groups(scope).flatMap((g) => g.rules.map((r) => this.ruleJson(r, g))), id)
+        if (m === 'GET')
+          return this.read(
+            request,
+            'security_group_rule',
+            this.groups(scope).flatMap((g) => g.rules.map((r) => this.ruleJson(r, g))),
+            id,
+          )
         if (m === 'POST' && id === undefined) return this.createRule(body, scope)
         if (m === 'DELETE' && id !== undefined) return this.deleteRule(id, scope)
         break
@@ -210,8 +235,15 @@ export class Neutron {
     if (id !== undefined) {
       const item = items.find((i) => i.id === id)
       if (!item) {
-        const type = kind.split('_').map((w) => w[0].toUpperCase() + w.slice(1)).join('')
-        return neutronError(404, `${type}NotFound`, `${kind === 'security_group_rule' ? 'Security group rule' : (kind === 'security_group' ? 'Security group' : type)} ${id} could not be found.`)
+        const type = kind
+          .split('_')
+          .map((w) => w[0].toUpperCase() + w.slice(1))
+          .join('')
+        return neutronError(
+          404,
+          `${type}NotFound`,
+          `${kind === 'security_group_rule' ? 'Security group rule' : kind === 'security_group' ? 'Security group' : type} ${id} could not be found.`,
+        )
       }
       return json(200, {[kind]: filtered([item], new URLSearchParams(request.url.searchParams.getAll('fields').map((f): [string, string] => ['fields', f])))[0]})
     }
@@ -384,17 +416,37 @@ export class Neutron {
 
   private createGroup(body: unknown, scope: NeutronScope): SandboxResponse {
     const given = obj(obj(body)?.security_group)
-    if (!given) return this.badRequest("Resource body required")
+    if (!given) return this.badRequest('Resource body required')
     const {name = '', description = ''} = given
     if (typeof name !== 'string' || name.length > 255) return this.badRequest(`Invalid input for name. Reason: '${String(name)}' is not a valid string.`)
-    if (typeof description !== 'string' || description.length > 255) return this.badRequest(`Invalid input for description. Reason: '${String(description)}' is not a valid string.`)
+    if (typeof description !== 'string' || description.length > 255)
+      return this.badRequest(`Invalid input for description. Reason: '${String(description)}' is not a valid string.`)
     if (name === 'default') return neutronError(409, 'SecurityGroupDefaultAlreadyExists', 'Default security group already exists.')
     const now = this.world.now()
     const id = randomUUID()
     const egress = (ethertype: 'IPv4' | 'IPv6'): RuleRecord => ({
-      id: randomUUID(), direction: 'egress', ethertype, protocol: null, port_range_min: null, port_range_max: null, remote_ip_prefix: null, remote_group_id: null, description: '', createdAt: now,
+      id: randomUUID(),
+      direction: 'egress',
+      ethertype,
+      protocol: null,
+      port_range_min: null,
+      port_range_max: null,
+      remote_ip_prefix: null,
+      remote_group_id: null,
+      description: '',
+      createdAt: now,
     })
-    const group: NeutronGroupRecord = {id, name, description, projectId: scope.projectId, stateful: given.stateful !== false, rules: [egress('IPv4'), egress('IPv6')], createdAt: now, updatedAt: now, revision: 1}
+    const group: NeutronGroupRecord = {
+      id,
+      name,
+      description,
+      projectId: scope.projectId,
+      stateful: given.stateful !== false,
+      rules: [egress('IPv4'), egress('IPv6')],
+      createdAt: now,
+      updatedAt: now,
+      revision: 1,
+    }
     this.save(scope, group, true)
     return json(201, {security_group: this.groupJson(group)})
   }
@@ -437,12 +489,17 @@ export class Neutron {
       return this.badRequest(`Invalid input for direction. Reason: ${String(direction)} is not in valid_values.`)
     }
     const ethertype = given.ethertype ?? 'IPv4'
-    if (ethertype !== 'IPv4' && ethertype !== 'IPv6') return neutronError(400, 'SecurityGroupRuleInvalidEtherType', `Security group rule for ethertype '${String(ethertype)}' not supported. Allowed values are ['IPv4', 'IPv6'].`)
+    if (ethertype !== 'IPv4' && ethertype !== 'IPv6')
+      return neutronError(400, 'SecurityGroupRuleInvalidEtherType', `Security group rule for ethertype '${String(ethertype)}' not supported. Allowed values are ['IPv4', 'IPv6'].`)
     let protocol = given.protocol ?? null
     if (protocol !== null) {
       protocol = String(protocol).toLowerCase()
       if (!PROTOCOLS.has(protocol as string) && !/^\d{1,3}$/.test(protocol as string)) {
-        return neutronError(400, 'SecurityGroupRuleInvalidProtocol', `Security group rule protocol ${String(given.protocol)} not supported. Only protocol values [None, 'ah', 'any', 'esp', 'gre', 'icmp', 'icmpv6', 'ipv6-icmp', 'sctp', 'tcp', 'udp'] and integer representations [0 to 255] are supported.`)
+        return neutronError(
+          400,
+          'SecurityGroupRuleInvalidProtocol',
+          `Security group rule protocol ${String(given.protocol)} not supported. Only protocol values [None, 'ah', 'any', 'esp', 'gre', 'icmp', 'icmpv6', 'ipv6-icmp', 'sctp', 'tcp', 'udp'] and integer representations [0 to 255] are supported.`,
+        )
       }
       if (protocol === 'any') protocol = null
     }

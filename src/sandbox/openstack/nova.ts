@@ -104,7 +104,10 @@ export class Nova {
   ) {}
 
   async route(request: SandboxRequest, path: string, scope: NovaScope): Promise<SandboxResponse> {
-    const parts = path.split('/').filter(Boolean).map((p) => decodeURIComponent(p))
+    const parts = path
+      .split('/')
+      .filter(Boolean)
+      .map((p) => decodeURIComponent(p))
     const m = request.method
     const [collection, id, sub, key] = parts
     const body = parseJsonBody(request.body)
@@ -236,9 +239,7 @@ export class Nova {
     if (v >= 26) out.tags = []
     if (v >= 47) {
       const f = this.catalog.flavors.find((x) => x.id === n.size)
-      out.flavor = f
-        ? {vcpus: f.vcpus, ram: f.ram, disk: f.disk, ephemeral: f.ephemeral, swap: f.swap, original_name: f.name, extra_specs: f.extraSpecs ?? {}}
-        : {}
+      out.flavor = f ? {vcpus: f.vcpus, ram: f.ram, disk: f.disk, ephemeral: f.ephemeral, swap: f.swap, original_name: f.name, extra_specs: f.extraSpecs ?? {}} : {}
     }
     if (v >= 63) out.trusted_image_certificates = null
     if (v >= 71) out.server_groups = []
@@ -415,7 +416,11 @@ export class Nova {
     if (networksProblem) return networksProblem
     const {description} = server
     if (description !== undefined && (scope.microversion < 19 || (description !== null && (typeof description !== 'string' || description.length > 255)))) {
-      return this.invalid('description', description, scope.microversion < 19 ? "Additional properties are not allowed ('description' was unexpected)" : 'is not a valid description')
+      return this.invalid(
+        'description',
+        description,
+        scope.microversion < 19 ? "Additional properties are not allowed ('description' was unexpected)" : 'is not a valid description',
+      )
     }
     const userData = server.user_data
     if (userData !== undefined && (typeof userData !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(userData))) {
@@ -753,7 +758,15 @@ export class Nova {
     // 2.2 added the key type (ssh or x509).
     const base = {name: k.name, public_key: k.publicKey, fingerprint: k.fingerprint, ...(scope.microversion >= 2 ? {type: 'ssh'} : {})}
     if (!full) return base
-    return {...base, user_id: scope.userId, id: Number(k.id), created_at: new Date(k.createdAt).toISOString().replace('Z', '000'), deleted: false, deleted_at: null, updated_at: null}
+    return {
+      ...base,
+      user_id: scope.userId,
+      id: Number(k.id),
+      created_at: new Date(k.createdAt).toISOString().replace('Z', '000'),
+      deleted: false,
+      deleted_at: null,
+      updated_at: null,
+    }
   }
 
   /**
@@ -770,7 +783,12 @@ export class Nova {
     const keys = this.world.store.list<KeyPairRecord>(this.cloud, 'keypair', scope.region).map((e) => e.value)
     if (scope.microversion < 35) return json(200, {keypairs: keys.map((k) => ({keypair: this.keypairJson(k, scope, false)}))})
     // 2.35: limit and marker (the marker is a key pair's name).
-    const paged = this.paginate(keys.map((k) => ({...k, id: k.name})), request, scope, 'os-keypairs')
+    const paged = this.paginate(
+      keys.map((k) => ({...k, id: k.name})),
+      request,
+      scope,
+      'os-keypairs',
+    )
     if ('status' in paged) return paged
     return json(200, {keypairs: paged.page.map((k) => ({keypair: this.keypairJson(k, scope, false)})), ...(paged.links ? {keypairs_links: paged.links} : {})})
   }

@@ -81,7 +81,15 @@ describe('digitalocean recorded responses, beyond the shared contract', () => {
       createdAt: '2020-10-15T13:58:22Z',
       tags: {},
     })
-    expect(node.extra.digitalocean).toMatchObject({imageName: '20.04 (LTS) x64', distribution: 'Ubuntu', vcpus: 1, memoryMb: 1024, diskGb: 25, locked: false, vpcUuid: '11e7ec07-6abf-4a06-86fd-3eedb53d7458'})
+    expect(node.extra.digitalocean).toMatchObject({
+      imageName: '20.04 (LTS) x64',
+      distribution: 'Ubuntu',
+      vcpus: 1,
+      memoryMb: 1024,
+      diskGb: 25,
+      locked: false,
+      vpcUuid: '11e7ec07-6abf-4a06-86fd-3eedb53d7458',
+    })
     expect((await (await open()).getNode('3164444')).tags).toEqual({mytag1: '', mytag2: ''})
   })
 
@@ -97,7 +105,15 @@ describe('digitalocean recorded responses, beyond the shared contract', () => {
       ['sfo1', true],
       ['ams1', false],
     ])
-    expect(await driver.listKeyPairs()).toEqual([{name: 'test1', provider: 'digitalocean', id: '7717', publicKey: 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAQQDGk5 example', fingerprint: 'f5:d1:78:ed:28:72:5f:e1:ac:94:fd:1f:e0:a3:48:6d'}])
+    expect(await driver.listKeyPairs()).toEqual([
+      {
+        name: 'test1',
+        provider: 'digitalocean',
+        id: '7717',
+        publicKey: 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAQQDGk5 example',
+        fingerprint: 'f5:d1:78:ed:28:72:5f:e1:ac:94:fd:1f:e0:a3:48:6d',
+      },
+    ])
   })
 
   it('follows links.pages.next on the endpoint it was given, and stops when the pages disagree with meta.total', async () => {
@@ -121,7 +137,12 @@ describe('digitalocean recorded responses, beyond the shared contract', () => {
     routes = (req) => {
       if (req.path !== '/v2/regions') return NOT_FOUND
       calls++
-      if (calls === 1) return {status: 429, body: {id: 'too_many_requests', message: 'API Rate limit exceeded.'}, headers: {'ratelimit-remaining': '0', 'ratelimit-reset': String(Math.ceil(Date.now() / 1000))}}
+      if (calls === 1)
+        return {
+          status: 429,
+          body: {id: 'too_many_requests', message: 'API Rate limit exceeded.'},
+          headers: {'ratelimit-remaining': '0', 'ratelimit-reset': String(Math.ceil(Date.now() / 1000))},
+        }
       return {body: fixture('list_locations'), headers: {'ratelimit-remaining': '4999', 'ratelimit-limit': '5000'}}
     }
     expect(await (await open()).listLocations()).toHaveLength(3)
@@ -179,6 +200,9 @@ describe('digitalocean credentials', () => {
     doctl('access-token: [unclosed\n')
     expect(() => resolveDigitalOceanCredentials(s({}))).toThrow(ConfigError)
     rmSync(join(home, '.config'), {recursive: true, force: true})
-    expect(detectCredentials(s({}))).toMatchObject({found: false, lookedAt: ['mc profile "contract" (digitalocean.token)', 'env DIGITALOCEAN_TOKEN', 'env DIGITALOCEAN_ACCESS_TOKEN', join(home, '.config', 'doctl', 'config.yaml')]})
+    expect(detectCredentials(s({}))).toMatchObject({
+      found: false,
+      lookedAt: ['mc profile "contract" (digitalocean.token)', 'env DIGITALOCEAN_TOKEN', 'env DIGITALOCEAN_ACCESS_TOKEN', join(home, '.config', 'doctl', 'config.yaml')],
+    })
   })
 })

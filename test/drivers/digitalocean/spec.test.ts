@@ -46,7 +46,7 @@ async function responseValidator(template: string, method: string, status: numbe
   let validate = validators.get(key)
   if (!validate) {
     const doc = await spec('digitalocean-public.v2')
-    const operation = ((doc.doc.paths as Record<string, Schema>)[template][method.toLowerCase()]) as Schema
+    const operation = (doc.doc.paths as Record<string, Schema>)[template][method.toLowerCase()] as Schema
     const response = (operation.responses as Record<string, Schema>)[String(status)]
     expect(response, `${key} is described`).toBeDefined()
     const schema = ((response.content as Record<string, Schema> | undefined)?.['application/json']?.schema ?? {}) as Schema
@@ -82,13 +82,25 @@ describe('digitalocean emulator and the OpenAPI description', () => {
 
     const firewall = await call('POST', '/v2/firewalls', {
       name: 'mc-probes-ssh-icmp',
-      inbound_rules: [{protocol: 'tcp', ports: '22', sources: {addresses: ['0.0.0.0/0', '::/0']}}, {protocol: 'icmp', ports: '0', sources: {addresses: ['0.0.0.0/0']}}],
+      inbound_rules: [
+        {protocol: 'tcp', ports: '22', sources: {addresses: ['0.0.0.0/0', '::/0']}},
+        {protocol: 'icmp', ports: '0', sources: {addresses: ['0.0.0.0/0']}},
+      ],
       outbound_rules: [{protocol: 'tcp', ports: 'all', destinations: {addresses: ['0.0.0.0/0']}}],
     })
     expect(firewall.status).toBe(202)
     await expectFits('/v2/firewalls', 'POST', firewall)
 
-    const droplet = await call('POST', '/v2/droplets', {name: 'spec-node', region: 'nyc3', size: 's-1vcpu-1gb', image: 'debian-12-x64', ssh_keys: [keyId], tags: ['mc-fleet:spec'], user_data: '#!/bin/sh\n', ipv6: true})
+    const droplet = await call('POST', '/v2/droplets', {
+      name: 'spec-node',
+      region: 'nyc3',
+      size: 's-1vcpu-1gb',
+      image: 'debian-12-x64',
+      ssh_keys: [keyId],
+      tags: ['mc-fleet:spec'],
+      user_data: '#!/bin/sh\n',
+      ipv6: true,
+    })
     expect(droplet.status).toBe(202)
     expect(droplet.headers.get('ratelimit-limit')).toBe('5000')
     expect(Number(droplet.headers.get('ratelimit-remaining'))).toBeLessThan(5000)

@@ -16,10 +16,16 @@ const configFile = join(home, '.aws', 'config')
 beforeAll(async () => {
   await server.start()
   mkdirSync(join(home, '.aws'))
-  writeFileSync(credentialsFile, '[default]\naws_access_key_id = AKIDFILEDEFAULT\naws_secret_access_key = file-default-secret\n\n[ops]\naws_access_key_id = AKIDFILEOPS\naws_secret_access_key = file-ops-secret\n')
+  writeFileSync(
+    credentialsFile,
+    '[default]\naws_access_key_id = AKIDFILEDEFAULT\naws_secret_access_key = file-default-secret\n\n[ops]\naws_access_key_id = AKIDFILEOPS\naws_secret_access_key = file-ops-secret\n',
+  )
   const script = join(home, 'creds.sh')
   writeFileSync(script, `echo '{"Version": 1, "AccessKeyId": "AKIDPROCESS", "SecretAccessKey": "process-secret", "SessionToken": "process-token"}'\n`)
-  writeFileSync(configFile, `[default]\nregion = eu-west-2\n\n[profile tooling]\nregion = ap-south-1\ncredential_process = /bin/sh ${script}\n\n[profile sso-user]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Ops\n`)
+  writeFileSync(
+    configFile,
+    `[default]\nregion = eu-west-2\n\n[profile tooling]\nregion = ap-south-1\ncredential_process = /bin/sh ${script}\n\n[profile sso-user]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Ops\n`,
+  )
 })
 afterEach(async () => {
   server.reset()
@@ -50,7 +56,12 @@ describe('ec2 credential sources, in the SDK default chain order with an mc prof
   })
 
   it('then AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY', () => {
-    expect(findCredentialSource(settings({}, {...envKeys, AWS_SESSION_TOKEN: 'env-token'}))).toMatchObject({kind: 'static', label: 'env AWS_ACCESS_KEY_ID', accessKeyId: 'AKIDENV', sessionToken: 'env-token'})
+    expect(findCredentialSource(settings({}, {...envKeys, AWS_SESSION_TOKEN: 'env-token'}))).toMatchObject({
+      kind: 'static',
+      label: 'env AWS_ACCESS_KEY_ID',
+      accessKeyId: 'AKIDENV',
+      sessionToken: 'env-token',
+    })
   })
 
   it('a named AWS profile (AWS_PROFILE or ec2.awsProfile) beats env keys, as in the SDK', () => {

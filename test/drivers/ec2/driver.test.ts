@@ -128,10 +128,13 @@ describe('ec2 listNodes', () => {
 
   it('maps each EC2 state exactly and an unknown one to "unknown" without throwing', async () => {
     const states = ['pending', 'running', 'shutting-down', 'stopping', 'stopped', 'terminated', 'hibernating-someday']
-    const body = describeInstancesPage(0, states.length).replaceAll(/<name>[a-z-]+<\/name><\/instanceState>/g, (() => {
-      let i = 0
-      return () => `<name>${states[i++]}</name></instanceState>`
-    })())
+    const body = describeInstancesPage(0, states.length).replaceAll(
+      /<name>[a-z-]+<\/name><\/instanceState>/g,
+      (() => {
+        let i = 0
+        return () => `<name>${states[i++]}</name></instanceState>`
+      })(),
+    )
     server.on((r) => (r.action === 'DescribeInstances' ? {body} : undefined))
     const nodes = await (await open()).listNodes()
     expect(nodes.map((n) => [n.providerState, n.state])).toEqual([
@@ -285,7 +288,9 @@ describe('ec2 listImages', () => {
   it('marks images tagged mc-probe-ready=true as probe-ready', async () => {
     server.on((r) =>
       r.action === 'DescribeImages'
-        ? {body: '<DescribeImagesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><imagesSet><item><imageId>ami-p</imageId><name>probe</name><tagSet><item><key>mc-probe-ready</key><value>true</value></item></tagSet></item></imagesSet></DescribeImagesResponse>'}
+        ? {
+            body: '<DescribeImagesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><imagesSet><item><imageId>ami-p</imageId><name>probe</name><tagSet><item><key>mc-probe-ready</key><value>true</value></item></tagSet></item></imagesSet></DescribeImagesResponse>',
+          }
         : undefined,
     )
     const [image] = await (await open()).listImages({owners: ['self']})
@@ -331,14 +336,17 @@ describe('ec2 listSizes, listLocations, key pairs', () => {
   })
 
   it('lists key pairs with their fingerprints', async () => {
-    expect(await (await open()).listKeyPairs()).toEqual([
-      {name: 'gsg-keypair', provider: 'ec2', fingerprint: '00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00'},
-    ])
+    expect(await (await open()).listKeyPairs()).toEqual([{name: 'gsg-keypair', provider: 'ec2', fingerprint: '00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00'}])
   })
 
   it('imports a public key', async () => {
     const key = await (await open()).importKeyPair('keypair', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample probe@mc\n')
-    expect(key).toEqual({name: 'keypair', provider: 'ec2', fingerprint: '00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00', publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample probe@mc'})
+    expect(key).toEqual({
+      name: 'keypair',
+      provider: 'ec2',
+      fingerprint: '00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00',
+      publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample probe@mc',
+    })
     const sent = params(only('ImportKeyPair')[0])
     expect(sent.KeyName).toBe('keypair')
     expect(Buffer.from(sent.PublicKeyMaterial, 'base64').toString()).toBe('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample probe@mc')
@@ -383,8 +391,20 @@ describe('ec2 createNode and lifecycle', () => {
         'IpPermissions.1.IpRanges.1.CidrIp': '0.0.0.0/0',
         'IpPermissions.1.Ipv6Ranges.1.CidrIpv6': '::/0',
       },
-      {GroupId: 'sg-52e2f530', 'IpPermissions.1.IpProtocol': 'icmp', 'IpPermissions.1.FromPort': '-1', 'IpPermissions.1.ToPort': '-1', 'IpPermissions.1.IpRanges.1.CidrIp': '0.0.0.0/0'},
-      {GroupId: 'sg-52e2f530', 'IpPermissions.1.IpProtocol': 'icmpv6', 'IpPermissions.1.FromPort': '-1', 'IpPermissions.1.ToPort': '-1', 'IpPermissions.1.Ipv6Ranges.1.CidrIpv6': '::/0'},
+      {
+        GroupId: 'sg-52e2f530',
+        'IpPermissions.1.IpProtocol': 'icmp',
+        'IpPermissions.1.FromPort': '-1',
+        'IpPermissions.1.ToPort': '-1',
+        'IpPermissions.1.IpRanges.1.CidrIp': '0.0.0.0/0',
+      },
+      {
+        GroupId: 'sg-52e2f530',
+        'IpPermissions.1.IpProtocol': 'icmpv6',
+        'IpPermissions.1.FromPort': '-1',
+        'IpPermissions.1.ToPort': '-1',
+        'IpPermissions.1.Ipv6Ranges.1.CidrIpv6': '::/0',
+      },
     ])
     expect(params(only('RunInstances')[0])).toEqual({
       ImageId: 'ami-0abcdef1234567890',
@@ -413,9 +433,14 @@ describe('ec2 createNode and lifecycle', () => {
       <item><ipProtocol>icmpv6</ipProtocol><fromPort>-1</fromPort><toPort>-1</toPort><ipv6Ranges><item><cidrIpv6>::/0</cidrIpv6></item></ipv6Ranges></item>
     </ipPermissions></item>`
     server.on((r) => {
-      if (r.action === 'DescribeKeyPairs') return {body: '<DescribeKeyPairsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><keySet><item><keyName>mc-probe</keyName></item></keySet></DescribeKeyPairsResponse>'}
-      if (r.action === 'DescribeSecurityGroups') return {body: `<DescribeSecurityGroupsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><securityGroupInfo>${group}</securityGroupInfo></DescribeSecurityGroupsResponse>`}
-      
+      if (r.action === 'DescribeKeyPairs')
+        return {
+          body: '<DescribeKeyPairsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><keySet><item><keyName>mc-probe</keyName></item></keySet></DescribeKeyPairsResponse>',
+        }
+      if (r.action === 'DescribeSecurityGroups')
+        return {
+          body: `<DescribeSecurityGroupsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><securityGroupInfo>${group}</securityGroupInfo></DescribeSecurityGroupsResponse>`,
+        }
     })
     await (await open()).createNode({...request, clientToken: undefined})
     expect(server.actions()).toEqual(['DescribeKeyPairs', 'DescribeSecurityGroups', 'AuthorizeSecurityGroupIngress', 'RunInstances'])
@@ -445,7 +470,9 @@ describe('ec2 createNode and lifecycle', () => {
         return ec2Error('InvalidGroup.Duplicate', `The security group '${PROBE_SECURITY_GROUP}' already exists for VPC 'vpc-1'`)
       }
       if (r.action === 'DescribeSecurityGroups' && groupCreated) {
-        return {body: `<DescribeSecurityGroupsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><securityGroupInfo><item><groupId>sg-0theirs</groupId><groupName>${PROBE_SECURITY_GROUP}</groupName></item></securityGroupInfo></DescribeSecurityGroupsResponse>`}
+        return {
+          body: `<DescribeSecurityGroupsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><securityGroupInfo><item><groupId>sg-0theirs</groupId><groupName>${PROBE_SECURITY_GROUP}</groupName></item></securityGroupInfo></DescribeSecurityGroupsResponse>`,
+        }
       }
     })
     await (await open()).createNode(request)
@@ -464,7 +491,9 @@ describe('ec2 createNode and lifecycle', () => {
   })
 
   it('fails on any other error while opening the ports', async () => {
-    server.on((r) => (r.action === 'AuthorizeSecurityGroupIngress' ? ec2Error('RulesPerSecurityGroupLimitExceeded', 'The maximum number of rules per security group has been reached.') : undefined))
+    server.on((r) =>
+      r.action === 'AuthorizeSecurityGroupIngress' ? ec2Error('RulesPerSecurityGroupLimitExceeded', 'The maximum number of rules per security group has been reached.') : undefined,
+    )
     await expect((await open()).createNode({...request, keyName: undefined})).rejects.toMatchObject({providerCode: 'RulesPerSecurityGroupLimitExceeded'})
     expect(server.actions()).not.toContain('RunInstances')
   })

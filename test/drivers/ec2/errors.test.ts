@@ -44,9 +44,7 @@ describe('ec2 error mapping (EC2 error bodies over HTTP, parsed by the SDK)', ()
 
   it('UnauthorizedOperation is an AuthError naming the IAM permission to grant', async () => {
     failListing('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403)
-    await expect((await open()).listNodes()).rejects.toSatisfy(
-      (e: unknown) => e instanceof AuthError && e.message.includes('grant ec2:DescribeInstances'),
-    )
+    await expect((await open()).listNodes()).rejects.toSatisfy((e: unknown) => e instanceof AuthError && e.message.includes('grant ec2:DescribeInstances'))
   })
 
   it.each([

@@ -9,7 +9,20 @@ import {closeDrivers, ec2Settings, openDriver, tempHome} from './helpers.js'
 
 const server = new FixtureServer()
 const {home, cleanup} = tempHome()
-const REGIONS = ['ap-northeast-1', 'ap-south-1', 'ca-central-1', 'eu-central-1', 'eu-north-1', 'eu-west-1', 'eu-west-2', 'sa-east-1', 'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2']
+const REGIONS = [
+  'ap-northeast-1',
+  'ap-south-1',
+  'ca-central-1',
+  'eu-central-1',
+  'eu-north-1',
+  'eu-west-1',
+  'eu-west-2',
+  'sa-east-1',
+  'us-east-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
+]
 
 beforeAll(async () => {
   await server.start()
@@ -84,7 +97,7 @@ describe('ec2 --region all', () => {
     expect(error.result).toHaveLength(REGIONS.length - 2)
   })
 
-  it('finds a node\'s region for calls about one node, and needs one region to create', async () => {
+  it("finds a node's region for calls about one node, and needs one region to create", async () => {
     serveRegions()
     server.on((r) => {
       if (r.action !== 'DescribeInstances' || !r.params.get('InstanceId.1')) return

@@ -88,7 +88,16 @@ describe('ec2 against the sandbox', () => {
     expect((await driver.listKeyPairs()).map((k) => k.name)).toContain('it-ec2-key')
 
     // The same client token again is the same instance, not a second one.
-    const again = await driver.createNode({name: 'it-ec2-probe', image: image!.id, size: 't3.micro', keyName: 'it-ec2-key', allowSshAndIcmp: true, tags: {'mc-fleet': 'it'}, userData: '#!/bin/sh\ntrue\n', clientToken: 'it-ec2-create-1'})
+    const again = await driver.createNode({
+      name: 'it-ec2-probe',
+      image: image!.id,
+      size: 't3.micro',
+      keyName: 'it-ec2-key',
+      allowSshAndIcmp: true,
+      tags: {'mc-fleet': 'it'},
+      userData: '#!/bin/sh\ntrue\n',
+      clientToken: 'it-ec2-create-1',
+    })
     expect(again.id).toBe(created.id)
 
     const running = await driver.waitUntilRunning(created.id, {pollMs: 50, timeoutMs: 20_000})
@@ -101,7 +110,11 @@ describe('ec2 against the sandbox', () => {
     expect(listed.map((n) => n.id)).toEqual([created.id])
 
     await driver.stopNode!(created.id)
-    await pollUntil(() => driver.getNode(created.id), (n) => n.state === 'stopped', {timeoutMs: 20_000, pollMs: 50, what: 'stopped'})
+    await pollUntil(
+      () => driver.getNode(created.id),
+      (n) => n.state === 'stopped',
+      {timeoutMs: 20_000, pollMs: 50, what: 'stopped'},
+    )
     await driver.startNode!(created.id)
     await driver.waitUntilRunning(created.id, {pollMs: 50, timeoutMs: 20_000})
 
@@ -120,15 +133,19 @@ describe('ec2 against the sandbox', () => {
     for (const node of nodes) expect(regions).toContain(node.region)
   })
 
-  it.skipIf(!existsSync('/usr/bin/aws'))('lists the same instances as the AWS CLI against the same endpoint', async () => {
-    const driver = await openDriver(settings())
-    const ours = (await driver.listNodes()).map((n) => n.id)
-    const c = sandbox.credentials.ec2
-    const {stdout} = await promisify(execFile)('/usr/bin/aws', ['ec2', 'describe-instances', '--endpoint-url', sandbox.endpoints.ec2, '--output', 'json'], {
-      env: {PATH: process.env.PATH, HOME: home, AWS_ACCESS_KEY_ID: c.accessKeyId, AWS_SECRET_ACCESS_KEY: c.secretAccessKey, AWS_DEFAULT_REGION: c.region, AWS_PAGER: ''},
-    })
-    const theirs = (JSON.parse(stdout) as {Reservations: {Instances: {InstanceId: string}[]}[]}).Reservations.flatMap((r) => r.Instances.map((i) => i.InstanceId))
-    expect(ours.length).toBeGreaterThanOrEqual(3)
-    expect(ours).toEqual(theirs)
-  }, 60_000)
+  it.skipIf(!existsSync('/usr/bin/aws'))(
+    'lists the same instances as the AWS CLI against the same endpoint',
+    async () => {
+      const driver = await openDriver(settings())
+      const ours = (await driver.listNodes()).map((n) => n.id)
+      const c = sandbox.credentials.ec2
+      const {stdout} = await promisify(execFile)('/usr/bin/aws', ['ec2', 'describe-instances', '--endpoint-url', sandbox.endpoints.ec2, '--output', 'json'], {
+        env: {PATH: process.env.PATH, HOME: home, AWS_ACCESS_KEY_ID: c.accessKeyId, AWS_SECRET_ACCESS_KEY: c.secretAccessKey, AWS_DEFAULT_REGION: c.region, AWS_PAGER: ''},
+      })
+      const theirs = (JSON.parse(stdout) as {Reservations: {Instances: {InstanceId: string}[]}[]}).Reservations.flatMap((r) => r.Instances.map((i) => i.InstanceId))
+      expect(ours.length).toBeGreaterThanOrEqual(3)
+      expect(ours).toEqual(theirs)
+    },
+    60_000,
+  )
 })

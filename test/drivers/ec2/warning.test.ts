@@ -16,7 +16,7 @@ afterAll(async () => {
 })
 
 // Its own file: the SDK warns at most once per process, so this must be the first client made here.
-it('never lets the SDK\'s Node-version warning reach users', async () => {
+it("never lets the SDK's Node-version warning reach users", async () => {
   delete process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED
   const emitWarning = vi.spyOn(process, 'emitWarning').mockImplementation(() => {})
   try {

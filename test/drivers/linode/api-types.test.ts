@@ -37,7 +37,7 @@ describe('linode spec and driver agree', () => {
     expect(statuses.filter((s) => nodeState(s) === 'unknown')).toEqual([])
   })
 
-  it('checks labels with the spec\'s own pattern and length', () => {
+  it("checks labels with the spec's own pattern and length", () => {
     const create = spec.paths['/{apiVersion}/linode/instances'].post.requestBody.content['application/json'].schema
     const label = create.allOf!.map((part) => part.properties?.label).find(Boolean)!
     expect(LABEL_PATTERN.source).toBe(label.pattern)

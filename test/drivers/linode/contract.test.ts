@@ -113,6 +113,12 @@ describe('linode recorded responses, beyond the shared contract', () => {
   it('maps the recorded create response (status provisioning) to a pending node', async () => {
     const driver = await createDriver(settings(), {log: silentLog, dataDir: home, cacheDir: home})
     const node = await driver.createNode({name: 'TestNode', image: 'linode/centos7', size: 'g6-nanode-1', location: 'eu-west'})
-    expect(node).toMatchObject({id: '45501392', state: 'pending', providerState: 'provisioning', publicIps: ['45.32.179.25', '2a39:7b00::f03c:92dd:f277:4ff4'], privateIps: ['192.168.206.100']})
+    expect(node).toMatchObject({
+      id: '45501392',
+      state: 'pending',
+      providerState: 'provisioning',
+      publicIps: ['45.32.179.25', '2a39:7b00::f03c:92dd:f277:4ff4'],
+      privateIps: ['192.168.206.100'],
+    })
   })
 })

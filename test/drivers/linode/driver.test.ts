@@ -3,15 +3,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import {
-  AuthError,
-  NotFoundError,
-  ProviderError,
-  RateLimitError,
-  TimeoutError,
-  TransientError,
-  ValidationError,
-} from '../../../src/core/errors.js'
+import {AuthError, NotFoundError, ProviderError, RateLimitError, TimeoutError, TransientError, ValidationError} from '../../../src/core/errors.js'
 import {createDebugLog, silentLog} from '../../../src/core/log.js'
 import type {LinodeInstance} from '../../../src/drivers/linode/api-types.js'
 import {createDriver} from '../../../src/drivers/linode/index.js'
@@ -119,7 +111,9 @@ describe('listing', () => {
 describe('errors', () => {
   it('401 is an AuthError naming where the token came from, never the token', async () => {
     const server = await serve(() => ({status: 401, body: {errors: [{reason: 'Invalid Token'}]}}))
-    const error = await testDriver(server.url, {tokenSource: 'env LINODE_TOKEN'}).listNodes().catch((error_) => error_)
+    const error = await testDriver(server.url, {tokenSource: 'env LINODE_TOKEN'})
+      .listNodes()
+      .catch((error_) => error_)
     expect(error).toBeInstanceOf(AuthError)
     expect(error.message).toContain('env LINODE_TOKEN')
     expect(error.message).toContain('Invalid Token')
@@ -129,7 +123,9 @@ describe('errors', () => {
 
   it('403 is an AuthError that says what was not allowed', async () => {
     const server = await serve(() => ({status: 403, body: {errors: [{reason: 'Unauthorized'}]}}))
-    const error = await testDriver(server.url).listKeyPairs().catch((error_) => error_)
+    const error = await testDriver(server.url)
+      .listKeyPairs()
+      .catch((error_) => error_)
     expect(error).toBeInstanceOf(AuthError)
     expect(error.message).toContain('GET /v4/profile/sshkeys')
   })
@@ -171,10 +167,20 @@ describe('errors', () => {
   it('400 with errors[] is a ValidationError naming each field and reason', async () => {
     const server = await serve((req) =>
       req.method === 'POST'
-        ? {status: 400, body: {errors: [{field: 'type', reason: 'A valid plan type by that ID was not found'}, {field: 'region', reason: 'region is not valid'}]}}
+        ? {
+            status: 400,
+            body: {
+              errors: [
+                {field: 'type', reason: 'A valid plan type by that ID was not found'},
+                {field: 'region', reason: 'region is not valid'},
+              ],
+            },
+          }
         : undefined,
     )
-    const error = await testDriver(server.url).createNode({name: 'probe-1', image: 'linode/debian12', size: 'g9-huge'}).catch((error_) => error_)
+    const error = await testDriver(server.url)
+      .createNode({name: 'probe-1', image: 'linode/debian12', size: 'g9-huge'})
+      .catch((error_) => error_)
     expect(error).toBeInstanceOf(ValidationError)
     expect(error.fields).toEqual([
       {field: 'type', reason: 'A valid plan type by that ID was not found'},
@@ -210,13 +216,17 @@ describe('errors', () => {
     const {url} = server
     await server.close()
     servers.length = 0
-    const error = await testDriver(url, {retry: {attempts: 2, baseDelayMs: 1}}).listNodes().catch((error_) => error_)
+    const error = await testDriver(url, {retry: {attempts: 2, baseDelayMs: 1}})
+      .listNodes()
+      .catch((error_) => error_)
     expect(error).toBeInstanceOf(TransientError)
   })
 
   it('a 2xx without a data list says the endpoint may not be Linode', async () => {
     const server = await serve(() => ({body: {hello: 'world'}}))
-    const error = await testDriver(server.url).listNodes().catch((error_) => error_)
+    const error = await testDriver(server.url)
+      .listNodes()
+      .catch((error_) => error_)
     expect(error).toBeInstanceOf(ProviderError)
     expect(error.message).toContain('is ' + server.url + ' a Linode API endpoint?')
   })
@@ -276,7 +286,7 @@ describe('createNode', () => {
   })
 
   it('uses the public key of a profile key named by keyName', async () => {
-    const server = await serve((req) => (req.path === '/v4/profile/sshkeys' ? {body: keys} : (req.method === 'POST' ? created(req) : undefined)))
+    const server = await serve((req) => (req.path === '/v4/profile/sshkeys' ? {body: keys} : req.method === 'POST' ? created(req) : undefined))
     await testDriver(server.url).createNode({name: 'probe-b', image: 'linode/debian12', size: 'g6-nanode-1', keyName: 'mc-probe'})
     expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /v4/profile/sshkeys', 'POST /v4/linode/instances'])
     expect((server.requests[1].body as {authorized_keys: string[]}).authorized_keys).toEqual([keys.data[0].ssh_key])
@@ -391,7 +401,7 @@ describe('createDriver', () => {
   })
   const context = () => ({log: silentLog, dataDir: home, cacheDir: home})
 
-  it('uses LINODE_TOKEN, and linode-cli\'s token and default region from its config file', async () => {
+  it("uses LINODE_TOKEN, and linode-cli's token and default region from its config file", async () => {
     const server = await serve((req) => ({body: one([{id: 'us-east', label: req.headers.authorization}])}))
     const fromEnv = await createDriver(settings({endpoint: server.url, env: {LINODE_TOKEN: 'env-token-1'}}), context())
     expect((await fromEnv.listLocations())[0].name).toBe('Bearer env-token-1')

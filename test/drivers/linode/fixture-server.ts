@@ -49,7 +49,6 @@ export const recordedRoutes: Routes = ({method, path, query}) => {
   if (key === 'GET /v4/regions') return {body: fixture('list_locations')}
   if (key === 'GET /v4/profile/sshkeys') return {body: fixture('list_key_pairs')}
   if (key === 'POST /v4/profile/sshkeys') return {body: fixture('create_key_pair')}
-  
 }
 
 /** A local Linode API on 127.0.0.1 (port 0) that records every request it answers. */
@@ -97,10 +96,7 @@ export async function startLinodeServer(routes: Routes): Promise<LinodeTestServe
 }
 
 /** A driver on a test server, with waits shortened so retry tests run in milliseconds. */
-export function testDriver(
-  url: string,
-  options: Partial<LinodeClientOptions> & {region?: string} = {},
-): LinodeDriver {
+export function testDriver(url: string, options: Partial<LinodeClientOptions> & {region?: string} = {}): LinodeDriver {
   const {region = 'eu-west', ...client} = options
   return new LinodeDriver(
     new LinodeClient({

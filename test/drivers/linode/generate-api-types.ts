@@ -127,9 +127,7 @@ function emitObject(schema: Schema, direction: Direction, indent: string): strin
   }
   const required = new Set(schema.required ?? [])
   const inner = `${indent}  `
-  const lines = entries
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, s]) => `${inner}${propertyName(name)}${required.has(name) ? '' : '?'}: ${emit(s, direction, inner)}`)
+  const lines = entries.sort(([a], [b]) => a.localeCompare(b)).map(([name, s]) => `${inner}${propertyName(name)}${required.has(name) ? '' : '?'}: ${emit(s, direction, inner)}`)
   return `{\n${lines.join('\n')}\n${indent}}`
 }
 
@@ -196,11 +194,7 @@ export function generateApiTypes(specText: string): string {
     if (target.sameAs && typeOf(target.sameAs.operationId, target.sameAs.pick) !== type) {
       throw new Error(`${target.sameAs.operationId} no longer returns the same ${target.name} as ${target.operationId}`)
     }
-    out.push(
-      '',
-      `/** ${target.pick} of ${target.operationId} */`,
-      type.startsWith('{') ? `export interface ${target.name} ${type}` : `export type ${target.name} = ${type}`,
-    )
+    out.push('', `/** ${target.pick} of ${target.operationId} */`, type.startsWith('{') ? `export interface ${target.name} ${type}` : `export type ${target.name} = ${type}`)
   }
   return `${out.join('\n')}\n`
 }

@@ -125,7 +125,7 @@ function expectSpecCompliant(requests: number): void {
   expect(violations).toEqual([])
 }
 
-describe('linode driver against Prism mocking Linode\'s OpenAPI spec', () => {
+describe("linode driver against Prism mocking Linode's OpenAPI spec", () => {
   it('notices a request that breaks the spec (the check itself works)', async () => {
     const client = new LinodeClient({endpoint: relayUrl, token: 't0ken', tokenSource: 'test', log: silentLog, retry: {attempts: 1}})
     await expect(client.get('linode/instances', {query: {page: 1, page_size: 1000}})).rejects.toBeInstanceOf(ValidationError)
@@ -181,7 +181,7 @@ describe('linode driver against Prism mocking Linode\'s OpenAPI spec', () => {
     expectSpecCompliant(2)
   })
 
-  it('maps the spec\'s documented error answers', async () => {
+  it("maps the spec's documented error answers", async () => {
     const d = driver()
     preferCode = 400
     const invalid = await d.createNode({name: 'mc-probe-3', image: 'linode/debian12', size: 'g6-nanode-1'}).catch((error) => error)

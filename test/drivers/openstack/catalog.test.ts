@@ -37,7 +37,9 @@ describe('Keystone v2.0 catalogue (Rackspace)', () => {
 
   it('names the regions the catalogue offers when the asked one is missing', () => {
     expect(() => selectEndpoint(rax, {...CLOUD_SERVERS, region: 'LON'})).toThrow(ValidationError)
-    expect(() => selectEndpoint(rax, {...CLOUD_SERVERS, region: 'LON'})).toThrow('Region "LON" has no compute service "cloudServersOpenStack" in the catalogue from Rackspace Identity (test). Regions offered: DFW, HKG, IAD, ORD, SYD.')
+    expect(() => selectEndpoint(rax, {...CLOUD_SERVERS, region: 'LON'})).toThrow(
+      'Region "LON" has no compute service "cloudServersOpenStack" in the catalogue from Rackspace Identity (test). Regions offered: DFW, HKG, IAD, ORD, SYD.',
+    )
     expect(() => selectEndpoint(raxLon, {...CLOUD_SERVERS, region: 'ORD'})).toThrow('Regions offered: LON.')
   })
 

@@ -68,13 +68,14 @@ const NON_CONFORMING: [file: string, schema: string, deviations: string[]][] = [
   [
     '_servers_26f7fbee_8ce1_4c28_887a_bfe8e4bb10fe.json',
     'ServerShowResponse',
-    ['/server/accessIPv4 must match format "ipv4"', '/server/accessIPv6 must match format "ipv6"', '/server/progress must be integer', '/server/tenant_id must match format "uuid"'],
+    [
+      '/server/accessIPv4 must match format "ipv4"',
+      '/server/accessIPv6 must match format "ipv6"',
+      '/server/progress must be integer',
+      '/server/tenant_id must match format "uuid"',
+    ],
   ],
-  [
-    '_flavors_detail.json',
-    'FlavorsDetailResponse',
-    ['/flavors/* must NOT have additional properties', '/flavors/*/id must be string'],
-  ],
+  ['_flavors_detail.json', 'FlavorsDetailResponse', ['/flavors/* must NOT have additional properties', '/flavors/*/id must be string']],
 ]
 
 describe('libcloud recordings against the Nova 2.1 schema', () => {

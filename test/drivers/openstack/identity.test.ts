@@ -89,9 +89,7 @@ describe('OpenStack auth URL and credentials', () => {
   })
 
   it('--endpoint replaces the auth URL from the environment', () => {
-    const config = openStackConfig(
-      settings('openstack', {endpoint: 'http://127.0.0.1:9/v3', env: {OS_AUTH_URL: 'http://elsewhere:5000/v3', OS_USERNAME: 'u', OS_PASSWORD: 'p'}}),
-    )
+    const config = openStackConfig(settings('openstack', {endpoint: 'http://127.0.0.1:9/v3', env: {OS_AUTH_URL: 'http://elsewhere:5000/v3', OS_USERNAME: 'u', OS_PASSWORD: 'p'}}))
     expect(config.identity.tokensUrl).toBe('http://127.0.0.1:9/v3/auth/tokens')
   })
 
@@ -176,7 +174,9 @@ describe('authentication against a live identity service', () => {
     cloud.fail({path: /^\/servers\/detail$/, status: 401, body: {unauthorized: {message: 'Token not valid', code: 401}}, times: 2})
     const error = await driver.listNodes().catch((error_: unknown) => error_)
     expect(error).toBeInstanceOf(AuthError)
-    expect((error as Error).message).toMatch(/^Nova in ORD refused a fresh token from Rackspace Identity at http:\/\/127\.0\.0\.1:\d+\/identity\/v2\.0\/tokens \(HTTP 401: Token not valid\)\.$/)
+    expect((error as Error).message).toMatch(
+      /^Nova in ORD refused a fresh token from Rackspace Identity at http:\/\/127\.0\.0\.1:\d+\/identity\/v2\.0\/tokens \(HTTP 401: Token not valid\)\.$/,
+    )
     expect(tokenRequests()).toHaveLength(2)
     expect(cloud.computeRequests().filter((r) => r.path === '/servers/detail')).toHaveLength(2)
   })
@@ -185,7 +185,7 @@ describe('authentication against a live identity service', () => {
     const wrongKey = 'f00dfacef00dfacef00dfacef00dface'
     const error = await openNovaDriver(rax(wrongKey), box.context(), FAST).catch((error_: unknown) => error_)
     expect(error).toBeInstanceOf(AuthError)
-    const {message} = (error as Error)
+    const {message} = error as Error
     expect(message).toContain(`Rackspace Identity at ${cloud.identity}/v2.0/tokens refused the API key of user "alice"`)
     expect(message).toContain('Username or api key is invalid')
     expect(message).not.toContain(wrongKey)
@@ -260,7 +260,9 @@ describe('authentication against a live identity service', () => {
   })
 
   it('a wrong Keystone v3 password names Keystone, the user and the URL, not the password', async () => {
-    const config = openStackConfig(settings('openstack', {env: {OS_AUTH_URL: `${cloud.identity}/v3`, OS_USERNAME: 'demo', OS_PASSWORD: 'not-the-password', OS_PROJECT_NAME: 'admin'}}))
+    const config = openStackConfig(
+      settings('openstack', {env: {OS_AUTH_URL: `${cloud.identity}/v3`, OS_USERNAME: 'demo', OS_PASSWORD: 'not-the-password', OS_PROJECT_NAME: 'admin'}}),
+    )
     const error = await openNovaDriver(config, box.context(), FAST).catch((error_: unknown) => error_)
     expect(error).toBeInstanceOf(AuthError)
     expect((error as Error).message).toBe(

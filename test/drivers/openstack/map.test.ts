@@ -49,12 +49,10 @@ describe('Nova status -> NodeState', () => {
 })
 
 describe('addresses', () => {
-  it('sorts the recorded server\'s networks into public and private, floating IPs public', () => {
+  it("sorts the recorded server's networks into public and private, floating IPs public", () => {
     const [building] = fixture('openstack', '_servers_detail.json').servers as Json[]
     const {publicIps, privateIps} = splitAddresses(building.addresses, [])
-    expect(publicIps.sort()).toEqual(
-      ['50.57.94.35', '2001:4801:7808:52:16:3eff:fe47:788a', '12.16.18.28', '192.168.3.3', '1.1.1.1', '2.2.2.2', '172.16.1.1'].sort(),
-    )
+    expect(publicIps.sort()).toEqual(['50.57.94.35', '2001:4801:7808:52:16:3eff:fe47:788a', '12.16.18.28', '192.168.3.3', '1.1.1.1', '2.2.2.2', '172.16.1.1'].sort())
     expect(privateIps.sort()).toEqual(['10.182.64.34', 'fec0:4801:7808:52:16:3eff:fe60:187d', '10.3.3.3'].sort())
   })
 
@@ -109,7 +107,11 @@ describe('server -> Node', () => {
 
   it('turns metadata into tags and keeps key name, task and power state in extra', () => {
     const server = fixture('openstack', '_servers_26f7fbee_8ce1_4c28_887a_bfe8e4bb10fe.json').server as Json
-    const node = serverToNode({...server, 'OS-EXT-STS:task_state': 'spawning', 'OS-EXT-STS:power_state': 0, metadata: {...(server.metadata as Json), 'mc-ssh-port': 2222}}, 'openstack', 'RegionOne')
+    const node = serverToNode(
+      {...server, 'OS-EXT-STS:task_state': 'spawning', 'OS-EXT-STS:power_state': 0, metadata: {...(server.metadata as Json), 'mc-ssh-port': 2222}},
+      'openstack',
+      'RegionOne',
+    )
     expect(node.tags).toEqual({'My Server Name': 'Apache1', 'mc-ssh-port': '2222'})
     expect(node.extra.openstack).toMatchObject({keyName: 'devstack', taskState: 'spawning', powerState: 0, metadata: node.tags})
     expect(node.state).toBe('pending')

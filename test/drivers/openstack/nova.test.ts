@@ -75,11 +75,11 @@ describe('listings', () => {
     expect(calls('GET', '/images/detail').length).toBeGreaterThan(3)
   })
 
-  it('stops with an error when Nova\'s next link does not advance', async () => {
+  it("stops with an error when Nova's next link does not advance", async () => {
     const driver = await rackspace()
     const page = {servers: [{id: 'a', name: 'a', status: 'ACTIVE'}], servers_links: [{rel: 'next', href: 'http://x/servers/detail?marker=a&limit=1'}]}
     cloud.fail({path: /^\/servers\/detail$/, status: 200, body: page, headers: {'content-type': 'application/json'}, times: 2})
-    await expect(driver.listNodes()).rejects.toThrow('Nova\'s pagination of /servers/detail does not advance (next marker a).')
+    await expect(driver.listNodes()).rejects.toThrow("Nova's pagination of /servers/detail does not advance (next marker a).")
   })
 
   it('filters nodes by state, tag and name glob', async () => {
@@ -93,11 +93,13 @@ describe('listings', () => {
     const driver = await rackspace()
     expect((await driver.listImages({name: 'Ubuntu 22.04*'})).map((i) => i.id)).toEqual([MODERN_IMAGE_ID])
     expect(await driver.listImages({owners: ['self']})).toEqual([])
-    cloud.state('ord.servers.api.rackspacecloud.com/v2/1337').images.push(
-      {id: 'snap-1', name: 'my snapshot', status: 'ACTIVE', metadata: {image_type: 'snapshot'}},
-      {id: 'other-1', name: 'shared', status: 'ACTIVE', metadata: {owner_id: '9999'}},
-      {id: 'gone-1', name: 'deleted', status: 'DELETED', metadata: {image_type: 'snapshot'}},
-    )
+    cloud
+      .state('ord.servers.api.rackspacecloud.com/v2/1337')
+      .images.push(
+        {id: 'snap-1', name: 'my snapshot', status: 'ACTIVE', metadata: {image_type: 'snapshot'}},
+        {id: 'other-1', name: 'shared', status: 'ACTIVE', metadata: {owner_id: '9999'}},
+        {id: 'gone-1', name: 'deleted', status: 'DELETED', metadata: {image_type: 'snapshot'}},
+      )
     expect((await driver.listImages({owners: ['self']})).map((i) => i.id)).toEqual(['snap-1'])
     expect((await driver.listImages({owners: ['9999']})).map((i) => i.id)).toEqual(['other-1'])
     expect((await driver.listImages({owners: ['self'], name: 'shared'})).map((i) => i.id)).toEqual([])
@@ -130,7 +132,7 @@ describe('errors', () => {
     expect(calls('GET', '/flavors/detail')).toHaveLength(3)
   })
 
-  it('gives up on 429 with a RateLimitError carrying the server\'s wait', async () => {
+  it("gives up on 429 with a RateLimitError carrying the server's wait", async () => {
     const driver = await rackspace()
     cloud.fail({path: /^\/os-keypairs$/, status: 429, headers: {'retry-after': '0'}, body: {overLimit: {code: 429, message: 'Rate limit exceeded'}}, times: 5})
     const error = await driver.listKeyPairs().catch((error_: unknown) => error_)
@@ -142,7 +144,12 @@ describe('errors', () => {
 
   it('an exhausted quota (413 without Retry-After) is not retried', async () => {
     const driver = await rackspace()
-    cloud.fail({method: 'POST', path: /^\/servers$/, status: 413, body: {overLimit: {code: 413, message: 'Quota exceeded for instances: Requested 1, but already used 10 of 10 instances'}}})
+    cloud.fail({
+      method: 'POST',
+      path: /^\/servers$/,
+      status: 413,
+      body: {overLimit: {code: 413, message: 'Quota exceeded for instances: Requested 1, but already used 10 of 10 instances'}},
+    })
     const error = await driver.createNode({name: 'q', image: MODERN_IMAGE_ID, size: '2'}).catch((error_: unknown) => error_)
     expect(error).toBeInstanceOf(ProviderError)
     expect(error).not.toBeInstanceOf(RateLimitError)
@@ -150,7 +157,7 @@ describe('errors', () => {
     expect(calls('POST', '/servers')).toHaveLength(1)
   })
 
-  it('retries a GET after a 503, then surfaces Nova\'s message', async () => {
+  it("retries a GET after a 503, then surfaces Nova's message", async () => {
     const driver = await rackspace()
     const fault = {computeFault: {code: 500, message: 'The server has either erred or is incapable of performing the requested operation.'}}
     cloud.fail({path: /^\/servers\/12064$/, status: 500, body: fault})
@@ -163,7 +170,7 @@ describe('errors', () => {
     )
   })
 
-  it('any other refusal is a ProviderError with Nova\'s message, not retried', async () => {
+  it("any other refusal is a ProviderError with Nova's message, not retried", async () => {
     const driver = await rackspace()
     cloud.fail({method: 'POST', path: /^\/servers$/, status: 400, body: {badRequest: {code: 400, message: 'Invalid flavorRef provided.'}}})
     const error = await driver.createNode({name: 'b', image: MODERN_IMAGE_ID, size: '2'}).catch((error_: unknown) => error_)
@@ -276,7 +283,9 @@ describe('create, wait, reboot, destroy (Rackspace)', () => {
     const driver = await rackspace()
     const errored = {server: {id: 'e1', name: 'e', status: 'ERROR', fault: {code: 500, message: 'No valid host was found.', details: 'There are not enough hosts available.'}}}
     cloud.fail({path: /^\/servers\/e1$/, status: 200, body: errored, headers: {'content-type': 'application/json'}})
-    await expect(driver.waitUntilRunning('e1', {pollMs: 5})).rejects.toThrow('Server "e1" went to ERROR while building: No valid host was found.: There are not enough hosts available..')
+    await expect(driver.waitUntilRunning('e1', {pollMs: 5})).rejects.toThrow(
+      'Server "e1" went to ERROR while building: No valid host was found.: There are not enough hosts available..',
+    )
   })
 
   it('waiting too long is a TimeoutError', async () => {
@@ -297,7 +306,7 @@ describe('create, wait, reboot, destroy (Rackspace)', () => {
     expect(calls('DELETE', `/servers/${node.id}`)).toHaveLength(2)
   })
 
-  it('imports a key pair; a duplicate name is Nova\'s conflict', async () => {
+  it("imports a key pair; a duplicate name is Nova's conflict", async () => {
     const driver = await rackspace()
     const key = await driver.importKeyPair('laptop', `${PUBLIC_KEY}\n`)
     expect(key).toEqual({name: 'laptop', provider: 'rackspace', fingerprint: '97:10:a6:e7:92:65:7e:69:fe:e6:81:8f:39:3c:8f:5a', publicKey: PUBLIC_KEY})

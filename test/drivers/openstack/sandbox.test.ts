@@ -73,7 +73,11 @@ describe('openstack against the sandbox', () => {
     const [node] = await driver.listNodes({states: ['running']})
     await driver.stopNode!(node.id)
     expect((await driver.getNode(node.id)).state).toBe('stopping')
-    await pollUntil(() => driver.getNode(node.id), (n) => n.state === 'stopped', {timeoutMs: 10_000, pollMs: 50, what: 'SHUTOFF'})
+    await pollUntil(
+      () => driver.getNode(node.id),
+      (n) => n.state === 'stopped',
+      {timeoutMs: 10_000, pollMs: 50, what: 'SHUTOFF'},
+    )
     // Only once SHUTOFF: Nova answers 409 to a start while the server is still powering off.
     await driver.startNode!(node.id)
     expect(await driver.waitUntilRunning(node.id, {pollMs: 50, timeoutMs: 10_000})).toMatchObject({state: 'running'})
@@ -82,7 +86,13 @@ describe('openstack against the sandbox', () => {
 
 const root = () => sandbox.endpoints.openstack.replace(/\/identity\/v3$/, '')
 
-async function neutron(path: string): Promise<{security_groups: {id: string; name: string; security_group_rules: {direction: string; ethertype: string; protocol: string | null; port_range_min: number | null; remote_ip_prefix: string | null}[]}[]}> {
+async function neutron(path: string): Promise<{
+  security_groups: {
+    id: string
+    name: string
+    security_group_rules: {direction: string; ethertype: string; protocol: string | null; port_range_min: number | null; remote_ip_prefix: string | null}[]
+  }[]
+}> {
   const res = await http(`${root()}/network/regionone/v2.0${path}`, {headers: {'x-auth-token': (await keystoneToken(sandbox)).token}})
   expect(res.status).toBe(200)
   return res.body

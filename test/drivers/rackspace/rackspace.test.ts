@@ -19,7 +19,7 @@ describe('identity endpoint', () => {
     expect(rackspaceTokensUrl(endpoint)).toBe(url)
   })
 
-  it('defaults to Rackspace Identity and takes --endpoint (or the profile\'s) instead', () => {
+  it("defaults to Rackspace Identity and takes --endpoint (or the profile's) instead", () => {
     expect(rackspaceConfig(settings('rackspace', {env: RAX_ENV})).identity.tokensUrl).toBe('https://identity.api.rackspacecloud.com/v2.0/tokens')
     expect(rackspaceConfig(settings('rackspace', {env: RAX_ENV, endpoint: 'http://127.0.0.1:9/id'})).identity.tokensUrl).toBe('http://127.0.0.1:9/id/v2.0/tokens')
   })
@@ -55,7 +55,7 @@ describe('regions', () => {
   })
   afterEach(() => box.cleanup())
 
-  it.each(['DFW', 'ORD', 'IAD', 'SYD', 'HKG'])('lists Cloud Servers in %s through that region\'s endpoint', async (region) => {
+  it.each(['DFW', 'ORD', 'IAD', 'SYD', 'HKG'])("lists Cloud Servers in %s through that region's endpoint", async (region) => {
     const driver = await createDriver(settings('rackspace', {region: region.toLowerCase(), endpoint: cloud.identity, env: RAX_ENV}), box.context())
     expect(driver.region).toBe(region)
     const nodes = await driver.listNodes()
@@ -92,7 +92,7 @@ describe('regions', () => {
     expect(byFlag.region).toBe('IAD')
   })
 
-  it('without any region, uses the account\'s default region from the token', async () => {
+  it("without any region, uses the account's default region from the token", async () => {
     const driver = await createDriver(settings('rackspace', {endpoint: cloud.identity, env: RAX_ENV}), box.context())
     expect(driver.region).toBe('ORD')
   })
