@@ -7,6 +7,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {PROVIDERS} from '../../src/drivers/registry.js'
 import {type SandboxHandle, startSandbox} from '../../src/sandbox/index.js'
 import {writeProfile} from '../../src/store/config.js'
 import {freePort} from '../helpers/sshd.js'
@@ -207,10 +208,11 @@ describe('a forward proxy (tinyproxy) for every provider', () => {
   /** Requests tinyproxy forwarded, per provider, from its log: the sandbox mounts each cloud at its own path. */
   function forwarded(): Record<string, number> {
     const {port} = new URL(sandbox.endpoints.linode)
-    const counts: Record<string, number> = {ec2: 0, linode: 0, openstack: 0, rackspace: 0}
+    const counts: Record<string, number> = {ec2: 0, linode: 0, openstack: 0, rackspace: 0, digitalocean: 0}
     for (const match of readFileSync(log, 'utf8').matchAll(new RegExp(`Request \\(file descriptor \\d+\\): (\\w+) http://127\\.0\\.0\\.1:${port}(/\\S*)`, 'g'))) {
       const path = match[2]
       if (path.startsWith('/v4/')) counts.linode++
+      else if (path.startsWith('/v2/')) counts.digitalocean++
       else if (path.startsWith('/rackspace')) counts.rackspace++
       else if (path.startsWith('/identity') || path.startsWith('/compute')) counts.openstack++
       else if (match[1] === 'POST' && path === '/') counts.ec2++
@@ -225,9 +227,9 @@ describe('a forward proxy (tinyproxy) for every provider', () => {
     const home = mkdtempSync(join(dir, 'home-'))
     const run = await mc(['nodes', 'list', '--provider', 'all', '--json', '--debug'], {profile: sandbox.profile, env: {HTTP_PROXY: proxyUrl()}, home})
     expect(run.code, run.stderr).toBe(0)
-    expect(nodes(run)).toHaveLength(12)
+    expect(nodes(run)).toHaveLength(3 * PROVIDERS.length)
     const after = forwarded()
-    for (const provider of ['ec2', 'linode', 'openstack', 'rackspace']) expect(after[provider], provider).toBeGreaterThan(before[provider])
+    for (const provider of PROVIDERS) expect(after[provider], provider).toBeGreaterThan(before[provider])
     expect(run.stdout + run.stderr + allFiles(home)).not.toContain(PROXY_PASSWORD)
   })
 

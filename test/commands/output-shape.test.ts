@@ -7,6 +7,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {parse as parseYaml} from 'yaml'
 
 import {ExitCode} from '../../src/core/errors.js'
+import {PROVIDERS} from '../../src/drivers/registry.js'
 import {type SandboxHandle, startSandbox} from '../../src/sandbox/index.js'
 import {writeProfile} from '../../src/store/config.js'
 import {mcPaths} from '../../src/store/paths.js'
@@ -124,7 +125,7 @@ describe('listings: --output, --columns, --no-header, --sort, --query', () => {
 
   it('providers, config list, config profiles and probe list', async () => {
     const providers = await mc(['providers', '--profile', 'sbx', '--query', 'providers[?credentials].provider'])
-    expect(providers.stdout.trimEnd().split('\n')).toEqual(['ec2', 'rackspace', 'openstack', 'linode'])
+    expect(providers.stdout.trimEnd().split('\n')).toEqual([...PROVIDERS])
     expect((await mc(['providers', '--profile', 'sbx', '--csv', '--columns', 'provider,credentials', '--no-header'])).stdout.split('\r\n')[0]).toBe('ec2,found')
     const region = await mc(['config', 'list', '--profile', 'sbx', '--query', "entries[?key=='linode.region'].value | [0]"])
     expect(region.stdout).toBe('us-east\n')

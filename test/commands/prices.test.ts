@@ -28,8 +28,9 @@ describe('sizes list', () => {
     expect(row('rackspace', 'performance1-1')).toMatch(/\s0\.04\s*$/)
     expect(row('openstack', '1')).toMatch(/\sn\/a\s*$/)
     expect(row('linode', 'g6-nanode-1')).toMatch(/\s0\.0075(\s|$)/)
+    expect(row('digitalocean', 's-1vcpu-1gb')).toMatch(/\s0\.00893(\s|$)/)
     expect(table.stderr).toContain(
-      "prices: ec2, rackspace from mc's bundled price table (on-demand Linux, as of 2023-08-06); linode from the cloud's API; openstack: none published (n/a).",
+      "prices: ec2, rackspace from mc's bundled price table (on-demand Linux, as of 2023-08-06); linode, digitalocean from the cloud's API; openstack: none published (n/a).",
     )
 
     const json = (await mc(['sizes', 'list', '--provider', 'ec2,openstack', '--json'], cloud.env)).json<{sizes: Size[]; prices: unknown; priceTable: {asOf: string}}>()
