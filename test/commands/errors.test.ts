@@ -57,6 +57,8 @@ describe('errors and exit codes', () => {
       ['nodes', 'list', '--provider', 'ec2', '--endpoint', 'not a url'],
       ['nodes', 'list', '--provider', 'ec2', '--endpoint', 'ftp://x'],
       ['nodes', 'show', 'i-1', '--provider', 'ec2,linode'],
+      // A file flag naming no file fails oclif's parsing: usage too (package.json oclif.exitCodes), not 1.
+      ['keys', 'import', 'k1', '--public-key-file', '/nonexistent/key.pub', '--provider', 'linode'],
     ]) {
       const {exitCode, stderr} = await mc(args)
       expect(exitCode, args.join(' ')).toBe(ExitCode.usage)
