@@ -28,6 +28,7 @@ const INTEGRATION = [
   'test/ssh/**/*.test.ts',
   // monitoring-plugins, mtr, nagios4, promtool, Prometheus run for real
   'test/checks/commands.test.ts',
+  'test/checks/mtr-stream.test.ts',
   'test/checks/local-checks.test.ts',
   'test/nagios/**/*.test.ts',
   'test/exporter/**/*.test.ts',
