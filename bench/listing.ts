@@ -33,7 +33,8 @@ console.log(n)`
 export async function listingSection(bench: Bench, sandbox: SandboxHandle, options: ListingOptions): Promise<Section> {
   const {nodes, runs} = options
   const mc = (cloud: Cloud) => mcClient(bench, `mc ${cloud}`, ['nodes', 'list', '--provider', cloud, '--json'], {verify: mcJsonNodes(nodes, `mc ${cloud}`)})
-  const all = mcClient(bench, 'mc all', ['nodes', 'list', '--provider', 'all', '--json'], {verify: mcJsonNodes(nodes * CLOUDS.length)})
+  // The four clouds with a Libcloud peer here; DigitalOcean (also in --provider all) has no listing row yet.
+  const all = mcClient(bench, 'mc all', ['nodes', 'list', '--provider', CLOUDS.join(','), '--json'], {verify: mcJsonNodes(nodes * CLOUDS.length)})
   const clients: Client[] = []
   for (const cloud of CLOUDS) {
     clients.push(mc(cloud))
@@ -105,7 +106,7 @@ export async function listingSection(bench: Bench, sandbox: SandboxHandle, optio
   const slowest = maxBy(singles, (s) => s.wallMs)
   rows.push([
     'all four',
-    code('mc nodes list --provider all --json'),
+    code(`mc nodes list --provider ${CLOUDS.join(',')} --json`),
     allStats.note || 'all',
     seconds(allStats.wallMs),
     `${ratio(allStats.wallMs / slowest.wallMs)} the slowest`,
@@ -120,7 +121,7 @@ export async function listingSection(bench: Bench, sandbox: SandboxHandle, optio
     '',
     table(['cloud', 'client', 'nodes listed', 'wall (median)', 'wall vs mc', 'peak RSS', 'RSS vs mc', 'fastest–slowest'], rows),
     '',
-    `\`--provider all\`: ${seconds(allStats.wallMs)}; the four single-provider runs sum to ${seconds(sum)} and the slowest (${slowest.name.replace('mc ', '')}) takes ${seconds(slowest.wallMs)}: all = ${ratio(allStats.wallMs / slowest.wallMs)} the slowest, ${ratio(allStats.wallMs / sum)} the sum.`,
+    `\`--provider ${CLOUDS.join(',')}\`: ${seconds(allStats.wallMs)}; the four single-provider runs sum to ${seconds(sum)} and the slowest (${slowest.name.replace('mc ', '')}) takes ${seconds(slowest.wallMs)}: all = ${ratio(allStats.wallMs / slowest.wallMs)} the slowest, ${ratio(allStats.wallMs / sum)} the sum.`,
     ...(sameIds ? ['', sameIds] : []),
   ].join('\n')
 
