@@ -150,14 +150,15 @@ describe.skipIf(!isRoot)('network lab (root only: network namespaces, nftables, 
     expectTransitFault(verdict, why)
   })
 
-  it('a probe whose SSH from mc crosses a lossy link still contributes its evidence', async () => {
+  // Retried: whether pa's handshake gets through 35 % loss within 90 s is chance (it missed about one run in four here).
+  it('a probe whose SSH from mc crosses a lossy link still contributes its evidence', {timeout: 180_000, retry: 2}, async () => {
     // An SSH handshake across 35 % loss takes seconds to tens of seconds, now and then more than 40 s
     // (TCP's retransmission back-off); within the default 10 s pa is listed as unavailable when it
     // has not sent enough rounds (see the next test). Given the time, its evidence counts.
     const {verdict, why} = await diagnoseWith('transit loss, lossy control path to pa', ['--max-time', '90s'], 'transit-loss', 'pa-control-loss')
     expectTransitFault(verdict, why)
     expect(verdict.unavailable, why).toBeUndefined()
-  }, 180_000)
+  })
 
   it('within the default time limit, a probe whose SSH is slow gives its evidence or is named unavailable, never a clean path', async () => {
     const {verdict, why} = await diagnose('transit loss, lossy control path to pa, 10 s', 'transit-loss', 'pa-control-loss')
