@@ -1,7 +1,8 @@
-import {ProviderError, RateLimitError, TransientError} from '../../core/errors.js'
+import {ProviderError} from '../../core/errors.js'
 import {httpRequest, type HttpResponse, joinUrl, MAX_LISTING_PAGES, type NetworkOptions} from '../../core/http.js'
 import type {DebugLog} from '../../core/log.js'
-import {retry, type RetryOptions} from '../../core/retry.js'
+import type {RetryOptions} from '../../core/retry.js'
+import {restCall} from '../rest-call.js'
 import type {DoPage} from './api-types.js'
 import {toDigitalOceanError} from './errors.js'
 
@@ -116,39 +117,21 @@ export class DigitalOceanClient {
   private async call<T>(method: string, url: URL, options: CallOptions): Promise<T> {
     const path = url.pathname.replace(/^.*?\/v2\//, '')
     const where = this.where(method, path)
-    // A POST that failed in transit may have been carried out: repeating it could make a second
-    // Droplet or key. Only a 429 proves DigitalOcean did nothing.
-    const isRetryable = (error: unknown) => error instanceof RateLimitError || (method !== 'POST' && error instanceof TransientError)
-    let tries = 1
-    let retriedAfterFailure = false
-    try {
-      return await retry(
-        async () => {
-          const res = await this.send(method, url, options.body)
-          this.noteBudget(res)
-          if (res.status >= 200 && res.status < 300) return res.json as T
-          // A DELETE retried after a failed try, then 404: the failed try did the work.
-          if (method === 'DELETE' && res.status === 404 && retriedAfterFailure) return undefined as T
-          throw toDigitalOceanError(res, where, this.options.tokenSource, options.notFound)
-        },
-        {
-          ...this.options.retry,
-          isRetryable,
-          signal: this.options.signal,
-          onRetry: ({attempt, delayMs, error}) => {
-            tries = attempt + 1
-            if (error instanceof TransientError) retriedAfterFailure = true
-            this.options.log.line(`digitalocean: ${method} /v2/${path} try ${attempt} failed (${(error as Error).message}); next in ${delayMs} ms`)
-          },
-        },
-      )
-    } catch (error) {
-      if (error instanceof RateLimitError && tries > 1) {
-        const wait = error.retryAfterMs === undefined ? '' : ` DigitalOcean asks to wait ${Math.ceil(error.retryAfterMs / 1000)} s.`
-        throw new RateLimitError(`DigitalOcean is still rate-limiting ${where} after ${tries} tries.${wait}`, error.retryAfterMs)
-      }
-      throw error
-    }
+    return restCall<T>({
+      title: 'DigitalOcean',
+      method,
+      shown: `${method} /v2/${path}`,
+      where,
+      log: this.options.log,
+      signal: this.options.signal,
+      retry: this.options.retry,
+      send: async () => {
+        const res = await this.send(method, url, options.body)
+        this.noteBudget(res)
+        return res
+      },
+      toError: (res) => toDigitalOceanError(res, where, this.options.tokenSource, options.notFound),
+    })
   }
 
   /** DigitalOcean sends its hourly budget on every answer: say so in the debug log when it runs low. */

@@ -1,7 +1,8 @@
 import {AuthError, McError, NotFoundError, ProviderError, RateLimitError, TransientError, ValidationError} from '../../core/errors.js'
 import {httpRequest, type HttpResponse, joinUrl, MAX_LISTING_PAGES, type NetworkOptions} from '../../core/http.js'
 import type {DebugLog} from '../../core/log.js'
-import {retry, type RetryOptions} from '../../core/retry.js'
+import type {RetryOptions} from '../../core/retry.js'
+import {restCall} from '../rest-call.js'
 import type {LinodeErrorResponse, Page} from './api-types.js'
 
 export const DEFAULT_LINODE_ENDPOINT = 'https://api.linode.com'
@@ -111,38 +112,17 @@ export class LinodeClient {
   private async call<T>(method: string, path: string, options: CallOptions): Promise<T> {
     const url = new URL(joinUrl(this.base, `v4/${path}`))
     for (const [key, value] of Object.entries(options.query ?? {})) url.searchParams.set(key, String(value))
-    // A POST that failed in transit may have been carried out: repeating it could create a second
-    // node or key. Only a 429 proves Linode did nothing.
-    const isRetryable = (error: unknown) => error instanceof RateLimitError || (method !== 'POST' && error instanceof TransientError)
-    let tries = 1
-    let retriedAfterFailure = false
-    try {
-      return await retry(
-        async () => {
-          const res = await this.send(method, url, options.body)
-          if (res.status >= 200 && res.status < 300) return res.json as T
-          // A DELETE retried after a failed try, then 404: the failed try did the work.
-          if (method === 'DELETE' && res.status === 404 && retriedAfterFailure) return undefined as T
-          throw this.toError(method, path, res, options.notFound)
-        },
-        {
-          ...this.options.retry,
-          isRetryable,
-          signal: this.options.signal,
-          onRetry: ({attempt, delayMs, error}) => {
-            tries = attempt + 1
-            if (error instanceof TransientError) retriedAfterFailure = true
-            this.options.log.line(`linode: ${method} /v4/${path} try ${attempt} failed (${(error as Error).message}); next in ${delayMs} ms`)
-          },
-        },
-      )
-    } catch (error) {
-      if (error instanceof RateLimitError && tries > 1) {
-        const wait = error.retryAfterMs === undefined ? '' : ` Linode asks to wait ${Math.ceil(error.retryAfterMs / 1000)} s.`
-        throw new RateLimitError(`Linode is still rate-limiting ${this.where(method, path)} after ${tries} tries.${wait}`, error.retryAfterMs)
-      }
-      throw error
-    }
+    return restCall<T>({
+      title: 'Linode',
+      method,
+      shown: `${method} /v4/${path}`,
+      where: this.where(method, path),
+      log: this.options.log,
+      signal: this.options.signal,
+      retry: this.options.retry,
+      send: () => this.send(method, url, options.body),
+      toError: (res) => this.toError(method, path, res, options.notFound),
+    })
   }
 
   private send(method: string, url: URL, body: unknown): Promise<HttpResponse> {

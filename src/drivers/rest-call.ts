@@ -1,0 +1,59 @@
+import {RateLimitError, TransientError} from '../core/errors.js'
+import type {HttpResponse} from '../core/http.js'
+import type {DebugLog} from '../core/log.js'
+import {retry, type RetryOptions} from '../core/retry.js'
+
+export interface RestCall {
+  /** The cloud as users know it: "Linode", "DigitalOcean". */
+  title: string
+  method: string
+  /** The request as the debug log shows it: "GET /v4/linode/instances". */
+  shown: string
+  /** The request as errors name it (with the endpoint when it is not the default). */
+  where: string
+  log: DebugLog
+  signal?: AbortSignal
+  retry?: Pick<RetryOptions, 'attempts' | 'baseDelayMs' | 'maxDelayMs' | 'maxElapsedMs' | 'sleep'>
+  send(): Promise<HttpResponse>
+  /** The cloud's own error for a non-2xx answer. */
+  toError(res: HttpResponse): Error
+}
+
+/**
+ * One call to a token-authenticated JSON API (Linode, DigitalOcean) with the retry rules they share.
+ * A POST that failed in transit may have been carried out: repeating it could create a second node or
+ * key, so only a 429 (which proves nothing was done) retries it. A DELETE retried after a failed try
+ * that then finds nothing: the failed try did the work.
+ */
+export async function restCall<T>(call: RestCall): Promise<T> {
+  const {method} = call
+  const isRetryable = (error: unknown) => error instanceof RateLimitError || (method !== 'POST' && error instanceof TransientError)
+  let tries = 1
+  let retriedAfterFailure = false
+  try {
+    return await retry(
+      async () => {
+        const res = await call.send()
+        if (res.status >= 200 && res.status < 300) return res.json as T
+        if (method === 'DELETE' && res.status === 404 && retriedAfterFailure) return undefined as T
+        throw call.toError(res)
+      },
+      {
+        ...call.retry,
+        isRetryable,
+        signal: call.signal,
+        onRetry({attempt, delayMs, error}) {
+          tries = attempt + 1
+          if (error instanceof TransientError) retriedAfterFailure = true
+          call.log.line(`${call.title.toLowerCase()}: ${call.shown} try ${attempt} failed (${(error as Error).message}); next in ${delayMs} ms`)
+        },
+      },
+    )
+  } catch (error) {
+    if (error instanceof RateLimitError && tries > 1) {
+      const wait = error.retryAfterMs === undefined ? '' : ` ${call.title} asks to wait ${Math.ceil(error.retryAfterMs / 1000)} s.`
+      throw new RateLimitError(`${call.title} is still rate-limiting ${call.where} after ${tries} tries.${wait}`, error.retryAfterMs)
+    }
+    throw error
+  }
+}
