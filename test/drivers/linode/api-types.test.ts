@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs'
 import {beforeAll, describe, expect, it} from 'vitest'
 import {parse} from 'yaml'
 
-import {LABEL_PATTERN} from '../../../src/drivers/linode/index.js'
+import {LABEL_PATTERN} from '../../../src/drivers/linode/driver.js'
 import {nodeState} from '../../../src/drivers/linode/mapping.js'
 import {generateApiTypes, OUTPUT_PATH, SPEC_PATH} from './generate-api-types.js'
 

@@ -5,7 +5,7 @@ import {fileURLToPath} from 'node:url'
 
 import {silentLog} from '../../../src/core/log.js'
 import {LinodeClient, type LinodeClientOptions} from '../../../src/drivers/linode/client.js'
-import {LinodeDriver} from '../../../src/drivers/linode/index.js'
+import {LinodeDriver} from '../../../src/drivers/linode/driver.js'
 
 export interface SeenRequest {
   method: string
