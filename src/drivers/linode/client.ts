@@ -1,9 +1,10 @@
-import {AuthError, McError, NotFoundError, ProviderError, RateLimitError, TransientError, ValidationError} from '../../core/errors.js'
+import {ProviderError} from '../../core/errors.js'
 import {httpRequest, type HttpResponse, joinUrl, MAX_LISTING_PAGES, type NetworkOptions} from '../../core/http.js'
 import type {DebugLog} from '../../core/log.js'
 import type {RetryOptions} from '../../core/retry.js'
 import {restCall} from '../rest-call.js'
-import type {LinodeErrorResponse, Page} from './api-types.js'
+import type {Page} from './api-types.js'
+import {toLinodeError} from './errors.js'
 
 export const DEFAULT_LINODE_ENDPOINT = 'https://api.linode.com'
 
@@ -29,13 +30,6 @@ interface CallOptions {
   body?: unknown
   /** What a 404 means here, e.g. "No Linode with id 42". */
   notFound?: string
-}
-
-/** Linode's `errors[]`, made safe to read whatever the body was. */
-function linodeErrors(json: unknown): {field?: string; reason: string}[] {
-  const errors = (json as LinodeErrorResponse | undefined)?.errors
-  if (!Array.isArray(errors)) return []
-  return errors.filter((e) => e && typeof e.reason === 'string').map((e) => ({field: typeof e.field === 'string' ? e.field : undefined, reason: e.reason!}))
 }
 
 /**
@@ -112,16 +106,17 @@ export class LinodeClient {
   private async call<T>(method: string, path: string, options: CallOptions): Promise<T> {
     const url = new URL(joinUrl(this.base, `v4/${path}`))
     for (const [key, value] of Object.entries(options.query ?? {})) url.searchParams.set(key, String(value))
+    const where = this.where(method, path)
     return restCall<T>({
       title: 'Linode',
       method,
       shown: `${method} /v4/${path}`,
-      where: this.where(method, path),
+      where,
       log: this.options.log,
       signal: this.options.signal,
       retry: this.options.retry,
       send: () => this.send(method, url, options.body),
-      toError: (res) => this.toError(method, path, res, options.notFound),
+      toError: (res) => toLinodeError(res, where, this.options.tokenSource, options.notFound),
     })
   }
 
@@ -138,40 +133,5 @@ export class LinodeClient {
       },
       this.options.log,
     )
-  }
-
-  private toError(method: string, path: string, res: HttpResponse, notFound?: string): McError {
-    const errors = linodeErrors(res.json)
-    const reasons = errors.map((e) => (e.field ? `${e.field}: ${e.reason}` : e.reason)).join('; ')
-    const detail = reasons ? `: ${reasons}` : ''
-    const where = this.where(method, path)
-    switch (res.status) {
-      case 401: {
-        return new AuthError(
-          `Linode rejected the token from ${this.options.tokenSource} (HTTP 401${detail}). Create a personal access token at https://cloud.linode.com/profile/tokens and set LINODE_TOKEN or "mc config set linode.token".`,
-        )
-      }
-      case 403: {
-        return new AuthError(
-          `The Linode token from ${this.options.tokenSource} is not allowed to ${where} (HTTP 403${detail}). Give the token read/write access to Linodes and SSH keys.`,
-        )
-      }
-      case 404: {
-        return new NotFoundError(`${notFound ?? 'Not found'} (HTTP 404 from ${where}).`)
-      }
-      case 429: {
-        return new RateLimitError(`Linode rate-limited ${where} (HTTP 429).`, res.retryAfterMs)
-      }
-    }
-    if ((res.status === 400 || res.status === 422) && errors.length > 0) {
-      return new ValidationError(
-        `Linode refused ${where}: ${reasons}.`,
-        errors.map((e) => ({field: e.field ?? '', reason: e.reason})),
-      )
-    }
-    if (res.status >= 500) {
-      return new TransientError(`Linode failed ${where} with HTTP ${res.status}${detail}.`, undefined, res.status, res.retryAfterMs)
-    }
-    return new ProviderError(`Linode answered ${where} with HTTP ${res.status}${detail}.`, undefined, res.status)
   }
 }

@@ -17,5 +17,5 @@ export const linode: ProviderDescriptor = {
   ],
   envPrefixes: ['LINODE_'],
   credentials: () => import('./credentials.js'),
-  load: () => import('./driver.js'),
+  load: () => import('./index.js'),
 }

@@ -1,14 +1,12 @@
 import {randomInt} from 'node:crypto'
 
-import {AuthError, NotFoundError, ValidationError} from '../../core/errors.js'
+import {NotFoundError, ValidationError} from '../../core/errors.js'
 import type {CreateNodeRequest, Image, ImageFilter, KeyPair, Location, Node, NodeFilter, Size, WaitOptions} from '../../core/model.js'
 import {registerSecret} from '../../core/redact.js'
-import type {Capability, CloudDriver, DriverContext, ProviderSettings} from '../types.js'
+import type {Capability, CloudDriver} from '../types.js'
 import type {AddSshKeyRequest, CreateLinodeRequest, LinodeImage, LinodeInstance, LinodeRegion, LinodeSshKey, LinodeType, RebootLinodeRequest} from './api-types.js'
-import {networkOptions} from '../network.js'
 import {waitUntilRunning} from '../wait.js'
-import {LinodeClient} from './client.js'
-import {detectCredentials, linodeCliRegion, resolveLinodeCredentials} from './credentials.js'
+import type {LinodeClient} from './client.js'
 import {formatTags, matchesNodeFilter, nameMatches, toImage, toKeyPair, toLocation, toNode, toSize} from './mapping.js'
 
 /** The largest page the spec allows for instances, images and SSH keys: fewest round trips. */
@@ -168,20 +166,4 @@ export class LinodeDriver implements CloudDriver {
   async waitUntilRunning(id: string, options: WaitOptions = {}): Promise<Node> {
     return waitUntilRunning({what: `Linode ${id} to be running`, getNode: () => this.getNode(id), defaults: {timeoutMs: 10 * 60_000, pollMs: 3000}, signal: this.signal}, options)
   }
-}
-
-export async function createDriver(settings: ProviderSettings, context: DriverContext): Promise<CloudDriver> {
-  const credentials = resolveLinodeCredentials(settings)
-  if (!credentials) {
-    throw new AuthError(`No Linode token found; looked at: ${detectCredentials(settings).lookedAt.join('; ')}.`)
-  }
-  const client = new LinodeClient({
-    endpoint: settings.endpoint,
-    token: credentials.token,
-    tokenSource: credentials.source,
-    log: context.log,
-    signal: context.signal,
-    network: networkOptions(settings, context),
-  })
-  return new LinodeDriver(client, settings.region ?? linodeCliRegion(settings) ?? '', context.signal)
 }

@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {silentLog} from '../../../src/core/log.js'
-import {createDriver} from '../../../src/drivers/linode/driver.js'
+import {createDriver} from '../../../src/drivers/linode/index.js'
 import type {ProviderSettings} from '../../../src/drivers/types.js'
 import {describeDriverContract} from '../contract.js'
 import {type LinodeTestServer, recordedRoutes, startLinodeServer} from './fixture-server.js'

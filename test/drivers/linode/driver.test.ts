@@ -6,7 +6,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {AuthError, NotFoundError, ProviderError, RateLimitError, TimeoutError, TransientError, ValidationError} from '../../../src/core/errors.js'
 import {createDebugLog, silentLog} from '../../../src/core/log.js'
 import type {LinodeInstance} from '../../../src/drivers/linode/api-types.js'
-import {createDriver} from '../../../src/drivers/linode/driver.js'
+import {createDriver} from '../../../src/drivers/linode/index.js'
 import type {CloudDriver, ProviderSettings} from '../../../src/drivers/types.js'
 import {fixture, type LinodeTestServer, NOT_FOUND, type Routes, type SeenRequest, startLinodeServer, testDriver} from './fixture-server.js'
 

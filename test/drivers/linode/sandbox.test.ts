@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {silentLog} from '../../../src/core/log.js'
-import {createDriver} from '../../../src/drivers/linode/driver.js'
+import {createDriver} from '../../../src/drivers/linode/index.js'
 import type {CloudDriver} from '../../../src/drivers/types.js'
 import {type SandboxHandle, startSandbox} from '../../../src/sandbox/index.js'
 
