@@ -4,7 +4,7 @@ import {networkOptions} from '../network.js'
 import type {Capability, ProviderModule, ProviderSettings} from '../types.js'
 import {normalizeInterface} from './catalog.js'
 import {type OpenStackAuth, resolveOpenStackAuth} from './credentials.js'
-import {type FlavourConfig, openNovaAllRegions, openNovaDriver} from './driver.js'
+import {type FlavourConfig, openNovaAllRegions, openNovaDriver} from './flavour.js'
 import type {IdentityCredentials, IdentityService} from './identity.js'
 
 const CAPABILITIES: Capability[] = ['createNode', 'destroyNode', 'rebootNode', 'startStopNode', 'importKeyPair', 'userData', 'tags', 'allRegions']

@@ -4,7 +4,7 @@ import type {DebugLog} from '../../core/log.js'
 import {retry, type RetryOptions} from '../../core/retry.js'
 import {selectEndpoint} from './catalog.js'
 import {parseErrorBody} from './errors.js'
-import type {OpenStackSession} from './session.js'
+import type {OpenStackSession} from './client.js'
 
 /** The security group mc's probes join on OpenStack: SSH and ICMP from anywhere, IPv4 and IPv6. */
 export const PROBE_SECURITY_GROUP = 'mc-probe'

@@ -5,9 +5,9 @@ import type {CreateNodeRequest, Image, ImageFilter, KeyPair, Location, Node, Nod
 import {retry, type RetryOptions} from '../../core/retry.js'
 import type {Capability, CloudDriver} from '../types.js'
 import {waitUntilRunning} from '../wait.js'
-import {flavorToSize, imageToImage, keypairToKeyPair, type OpenStackFlavour, serverFault, serverToNode} from './map.js'
+import {flavorToSize, imageToImage, keypairToKeyPair, type OpenStackFlavour, serverFault, serverToNode} from './mapping.js'
 import {NeutronClient} from './neutron.js'
-import type {OpenStackSession} from './session.js'
+import type {OpenStackSession} from './client.js'
 
 export interface RegionInfo {
   name: string

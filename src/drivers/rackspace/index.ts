@@ -1,6 +1,6 @@
 import {wantsAllRegions} from '../all-regions.js'
 import {AuthError} from '../../core/errors.js'
-import {type FlavourConfig, openNovaAllRegions, openNovaDriver} from '../openstack/driver.js'
+import {type FlavourConfig, openNovaAllRegions, openNovaDriver} from '../openstack/flavour.js'
 import type {IdentityService} from '../openstack/identity.js'
 import type {RegionInfo} from '../openstack/nova.js'
 import {networkOptions} from '../network.js'

@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {createDebugLog, type DebugLog} from '../../../src/core/log.js'
 import type {ProviderName} from '../../../src/core/model.js'
 import type {DriverContext, ProviderSettings} from '../../../src/drivers/types.js'
-import type {DriverOverrides} from '../../../src/drivers/openstack/driver.js'
+import type {DriverOverrides} from '../../../src/drivers/openstack/flavour.js'
 
 /** Retries that do not make a test wait: the same attempts, millisecond backoff. */
 export const FAST: DriverOverrides = {retry: {baseDelayMs: 1, maxDelayMs: 5}}

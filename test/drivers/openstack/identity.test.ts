@@ -3,7 +3,7 @@ import {join} from 'node:path'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
 import {AuthError, ConfigError, RateLimitError} from '../../../src/core/errors.js'
-import {openNovaDriver} from '../../../src/drivers/openstack/driver.js'
+import {openNovaDriver} from '../../../src/drivers/openstack/flavour.js'
 import {tokenRequestBody} from '../../../src/drivers/openstack/identity.js'
 import {keystoneTokensUrl, openStackConfig, openStackIdentity} from '../../../src/drivers/openstack/index.js'
 import {rackspaceConfig} from '../../../src/drivers/rackspace/index.js'

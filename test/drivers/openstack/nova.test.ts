@@ -1,7 +1,7 @@
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
 import {NotFoundError, ProviderError, RateLimitError, TimeoutError, TransientError, ValidationError} from '../../../src/core/errors.js'
-import {openNovaDriver} from '../../../src/drivers/openstack/driver.js'
+import {openNovaDriver} from '../../../src/drivers/openstack/flavour.js'
 import {openStackConfig} from '../../../src/drivers/openstack/index.js'
 import type {NovaDriver} from '../../../src/drivers/openstack/nova.js'
 import {RACKSPACE_PUBLIC_NET, RACKSPACE_SERVICENET, rackspaceConfig} from '../../../src/drivers/rackspace/index.js'

@@ -1,7 +1,7 @@
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
 import {AuthError, ValidationError} from '../../../src/core/errors.js'
-import {openNovaDriver} from '../../../src/drivers/openstack/driver.js'
+import {openNovaDriver} from '../../../src/drivers/openstack/flavour.js'
 import {createDriver, RACKSPACE_IDENTITY, rackspaceConfig, rackspaceTokensUrl} from '../../../src/drivers/rackspace/index.js'
 import {FakeCloud, fixture, RACKSPACE_USER} from '../openstack/fake-cloud.js'
 import {FAST, type Sandbox, sandboxDir, settings} from '../openstack/helpers.js'

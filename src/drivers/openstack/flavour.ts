@@ -5,9 +5,9 @@ import type {CloudTls} from '../network.js'
 import type {Capability, DriverContext} from '../types.js'
 import {catalogRegions, type EndpointInterface, selectEndpoint} from './catalog.js'
 import type {IdentityService, IdentityToken} from './identity.js'
-import type {OpenStackFlavour} from './map.js'
+import type {OpenStackFlavour} from './mapping.js'
 import {NovaDriver, type RegionInfo} from './nova.js'
-import {OpenStackSession} from './session.js'
+import {OpenStackSession} from './client.js'
 import {TokenCache} from './token-cache.js'
 
 /** What makes a flavour: its identity service, how it finds Nova in the catalogue, and its quirks. */

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {NODE_STATES} from '../../../src/core/model.js'
-import {flavorToSize, imageToImage, keypairToKeyPair, nodeState, serverFault, serverToNode, splitAddresses} from '../../../src/drivers/openstack/map.js'
+import {flavorToSize, imageToImage, keypairToKeyPair, nodeState, serverFault, serverToNode, splitAddresses} from '../../../src/drivers/openstack/mapping.js'
 import {fixture} from './fake-cloud.js'
 
 type Json = Record<string, unknown>
