@@ -6,7 +6,7 @@ import type {Capability, DriverContext} from '../types.js'
 import {catalogRegions, type EndpointInterface, selectEndpoint} from './catalog.js'
 import type {IdentityService, IdentityToken} from './identity.js'
 import type {OpenStackFlavour} from './mapping.js'
-import {NovaDriver, type RegionInfo} from './nova.js'
+import {NovaDriver, type RegionInfo} from './driver.js'
 import {OpenStackSession} from './client.js'
 import {TokenCache} from './token-cache.js'
 
