@@ -1,9 +1,9 @@
-import {AuthError, NotFoundError, ProviderError, RateLimitError, TransientError} from '../../core/errors.js'
+import {RateLimitError, TransientError} from '../../core/errors.js'
 import {httpRequest, type HttpResponse, joinUrl, type NetworkOptions} from '../../core/http.js'
 import type {DebugLog} from '../../core/log.js'
 import {retry, type RetryOptions} from '../../core/retry.js'
 import type {CatalogEndpoint} from './catalog.js'
-import {parseErrorBody} from './errors.js'
+import {novaError} from './errors.js'
 import {identityCacheKey, type IdentityService, type IdentityToken, requestToken} from './identity.js'
 import {isFresh, type TokenCache} from './token-cache.js'
 
@@ -105,7 +105,7 @@ export class OpenStackSession {
         }
         // The first try went through before its answer was lost: what it deleted is gone.
         if (res.status === 404 && req.method === 'DELETE' && attempt > 1) return res
-        if (res.status >= 400) throw this.error(res, req, connection)
+        if (res.status >= 400) throw novaError(res, req, connection.endpoint.region, this.options.identity)
         return res
       },
       {
@@ -137,31 +137,5 @@ export class OpenStackSession {
       },
       this.options.log,
     )
-  }
-
-  private error(res: HttpResponse, req: ComputeRequest, connection: Connection): Error {
-    const body = parseErrorBody(res)
-    const said = body.message ? `: ${body.message}` : ''
-    const what = `${req.method} ${req.path}`
-    const region = connection.endpoint.region ? ` in ${connection.endpoint.region}` : ''
-    if (res.status === 401) {
-      return new AuthError(`Nova${region} refused a fresh token from ${this.options.identity.label} at ${this.options.identity.tokensUrl} (HTTP 401${said}).`)
-    }
-    if (res.status === 404) {
-      return new NotFoundError(`${req.subject ?? `The resource of ${what}`} was not found${region} (Nova${said}).`)
-    }
-    if (res.status === 413 || res.status === 429) {
-      const retryAfterMs = res.retryAfterMs ?? body.retryAfterMs
-      // Older Nova answers an exhausted quota with 413 too; waiting does not refill a quota.
-      if (retryAfterMs === undefined && /quota/i.test(body.message ?? '')) {
-        return new ProviderError(`Nova refused ${what}: quota exceeded${said}`, body.kind, res.status)
-      }
-      return new RateLimitError(`Nova is rate-limiting ${what} (HTTP ${res.status}${said}).`, retryAfterMs)
-    }
-    const kind = body.kind ? ` ${body.kind}` : ''
-    if (res.status >= 500) {
-      return new TransientError(`Nova failed ${what} (HTTP ${res.status}${kind}${said})`, body.kind, res.status, res.retryAfterMs)
-    }
-    return new ProviderError(`Nova refused ${what} (HTTP ${res.status}${kind}${said})`, body.kind, res.status)
   }
 }

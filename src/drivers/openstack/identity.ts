@@ -1,12 +1,12 @@
 import {createHash} from 'node:crypto'
 
-import {AuthError, ConfigError, ProviderError, RateLimitError, TransientError} from '../../core/errors.js'
+import {ConfigError, ProviderError} from '../../core/errors.js'
 import {httpRequest, type HttpResponse, type NetworkOptions} from '../../core/http.js'
 import type {DebugLog} from '../../core/log.js'
 import {registerSecret} from '../../core/redact.js'
 import {retry, type RetryOptions} from '../../core/retry.js'
 import {type CatalogEndpoint, parseV2Catalog, parseV3Catalog} from './catalog.js'
-import {parseErrorBody} from './errors.js'
+import {identityError} from './errors.js'
 
 /** A scoped token and the catalogue that came with it. */
 export interface IdentityToken {
@@ -227,25 +227,6 @@ function parseV3Token(res: HttpResponse, service: IdentityService): IdentityToke
   }
 }
 
-function identityError(res: HttpResponse, service: IdentityService): Error {
-  const body = parseErrorBody(res)
-  const said = body.message ? `: ${body.message}` : ''
-  const where = `${service.label} at ${service.tokensUrl}`
-  if (res.status === 401 || res.status === 403) {
-    return new AuthError(
-      `${where} refused the ${secretName(service.credentials)} of ${principal(service.credentials)} (HTTP ${res.status}${said}). Check the credentials, and that the endpoint is the right identity service.`,
-    )
-  }
-  if (res.status === 404) {
-    return new ConfigError(`${where} answered 404 Not Found: is the endpoint the identity (auth) URL? (--endpoint, OS_AUTH_URL)`)
-  }
-  if (res.status === 413 || res.status === 429) {
-    return new RateLimitError(`${where} is rate-limiting token requests (HTTP ${res.status}${said}).`, res.retryAfterMs ?? body.retryAfterMs)
-  }
-  if (res.status >= 500) return new TransientError(`${where} failed (HTTP ${res.status}${said}).`, body.kind, res.status, res.retryAfterMs)
-  return new ProviderError(`${where} rejected the token request (HTTP ${res.status}${said}).`, body.kind, res.status)
-}
-
 /** POST the credentials, retrying rate limits and server failures; the token becomes a registered secret. */
 export async function requestToken(service: IdentityService, deps: IdentityDeps): Promise<IdentityToken> {
   const log = tokenSafeLog(deps.log)
@@ -256,7 +237,7 @@ export async function requestToken(service: IdentityService, deps: IdentityDeps)
         {method: 'POST', url: service.tokensUrl, json: tokenRequestBody(service.credentials), signal: deps.signal, timeoutMs: 30_000, network: deps.network},
         log,
       )
-      if (res.status !== 200 && res.status !== 201) throw identityError(res, service)
+      if (res.status !== 200 && res.status !== 201) throw identityError(res, service, `${secretName(service.credentials)} of ${principal(service.credentials)}`)
       return isV2 ? parseV2Token(res, service) : parseV3Token(res, service)
     },
     {signal: deps.signal, ...deps.retry},

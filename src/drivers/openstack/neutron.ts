@@ -1,9 +1,9 @@
-import {AuthError, ProviderError, TransientError} from '../../core/errors.js'
+import {ProviderError, TransientError} from '../../core/errors.js'
 import {httpRequest, type HttpResponse, joinUrl} from '../../core/http.js'
 import type {DebugLog} from '../../core/log.js'
 import {retry, type RetryOptions} from '../../core/retry.js'
 import {selectEndpoint} from './catalog.js'
-import {parseErrorBody} from './errors.js'
+import {neutronError} from './errors.js'
 import type {OpenStackSession} from './client.js'
 
 /** The security group mc's probes join on OpenStack: SSH and ICMP from anywhere, IPv4 and IPv6. */
@@ -93,11 +93,7 @@ export class NeutronClient {
         for (const [key, value] of Object.entries(options.query ?? {})) target.searchParams.set(key, value)
         const res = await httpRequest({method, url: target.toString(), headers: {'x-auth-token': token}, json: options.json, signal: this.o.signal}, this.o.log)
         if (res.status < 400 || accepted.includes(res.status)) return res
-        const body = parseErrorBody(res)
-        const said = `HTTP ${res.status}${body.message ? `: ${body.message}` : ''}`
-        if (res.status === 401) throw new AuthError(`Neutron refused the token for ${method} ${path} (${said}).`)
-        if (res.status >= 500 || res.status === 429) throw new TransientError(`Neutron failed ${method} ${path} (${said})`, body.kind, res.status, res.retryAfterMs)
-        throw new ProviderError(`Neutron refused ${method} ${path} (${said})`, body.kind, res.status)
+        throw neutronError(res, method, path)
       },
       {
         signal: this.o.signal,
