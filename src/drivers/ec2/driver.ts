@@ -15,21 +15,14 @@ import type {
   RunInstancesRequest,
   SecurityGroup,
 } from '@aws-sdk/client-ec2'
-import type {AwsCredentialIdentity, AwsCredentialIdentityProvider} from '@smithy/types'
 import {randomUUID} from 'node:crypto'
 
-import {NotFoundError, ProviderError, TimeoutError, ValidationError} from '../../core/errors.js'
-import {agentFor, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES, DEFAULT_READ_TIMEOUT_MS, MAX_LISTING_PAGES, type NetworkOptions, requestBudget} from '../../core/http.js'
-import type {DebugLog} from '../../core/log.js'
+import {NotFoundError, ProviderError, ValidationError} from '../../core/errors.js'
 import type {CreateNodeRequest, Image, ImageFilter, KeyPair, Location, Node, NodeFilter, Size, WaitOptions} from '../../core/model.js'
-import {retry} from '../../core/retry.js'
 import type {Capability, CloudDriver} from '../types.js'
 import {waitUntilRunning} from '../wait.js'
-import {mapEc2Error} from './errors.js'
+import {Ec2Client, type Ec2ConnectionOptions} from './client.js'
 import {instanceFilters, regionLocation, toImage, toKeyPair, toNode, toSize, zoneLocation} from './mapping.js'
-import type * as Sdk from './sdk.js'
-
-export type SdkModule = typeof Sdk
 
 export const EC2_CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
   'createNode',
@@ -75,51 +68,16 @@ const WELL_KNOWN_IMAGES: {owner: string; name: string}[] = [
 /** Friendly names for `--owner`; anything else (self, amazon, aws-marketplace, an account id) goes as is. */
 const OWNER_ALIASES: Record<string, string> = {canonical: '099720109477', ubuntu: '099720109477', debian: '136693071363'}
 
-export interface Ec2DriverOptions {
-  sdk: SdkModule
-  region: string
-  endpoint?: string
-  credentials: AwsCredentialIdentityProvider
-  log: DebugLog
-  signal?: AbortSignal
-  sdkParser?: boolean
-  network?: NetworkOptions
-}
-
-interface Sender {
-  send(command: unknown, options?: {abortSignal?: AbortSignal}): Promise<unknown>
-  destroy(): void
-}
-
-/** One EC2 region through the SDK; each call mapped to mc's typed errors and retried when that helps. */
+/** mc's driver for one EC2 region: nodes, images, sizes, locations and key pairs, over the region's Ec2Client. */
 export class Ec2Driver implements CloudDriver {
   readonly provider = 'ec2' as const
   readonly capabilities = EC2_CAPABILITIES
   readonly region: string
-  private readonly client: Sender
-  private readonly endpointLabel: string
+  private readonly client: Ec2Client
 
-  constructor(private readonly options: Ec2DriverOptions) {
+  constructor(private readonly options: Ec2ConnectionOptions) {
     this.region = options.region
-    this.endpointLabel = options.endpoint ?? `https://ec2.${options.region}.amazonaws.com`
-    this.client = options.sdk.createEc2Client({
-      region: options.region,
-      endpoint: options.endpoint,
-      credentials: options.credentials,
-      log: options.log,
-      sdkParser: options.sdkParser,
-      http: async () => {
-        const network = options.network ?? {}
-        const agent = await agentFor(new URL(this.endpointLabel), network)
-        return {
-          httpAgent: agent,
-          httpsAgent: agent,
-          connectionTimeout: network.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-          socketTimeout: network.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS,
-        }
-      },
-      maxBodyBytes: options.network?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-    }) as unknown as Sender
+    this.client = new Ec2Client(options)
   }
 
   /** A new driver for `region` with the same credentials and endpoint; the caller closes it. */
@@ -127,58 +85,12 @@ export class Ec2Driver implements CloudDriver {
     return new Ec2Driver({...this.options, region})
   }
 
-  private async call<O>(action: string, command: () => unknown): Promise<O> {
-    const {log, signal} = this.options
-    return retry(
-      async () => {
-        // One call's budget, from the first byte sent to the last byte read (a server sending one byte a second included).
-        const budget = requestBudget(this.options.network)
-        const timeout = AbortSignal.timeout(budget.ms)
-        try {
-          return (await this.client.send(command(), {abortSignal: signal ? AbortSignal.any([signal, timeout]) : timeout})) as O
-        } catch (error) {
-          if (timeout.aborted && !signal?.aborted) {
-            throw new TimeoutError(`EC2 ${action} at ${this.endpointLabel} did not finish within ${budget.why}.`)
-          }
-          throw mapEc2Error(error, action, this.endpointLabel)
-        }
-      },
-      {
-        signal,
-        onRetry: ({attempt, delayMs, error}) => log.line(`ec2 ${this.region} ${action}: attempt ${attempt} failed (${(error as Error).message}); retrying in ${delayMs} ms`),
-      },
-    )
-  }
-
-  /**
-   * Every page of a NextToken-paginated call, in order.
-   * @yields each page as it arrives
-   */
-  private async *eachPage<O extends {NextToken?: string}>(action: string, command: (token?: string) => unknown): AsyncGenerator<O> {
-    const seen = new Set<string>()
-    let token: string | undefined
-    do {
-      const page: O = await this.call<O>(action, () => command(token))
-      yield page
-      token = page.NextToken || undefined
-      if (token && seen.has(token)) throw new ProviderError(`EC2 ${action} returned the same NextToken twice; stopping instead of looping forever.`)
-      if (token && seen.size + 1 >= MAX_LISTING_PAGES) throw new ProviderError(`EC2 ${action} goes on past ${MAX_LISTING_PAGES} pages; mc stopped reading it.`)
-      if (token) seen.add(token)
-    } while (token)
-  }
-
-  private async pages<O extends {NextToken?: string}>(action: string, command: (token?: string) => unknown): Promise<O[]> {
-    const out: O[] = []
-    for await (const page of this.eachPage<O>(action, command)) out.push(page)
-    return out
-  }
-
   async listNodes(filter?: NodeFilter): Promise<Node[]> {
     const {sdk} = this.options
     const filters = instanceFilters(filter)
     const nodes: Node[] = []
     // Each page becomes nodes as it arrives, so the SDK-shaped instances of earlier pages can go.
-    const pages = this.eachPage<DescribeInstancesCommandOutput>(
+    const pages = this.client.eachPage<DescribeInstancesCommandOutput>(
       'DescribeInstances',
       (NextToken) => new sdk.DescribeInstancesCommand({Filters: filters.length > 0 ? filters : undefined, MaxResults: 1000, NextToken}),
     )
@@ -190,7 +102,7 @@ export class Ec2Driver implements CloudDriver {
 
   async getNode(id: string): Promise<Node> {
     const {sdk} = this.options
-    const output = await this.call<DescribeInstancesCommandOutput>('DescribeInstances', () => new sdk.DescribeInstancesCommand({InstanceIds: [id]}))
+    const output = await this.client.call<DescribeInstancesCommandOutput>('DescribeInstances', () => new sdk.DescribeInstancesCommand({InstanceIds: [id]}))
     const instance = (output.Reservations ?? []).flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === id)
     if (!instance) throw new NotFoundError(`No EC2 instance "${id}" in ${this.region}.`)
     return toNode(instance, this.region)
@@ -222,28 +134,31 @@ export class Ec2Driver implements CloudDriver {
 
   private async describeImages(input: DescribeImagesRequest): Promise<Ec2Image[]> {
     const {sdk} = this.options
-    const pages = await this.pages<DescribeImagesCommandOutput>('DescribeImages', (NextToken) => new sdk.DescribeImagesCommand({...input, ...(NextToken && {NextToken})}))
+    const pages = await this.client.pages<DescribeImagesCommandOutput>('DescribeImages', (NextToken) => new sdk.DescribeImagesCommand({...input, ...(NextToken && {NextToken})}))
     return pages.flatMap((p) => p.Images ?? [])
   }
 
   async listSizes(): Promise<Size[]> {
     const {sdk} = this.options
-    const pages = await this.pages<DescribeInstanceTypesCommandOutput>('DescribeInstanceTypes', (NextToken) => new sdk.DescribeInstanceTypesCommand({MaxResults: 100, NextToken}))
+    const pages = await this.client.pages<DescribeInstanceTypesCommandOutput>(
+      'DescribeInstanceTypes',
+      (NextToken) => new sdk.DescribeInstanceTypesCommand({MaxResults: 100, NextToken}),
+    )
     return pages.flatMap((p) => p.InstanceTypes ?? []).map((t) => toSize(t))
   }
 
   async listLocations(): Promise<Location[]> {
     const {sdk} = this.options
     const [regions, zones] = await Promise.all([
-      this.call<DescribeRegionsCommandOutput>('DescribeRegions', () => new sdk.DescribeRegionsCommand({})),
-      this.call<DescribeAvailabilityZonesCommandOutput>('DescribeAvailabilityZones', () => new sdk.DescribeAvailabilityZonesCommand({})),
+      this.client.call<DescribeRegionsCommandOutput>('DescribeRegions', () => new sdk.DescribeRegionsCommand({})),
+      this.client.call<DescribeAvailabilityZonesCommandOutput>('DescribeAvailabilityZones', () => new sdk.DescribeAvailabilityZonesCommand({})),
     ])
     return [...(regions.Regions ?? []).map((r) => regionLocation(r)), ...(zones.AvailabilityZones ?? []).map((z) => zoneLocation(z))]
   }
 
   async listRegions(): Promise<string[]> {
     const {sdk} = this.options
-    const output = await this.call<DescribeRegionsCommandOutput>('DescribeRegions', () => new sdk.DescribeRegionsCommand({}))
+    const output = await this.client.call<DescribeRegionsCommandOutput>('DescribeRegions', () => new sdk.DescribeRegionsCommand({}))
     return (output.Regions ?? [])
       .map((r) => r.RegionName ?? '')
       .filter((name) => name !== '')
@@ -252,13 +167,13 @@ export class Ec2Driver implements CloudDriver {
 
   async listKeyPairs(): Promise<KeyPair[]> {
     const {sdk} = this.options
-    const output = await this.call<DescribeKeyPairsCommandOutput>('DescribeKeyPairs', () => new sdk.DescribeKeyPairsCommand({}))
+    const output = await this.client.call<DescribeKeyPairsCommandOutput>('DescribeKeyPairs', () => new sdk.DescribeKeyPairsCommand({}))
     return (output.KeyPairs ?? []).map((k) => toKeyPair(k))
   }
 
   async importKeyPair(name: string, publicKey: string): Promise<KeyPair> {
     const {sdk} = this.options
-    const output = await this.call<ImportKeyPairCommandOutput>(
+    const output = await this.client.call<ImportKeyPairCommandOutput>(
       'ImportKeyPair',
       () => new sdk.ImportKeyPairCommand({KeyName: name, PublicKeyMaterial: Buffer.from(publicKey.trim())}),
     )
@@ -302,7 +217,7 @@ export class Ec2Driver implements CloudDriver {
         },
       ],
     }
-    const output = await this.call<RunInstancesCommandOutput>('RunInstances', () => new sdk.RunInstancesCommand(input))
+    const output = await this.client.call<RunInstancesCommandOutput>('RunInstances', () => new sdk.RunInstancesCommand(input))
     const instance = output.Instances?.[0]
     if (!instance?.InstanceId) throw new ProviderError('EC2 RunInstances answered without an instance.')
     return toNode(instance, this.region)
@@ -319,7 +234,7 @@ export class Ec2Driver implements CloudDriver {
   private async ensureKeyPair(name: string, publicKey: string): Promise<void> {
     const {sdk} = this.options
     try {
-      const output = await this.call<DescribeKeyPairsCommandOutput>('DescribeKeyPairs', () => new sdk.DescribeKeyPairsCommand({KeyNames: [name]}))
+      const output = await this.client.call<DescribeKeyPairsCommandOutput>('DescribeKeyPairs', () => new sdk.DescribeKeyPairsCommand({KeyNames: [name]}))
       if ((output.KeyPairs ?? []).some((k) => k.KeyName === name)) return
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error
@@ -343,7 +258,7 @@ export class Ec2Driver implements CloudDriver {
     let groupId = group?.GroupId
     if (!groupId) {
       try {
-        const created = await this.call<CreateSecurityGroupCommandOutput>(
+        const created = await this.client.call<CreateSecurityGroupCommandOutput>(
           'CreateSecurityGroup',
           () => new sdk.CreateSecurityGroupCommand({GroupName: PROBE_SECURITY_GROUP, Description: 'mc probes: SSH and ICMP from anywhere'}),
         )
@@ -360,7 +275,7 @@ export class Ec2Driver implements CloudDriver {
     for (const rule of PROBE_RULES.filter((r) => !existing.some((e) => sameRule(e, r)))) {
       try {
         const id = groupId
-        await this.call('AuthorizeSecurityGroupIngress', () => new sdk.AuthorizeSecurityGroupIngressCommand({GroupId: id, IpPermissions: [rule]}))
+        await this.client.call('AuthorizeSecurityGroupIngress', () => new sdk.AuthorizeSecurityGroupIngressCommand({GroupId: id, IpPermissions: [rule]}))
       } catch (error) {
         if (!(error instanceof ProviderError)) throw error
         // Already there (listed differently, or added meanwhile): nothing to do.
@@ -378,7 +293,7 @@ export class Ec2Driver implements CloudDriver {
 
   private async findProbeSecurityGroup(): Promise<SecurityGroup | undefined> {
     const {sdk} = this.options
-    const found = await this.call<DescribeSecurityGroupsCommandOutput>(
+    const found = await this.client.call<DescribeSecurityGroupsCommandOutput>(
       'DescribeSecurityGroups',
       () => new sdk.DescribeSecurityGroupsCommand({Filters: [{Name: 'group-name', Values: [PROBE_SECURITY_GROUP]}]}),
     )
@@ -413,27 +328,27 @@ export class Ec2Driver implements CloudDriver {
 
   async destroyNode(id: string): Promise<void> {
     const {sdk} = this.options
-    await this.call('TerminateInstances', () => new sdk.TerminateInstancesCommand({InstanceIds: [id]}))
+    await this.client.call('TerminateInstances', () => new sdk.TerminateInstancesCommand({InstanceIds: [id]}))
   }
 
   /** EC2 has no hard reboot: `hard` is accepted and the reboot is the same. */
   async rebootNode(id: string): Promise<void> {
     const {sdk} = this.options
-    await this.call('RebootInstances', () => new sdk.RebootInstancesCommand({InstanceIds: [id]}))
+    await this.client.call('RebootInstances', () => new sdk.RebootInstancesCommand({InstanceIds: [id]}))
   }
 
   async startNode(id: string): Promise<void> {
     const {sdk} = this.options
-    await this.call('StartInstances', () => new sdk.StartInstancesCommand({InstanceIds: [id]}))
+    await this.client.call('StartInstances', () => new sdk.StartInstancesCommand({InstanceIds: [id]}))
   }
 
   async stopNode(id: string): Promise<void> {
     const {sdk} = this.options
-    await this.call('StopInstances', () => new sdk.StopInstancesCommand({InstanceIds: [id]}))
+    await this.client.call('StopInstances', () => new sdk.StopInstancesCommand({InstanceIds: [id]}))
   }
 
   async close(): Promise<void> {
-    this.client.destroy()
+    this.client.close()
   }
 }
 
@@ -458,17 +373,4 @@ function globRegExp(glob: string): RegExp {
       .replaceAll('*', '.*')
       .replaceAll('?', '.')}$`,
   )
-}
-
-/** Cache credentials across every regional client until five minutes before they expire. */
-export function memoizeCredentials(provider: AwsCredentialIdentityProvider): AwsCredentialIdentityProvider {
-  let cached: Promise<AwsCredentialIdentity> | undefined
-  return async (properties) => {
-    if (cached) {
-      const identity = await cached.catch(() => {})
-      if (identity && (!identity.expiration || identity.expiration.getTime() - Date.now() > 300_000)) return identity
-    }
-    cached = provider(properties)
-    return cached
-  }
 }

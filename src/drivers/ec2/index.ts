@@ -4,7 +4,8 @@ import {wantsAllRegions} from '../all-regions.js'
 import {AllRegionsEc2Driver} from './all-regions.js'
 import {networkOptions} from '../network.js'
 import {type CredentialSource, findCaBundle, findCredentialSource, findRegion} from './credentials.js'
-import {Ec2Driver, memoizeCredentials, type SdkModule} from './driver.js'
+import {memoizeCredentials, type SdkModule} from './client.js'
+import {Ec2Driver} from './driver.js'
 
 /** Signing needs a region even when an EC2-compatible endpoint ignores it. */
 const ENDPOINT_DEFAULT_REGION = 'us-east-1'

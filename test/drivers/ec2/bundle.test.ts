@@ -7,7 +7,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {silentLog} from '../../../src/core/log.js'
 import {ProviderError} from '../../../src/core/errors.js'
-import type {SdkModule} from '../../../src/drivers/ec2/driver.js'
+import type {SdkModule} from '../../../src/drivers/ec2/client.js'
 import {openEc2Driver} from '../../../src/drivers/ec2/index.js'
 import {FixtureServer} from './fixture-server.js'
 import {ec2Settings, tempHome} from './helpers.js'
