@@ -1,4 +1,4 @@
-import {RateLimitError, TransientError} from '../core/errors.js'
+import {type McError, NotFoundError, ProviderError, RateLimitError, TransientError, ValidationError} from '../core/errors.js'
 import type {HttpResponse} from '../core/http.js'
 import type {DebugLog} from '../core/log.js'
 import {retry, type RetryOptions} from '../core/retry.js'
@@ -56,4 +56,29 @@ export async function restCall<T>(call: RestCall): Promise<T> {
     }
     throw error
   }
+}
+
+export interface RestFailure {
+  /** The cloud as users know it: "Linode", "DigitalOcean". */
+  title: string
+  where: string
+  /** What the error body said ('' when nothing). */
+  said: string
+  /** The fields a 400 or 422 refused, from the body (none: the answer is not a validation error). */
+  invalid: {field: string; reason: string}[]
+  /** What a 404 means here, e.g. "No Linode with id 42". */
+  notFound?: string
+}
+
+/**
+ * A failed call's typed error for every answer but the cloud's own cases (401, 403 and 429, which each
+ * cloud words itself): a 404, the fields a 400 or 422 refused, a server failure, anything else.
+ */
+export function restError(res: HttpResponse, failure: RestFailure): McError {
+  const {title, where, said} = failure
+  const detail = said ? `: ${said}` : ''
+  if (res.status === 404) return new NotFoundError(`${failure.notFound ?? 'Not found'} (HTTP 404 from ${where}).`)
+  if ((res.status === 400 || res.status === 422) && failure.invalid.length > 0) return new ValidationError(`${title} refused ${where}: ${said}.`, failure.invalid)
+  if (res.status >= 500) return new TransientError(`${title} failed ${where} with HTTP ${res.status}${detail}.`, undefined, res.status, res.retryAfterMs)
+  return new ProviderError(`${title} answered ${where} with HTTP ${res.status}${detail}.`, undefined, res.status)
 }

@@ -1,5 +1,6 @@
-import {AuthError, type McError, NotFoundError, ProviderError, RateLimitError, TransientError, ValidationError} from '../../core/errors.js'
+import {AuthError, type McError, RateLimitError} from '../../core/errors.js'
 import type {HttpResponse} from '../../core/http.js'
+import {restError} from '../rest-call.js'
 import type {DoErrorBody} from './api-types.js'
 
 /**
@@ -26,16 +27,9 @@ export function toDigitalOceanError(res: HttpResponse, where: string, tokenSourc
     case 403: {
       return new AuthError(`The DigitalOcean token from ${tokenSource} is not allowed to ${where} (HTTP 403${detail}). Give it write scope for Droplets, SSH keys and firewalls.`)
     }
-    case 404: {
-      return new NotFoundError(`${notFound ?? 'Not found'} (HTTP 404 from ${where}).`)
-    }
     case 429: {
       return new RateLimitError(`DigitalOcean rate-limited ${where} (HTTP 429${detail}).`, retryAfterMs(res))
     }
   }
-  if ((res.status === 400 || res.status === 422) && message) {
-    return new ValidationError(`DigitalOcean refused ${where}: ${message}.`, [{field: '', reason: message}])
-  }
-  if (res.status >= 500) return new TransientError(`DigitalOcean failed ${where} with HTTP ${res.status}${detail}.`, undefined, res.status, res.retryAfterMs)
-  return new ProviderError(`DigitalOcean answered ${where} with HTTP ${res.status}${detail}.`, undefined, res.status)
+  return restError(res, {title: 'DigitalOcean', where, said: message, invalid: message ? [{field: '', reason: message}] : [], notFound})
 }

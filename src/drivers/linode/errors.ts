@@ -1,5 +1,6 @@
-import {AuthError, type McError, NotFoundError, ProviderError, RateLimitError, TransientError, ValidationError} from '../../core/errors.js'
+import {AuthError, type McError, RateLimitError} from '../../core/errors.js'
 import type {HttpResponse} from '../../core/http.js'
+import {restError} from '../rest-call.js'
 import type {LinodeErrorResponse} from './api-types.js'
 
 /** Linode's `errors[]`, made safe to read whatever the body was. */
@@ -23,21 +24,9 @@ export function toLinodeError(res: HttpResponse, where: string, tokenSource: str
     case 403: {
       return new AuthError(`The Linode token from ${tokenSource} is not allowed to ${where} (HTTP 403${detail}). Give the token read/write access to Linodes and SSH keys.`)
     }
-    case 404: {
-      return new NotFoundError(`${notFound ?? 'Not found'} (HTTP 404 from ${where}).`)
-    }
     case 429: {
       return new RateLimitError(`Linode rate-limited ${where} (HTTP 429).`, res.retryAfterMs)
     }
   }
-  if ((res.status === 400 || res.status === 422) && errors.length > 0) {
-    return new ValidationError(
-      `Linode refused ${where}: ${reasons}.`,
-      errors.map((e) => ({field: e.field ?? '', reason: e.reason})),
-    )
-  }
-  if (res.status >= 500) {
-    return new TransientError(`Linode failed ${where} with HTTP ${res.status}${detail}.`, undefined, res.status, res.retryAfterMs)
-  }
-  return new ProviderError(`Linode answered ${where} with HTTP ${res.status}${detail}.`, undefined, res.status)
+  return restError(res, {title: 'Linode', where, said: reasons, invalid: errors.map((e) => ({field: e.field ?? '', reason: e.reason})), notFound})
 }
