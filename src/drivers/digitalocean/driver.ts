@@ -1,7 +1,6 @@
 import {NotFoundError, ProviderError, ValidationError} from '../../core/errors.js'
 import type {CreateNodeRequest, Image, ImageFilter, KeyPair, Location, Node, NodeFilter, Size, WaitOptions} from '../../core/model.js'
-// Name globs and node filters are the same for every cloud that filters client-side.
-import {matchesNodeFilter, nameMatches} from '../linode/mapping.js'
+import {matchesNodeFilter, nameMatches} from '../filters.js'
 import type {Capability, CloudDriver} from '../types.js'
 import {waitUntilRunning} from '../wait.js'
 import type {CreateDropletRequest, CreateFirewallRequest, DoDroplet, DoFirewall, DoImage, DoRegion, DoSize, DoSshKey} from './api-types.js'

@@ -3,11 +3,12 @@ import {randomInt} from 'node:crypto'
 import {NotFoundError, ValidationError} from '../../core/errors.js'
 import type {CreateNodeRequest, Image, ImageFilter, KeyPair, Location, Node, NodeFilter, Size, WaitOptions} from '../../core/model.js'
 import {registerSecret} from '../../core/redact.js'
+import {matchesNodeFilter, nameMatches} from '../filters.js'
 import type {Capability, CloudDriver} from '../types.js'
 import type {AddSshKeyRequest, CreateLinodeRequest, LinodeImage, LinodeInstance, LinodeRegion, LinodeSshKey, LinodeType, RebootLinodeRequest} from './api-types.js'
 import {waitUntilRunning} from '../wait.js'
 import type {LinodeClient} from './client.js'
-import {formatTags, matchesNodeFilter, nameMatches, toImage, toKeyPair, toLocation, toNode, toSize} from './mapping.js'
+import {formatTags, toImage, toKeyPair, toLocation, toNode, toSize} from './mapping.js'
 
 /** The largest page the spec allows for instances, images and SSH keys: fewest round trips. */
 const PAGE_SIZE = 500

@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto'
 import {isIPv4} from 'node:net'
 
 import {ProviderError} from '../../core/errors.js'
-import type {Image, KeyPair, Location, Node, NodeFilter, NodeState, Size} from '../../core/model.js'
+import type {Image, KeyPair, Location, Node, NodeState, Size} from '../../core/model.js'
 import {PROBE_READY_KEY, PROBE_READY_VALUE} from '../../core/probe-conventions.js'
 import type {LinodeImage, LinodeInstance, LinodeRegion, LinodeSshKey, LinodeType} from './api-types.js'
 
@@ -174,20 +174,4 @@ export function toKeyPair(key: LinodeSshKey): KeyPair {
     publicKey: key.ssh_key,
     fingerprint: sshFingerprint(key.ssh_key),
   }
-}
-
-/** An exact name, or a glob with `*`, as NodeFilter.name and ImageFilter.name take. */
-export function nameMatches(name: string, pattern: string): boolean {
-  return new RegExp(`^${pattern.replaceAll(/[.+?^${}()|[\]\\]/g, String.raw`\$&`).replaceAll('*', '.*')}$`).test(name)
-}
-
-/**
- * Linode filters server-side only through the X-Filter header, which its own OpenAPI spec
- * describes in a way no validator accepts (a JSON object in a header); so the driver filters here.
- */
-export function matchesNodeFilter(node: Node, filter: NodeFilter | undefined): boolean {
-  if (!filter) return true
-  if (filter.states && !filter.states.includes(node.state)) return false
-  for (const [key, value] of Object.entries(filter.tags ?? {})) if (!Object.hasOwn(node.tags, key) || node.tags[key] !== value) return false
-  return !filter.name || nameMatches(node.name, filter.name)
 }
