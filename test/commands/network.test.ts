@@ -8,6 +8,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {PROVIDERS} from '../../src/drivers/registry.js'
+import {OPENSTACK} from '../../src/sandbox/catalog.js'
 import {type SandboxHandle, startSandbox} from '../../src/sandbox/index.js'
 import {writeProfile} from '../../src/store/config.js'
 import {freePort} from '../helpers/sshd.js'
@@ -304,6 +305,14 @@ describe('private CAs: the sandbox over HTTPS with a CA made by the test', () =>
       expect(run.code, `${provider} ${JSON.stringify(env)}: ${run.stderr}`).toBe(0)
       expect(nodes(run)).toHaveLength(2)
     }
+  })
+
+  it("a create that makes OpenStack's mc-probe security group: Neutron trusts OS_CACERT as Nova does", async () => {
+    const image = OPENSTACK.images[0].id
+    const args = ['nodes', 'create', '--provider', 'openstack', '--name', 'ca-neutron', '--image', image, '--size', '2', '--allow-ssh-icmp', '--json']
+    const run = await mc(args, {profile: tlsSandbox.profile, env: {OS_CACERT: caFile()}})
+    expect(run.code, run.stderr).toBe(0)
+    expect(JSON.parse(run.stdout)).toMatchObject({name: 'ca-neutron', provider: 'openstack'})
   })
 
   it('clouds.yaml: cacert trusts the CA; verify: false skips the checks with a warning on every run', async () => {

@@ -56,6 +56,11 @@ export class OpenStackSession {
     this.cacheKey = identityCacheKey(options.identity)
   }
 
+  /** Proxy, CAs and limits: the other services this session's token opens (Neutron) go the same way. */
+  get network(): NetworkOptions | undefined {
+    return this.options.network
+  }
+
   /** The token and compute endpoint, authenticating only when there is no fresh token. */
   async connect(): Promise<Connection> {
     if (this.current && isFresh(this.current.token)) return this.current

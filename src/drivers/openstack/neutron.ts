@@ -91,7 +91,10 @@ export class NeutronClient {
         const {url, token} = await this.endpoint()
         const target = new URL(joinUrl(url, path))
         for (const [key, value] of Object.entries(options.query ?? {})) target.searchParams.set(key, value)
-        const res = await httpRequest({method, url: target.toString(), headers: {'x-auth-token': token}, json: options.json, signal: this.o.signal}, this.o.log)
+        const res = await httpRequest(
+          {method, url: target.toString(), headers: {'x-auth-token': token}, json: options.json, signal: this.o.signal, network: this.o.session.network},
+          this.o.log,
+        )
         if (res.status < 400 || accepted.includes(res.status)) return res
         throw neutronError(res, method, path)
       },
