@@ -6,7 +6,7 @@ export function nameMatches(name: string, pattern: string): boolean {
 }
 
 /**
- * A node filter applied client-side, for the drivers that read the whole listing (Linode, DigitalOcean).
+ * A node filter applied client-side, for the drivers that filter the listing they read (Linode, DigitalOcean, OpenStack and Rackspace).
  * Linode filters server-side only through the X-Filter header, which its own OpenAPI spec describes in
  * a way no validator accepts (a JSON object in a header); so the driver filters here.
  */

@@ -4,6 +4,7 @@ import type {DebugLog} from '../../core/log.js'
 import type {CreateNodeRequest, Image, ImageFilter, KeyPair, Location, Node, NodeFilter, Size, WaitOptions} from '../../core/model.js'
 import {retry, type RetryOptions} from '../../core/retry.js'
 import type {Capability, CloudDriver} from '../types.js'
+import {matchesNodeFilter, nameMatches} from '../filters.js'
 import {waitUntilRunning} from '../wait.js'
 import {flavorToSize, imageToImage, keypairToKeyPair, type OpenStackFlavour, serverFault, serverToNode} from './mapping.js'
 import {NeutronClient} from './neutron.js'
@@ -47,18 +48,6 @@ function isObject(value: unknown): value is Json {
 const METADATA_KEY = /^[a-zA-Z0-9-_:. ]{1,255}$/
 /** Metadata that marks a server with the create request's idempotency token. */
 export const CLIENT_TOKEN_KEY = 'mc-client-token'
-
-function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replaceAll(/[.+?^${}()|[\]\\]/g, String.raw`\$&`).replaceAll('*', '.*')
-  return new RegExp(`^${escaped}$`)
-}
-
-function matches(node: Node, filter: NodeFilter | undefined): boolean {
-  if (!filter) return true
-  if (filter.states && !filter.states.includes(node.state)) return false
-  if (filter.tags && Object.entries(filter.tags).some(([k, v]) => node.tags[k] !== v)) return false
-  return !filter.name || globToRegExp(filter.name).test(node.name)
-}
 
 function nextMarkerQuery(links: unknown): Record<string, string> | undefined {
   if (!Array.isArray(links)) return undefined
@@ -114,7 +103,7 @@ export class NovaDriver implements CloudDriver {
 
   async listNodes(filter?: NodeFilter): Promise<Node[]> {
     const servers = await this.listAll('/servers/detail', 'servers')
-    return servers.map((s) => this.node(s)).filter((n) => matches(n, filter))
+    return servers.map((s) => this.node(s)).filter((n) => matchesNodeFilter(n, filter))
   }
 
   private async server(id: string): Promise<Json> {
@@ -136,14 +125,14 @@ export class NovaDriver implements CloudDriver {
 
   async listImages(filter?: ImageFilter): Promise<Image[]> {
     const images = (await this.listAll('/images/detail', 'images')).map((i) => imageToImage(i, this.provider, this.region)).filter((i) => i.extra.status !== 'DELETED')
-    const name = filter?.name ? globToRegExp(filter.name) : undefined
+    const name = filter?.name
     const owners = filter?.owners ?? []
     if (!name && owners.length === 0) return images
     const projectId = owners.includes('self') ? (await this.o.session.connect()).token.projectId : undefined
     // "self": the project's own images (owned by its id, or Rackspace snapshots); others: owner ids.
     const owned = (i: Image) =>
       (i.owner !== undefined && owners.includes(i.owner)) || (owners.includes('self') && (i.public === false || (projectId !== undefined && i.owner === projectId)))
-    return images.filter((i) => (!name || name.test(i.name)) && (owners.length === 0 || owned(i)))
+    return images.filter((i) => (!name || nameMatches(i.name, name)) && (owners.length === 0 || owned(i)))
   }
 
   async listSizes(): Promise<Size[]> {
