@@ -156,15 +156,21 @@ function pathBranch(check: ValidCheck, t: string, limited: string): Branch {
   // retransmitted SYN is loss (see parseMtrRaw).
   const raw = check.protocol === 'tcp' || check.protocol === 'udp' || check.stream
   const over = check.protocol === 'tcp' || check.protocol === 'udp' ? ` --raw --${check.protocol} --port ${q(check.port!)}` : raw ? ' --raw' : ' --json'
-  // timeout goes inside sudo: a process run as root cannot be signalled by the login user.
-  const mtr = (count: number, interval: string) => `$mc_s ${limited} mtr -n${over} -c ${q(count)} -i ${interval} -G 1 -- ${t}`
+  // timeout goes inside sudo, where it may signal what it started. -Z 2 (raw only: a reply after 1 s
+  // is loss there anyway): mtr-packet gives up on a probe after 2 s, so once a stopped diagnosis
+  // closes the channel and mtr dies of the broken pipe, its mtr-packet exits within 2 s, also one
+  // that runs as root through sudo, which the login user cannot kill (without -Z it lingered ~8 s).
+  const mtr = (count: number, interval: string, timeout = limited) =>
+    `$mc_s ${timeout}${timeout ? ' ' : ''}mtr -n${over}${raw ? ' -Z 2' : ''} -c ${q(count)} -i ${interval} -G 1 -- ${t}`
   const lanes = raw ? (check.lanes ?? 1) : 1
   const announce = `[ -z "$mc_p" ] || { if [ "$mc_p" = user ]; then echo ${q(`${PRIVILEGE_MARKER}user ${lanes}`)}; else echo ${q(`${PRIVILEGE_MARKER}sudo 1`)}; fi; }`
   const before = [announce]
   if (lanes > 1) {
     // Several mtr processes at the 1 s floor, started 1/lanes s apart, share the rounds (analysis/round-sizing.ts).
+    // No timeout around them: timeout makes a process group of its own, which the executor's kill of
+    // the session's group would miss; each ends by itself after its rounds (count / lanes seconds).
     const each = Math.ceil(check.count / lanes)
-    const starts = Array.from({length: lanes}, (_, i) => `{ ${i === 0 ? '' : `sleep ${(i / lanes).toFixed(3)}; `}${mtr(each, '1')} | mc_lane ${i}; } &`)
+    const starts = Array.from({length: lanes}, (_, i) => `{ ${i === 0 ? '' : `sleep ${(i / lanes).toFixed(3)}; `}${mtr(each, '1', '')} | mc_lane ${i}; } &`)
     before.push(`if [ "$mc_p" = user ]; then ${LANE}; ${starts.join(' ')} wait; exit 0; fi`)
   }
   return {impl: 'mtr', family: 'portable', when: `${has('mtr')} && ${PRIVILEGE}`, before: before.join('\n'), run: mtr(check.count, '"$mc_i"')}

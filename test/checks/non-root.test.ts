@@ -16,14 +16,15 @@ describe('a path check decides on the vantage point who runs mtr', () => {
       `if [ "$(id -u)" = 0 ]; then mc_i=0.1; mc_p=; elif command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then mc_i=0.1; mc_s='sudo -n'; mc_p=sudo; fi`,
     )
     // timeout runs inside sudo, where it may stop what it started.
-    expect(script).toContain(`exec $mc_s $mc_t mtr -n --raw -c '100' -i "$mc_i" -G 1 -- 'h'`)
+    expect(script).toContain(`exec $mc_s $mc_t mtr -n --raw -Z 2 -c '100' -i "$mc_i" -G 1 -- 'h'`)
     expect(script).toContain(`echo '${PRIVILEGE_MARKER}sudo 1'`)
     expect(script).toContain(`echo '${PRIVILEGE_MARKER}user 6'`)
   })
 
   it('a plain user runs the lanes side by side, 1 s apart each, started 1/6 s apart, sharing the rounds', () => {
     const script = renderScript(stream)
-    const lanes = script.match(/mtr -n --raw -c '17' -i 1 -G 1 -- 'h' \| mc_lane \d/g) ?? []
+    // In the session's process group (no timeout of their own), so stopping the check stops them all.
+    const lanes = script.match(/\{ (sleep 0\.\d+; )?\$mc_s mtr -n --raw -Z 2 -c '17' -i 1 -G 1 -- 'h' \| mc_lane \d; \} &/g) ?? []
     expect(lanes).toHaveLength(6)
     expect(script).toContain('sleep 0.167;')
     expect(script).toContain('sleep 0.833;')
