@@ -36,9 +36,9 @@ export async function adoptProbes(lab: Lab): Promise<void> {
   }
 }
 
-/** Adopt one more probe: pb's sshd, logged into as `user` (a non-root login, as cloud images have). */
-export async function adoptAs(lab: Lab, name: string, user: string): Promise<void> {
-  await mc(lab, ['probe', 'add', name, '--host', lab.mgmt.pb, '--user', user, '--key', lab.clientKey, '--label', 'provider=lab', '--yes'])
+/** Adopt one more probe: pb's sshd, logged into as `user` (a non-root login, as cloud images have). Returns what `probe add` printed. */
+export async function adoptAs(lab: Lab, name: string, user: string): Promise<string> {
+  return mc(lab, ['probe', 'add', name, '--host', lab.mgmt.pb, '--user', user, '--key', lab.clientKey, '--label', 'provider=lab', '--yes'])
 }
 
 /**

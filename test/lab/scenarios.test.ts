@@ -176,7 +176,7 @@ describe.skipIf(!isRoot)('network lab (root only: network namespaces, nftables, 
 
   // pb's sshd again, logged into as a user with no sudo (pbu) and as one with passwordless sudo (pbs).
   it('a probe that logs in as a non-root user without sudo still gives its evidence within the default time limit', async () => {
-    await adoptAs(lab!, 'pbu', lab!.users.user)
+    expect(await adoptAs(lab!, 'pbu', lab!.users.user)).toContain(`pbu logs in as ${lab!.users.user}, a non-root user without passwordless sudo`)
     const {verdict, why} = await diagnoseFrom('transit loss, pb as a non-root user', ['dc', 'pa', 'pbu', 'pc'], [], 'transit-loss')
     expectTransitFault(verdict, why, ['dc', 'pa', 'pbu'])
     expect(verdict.unavailable, why).toBeUndefined()
@@ -186,7 +186,7 @@ describe.skipIf(!isRoot)('network lab (root only: network namespaces, nftables, 
   })
 
   it('a probe that logs in as a non-root user with passwordless sudo runs mtr through sudo -n, and says so', async () => {
-    await adoptAs(lab!, 'pbs', lab!.users.sudoer)
+    expect(await adoptAs(lab!, 'pbs', lab!.users.sudoer)).toContain(`pbs logs in as ${lab!.users.sudoer}, a non-root user with passwordless sudo`)
     const {verdict, why} = await diagnoseFrom('transit loss, pb through passwordless sudo', ['dc', 'pa', 'pbs', 'pc'], [], 'transit-loss')
     expectTransitFault(verdict, why, ['dc', 'pa', 'pbs'])
     expect(verdict.unavailable, why).toBeUndefined()
