@@ -9,6 +9,7 @@ import {
   type VantageFinding,
   type Verdict,
 } from './types.js'
+import {privilegeNote} from './privilege.js'
 import {roundsOf} from './sequential.js'
 import {analyseVantage} from './vantage.js'
 
@@ -129,7 +130,10 @@ const secondsText = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 
 /** "Settled after 27–31 rounds per vantage point (412 probes) in 3.2 s." and the like, said last. */
 function samplingNote(s: SamplingSummary | undefined): string {
-  if (!s) return ''
+  return s ? measuredNote(s) + privilegeNote(s.privileges) : ''
+}
+
+function measuredNote(s: SamplingSummary): string {
   const base = `${roundsText(s)} round${s.maxRounds === 1 ? '' : 's'} per vantage point (${s.probes} probes)`
   if (s.stop === 'fixed-count') return ` Measured ${base} in ${secondsText(s.elapsedMs)} (a fixed --count, no stopping rule).`
   if (s.stop === 'settled') return ` Settled after ${base} in ${secondsText(s.elapsedMs)}: each vantage point's loss class decided by a sequential test at under 0.5 % error.`

@@ -47,7 +47,17 @@ export type DiagnosisContext = {
  * undecided; rounds-limit: every trace sent all the rounds it may before the test decided; fixed-count:
  * --count rounds were sent, no test applied.
  */
-export type Sampling = {stop: 'settled' | 'time-limit' | 'rounds-limit' | 'fixed-count'; elapsedMs: number; limitMs?: number; open?: string[]}
+export type Sampling = {
+  stop: 'settled' | 'time-limit' | 'rounds-limit' | 'fixed-count'
+  elapsedMs: number
+  limitMs?: number
+  open?: string[]
+  /** Vantage points whose traces did not run as root: through passwordless sudo, or as a plain user (analysis/round-sizing.ts). */
+  privileges?: VantagePrivilege[]
+}
+
+/** How one vantage point's traces ran when its login user is not root. */
+export type VantagePrivilege = {vantage: string; runAs: 'sudo' | 'user'; lanes: number}
 
 /** What a verdict rests on: the stop, and the rounds and probes of the traces it read. */
 export type SamplingSummary = Sampling & {minRounds: number; maxRounds: number; probes: number}

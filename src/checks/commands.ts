@@ -61,6 +61,8 @@ interface Branch {
   family: 'plugins' | 'portable'
   /** A shell condition that holds when the implementation is available (may set $P). */
   when: string
+  /** Shell lines run after the implementation marker, before `exec run` (they may exit instead). */
+  before?: string
   run: string
 }
 
@@ -129,20 +131,52 @@ function branches(check: ValidCheck): Branch[] {
       return out
     }
     case 'path': {
-      // mtr refuses intervals under 1 s to non-root users. Over tcp, each round is a SYN to the port:
-      // routers answer time-exceeded, the target SYN-ACK (open) or RST (closed), never ICMP echo.
-      // Over tcp and udp mtr prints every reply (--raw): a reply to a retransmitted SYN is loss (see parseMtrRaw).
-      const over = check.protocol === 'tcp' || check.protocol === 'udp' ? ` --raw --${check.protocol} --port ${q(check.port!)}` : check.stream ? ' --raw' : ' --json'
-      return [
-        {
-          impl: 'mtr',
-          family: 'portable',
-          when: `${has('mtr')} && { mc_i=1; [ "$(id -u)" = 0 ] && mc_i=0.1; true; }`,
-          run: `${limited} mtr -n${over} -c ${q(check.count)} -i "$mc_i" -G 1 -- ${t}`,
-        },
-      ]
+      return [pathBranch(check, t, limited)]
     }
   }
+}
+
+/**
+ * Who runs mtr, decided on the vantage point: root as itself at 0.1 s; a non-root login user with
+ * passwordless sudo (`sudo -n true` succeeds, never a prompt) through `sudo -n`, also at 0.1 s; any
+ * other user at mtr's non-root floor, 1 s. Sets $mc_i (interval), $mc_s (the sudo prefix) and $mc_p
+ * (empty for root, else sudo or user). ping needs none of this: -i 0.2 is above iputils' non-root floor.
+ * A login user sudo does not know at all makes `sudo -n true` log (and by default mail) an "incident"
+ * on the probe, once per trace: the price of asking without a password prompt; cloud images' login
+ * users (admin, ubuntu, ec2-user) have passwordless sudo, where nothing is logged but the command.
+ */
+const PRIVILEGE = `{ mc_i=1; mc_s=; mc_p=user; if [ "$(id -u)" = 0 ]; then mc_i=0.1; mc_p=; elif command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then mc_i=0.1; mc_s='sudo -n'; mc_p=sudo; fi; true; }`
+
+/** `mc-privilege:sudo 1` or `mc-privilege:user LANES` after the implementation marker: how mtr ran when not as root. */
+export const PRIVILEGE_MARKER = 'mc-privilege:'
+
+/** Prefixes each line a side-by-side mtr prints with its lane ("L2 x 0 33000"): checks/mtr.ts keeps their sequence numbers apart. */
+const LANE = `mc_lane() { while IFS= read -r mc_l; do printf 'L%s %s\\n' "$1" "$mc_l"; done; }`
+
+function pathBranch(check: ValidCheck, t: string, limited: string): Branch {
+  // Over tcp, each round is a SYN to the port: routers answer time-exceeded, the target SYN-ACK (open)
+  // or RST (closed), never ICMP echo. Over tcp and udp mtr prints every reply (--raw): a reply to a
+  // retransmitted SYN is loss (see parseMtrRaw).
+  const raw = check.protocol === 'tcp' || check.protocol === 'udp' || check.stream
+  const over = check.protocol === 'tcp' || check.protocol === 'udp' ? ` --raw --${check.protocol} --port ${q(check.port!)}` : raw ? ' --raw' : ' --json'
+  // timeout goes inside sudo, where it may signal what it started. -Z 2 (raw only: a reply after 1 s
+  // is loss there anyway): mtr-packet gives up on a probe after 2 s, so once a stopped diagnosis
+  // closes the channel and mtr dies of the broken pipe, its mtr-packet exits within 2 s, also one
+  // that runs as root through sudo, which the login user cannot kill (without -Z it lingered ~8 s).
+  const mtr = (count: number, interval: string, timeout = limited) =>
+    `$mc_s ${timeout}${timeout ? ' ' : ''}mtr -n${over}${raw ? ' -Z 2' : ''} -c ${q(count)} -i ${interval} -G 1 -- ${t}`
+  const lanes = raw ? (check.lanes ?? 1) : 1
+  const announce = `[ -z "$mc_p" ] || { if [ "$mc_p" = user ]; then echo ${q(`${PRIVILEGE_MARKER}user ${lanes}`)}; else echo ${q(`${PRIVILEGE_MARKER}sudo 1`)}; fi; }`
+  const before = [announce]
+  if (lanes > 1) {
+    // Several mtr processes at the 1 s floor, started 1/lanes s apart, share the rounds (analysis/round-sizing.ts).
+    // No timeout around them: timeout makes a process group of its own, which the executor's kill of
+    // the session's group would miss; each ends by itself after its rounds (count / lanes seconds).
+    const each = Math.ceil(check.count / lanes)
+    const starts = Array.from({length: lanes}, (_, i) => `{ ${i === 0 ? '' : `sleep ${(i / lanes).toFixed(3)}; `}${mtr(each, '1', '')} | mc_lane ${i}; } &`)
+    before.push(`if [ "$mc_p" = user ]; then ${LANE}; ${starts.join(' ')} wait; exit 0; fi`)
+  }
+  return {impl: 'mtr', family: 'portable', when: `${has('mtr')} && ${PRIVILEGE}`, before: before.join('\n'), run: mtr(check.count, '"$mc_i"')}
 }
 
 /** The script for an already validated check (exported for tests that bypass validation on purpose). */
@@ -151,7 +185,8 @@ export function renderScript(check: ValidCheck, tools: ToolChoice = 'auto'): str
   const chosen = branches(check).filter((b) => tools === 'auto' || b.family === tools || check.kind === 'path')
   const lines = [FIND_PLUGIN, `mc_t=; if ${has('timeout')}; then mc_t=${q(`timeout -k 2 ${check.timeoutS + 1}`)}; fi`]
   for (const branch of chosen) {
-    lines.push(`if ${branch.when}; then echo ${q(IMPL_MARKER + branch.impl)}; exec ${branch.run}; fi`)
+    const before = branch.before ? `\n${branch.before}\n` : ' '
+    lines.push(`if ${branch.when}; then echo ${q(IMPL_MARKER + branch.impl)};${before}exec ${branch.run}; fi`)
   }
   const {plugins, portable} = PACKAGES[check.kind]
   const packages = tools === 'auto' ? (plugins === portable ? plugins : `${plugins} (or ${portable})`) : PACKAGES[check.kind][tools]

@@ -57,6 +57,25 @@ export function parseMtrJson(text: string): MtrReport {
  */
 export const RETRANSMITTED_REPLY_MS = 1000
 
+/** Sequence numbers of side-by-side mtr processes (lanes) are kept apart by this much per lane (mtr's own stay under 65,536). */
+const LANE_SEQ = 100_000
+
+/**
+ * A line of one of several mtr processes run side by side (a non-root vantage point, see
+ * analysis/round-sizing.ts), "L2 x 0 33000", as one mtr would have printed it, with a sequence number
+ * of its own: "x 0 233000". Their probes then add up per hop as one trace's rounds. Any other line
+ * comes back as it was.
+ */
+export function unlane(line: string): string {
+  const match = /^L(\d+) (.*)$/.exec(line.trim())
+  if (!match) return line
+  const lane = Number(match[1])
+  const fields = match[2].trim().split(/\s+/)
+  const at = fields[0] === 'x' ? 2 : fields[0] === 'p' ? 3 : -1
+  if (at > 0 && fields[at] !== undefined && /^\d+$/.test(fields[at])) fields[at] = String(lane * LANE_SEQ + Number(fields[at]))
+  return fields.join(' ')
+}
+
 const isAddress = (text: string) => /^[\d.]+$|:/.test(text)
 
 /**
@@ -71,7 +90,7 @@ export function parseMtrRaw(text: string, target: string, lateMs = RETRANSMITTED
   const hosts = new Map<number, string[]>()
   const rtts = new Map<number, number[]>()
   for (const line of text.split('\n')) {
-    const [kind, posText, a] = line.trim().split(/\s+/)
+    const [kind, posText, a] = unlane(line).trim().split(/\s+/)
     const pos = Number(posText)
     if (!Number.isInteger(pos) || pos < 0) continue
     if (kind === 'x') sent.set(pos, (sent.get(pos) ?? 0) + 1)
@@ -124,7 +143,8 @@ export class MtrRawStream {
   push(chunk: string, now: number): void {
     const lines = (this.partial + chunk).split('\n')
     this.partial = lines.pop() ?? ''
-    for (const line of lines) {
+    for (const printed of lines) {
+      const line = unlane(printed)
       if (line.includes(IMPL_MARKER) && this.lines.length > 0) this.reset()
       const [kind, , a] = line.trim().split(/\s+/)
       if (kind === 'x') this.sentAt.set(Number(a), now)

@@ -1,10 +1,10 @@
 import type {ExecResult} from './executor.js'
-import {IMPL_MARKER, MISSING_MARKER} from './commands.js'
+import {IMPL_MARKER, MISSING_MARKER, PRIVILEGE_MARKER} from './commands.js'
 import {ToolOutputError} from './errors.js'
 import {parseMtrJson, parseMtrRaw} from './mtr.js'
 import {parsePluginOutput, stateFromExitCode} from './nagios.js'
 import {parseRtaLoss, stateFor, worstState} from './thresholds.js'
-import type {CheckResult, CheckState, Hop, Implementation, Metric} from './types.js'
+import type {CheckResult, CheckState, Hop, Implementation, Metric, Privilege} from './types.js'
 import type {ValidCheck} from './validate.js'
 
 /** What one implementation's output says, before the common fields are added. */
@@ -33,20 +33,39 @@ const PLUGINS = new Set<Implementation>(['check_ping', 'check_tcp', 'check_http'
 export const SERVICE: Record<ValidCheck['kind'], string> = {ping: 'PING', tcp: 'TCP', http: 'HTTP', https: 'HTTP', dns: 'DNS', path: 'PATH'}
 const TIMEOUT_EXIT = 124 // coreutils timeout
 
-/** Split the script's output into the implementation marker and what the tool printed after it. */
-function splitMarker(stdout: string): {impl?: Implementation; body: string} {
+/**
+ * Split the script's output into the implementation marker, how the tool ran when not as root (the
+ * privilege marker right after it), and what the tool printed.
+ */
+function splitMarker(stdout: string): {impl?: Implementation; privilege?: Privilege; body: string} {
   const lines = stdout.split('\n')
   const at = lines.findIndex((line) => line.startsWith(IMPL_MARKER))
   if (at === -1) return {body: stdout}
   const name = lines[at].slice(IMPL_MARKER.length).trim() as Implementation
-  return {impl: IMPLEMENTATIONS.has(name) ? name : undefined, body: lines.slice(at + 1).join('\n')}
+  const privilege = parsePrivilege(lines[at + 1])
+  return {impl: IMPLEMENTATIONS.has(name) ? name : undefined, ...(privilege ? {privilege} : {}), body: lines.slice(privilege ? at + 2 : at + 1).join('\n')}
+}
+
+/** "mc-privilege:sudo 1" or "mc-privilege:user 6" (see checks/commands.ts), else undefined. */
+export function parsePrivilege(line: string | undefined): Privilege | undefined {
+  const match = line === undefined ? null : new RegExp(`^${PRIVILEGE_MARKER}(sudo|user) (\\d+)\\s*$`).exec(line)
+  return match ? {runAs: match[1] as Privilege['runAs'], lanes: Number(match[2])} : undefined
 }
 
 /** Turn what a check script printed on a vantage into a CheckResult. */
 export function parseCheckOutput(check: ValidCheck, exec: ExecResult, vantage: string, at = new Date()): CheckResult {
-  const {impl, body} = splitMarker(exec.stdout)
+  const {impl, privilege, body} = splitMarker(exec.stdout)
   const raw = [body.trimEnd(), exec.stderr.trimEnd()].filter((part) => part !== '').join('\n')
-  const base = {vantage, target: check.target, check: check.name, kind: check.kind, durationMs: Math.round(exec.durationMs), raw, at: at.toISOString()}
+  const base = {
+    vantage,
+    target: check.target,
+    check: check.name,
+    kind: check.kind,
+    durationMs: Math.round(exec.durationMs),
+    raw,
+    at: at.toISOString(),
+    ...(privilege ? {privilege} : {}),
+  }
   const service = SERVICE[check.kind]
   if (exec.timedOut) {
     const message = `${impl ?? 'the check'} on ${vantage} did not finish within ${Math.round(exec.durationMs / 1000)}s`

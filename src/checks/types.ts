@@ -34,6 +34,12 @@ export interface CheckDefinition {
    * read the rounds while mtr runs and stop it once the verdict is settled. Over tcp and udp always.
    */
   stream?: boolean
+  /**
+   * path with --raw output (stream, tcp, udp): how many mtr processes run side by side, 1 s apart each,
+   * when the vantage point logs in as a non-root user without passwordless sudo (mtr's interval floor
+   * there is 1 s; see analysis/round-sizing.ts). Default 1. Root, and sudo, run one mtr at 0.1 s.
+   */
+  lanes?: number
   /** Seconds the remote tool may take before it gives up itself. */
   timeoutS?: number
   /** http/https: the request path, default "/". */
@@ -78,6 +84,13 @@ export interface Hop {
   stdevMs: number
 }
 
+/**
+ * How a path check ran when not as root: `sudo` (the login user has passwordless sudo, mtr ran through
+ * `sudo -n` at root's pace) or `user` (mtr at the non-root floor, one round a second per process, `lanes`
+ * of them side by side). Absent: root, as every result stored before this existed.
+ */
+export type Privilege = {runAs: 'sudo' | 'user'; lanes: number}
+
 /** Which tool produced a result: a monitoring-plugin, a portable fallback, or none (missing tools). */
 export type Implementation = 'check_ping' | 'ping' | 'check_tcp' | 'bash-dev-tcp' | 'check_http' | 'check_curl' | 'curl' | 'check_dns' | 'dig' | 'getent' | 'mtr' | 'none'
 
@@ -108,4 +121,6 @@ export interface CheckResult {
    * settled, or its time limit): a path's figures cover the rounds it ran; other kinds carry nothing.
    */
   stopped?: true
+  /** path: set when mtr did not run as the login user root (see Privilege). */
+  privilege?: Privilege
 }

@@ -17,6 +17,8 @@ export interface ValidCheck {
   protocol?: PathProtocol
   /** path only: mtr --raw over icmp too (see CheckDefinition.stream). */
   stream?: boolean
+  /** path only: mtr processes side by side for a non-root login (see CheckDefinition.lanes); 1 unless asked. */
+  lanes?: number
   timeoutS: number
   path?: string
   server?: string
@@ -25,17 +27,19 @@ export interface ValidCheck {
 
 type Issue = {field: string; reason: string}
 
-const FIELDS = new Set(['kind', 'target', 'port', 'warning', 'critical', 'count', 'timeoutS', 'path', 'server', 'expect', 'name', 'protocol', 'stream'])
+const FIELDS = new Set(['kind', 'target', 'port', 'warning', 'critical', 'count', 'timeoutS', 'path', 'server', 'expect', 'name', 'protocol', 'stream', 'lanes'])
 const FIELDS_BY_KIND: Record<CheckKind, Set<string>> = {
   ping: new Set(['count']),
-  path: new Set(['count', 'port', 'protocol', 'stream']),
+  path: new Set(['count', 'port', 'protocol', 'stream', 'lanes']),
   tcp: new Set(['port']),
   http: new Set(['port', 'path']),
   https: new Set(['port', 'path']),
   dns: new Set(['port', 'server', 'expect']),
 }
-const KIND_ONLY_FIELDS = new Set(['port', 'count', 'path', 'server', 'expect', 'protocol', 'stream'])
+const KIND_ONLY_FIELDS = new Set(['port', 'count', 'path', 'server', 'expect', 'protocol', 'stream', 'lanes'])
 const DEFAULT_PORT: Partial<Record<CheckKind, number>> = {http: 80, https: 443, dns: 53}
+/** The most mtr processes one path check may run side by side (analysis/round-sizing.ts asks for up to 8). */
+const MAX_LANES = 16
 const RTA_LOSS_DEFAULTS = {warning: '200,20%', critical: '500,60%'}
 
 // Host names: RFC 1123 labels (underscore allowed, as DNS names carry it), no leading or trailing
@@ -129,6 +133,8 @@ export function validateCheck(input: CheckDefinition): ValidCheck {
   const countProblem = raw.count === undefined ? undefined : integer(raw.count, 1, 100)
   if (countProblem) issues.push({field: 'count', reason: countProblem})
   if (raw.stream !== undefined && typeof raw.stream !== 'boolean') issues.push({field: 'stream', reason: 'must be true or false'})
+  const lanesProblem = raw.lanes === undefined ? undefined : integer(raw.lanes, 1, MAX_LANES)
+  if (lanesProblem) issues.push({field: 'lanes', reason: lanesProblem})
   const timeoutProblem = raw.timeoutS === undefined ? undefined : integer(raw.timeoutS, 1, 600)
   if (timeoutProblem) issues.push({field: 'timeoutS', reason: timeoutProblem})
   issues.push(...thresholdIssues(kind, raw.warning, raw.critical))
@@ -160,6 +166,7 @@ export function validateCheck(input: CheckDefinition): ValidCheck {
     count,
     protocol: kind === 'path' ? ((raw.protocol as PathProtocol | undefined) ?? 'icmp') : undefined,
     ...(kind === 'path' && raw.stream === true ? {stream: true} : {}),
+    ...(kind === 'path' && typeof raw.lanes === 'number' && raw.lanes > 1 ? {lanes: raw.lanes} : {}),
     timeoutS: (raw.timeoutS as number | undefined) ?? defaultTimeoutS(kind, count),
     path: kind === 'http' || kind === 'https' ? ((raw.path as string | undefined) ?? '/') : undefined,
     server: raw.server as string | undefined,

@@ -1,6 +1,7 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {answersIcmp, diagnosisInput} from '../analysis/evidence.js'
+import {privilegesOf} from '../analysis/privilege.js'
 import {MIN_ROUNDS, roundsOf, vantageSettled} from '../analysis/sequential.js'
 import type {Sampling, Verdict} from '../analysis/types.js'
 import {triangulate} from '../analysis/triangulate.js'
@@ -157,7 +158,7 @@ export async function measureSequential(session: CheckSession, plan: SequentialP
   const traced = new Set(kept.filter((r) => r.kind === 'path' && !r.error).map((r) => r.vantage))
   const icmp = answersIcmp(plan.target, kept)
   const results = kept.filter((r) => (r.kind !== 'ping' || traced.has(r.vantage)) && !(plan.auto && tcpStarted && r.check === tcpStarted.name && r.kind === 'path' && icmp))
-  const sampling: Sampling = {stop: stopReason, elapsedMs: stoppedAt - started, limitMs: deadline - started, ...(stopReason === 'settled' ? {} : {open})}
+  const sampling: Sampling = {stop: stopReason, elapsedMs: stoppedAt - started, limitMs: deadline - started, ...(stopReason === 'settled' ? {} : {open}), ...privilegesOf(results)}
   return {results, sampling}
 }
 

@@ -1,4 +1,6 @@
 import {answersIcmp, diagnosisInput, serviceAnswers} from '../analysis/evidence.js'
+import {privilegesOf} from '../analysis/privilege.js'
+import {userLanes} from '../analysis/round-sizing.js'
 import {portOfCheck, triangulate} from '../analysis/triangulate.js'
 import {DEFAULT_THRESHOLDS, type Sampling, type Verdict} from '../analysis/types.js'
 import type {CheckDefinition, CheckResult, PathProtocol} from '../checks/types.js'
@@ -83,11 +85,18 @@ export const RECONNECT_BUDGET_MS = 45_000
 const PORT_PROBE_TIMEOUT_S = 3
 
 const ping = (target: string, count: number): CheckDefinition => ({kind: 'ping', target, count: Math.min(count, PING_COUNT), timeoutS: PING_TIMEOUT_S})
-/** A trace of `count` rounds, or (count undefined) one streamed to the stopping rule: mtr --raw, up to STREAM_ROUNDS. */
-const trace = (target: string, count: number | undefined, protocol: PathProtocol = 'icmp', port?: number): CheckDefinition => {
-  const rounds = count === undefined ? {count: STREAM_ROUNDS, stream: true} : {count}
+/**
+ * A trace of `count` rounds, or (count undefined) one streamed to the stopping rule: mtr --raw, up to
+ * STREAM_ROUNDS, in `lanes` mtr processes side by side where the login user is not root and has no
+ * passwordless sudo (userLanes: sized to the time limit).
+ */
+const trace = (target: string, count: number | undefined, {protocol = 'icmp', port, lanes = 1}: {protocol?: PathProtocol; port?: number; lanes?: number} = {}): CheckDefinition => {
+  const rounds = count === undefined ? {count: STREAM_ROUNDS, stream: true, ...(lanes > 1 ? {lanes} : {})} : {count}
   return protocol === 'icmp' ? {kind: 'path', target, ...rounds} : {kind: 'path', target, ...rounds, protocol, port}
 }
+
+/** mtr processes a non-root vantage point runs side by side within the diagnosis's time limit (none with a fixed --count). */
+const lanesFor = (request: DiagnoseRequest) => (request.count === undefined ? userLanes(request.maxTimeMs ?? DEFAULT_MAX_TIME_MS) : 1)
 
 /** The path carries the verdict (every hop, `count` rounds); ping confirms reachability. */
 export function diagnosisChecks(targets: string[], count: number): CheckDefinition[] {
@@ -131,14 +140,20 @@ function plan(target: string, request: DiagnoseRequest, history: CheckHistory): 
   const count = request.count ?? PING_COUNT
   const protocol = request.protocol ?? 'auto'
   if (protocol === 'icmp' || ((protocol === 'tcp' || protocol === 'udp') && port !== undefined)) {
-    return {target, first: [ping(target, count), trace(target, request.count, protocol, port)], portProbes: [], ports: [], needsPort: false}
+    return {target, first: [ping(target, count), trace(target, request.count, {protocol, port, lanes: lanesFor(request)})], portProbes: [], ports: [], needsPort: false}
   }
   // auto (and tcp without a port): find a port that answers while ICMP is tried, so a silent target
   // costs one more trace, not a round of guessing. The probes are not results: a port nobody asked
   // about must not turn up as a failed check in the history or the report.
   const ports = candidatePorts(target, history, port)
   const portProbes = ports.map((p): CheckDefinition => ({kind: 'tcp', target, port: p, timeoutS: PORT_PROBE_TIMEOUT_S}))
-  return {target, first: [ping(target, count), ...(protocol === 'auto' ? [trace(target, request.count)] : [])], portProbes, ports, needsPort: true}
+  return {
+    target,
+    first: [ping(target, count), ...(protocol === 'auto' ? [trace(target, request.count, {lanes: lanesFor(request)})] : [])],
+    portProbes,
+    ports,
+    needsPort: true,
+  }
 }
 
 /** The first candidate port a TCP connect succeeded on from any vantage point. */
@@ -155,7 +170,7 @@ function answeringPort(p: Plan, results: CheckResult[]): number | undefined {
 function tcpTrace(p: Plan, probes: CheckResult[], request: DiagnoseRequest): CheckDefinition | undefined {
   if (!p.needsPort) return undefined
   const port = answeringPort(p, probes) ?? ((request.protocol ?? 'auto') === 'auto' ? undefined : p.ports[0])
-  return port === undefined ? undefined : trace(p.target, request.count, 'tcp', port)
+  return port === undefined ? undefined : trace(p.target, request.count, {protocol: 'tcp', port})
 }
 
 function tcpTraces(plans: Plan[], probes: CheckResult[], request: DiagnoseRequest): CheckDefinition[] {
@@ -196,7 +211,7 @@ async function measureUntilSettled(
     plans.map((p) => {
       const overPort = (port: number | undefined) => {
         const chosen = port ?? (auto ? undefined : p.ports[0])
-        return chosen === undefined ? undefined : trace(p.target, undefined, 'tcp', chosen)
+        return chosen === undefined ? undefined : trace(p.target, undefined, {protocol: 'tcp', port: chosen, lanes: lanesFor(request)})
       }
       return measureSequential(session, {target: p.target, first: p.first, portProbes: p.portProbes, ports: p.ports, tcpTrace: overPort, auto}, deadline, started, request.log)
     }),
@@ -247,7 +262,7 @@ export async function diagnose(request: DiagnoseRequest): Promise<DiagnoseResult
       return {runId: session.runId, reused: false, results, verdicts: verdictsFor(request.targets, results, recent, sampling)}
     }
     const results = await measure(session, plans, request)
-    const sampling = new Map(request.targets.map((t): [string, Sampling] => [t, {stop: 'fixed-count', elapsedMs: Date.now() - started}]))
+    const sampling = new Map(request.targets.map((t): [string, Sampling] => [t, {stop: 'fixed-count', elapsedMs: Date.now() - started, ...privilegesOf(results)}]))
     return {runId: session.runId, reused: false, results, verdicts: verdictsFor(request.targets, results, recent, sampling)}
   } finally {
     await session.close()

@@ -116,8 +116,8 @@ describe('command structure', () => {
   })
 
   it('path over tcp or udp asks mtr for that protocol and port; over icmp for neither', () => {
-    expect(script({kind: 'path', target: 'h', count: 4, protocol: 'tcp', port: 443})).toContain(`mtr -n --raw --tcp --port '443' -c '4'`)
-    expect(script({kind: 'path', target: 'h', count: 4, protocol: 'udp', port: 53})).toContain(`mtr -n --raw --udp --port '53' -c '4'`)
+    expect(script({kind: 'path', target: 'h', count: 4, protocol: 'tcp', port: 443})).toContain(`mtr -n --raw --tcp --port '443' -Z 2 -c '4'`)
+    expect(script({kind: 'path', target: 'h', count: 4, protocol: 'udp', port: 53})).toContain(`mtr -n --raw --udp --port '53' -Z 2 -c '4'`)
     expect(script({kind: 'path', target: 'h', count: 4, protocol: 'icmp'})).toContain(`mtr -n --json -c '4'`)
   })
 

@@ -1,12 +1,18 @@
+import {execFile} from 'node:child_process'
+import {promisify} from 'node:util'
+
 import {describe, expect, it} from 'vitest'
 
-import {buildCheckCommand} from '../../src/checks/commands.js'
+import {buildCheckCommand, renderScript} from '../../src/checks/commands.js'
 import {MtrRawStream, parseMtrRaw} from '../../src/checks/mtr.js'
 import {parseCheckOutput} from '../../src/checks/parse.js'
 import {runChecks} from '../../src/checks/run.js'
 import type {CheckResult} from '../../src/checks/types.js'
+import {validateCheck} from '../../src/checks/validate.js'
 import {LocalExecutor} from '../../src/ssh/local.js'
 import {portDecision} from '../../src/services/diagnose-sequential.js'
+
+const run = promisify(execFile)
 
 const RAW = ['mc-impl:mtr', 'x 0 1', 'h 0 10.0.0.1', 'p 0 500 1', 'x 1 2', 'h 1 10.0.0.9', 'p 1 900 2', 'x 0 3', 'x 1 4', 'p 0 450 3', '']
 
@@ -63,6 +69,19 @@ describe('mtr --raw read while mtr runs', () => {
     const {check} = buildCheckCommand(definition)
     const settled = parseCheckOutput(check, {stdout: stream.settledText(Date.now()), stderr: '', exitCode: 0, timedOut: false, durationMs: tookMs}, 'local')
     expect(settled.hops?.[0].host).toBe('127.0.0.1')
+  }, 60_000)
+})
+
+describe.skipIf(process.getuid?.() !== 0)('mtr as a non-root user (root runs it as nobody)', () => {
+  it("runs the lanes side by side through mtr-packet's cap_net_raw, and their rounds add up to one trace", async () => {
+    const check = validateCheck({kind: 'path', target: '127.0.0.1', count: 6, stream: true, lanes: 3})
+    const started = performance.now()
+    const {stdout, stderr} = await run('runuser', ['-u', 'nobody', '--', '/bin/sh', '-c', renderScript(check)], {cwd: '/', timeout: 30_000})
+    const result = parseCheckOutput(check, {stdout, stderr, exitCode: 0, timedOut: false, durationMs: performance.now() - started}, 'local')
+    expect(result.privilege, result.raw).toEqual({runAs: 'user', lanes: 3})
+    expect(result.state, result.raw).toBe('OK')
+    // Three processes of two rounds each: six probes to the one hop, none lost.
+    expect(result.hops?.map((h) => [h.host, h.sent, h.lossPct])).toEqual([['127.0.0.1', 6, 0]])
   }, 60_000)
 })
 

@@ -16,7 +16,10 @@ import {type Lab, VANTAGES} from './topology.js'
  * (test/analysis/sequential.test.ts simulates it), and a verdict reads up to three lossy vantage
  * points: about one misread in 3,000 runs per scenario (50 fixed rounds gave about one in 2,000; the
  * test reaches it in 10-15 rounds where the fault is, ~30 where it is not). The time limit (10 s) is the other
- * way to misread: a verdict given before the evidence settled says so in its explanation.
+ * way to misread: a verdict given before the evidence settled says so in its explanation. A probe
+ * logged into as a non-root user runs the same test on the same number of probes (six mtr processes
+ * side by side, analysis/round-sizing.ts), so its scenarios keep the same misread rate; only their
+ * time to verdict grows (about 1 s here).
  */
 const MC = new URL('../../bin/run.js', import.meta.url).pathname
 
@@ -33,12 +36,22 @@ export async function adoptProbes(lab: Lab): Promise<void> {
   }
 }
 
+/** Adopt one more probe: pb's sshd, logged into as `user` (a non-root login, as cloud images have). Returns what `probe add` printed. */
+export async function adoptAs(lab: Lab, name: string, user: string): Promise<string> {
+  return mc(lab, ['probe', 'add', name, '--host', lab.mgmt.pb, '--user', user, '--key', lab.clientKey, '--label', 'provider=lab', '--yes'])
+}
+
 /**
  * What an operator would run: `mc check diagnose` (stopping once its verdict is settled) from every probe, over SSH from the control
  * namespace. Returns mc's verdict and the evidence it was built from (for the failure message).
  */
-export async function diagnoseWithMc(lab: Lab, extra: string[] = [], timeoutMs = 110_000): Promise<{evidence: VantageEvidence[]; verdict: Verdict}> {
-  const out = await mc(lab, ['check', 'diagnose', '--target', lab.target, '--from', VANTAGES.join(','), '--json', ...extra], timeoutMs)
+export async function diagnoseWithMc(
+  lab: Lab,
+  extra: string[] = [],
+  timeoutMs = 110_000,
+  from: readonly string[] = VANTAGES,
+): Promise<{evidence: VantageEvidence[]; verdict: Verdict}> {
+  const out = await mc(lab, ['check', 'diagnose', '--target', lab.target, '--from', from.join(','), '--json', ...extra], timeoutMs)
   const result = JSON.parse(out) as {results: CheckResult[]; verdicts: Verdict[]}
   return {verdict: result.verdicts[0], evidence: evidenceFromResults(lab.target, result.results)}
 }

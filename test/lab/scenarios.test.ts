@@ -3,7 +3,7 @@ import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import {afterAll, afterEach, beforeAll, describe, expect, it, vi} from 'vitest'
 
 import type {PathHop, VantageEvidence, Verdict} from '../../src/analysis/types.js'
-import {adoptProbes, diagnoseWithMc} from './collect-mc.js'
+import {adoptAs, adoptProbes, diagnoseWithMc} from './collect-mc.js'
 import {alive, run, runSync} from './exec.js'
 import {
   cleanupStale,
@@ -47,10 +47,10 @@ function show(evidence: VantageEvidence[], verdict: Verdict): string {
 }
 
 /** Loss on every link into the transit router: the shared path there, and pc, which never crosses it, named clean. */
-function expectTransitFault(verdict: Verdict, why: string): void {
+function expectTransitFault(verdict: Verdict, why: string, affected = ['dc', 'pa', 'pb']): void {
   expect(verdict.kind, why).toBe('shared-path')
   expect(verdict.faultHop?.address, why).toBe('10.90.0.1')
-  expect(verdict.affected, why).toEqual(['dc', 'pa', 'pb'])
+  expect(verdict.affected, why).toEqual(affected)
   expect(verdict.healthy, why).toEqual(['pc'])
   expect(verdict.explanation, why).toContain('while pc, which does not cross that hop, reaches it cleanly')
 }
@@ -76,8 +76,12 @@ describe.skipIf(!isRoot)('network lab (root only: network namespaces, nftables, 
   }
 
   async function diagnoseWith(name: string, args: string[], ...faults: Fault[]): Promise<{evidence: VantageEvidence[]; verdict: Verdict; why: string}> {
+    return diagnoseFrom(name, VANTAGES, args, ...faults)
+  }
+
+  async function diagnoseFrom(name: string, from: readonly string[], args: string[], ...faults: Fault[]): Promise<{evidence: VantageEvidence[]; verdict: Verdict; why: string}> {
     for (const fault of faults) await injectFault(lab!, fault)
-    const {evidence, verdict} = await diagnoseWithMc(lab!, args, 150_000)
+    const {evidence, verdict} = await diagnoseWithMc(lab!, args, 150_000, from)
     const why = show(evidence, verdict)
     console.info(`lab scenario "${name}": ${why}`)
     return {evidence, verdict, why}
@@ -170,6 +174,26 @@ describe.skipIf(!isRoot)('network lab (root only: network namespaces, nftables, 
     else expect(verdict.affected, why).toEqual(['dc', 'pa', 'pb'])
   })
 
+  // pb's sshd again, logged into as a user with no sudo (pbu) and as one with passwordless sudo (pbs).
+  it('a probe that logs in as a non-root user without sudo still gives its evidence within the default time limit', async () => {
+    expect(await adoptAs(lab!, 'pbu', lab!.users.user)).toContain(`pbu logs in as ${lab!.users.user}, a non-root user without passwordless sudo`)
+    const {verdict, why} = await diagnoseFrom('transit loss, pb as a non-root user', ['dc', 'pa', 'pbu', 'pc'], [], 'transit-loss')
+    expectTransitFault(verdict, why, ['dc', 'pa', 'pbu'])
+    expect(verdict.unavailable, why).toBeUndefined()
+    expect(verdict.sampling?.limitMs, why).toBe(10_000)
+    expect(verdict.sampling?.privileges, why).toEqual([{vantage: 'pbu', runAs: 'user', lanes: 6}])
+    expect(verdict.explanation, why).toContain('pbu logs in as a non-root user without passwordless sudo')
+  })
+
+  it('a probe that logs in as a non-root user with passwordless sudo runs mtr through sudo -n, and says so', async () => {
+    expect(await adoptAs(lab!, 'pbs', lab!.users.sudoer)).toContain(`pbs logs in as ${lab!.users.sudoer}, a non-root user with passwordless sudo`)
+    const {verdict, why} = await diagnoseFrom('transit loss, pb through passwordless sudo', ['dc', 'pa', 'pbs', 'pc'], [], 'transit-loss')
+    expectTransitFault(verdict, why, ['dc', 'pa', 'pbs'])
+    expect(verdict.unavailable, why).toBeUndefined()
+    expect(verdict.sampling?.privileges, why).toEqual([{vantage: 'pbs', runAs: 'sudo', lanes: 1}])
+    expect(verdict.explanation, why).toContain("pbs ran mtr through passwordless sudo (a non-root login), at root's pace.")
+  })
+
   it('two transit routers sharing the load per flow (ECMP) are one hop set, healthy, with no loss or path change', async () => {
     const {evidence, verdict, why} = await diagnose('ECMP transit, traced over TCP', 'target-no-icmp', 'ecmp-transit')
     expect(verdict.kind, why).toBe('healthy')
@@ -225,6 +249,11 @@ describe.skipIf(!isRoot)('network lab (root only: network namespaces, nftables, 
     expect(sshdPids.filter((pid) => !exited(pid))).toEqual([])
     expect(labProcesses(process.pid)).toEqual([])
     expect(existsSync(dir)).toBe(false)
+    // The non-root login users are gone with it.
+    const users = runSync('getent', ['passwd'])
+      .split('\n')
+      .map((line) => line.split(':')[0])
+    expect(users.filter((u) => u === `mcu${process.pid}` || u === `mcs${process.pid}`)).toEqual([])
   })
 
   it("cleanupStale removes a dead run's namespaces and leaves live ones alone", () => {

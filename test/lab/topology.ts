@@ -23,6 +23,9 @@ import {alive, run, runSync} from './exec.js'
  *
  *   ctl: 10.250.N.1/30 <-> 10.250.N.2/30 on dc, pa, pb, pc (management only: sshd listens there)
  *
+ * Every probe's sshd lets in root and two non-root users named from the lab's PID, as cloud images
+ * log in as admin, ubuntu or ec2-user: mcuPID (no sudo) and mcsPID (passwordless sudo).
+ *
  * The transit router answers every vantage point from the one address of its bridge, so mtr shows
  * it as the same hop from everywhere and triangulation can see that the hop is shared. pc reaches
  * the target's router without crossing the transit router: the clean vantage point of a transit fault. No address
@@ -162,6 +165,8 @@ export type Lab = {
   clientKey: string
   knownHosts: string
   faults: Set<Fault>
+  /** Non-root login users on every probe (named from the lab's PID): `user` has no sudo, `sudoer` passwordless sudo. */
+  users: {user: string; sudoer: string}
   delayForwarder?: ChildProcess
   tcpListener?: ChildProcess
 }
@@ -199,12 +204,14 @@ export async function setupLab(): Promise<Lab> {
     clientKey: join(dir, 'client_key'),
     knownHosts: join(dir, 'known_hosts'),
     faults: new Set(),
+    users: labUsers(pid),
   }
   disarm = armExitTeardown(pid)
   try {
     mkdirSync(dir, {recursive: true, mode: 0o700})
     await buildNetwork(lab)
     await startProbesSshd(lab)
+    await addLoginUsers(lab)
     await waitUntilReachable(lab)
     return lab
   } catch (error) {
@@ -295,7 +302,8 @@ async function startProbesSshd(lab: Lab): Promise<void> {
         `ListenAddress ${lab.mgmt[v]}:22`,
         `HostKey ${files.hostKey}`,
         `PidFile ${files.pidFile}`,
-        `AuthorizedKeysFile ${join(lab.dir, 'authorized_keys')}`,
+        // root's keys in the lab's directory; the non-root users' in their own homes (sshd reads them as that user).
+        `AuthorizedKeysFile ${join(lab.dir, 'authorized_keys')} .ssh/authorized_keys`,
         ...SSHD_TEST_POLICY,
       ].join('\n') + '\n',
     )
@@ -308,6 +316,48 @@ async function startProbesSshd(lab: Lab): Promise<void> {
   }
 
   writeFileSync(lab.knownHosts, known.join('\n') + '\n')
+}
+
+/** The lab's non-root login users, named from its PID so parallel labs never share one. */
+const labUsers = (pid: number) => ({user: `mcu${pid}`, sudoer: `mcs${pid}`})
+const homeOf = (user: string) => join(tmpdir(), `mcl-home-${user}`)
+/** sudo reads every file in /etc/sudoers.d whose name has no "." and does not end in "~". */
+const sudoersFile = (pid: number) => `/etc/sudoers.d/mcl${pid}`
+
+/**
+ * Two login users as cloud images have them (admin, ubuntu, ec2-user): a home with the lab's client
+ * key in ~/.ssh/authorized_keys, /bin/sh, no password (`*`: no password login, but not a locked account,
+ * which sshd without PAM refuses). `sudoer` gets passwordless sudo from a sudoers.d file. The users
+ * exist on the host, so every probe namespace (and its sshd) knows them; teardownLab removes them.
+ */
+async function addLoginUsers(lab: Lab): Promise<void> {
+  const {pid} = process
+  const key = readFileSync(`${lab.clientKey}.pub`, 'utf8')
+  for (const user of [lab.users.user, lab.users.sudoer]) {
+    const home = homeOf(user)
+    await run('useradd', ['--home-dir', home, '--no-create-home', '--shell', '/bin/sh', '--password', '*', '--user-group', user])
+    mkdirSync(join(home, '.ssh'), {recursive: true, mode: 0o700})
+    writeFileSync(join(home, '.ssh', 'authorized_keys'), key, {mode: 0o600})
+    await run('chown', ['-R', `${user}:${user}`, home])
+    await run('chmod', ['0755', home])
+  }
+
+  writeFileSync(sudoersFile(pid), `${lab.users.sudoer} ALL=(root) NOPASSWD: ALL\n`, {mode: 0o440})
+  await run('visudo', ['-c', '-q', '-f', sudoersFile(pid)])
+}
+
+/** Remove a lab's login users, their homes and its sudoers file; synchronous, for teardown from an 'exit' handler. */
+function removeLoginUsers(pid: number): void {
+  rmSync(sudoersFile(pid), {force: true})
+  for (const user of Object.values(labUsers(pid))) {
+    try {
+      runSync('id', ['-u', user])
+      runSync('userdel', ['--force', user])
+    } catch {
+      // Not there (a lab that never got this far, or a second teardown).
+    }
+    rmSync(homeOf(user), {recursive: true, force: true})
+  }
 }
 
 /** Run a command line on a probe over SSH from the ctl namespace, as mc will; the probe's shell runs it. */
@@ -574,6 +624,7 @@ export function teardownLab(pid: number): void {
   )
   for (const name of namespaces) runSync('ip', ['netns', 'delete', name])
 
+  removeLoginUsers(pid)
   rmSync(dir, {recursive: true, force: true})
   if (pid === process.pid && disarm) {
     disarm()
@@ -610,7 +661,7 @@ export function cleanupStale(): void {
   const owners = new Set<number>()
   for (const name of labNamespaces()) owners.add(Number(OWNED.exec(name)![1]))
   for (const name of readdirSync(tmpdir())) {
-    const match = /^mcl(\d+)$/.exec(name)
+    const match = /^mcl(\d+)$/.exec(name) ?? /^mcl-home-mc[us](\d+)$/.exec(name)
     if (match) owners.add(Number(match[1]))
   }
 

@@ -5,6 +5,7 @@ import {passphrasePrompt} from '../../cli/passphrase.js'
 import {canPrompt} from '../../output/confirm.js'
 import {parseTags} from '../../services/filters.js'
 import {openProbeContext} from '../../services/probe-context.js'
+import {loginPrivilege, privilegeLine} from '../../services/probe-privilege.js'
 import {adoptProbe, type HostKeyPolicy} from '../../services/probe-fleet.js'
 import {openProbePool} from '../../services/probe-session.js'
 import type {Probe} from '../../store/inventory.js'
@@ -51,6 +52,8 @@ export default class ProbeAdd extends McCommand<typeof ProbeAdd> {
         pool,
       )
       this.print(`added probe ${probe.name} (${probe.user}@${probe.host}:${probe.port})`)
+      const how = probe.user === 'root' ? undefined : privilegeLine(probe, await loginPrivilege(pool, probe))
+      if (how) this.print(how)
       return probe
     } finally {
       await pool.close()
