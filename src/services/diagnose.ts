@@ -124,7 +124,7 @@ export function fromHistory(targets: string[], maxAgeS: number): CheckResult[] |
 }
 
 /** What to measure first for a target; `portProbes` (TCP connects to candidate ports) only steer the second round. */
-type Plan = {target: string; first: CheckDefinition[]; portProbes: CheckDefinition[]; ports: number[]; needsPort: boolean}
+export type Plan = {target: string; first: CheckDefinition[]; portProbes: CheckDefinition[]; ports: number[]; needsPort: boolean}
 
 function plan(target: string, request: DiagnoseRequest, history: CheckHistory): Plan {
   const {port} = request
@@ -152,32 +152,35 @@ function answeringPort(p: Plan, results: CheckResult[]): number | undefined {
 }
 
 /** The TCP trace a target may need, over the first candidate port that answered (tcp: else the first candidate). */
-function tcpTrace(p: Plan, probes: CheckResult[], request: DiagnoseRequest): CheckDefinition | undefined {
+function tcpTrace(p: Plan, probes: CheckResult[], request: Pick<DiagnoseRequest, 'protocol' | 'count'>): CheckDefinition | undefined {
   if (!p.needsPort) return undefined
   const port = answeringPort(p, probes) ?? ((request.protocol ?? 'auto') === 'auto' ? undefined : p.ports[0])
   return port === undefined ? undefined : trace(p.target, request.count, 'tcp', port)
 }
 
-function tcpTraces(plans: Plan[], probes: CheckResult[], request: DiagnoseRequest): CheckDefinition[] {
+function tcpTraces(plans: Plan[], probes: CheckResult[], request: Pick<DiagnoseRequest, 'protocol' | 'count'>): CheckDefinition[] {
   return plans.flatMap((p) => tcpTrace(p, probes, request) ?? [])
 }
 
 /**
- * Ping, the ICMP trace and the port probes start together; a TCP trace starts as soon as the probes
- * name a port, while ICMP is still being tried, so a target that drops ICMP costs no second round.
- * Under auto that trace is kept (stored, returned) only for a target that answered no ICMP at all.
+ * Ping, the ICMP trace and the port probes start together. Under auto a TCP trace follows the ICMP
+ * trace, for the targets that answered no ICMP at all: two mtr runs at once from one vantage point
+ * disturb each other's replies. Otherwise (tcp without a port, no ICMP trace) it starts as soon as
+ * the probes name a port.
  */
-async function measure(session: CheckSession, plans: Plan[], request: DiagnoseRequest): Promise<CheckResult[]> {
+export async function measureFixedCount(session: CheckSession, plans: Plan[], request: Pick<DiagnoseRequest, 'protocol' | 'count'>): Promise<CheckResult[]> {
+  const auto = (request.protocol ?? 'auto') === 'auto'
   const probing = session.run(
     plans.flatMap((p) => p.portProbes),
     {record: false},
   )
-  const tracing = probing.then((probes) => session.run(tcpTraces(plans, probes, request), {record: false}))
-  const [first, traces] = await Promise.all([session.run(plans.flatMap((p) => p.first)), tracing])
-  const auto = (request.protocol ?? 'auto') === 'auto'
-  const kept = traces.filter((r) => !auto || !answersIcmp(r.target, first))
-  session.record(kept)
-  return [...first, ...kept]
+  const first = session.run(plans.flatMap((p) => p.first))
+  const tracing = Promise.all([probing, auto ? first : []]).then(([probes, icmp]) => {
+    const silent = plans.filter((p) => !auto || !answersIcmp(p.target, icmp))
+    return session.run(tcpTraces(silent, probes, request))
+  })
+  const [firstResults, traces] = await Promise.all([first, tracing])
+  return [...firstResults, ...traces]
 }
 
 /**
@@ -246,7 +249,7 @@ export async function diagnose(request: DiagnoseRequest): Promise<DiagnoseResult
       const {results, sampling} = await measureUntilSettled(session, plans, request, started)
       return {runId: session.runId, reused: false, results, verdicts: verdictsFor(request.targets, results, recent, sampling)}
     }
-    const results = await measure(session, plans, request)
+    const results = await measureFixedCount(session, plans, request)
     const sampling = new Map(request.targets.map((t): [string, Sampling] => [t, {stop: 'fixed-count', elapsedMs: Date.now() - started}]))
     return {runId: session.runId, reused: false, results, verdicts: verdictsFor(request.targets, results, recent, sampling)}
   } finally {
