@@ -40,9 +40,12 @@ export type DiagnoseRequest = {
 
 export type DiagnoseResult = {runId?: number; reused: boolean; verdicts: Verdict[]; results: CheckResult[]}
 
+/** What measuring needs besides the targets and the session: how to trace, the limits, the log. */
+export type MeasureRequest = Pick<DiagnoseRequest, 'protocol' | 'port' | 'count' | 'maxTimeMs' | 'log'>
+
 /**
  * With --count: 50 rounds: a link dropping 30 % loses 15 ± 3 probes, far over the 10 % loss
- * threshold, while one lost probe (2 %) stays under it. (The exporter's diagnosis uses it too.)
+ * threshold, while one lost probe (2 %) stays under it.
  */
 export const DEFAULT_ROUNDS = 50
 
@@ -89,11 +92,6 @@ const trace = (target: string, count: number | undefined, protocol: PathProtocol
   return protocol === 'icmp' ? {kind: 'path', target, ...rounds} : {kind: 'path', target, ...rounds, protocol, port}
 }
 
-/** The path carries the verdict (every hop, `count` rounds); ping confirms reachability. */
-export function diagnosisChecks(targets: string[], count: number): CheckDefinition[] {
-  return targets.flatMap((target) => [ping(target, count), trace(target, count)])
-}
-
 /** Ports to try for a target, best first: those its checks in the history used, then 443, 80, 22. */
 export function candidatePorts(target: string, history: CheckHistory, asked?: number): number[] {
   if (asked !== undefined) return [asked]
@@ -126,7 +124,7 @@ export function fromHistory(targets: string[], maxAgeS: number): CheckResult[] |
 /** What to measure first for a target; `portProbes` (TCP connects to candidate ports) only steer the second round. */
 export type Plan = {target: string; first: CheckDefinition[]; portProbes: CheckDefinition[]; ports: number[]; needsPort: boolean}
 
-function plan(target: string, request: DiagnoseRequest, history: CheckHistory): Plan {
+function plan(target: string, request: MeasureRequest, history: CheckHistory): Plan {
   const {port} = request
   const count = request.count ?? PING_COUNT
   const protocol = request.protocol ?? 'auto'
@@ -187,12 +185,7 @@ export async function measureFixedCount(session: CheckSession, plans: Plan[], re
  * Without --count: each target measured until its verdict is settled or the time limit, all targets
  * at once; the results are recorded at the end, with how each target's measuring stopped.
  */
-async function measureUntilSettled(
-  session: CheckSession,
-  plans: Plan[],
-  request: DiagnoseRequest,
-  started: number,
-): Promise<{results: CheckResult[]; sampling: Map<string, Sampling>}> {
+async function measureUntilSettled(session: CheckSession, plans: Plan[], request: MeasureRequest, started: number): Promise<Measured> {
   const deadline = started + (request.maxTimeMs ?? DEFAULT_MAX_TIME_MS)
   const auto = (request.protocol ?? 'auto') === 'auto'
   const outcomes = await Promise.all(
@@ -209,6 +202,34 @@ async function measureUntilSettled(
   return {results, sampling: new Map(plans.map((p, i) => [p.target, outcomes[i].sampling]))}
 }
 
+type Measured = {results: CheckResult[]; sampling: Map<string, Sampling>}
+
+/** --count rounds, or (without) until each target's verdict is settled or the time limit from `started`. Results are recorded. */
+async function measurePlans(session: CheckSession, plans: Plan[], request: MeasureRequest, started: number): Promise<Measured> {
+  if (request.count === undefined) return measureUntilSettled(session, plans, request, started)
+  const results = await measureFixedCount(session, plans, request)
+  return {results, sampling: new Map(plans.map((p): [string, Sampling] => [p.target, {stop: 'fixed-count', elapsedMs: Date.now() - started}]))}
+}
+
+/** Results of the last SERVICE_WINDOW_S for these targets: a service that answered keeps a target from being called down. */
+function recentResults(targets: string[], history: CheckHistory): CheckResult[] {
+  const since = new Date(Date.now() - SERVICE_WINDOW_S * 1000).toISOString()
+  return targets.flatMap((target) => history.series({target, since}))
+}
+
+/**
+ * One target diagnosed over a session held open by someone else (mc exporter's /diagnose, its SSH
+ * connections kept for its life): planned from `history`, measured as `mc check diagnose` does
+ * (the time limit counted from now), judged.
+ */
+export async function diagnoseOver(session: CheckSession, target: string, history: CheckHistory, request: MeasureRequest): Promise<{verdict: Verdict; results: CheckResult[]}> {
+  const started = Date.now()
+  const plans = [plan(target, request, history)]
+  const recent = recentResults([target], history)
+  const {results, sampling} = await measurePlans(session, plans, request, started)
+  return {results, verdict: verdictsFor([target], results, recent, sampling)[0]}
+}
+
 /** One verdict per target, from every vantage point's ping and path checks. */
 export async function diagnose(request: DiagnoseRequest): Promise<DiagnoseResult> {
   const reused = request.maxAgeS ? fromHistory(request.targets, request.maxAgeS) : undefined
@@ -218,8 +239,7 @@ export async function diagnose(request: DiagnoseRequest): Promise<DiagnoseResult
   let recent: CheckResult[]
   try {
     plans = request.targets.map((t) => plan(t, request, history))
-    const since = new Date(Date.now() - SERVICE_WINDOW_S * 1000).toISOString()
-    recent = request.targets.flatMap((target) => history.series({target, since}))
+    recent = recentResults(request.targets, history)
   } finally {
     history.close()
   }
@@ -245,12 +265,7 @@ export async function diagnose(request: DiagnoseRequest): Promise<DiagnoseResult
     },
   })
   try {
-    if (request.count === undefined) {
-      const {results, sampling} = await measureUntilSettled(session, plans, request, started)
-      return {runId: session.runId, reused: false, results, verdicts: verdictsFor(request.targets, results, recent, sampling)}
-    }
-    const results = await measureFixedCount(session, plans, request)
-    const sampling = new Map(request.targets.map((t): [string, Sampling] => [t, {stop: 'fixed-count', elapsedMs: Date.now() - started}]))
+    const {results, sampling} = await measurePlans(session, plans, request, started)
     return {runId: session.runId, reused: false, results, verdicts: verdictsFor(request.targets, results, recent, sampling)}
   } finally {
     await session.close()
