@@ -74,7 +74,11 @@ export function diagnosisInput(target: string, results: CheckResult[]): {evidenc
   }
 
   const unavailable = unavailableVantages(target, results, new Set(byVantage.keys()))
-  return {evidence: [...byVantage.values()], context: {...context, serviceAnswers: serviceAnswers(target, results), ...(unavailable.length > 0 ? {unavailable} : {})}}
+  // In the order the vantage points first appear among all the results (the session's order), not in
+  // the order of the results read: which ping finished before a stop must not reorder the verdict.
+  const order = [...new Set(results.filter((r) => r.target === target).map((r) => r.vantage))]
+  const evidence = order.flatMap((vantage) => byVantage.get(vantage) ?? [])
+  return {evidence, context: {...context, serviceAnswers: serviceAnswers(target, results), ...(unavailable.length > 0 ? {unavailable} : {})}}
 }
 
 /** Vantage points whose every result for the target is a failure to reach them, with the first reason. */

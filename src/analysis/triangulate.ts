@@ -11,6 +11,7 @@ import {
 } from './types.js'
 import {privilegeNote} from './privilege.js'
 import {roundsOf} from './sequential.js'
+import {commonStart, hopAt, lostText, possibleStarts, routerOf, undecidedHop} from './undecided.js'
 import {analyseVantage} from './vantage.js'
 
 const pct = (n: number | undefined) => `${Math.round(n ?? 0)}%`
@@ -38,6 +39,8 @@ class Evidence {
   readonly withData: VantageFinding[]
   readonly healthy: string[]
   readonly bad: VantageFinding[]
+  /** Said after the explanation: how the evidence was read (an undecided hop read as agreeing with the others). */
+  readonly notes: string[] = []
 
   constructor(
     readonly target: string,
@@ -62,6 +65,11 @@ class Evidence {
     return this.path(vantage).some((h) => h.address !== undefined && h.address.split('|').some((a) => routers.includes(a)))
   }
 
+  /** The hops of one vantage point's path that answered at least once, in order. */
+  answering(vantage: string): PathHop[] {
+    return this.path(vantage).filter((h) => h.address !== undefined && h.lossPct < 100)
+  }
+
   /** The last hop before `index` that answered, on one vantage point's path. */
   answeringBefore(vantage: string, index: number): HopRef | undefined {
     const hop = this.path(vantage).findLast((h) => h.index < index && h.address !== undefined && h.lossPct < 100)
@@ -75,7 +83,7 @@ class Evidence {
     return {
       target: this.target,
       kind,
-      explanation: this.protocolNote() + explanation + rateLimits + this.absenceNote(extra.faultHop) + samplingNote(sampling),
+      explanation: this.protocolNote() + explanation + this.notes.join('') + rateLimits + this.absenceNote(extra.faultHop) + samplingNote(sampling),
       affected: this.bad.map((v) => v.vantage),
       healthy: this.healthy,
       vantages: this.vantages,
@@ -85,6 +93,12 @@ class Evidence {
       ...(sampling ? {sampling} : {}),
       ...extra,
     }
+  }
+
+  /** Was the verdict's evidence settled, or measured without the sequential test (a fixed count, stored results)? */
+  settled(): boolean {
+    const stop = this.context.sampling?.stop
+    return stop !== 'time-limit' && stop !== 'rounds-limit'
   }
 
   /** Rounds and probes of the traces read, beside why measuring stopped. */
@@ -229,15 +243,28 @@ function singleVantage(e: Evidence): undefined | Verdict {
   )
 }
 
-function placeFault(e: Evidence): Verdict {
+/** The bad vantage points by the hop their trouble starts at. */
+function byStart(bad: VantageFinding[]): Map<string, VantageFinding[]> {
   const groups = new Map<string, VantageFinding[]>()
-  for (const v of e.bad) {
+  for (const v of bad) {
     const key = startOf(v)!.address ?? `#${startOf(v)!.index}`
     groups.set(key, [...(groups.get(key) ?? []), v])
   }
+  return groups
+}
+
+const startsText = (groups: Map<string, VantageFinding[]>) =>
+  [...groups.values()].map((group) => `${describeHop(startOf(group[0])!)} for ${names(group.map((v) => v.vantage))}`).join('; ')
+
+function placeFault(e: Evidence): Verdict {
+  let groups = byStart(e.bad)
+  if (groups.size > 1 && !e.settled()) {
+    const undecided = readUndecided(e, groups)
+    if (undecided) return undecided
+    groups = byStart(e.bad)
+  }
   if (groups.size > 1) {
-    const parts = [...groups.values()].map((group) => `${describeHop(startOf(group[0])!)} for ${names(group.map((v) => v.vantage))}`)
-    return e.verdict('multiple-faults', `Loss starts at different hops: ${parts.join('; ')}. These are separate faults, not one cause: look at each of them.`)
+    return e.verdict('multiple-faults', `Loss starts at different hops: ${startsText(groups)}. These are separate faults, not one cause: look at each of them.`)
   }
 
   const hop = startOf(e.bad[0])!
@@ -247,6 +274,56 @@ function placeFault(e: Evidence): Verdict {
   const healthyCrossing = e.healthy.filter((v) => e.crosses(v, hop.address))
   if (healthyCrossing.length > 0) return faultBeforeCleanHop(e, hop, cause, healthyCrossing)
   return targetSide(e, hop, cause) ?? privateOrShared(e, hop, cause)
+}
+
+/**
+ * Loss that starts at different hops, in a verdict given before the evidence settled (undecided.ts):
+ * when every bad vantage point's loss could start at one router under some reading of its undecided
+ * hops, their onsets move there (the one most of them measured) and the explanation says so; the
+ * caller goes on with one cause. When they could not, but an undecided hop makes the difference (no
+ * two vantage points with decided starts disagree), the verdict is inconclusive, with the reason.
+ * Separate decided starts stay separate faults (undefined, groups as they are).
+ */
+function readUndecided(e: Evidence, groups: Map<string, VantageFinding[]>): undefined | Verdict {
+  const starts = e.bad.map((v) => {
+    const answering = e.answering(v.vantage)
+    const start = startOf(v)!
+    const measured = answering.find((h) => h.index === start.index)
+    // Loss onsets only: a latency step or a path that stops is not the sequential test's to decide.
+    const possible = measured && v.status === 'degraded' && v.onset?.cause === 'loss' ? possibleStarts(answering, measured) : []
+    return {v, answering, measured: measured ?? {...start, sent: 0}, possible: possible.length > 0 ? possible : [measured ?? {...start, sent: 0}]}
+  })
+  const router = commonStart(starts)
+  if (router !== undefined) {
+    for (const {v, answering, measured} of starts) {
+      const hop = hopAt(answering, router)!
+      if (hop.index === measured.index) continue
+      const between = answering.filter((h) => h.index >= Math.min(hop.index, measured.index) && h.index < Math.max(hop.index, measured.index) && undecidedHop(h))
+      const others = starts.filter((o) => o.v !== v && routerOf(o.measured) === router).map((o) => o.v.vantage)
+      const undecidedText = names(between.map((h) => lostText(h)))
+      e.notes.push(
+        ` ${v.vantage}'s loss read as starting at ${describeHop(startOf(v)!)}, but ${undecidedText} ${between.length === 1 ? 'was' : 'were'} still undecided by the sequential test when measuring stopped: read as one cause${others.length > 0 ? ` with ${names(others)}` : ''}, at ${describeHop(toRef(hop))}, not as a separate fault.`,
+      )
+      v.onset = {...toRef(hop), cause: 'loss'}
+    }
+    return undefined
+  }
+
+  const decided = starts.filter((s) => s.possible.length === 1)
+  const decidedStarts = new Set(decided.map((s) => routerOf(s.measured)))
+  if (decidedStarts.size > 1) return undefined
+  const open = starts.filter((s) => s.possible.length > 1)
+  // The undecided hops that lost probes: one that lost none is undecided only for want of rounds.
+  const hops = open.flatMap((s) => s.possible.filter((h) => undecidedHop(h) && h.lossPct > 0).map((h) => `${s.v.vantage}'s ${lostText(h)}`))
+  const settled = decided.length > 0 ? ` The settled vantage points (${names(decided.map((s) => s.v.vantage))}) put it at ${describeHop(toRef(decided[0].measured))}.` : ''
+  return e.verdict(
+    'inconclusive',
+    `Loss starts at different hops as measured: ${startsText(groups)}, but measuring stopped before the sequential test decided ${names(hops)}, so mc does not call these separate faults.${settled} Run the diagnosis again with a longer --max-time.`,
+    {
+      ...(decided.length > 0 ? {faultHop: toRef(decided[0].measured)} : {}),
+      missing: open.map((s) => `more rounds from ${s.v.vantage} (a longer --max-time)`),
+    },
+  )
 }
 
 /**

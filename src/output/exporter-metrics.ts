@@ -90,6 +90,29 @@ export function renderDiagnosisMetrics(diagnosis: {verdict?: Verdict; ageS?: num
         samples: verdict.vantages.filter((v) => v.lossPct !== undefined).map((v) => ({labels: {vantage: v.vantage}, value: v.lossPct! / 100})),
       },
     )
+    const {sampling} = verdict
+    if (sampling) {
+      families.push(
+        {
+          name: 'mc_diagnosis_settled',
+          help: '1 when measuring stopped because the verdict was settled (the sequential test decided every vantage point), 0 when it stopped at the time limit or after every round (the best reading, not a settled verdict), or a fixed --diagnose-count was sent.',
+          type: 'gauge',
+          samples: [{value: sampling.stop === 'settled' ? 1 : 0}],
+        },
+        {
+          name: 'mc_diagnosis_rounds',
+          help: 'Trace rounds of the vantage point with the fewest, in the diagnosis behind the verdict.',
+          type: 'gauge',
+          samples: [{value: sampling.minRounds}],
+        },
+        {
+          name: 'mc_diagnosis_measure_seconds',
+          help: 'How long the diagnosis behind the verdict measured, in seconds.',
+          type: 'gauge',
+          samples: [{value: sampling.elapsedMs / 1000}],
+        },
+      )
+    }
     if (verdict.faultHop) {
       families.push({name: 'mc_diagnosis_fault_hop_index', help: 'TTL of the hop the fault starts at.', type: 'gauge', samples: [{labels: {hop}, value: verdict.faultHop.index}]})
     }

@@ -16,6 +16,14 @@ import type {CheckSession} from './check-run.js'
 /** How often the stopping rule reads the rounds so far. Two readings in a row must agree before a stop. */
 export const EVALUATE_EVERY_MS = 200
 
+/**
+ * Under auto, how long (ms from the first output of ping or the ICMP trace) the TCP trace waits for
+ * ICMP to hear the target, and is skipped if it did. mtr's first round reaches the target within
+ * about a second (0.1 s apart as root, 1 s as anyone else), and its reply is read at the next
+ * EVALUATE_EVERY_MS: 3 s leaves room for a slow SSH channel. Only a target silent that long is traced over TCP.
+ */
+export const ICMP_GRACE_MS = 3000
+
 /** What one target's sequential measurement needs from the plan. */
 export type SequentialPlan = {
   target: string
@@ -27,8 +35,10 @@ export type SequentialPlan = {
   ports: number[]
   /** The TCP trace over a port; `undefined` (no port answered) gives the fallback trace, if any. */
   tcpTrace: (port: number | undefined) => CheckDefinition | undefined
-  /** auto: the TCP trace counts only when the target answers no ICMP at all. */
+  /** auto: the TCP trace starts only when ICMP has not heard the target within ICMP_GRACE_MS, and counts only when it never does. */
   auto: boolean
+  /** ICMP_GRACE_MS unless told (tests). */
+  icmpGraceMs?: number
 }
 
 export type SequentialOutcome = {results: CheckResult[]; sampling: Sampling}
@@ -46,7 +56,8 @@ function deferred<T>(): {promise: Promise<T>; resolve: (value: T) => void} {
 
 /**
  * One target, measured until its verdict is settled (analysis/sequential.ts) or `deadline` (epoch ms)
- * comes: ping, the trace and the port probes start together, mtr prints every probe as it happens
+ * comes: ping, the trace and the port probes start together (under auto a TCP trace only once ICMP
+ * stayed silent for ICMP_GRACE_MS), mtr prints every probe as it happens
  * (--raw), and every EVALUATE_EVERY_MS the rounds so far are triangulated. A stop ends every check
  * of the target at once; each trace keeps the rounds whose probes were settled by then, a ping that
  * had not finished is dropped (it printed no summary), and nothing is recorded before the end.
@@ -62,10 +73,21 @@ export async function measureSequential(session: CheckSession, plan: SequentialP
       checks.set(check.name, check)
     }
   }
+  learn(plan.first)
+  let probing = plan.portProbes.length > 0
+  let tcpStarted: CheckDefinition | undefined
+  // auto: has ICMP (the trace or ping) heard the target? Decided true as soon as it has, false once
+  // ICMP_GRACE_MS have passed since the first output of ping or the ICMP trace (or they ended).
+  const {promise: icmpHeard, resolve: icmpDecided} = deferred<boolean>()
+  let graceTimer: NodeJS.Timeout | undefined
+  const startGrace = () => {
+    graceTimer ??= setTimeout(() => icmpDecided(false), plan.icmpGraceMs ?? ICMP_GRACE_MS)
+  }
   const options = {
     record: false,
     stop: stop.signal,
     onOutput(vantage: string, check: string, chunk: string) {
+      startGrace()
       const k = key(vantage, check)
       const stream = streams.get(k) ?? new MtrRawStream()
       streams.set(k, stream)
@@ -75,11 +97,11 @@ export async function measureSequential(session: CheckSession, plan: SequentialP
       finals.set(key(result.vantage, result.check), result)
     },
   }
-
-  learn(plan.first)
-  let probing = plan.portProbes.length > 0
-  let tcpStarted: CheckDefinition | undefined
   const first = session.run(plan.first, options)
+  first.then(
+    () => icmpDecided(false),
+    () => icmpDecided(false),
+  )
   // The TCP trace starts as soon as the port to trace over is known, not when the last probe is back.
   const {promise: chosenPort, resolve: portKnown} = deferred<number | undefined>()
   const answers: CheckResult[] = []
@@ -92,12 +114,18 @@ export async function measureSequential(session: CheckSession, plan: SequentialP
       if (decision.decided) portKnown(decision.port)
     },
   })
-  const tcp = Promise.race([chosenPort, probes.then(() => portDecision(plan.ports, answers, session.vantages.length).port)]).then((port) => {
+  const port = Promise.race([chosenPort, probes.then(() => portDecision(plan.ports, answers, session.vantages.length).port)])
+  // Under auto the TCP trace also waits for ICMP to be heard or given up on: two mtr runs at once
+  // from one vantage point disturb each other's replies (hops misattributed, round trips of
+  // seconds), so a target that answers ICMP gets the ICMP trace only.
+  const tcpStop = new AbortController()
+  const tcp = Promise.all([port, plan.auto ? icmpHeard : false]).then(([chosen, heard]) => {
     probing = false
-    tcpStarted = stop.signal.aborted || plan.portProbes.length === 0 ? undefined : plan.tcpTrace(port)
+    tcpStarted = stop.signal.aborted || heard || plan.portProbes.length === 0 ? undefined : plan.tcpTrace(chosen)
+    if (heard) log.line(`diagnose ${plan.target}: answers ICMP; no TCP trace`)
     if (!tcpStarted) return []
     learn([tcpStarted])
-    return session.run([tcpStarted], options)
+    return session.run([tcpStarted], {...options, stop: AbortSignal.any([stop.signal, tcpStop.signal])})
   })
 
   /** Results as of `now`: finished checks, and for traces still running the rounds settled so far. */
@@ -119,12 +147,20 @@ export async function measureSequential(session: CheckSession, plan: SequentialP
   let previous: string | undefined
   let open: string[] = []
   let stopReason: Sampling['stop'] = 'time-limit'
+  let heard = false
   for (;;) {
     const remaining = deadline - Date.now()
     if (remaining <= 0) break
 
     await sleep(Math.min(EVALUATE_EVERY_MS, remaining))
     const results = snapshot(Date.now())
+    // Any reply counts as heard, also one too young to count for loss: read every line so far.
+    if (plan.auto && !heard && answersIcmp(plan.target, snapshot(Number.POSITIVE_INFINITY))) {
+      heard = true
+      icmpDecided(true)
+      // Heard only after the grace (a target losing most ICMP): the TCP trace, if started, ends here.
+      tcpStop.abort()
+    }
     open = unsettled(plan, results, {probing, tcpStarted, running})
     const {evidence, context} = diagnosisInput(plan.target, results)
     const reading = readingOf(triangulate(plan.target, evidence, undefined, context))
@@ -143,6 +179,8 @@ export async function measureSequential(session: CheckSession, plan: SequentialP
 
   const stoppedAt = Date.now()
   stop.abort()
+  clearTimeout(graceTimer)
+  icmpDecided(false)
   const [firstResults, tcpResults] = await Promise.all([first, tcp, probes])
   const settledStreams = new Map([...streams].map(([k, s]) => [k, s.settledText(stoppedAt)]))
   const kept = [...firstResults, ...tcpResults].flatMap((r): CheckResult[] => {
@@ -150,14 +188,18 @@ export async function measureSequential(session: CheckSession, plan: SequentialP
     if (r.kind !== 'path') return []
     const text = settledStreams.get(key(r.vantage, r.check))
     const check = checks.get(r.check)
-    if (text === undefined || !check) return []
+    // Stopped before its first line (an SSH channel that opened late): no rounds, which tooShort names.
+    if (text === undefined || !check) return [{...r, hops: []}]
     return [{...parseCheckOutput(check, {stdout: text, stderr: '', exitCode: 0, timedOut: false, durationMs: r.durationMs}, r.vantage), stopped: true}]
   })
+  // Heard at all, also by a trace too short to judge the path by: the target answers ICMP.
+  const icmp = heard || answersIcmp(plan.target, kept)
   if (stopReason !== 'settled') for (const [i, r] of kept.entries()) kept[i] = tooShort(r, deadline - started)
   // A vantage point without one trace long enough gives no evidence: its ping alone would read as a loss mc cannot place.
   const traced = new Set(kept.filter((r) => r.kind === 'path' && !r.error).map((r) => r.vantage))
-  const icmp = answersIcmp(plan.target, kept)
-  const results = kept.filter((r) => (r.kind !== 'ping' || traced.has(r.vantage)) && !(plan.auto && tcpStarted && r.check === tcpStarted.name && r.kind === 'path' && icmp))
+  // auto: a TCP trace of a target that answers ICMP is no evidence (the verdict reads the ICMP trace).
+  const tcpName = tcpStarted && buildCheckCommand(tcpStarted).check.name
+  const results = kept.filter((r) => (r.kind !== 'ping' || traced.has(r.vantage)) && !(plan.auto && icmp && r.check === tcpName))
   const sampling: Sampling = {stop: stopReason, elapsedMs: stoppedAt - started, limitMs: deadline - started, ...(stopReason === 'settled' ? {} : {open}), ...privilegesOf(results)}
   return {results, sampling}
 }

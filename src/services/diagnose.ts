@@ -42,9 +42,12 @@ export type DiagnoseRequest = {
 
 export type DiagnoseResult = {runId?: number; reused: boolean; verdicts: Verdict[]; results: CheckResult[]}
 
+/** What measuring needs besides the targets and the session: how to trace, the limits, the log. */
+export type MeasureRequest = Pick<DiagnoseRequest, 'protocol' | 'port' | 'count' | 'maxTimeMs' | 'log'>
+
 /**
  * With --count: 50 rounds: a link dropping 30 % loses 15 ± 3 probes, far over the 10 % loss
- * threshold, while one lost probe (2 %) stays under it. (The exporter's diagnosis uses it too.)
+ * threshold, while one lost probe (2 %) stays under it.
  */
 export const DEFAULT_ROUNDS = 50
 
@@ -96,12 +99,7 @@ const trace = (target: string, count: number | undefined, {protocol = 'icmp', po
 }
 
 /** mtr processes a non-root vantage point runs side by side within the diagnosis's time limit (none with a fixed --count). */
-const lanesFor = (request: DiagnoseRequest) => (request.count === undefined ? userLanes(request.maxTimeMs ?? DEFAULT_MAX_TIME_MS) : 1)
-
-/** The path carries the verdict (every hop, `count` rounds); ping confirms reachability. */
-export function diagnosisChecks(targets: string[], count: number): CheckDefinition[] {
-  return targets.flatMap((target) => [ping(target, count), trace(target, count)])
-}
+const lanesFor = (request: Pick<DiagnoseRequest, 'count' | 'maxTimeMs'>) => (request.count === undefined ? userLanes(request.maxTimeMs ?? DEFAULT_MAX_TIME_MS) : 1)
 
 /** Ports to try for a target, best first: those its checks in the history used, then 443, 80, 22. */
 export function candidatePorts(target: string, history: CheckHistory, asked?: number): number[] {
@@ -133,9 +131,9 @@ export function fromHistory(targets: string[], maxAgeS: number): CheckResult[] |
 }
 
 /** What to measure first for a target; `portProbes` (TCP connects to candidate ports) only steer the second round. */
-type Plan = {target: string; first: CheckDefinition[]; portProbes: CheckDefinition[]; ports: number[]; needsPort: boolean}
+export type Plan = {target: string; first: CheckDefinition[]; portProbes: CheckDefinition[]; ports: number[]; needsPort: boolean}
 
-function plan(target: string, request: DiagnoseRequest, history: CheckHistory): Plan {
+function plan(target: string, request: MeasureRequest, history: CheckHistory): Plan {
   const {port} = request
   const count = request.count ?? PING_COUNT
   const protocol = request.protocol ?? 'auto'
@@ -167,44 +165,42 @@ function answeringPort(p: Plan, results: CheckResult[]): number | undefined {
 }
 
 /** The TCP trace a target may need, over the first candidate port that answered (tcp: else the first candidate). */
-function tcpTrace(p: Plan, probes: CheckResult[], request: DiagnoseRequest): CheckDefinition | undefined {
+function tcpTrace(p: Plan, probes: CheckResult[], request: Pick<DiagnoseRequest, 'protocol' | 'count'>): CheckDefinition | undefined {
   if (!p.needsPort) return undefined
   const port = answeringPort(p, probes) ?? ((request.protocol ?? 'auto') === 'auto' ? undefined : p.ports[0])
   return port === undefined ? undefined : trace(p.target, request.count, {protocol: 'tcp', port})
 }
 
-function tcpTraces(plans: Plan[], probes: CheckResult[], request: DiagnoseRequest): CheckDefinition[] {
+function tcpTraces(plans: Plan[], probes: CheckResult[], request: Pick<DiagnoseRequest, 'protocol' | 'count'>): CheckDefinition[] {
   return plans.flatMap((p) => tcpTrace(p, probes, request) ?? [])
 }
 
 /**
- * Ping, the ICMP trace and the port probes start together; a TCP trace starts as soon as the probes
- * name a port, while ICMP is still being tried, so a target that drops ICMP costs no second round.
- * Under auto that trace is kept (stored, returned) only for a target that answered no ICMP at all.
+ * Ping, the ICMP trace and the port probes start together. Under auto a TCP trace follows the ICMP
+ * trace, for the targets that answered no ICMP at all: two mtr runs at once from one vantage point
+ * disturb each other's replies. Otherwise (tcp without a port, no ICMP trace) it starts as soon as
+ * the probes name a port.
  */
-async function measure(session: CheckSession, plans: Plan[], request: DiagnoseRequest): Promise<CheckResult[]> {
+export async function measureFixedCount(session: CheckSession, plans: Plan[], request: Pick<DiagnoseRequest, 'protocol' | 'count'>): Promise<CheckResult[]> {
+  const auto = (request.protocol ?? 'auto') === 'auto'
   const probing = session.run(
     plans.flatMap((p) => p.portProbes),
     {record: false},
   )
-  const tracing = probing.then((probes) => session.run(tcpTraces(plans, probes, request), {record: false}))
-  const [first, traces] = await Promise.all([session.run(plans.flatMap((p) => p.first)), tracing])
-  const auto = (request.protocol ?? 'auto') === 'auto'
-  const kept = traces.filter((r) => !auto || !answersIcmp(r.target, first))
-  session.record(kept)
-  return [...first, ...kept]
+  const first = session.run(plans.flatMap((p) => p.first))
+  const tracing = Promise.all([probing, auto ? first : []]).then(([probes, icmp]) => {
+    const silent = plans.filter((p) => !auto || !answersIcmp(p.target, icmp))
+    return session.run(tcpTraces(silent, probes, request))
+  })
+  const [firstResults, traces] = await Promise.all([first, tracing])
+  return [...firstResults, ...traces]
 }
 
 /**
  * Without --count: each target measured until its verdict is settled or the time limit, all targets
  * at once; the results are recorded at the end, with how each target's measuring stopped.
  */
-async function measureUntilSettled(
-  session: CheckSession,
-  plans: Plan[],
-  request: DiagnoseRequest,
-  started: number,
-): Promise<{results: CheckResult[]; sampling: Map<string, Sampling>}> {
+async function measureUntilSettled(session: CheckSession, plans: Plan[], request: MeasureRequest, started: number): Promise<Measured> {
   const deadline = started + (request.maxTimeMs ?? DEFAULT_MAX_TIME_MS)
   const auto = (request.protocol ?? 'auto') === 'auto'
   const outcomes = await Promise.all(
@@ -221,6 +217,34 @@ async function measureUntilSettled(
   return {results, sampling: new Map(plans.map((p, i) => [p.target, outcomes[i].sampling]))}
 }
 
+type Measured = {results: CheckResult[]; sampling: Map<string, Sampling>}
+
+/** --count rounds, or (without) until each target's verdict is settled or the time limit from `started`. Results are recorded. */
+async function measurePlans(session: CheckSession, plans: Plan[], request: MeasureRequest, started: number): Promise<Measured> {
+  if (request.count === undefined) return measureUntilSettled(session, plans, request, started)
+  const results = await measureFixedCount(session, plans, request)
+  return {results, sampling: new Map(plans.map((p): [string, Sampling] => [p.target, {stop: 'fixed-count', elapsedMs: Date.now() - started, ...privilegesOf(results)}]))}
+}
+
+/** Results of the last SERVICE_WINDOW_S for these targets: a service that answered keeps a target from being called down. */
+function recentResults(targets: string[], history: CheckHistory): CheckResult[] {
+  const since = new Date(Date.now() - SERVICE_WINDOW_S * 1000).toISOString()
+  return targets.flatMap((target) => history.series({target, since}))
+}
+
+/**
+ * One target diagnosed over a session held open by someone else (mc exporter's /diagnose, its SSH
+ * connections kept for its life): planned from `history`, measured as `mc check diagnose` does
+ * (the time limit counted from now), judged.
+ */
+export async function diagnoseOver(session: CheckSession, target: string, history: CheckHistory, request: MeasureRequest): Promise<{verdict: Verdict; results: CheckResult[]}> {
+  const started = Date.now()
+  const plans = [plan(target, request, history)]
+  const recent = recentResults([target], history)
+  const {results, sampling} = await measurePlans(session, plans, request, started)
+  return {results, verdict: verdictsFor([target], results, recent, sampling)[0]}
+}
+
 /** One verdict per target, from every vantage point's ping and path checks. */
 export async function diagnose(request: DiagnoseRequest): Promise<DiagnoseResult> {
   const reused = request.maxAgeS ? fromHistory(request.targets, request.maxAgeS) : undefined
@@ -230,8 +254,7 @@ export async function diagnose(request: DiagnoseRequest): Promise<DiagnoseResult
   let recent: CheckResult[]
   try {
     plans = request.targets.map((t) => plan(t, request, history))
-    const since = new Date(Date.now() - SERVICE_WINDOW_S * 1000).toISOString()
-    recent = request.targets.flatMap((target) => history.series({target, since}))
+    recent = recentResults(request.targets, history)
   } finally {
     history.close()
   }
@@ -257,12 +280,7 @@ export async function diagnose(request: DiagnoseRequest): Promise<DiagnoseResult
     },
   })
   try {
-    if (request.count === undefined) {
-      const {results, sampling} = await measureUntilSettled(session, plans, request, started)
-      return {runId: session.runId, reused: false, results, verdicts: verdictsFor(request.targets, results, recent, sampling)}
-    }
-    const results = await measure(session, plans, request)
-    const sampling = new Map(request.targets.map((t): [string, Sampling] => [t, {stop: 'fixed-count', elapsedMs: Date.now() - started, ...privilegesOf(results)}]))
+    const {results, sampling} = await measurePlans(session, plans, request, started)
     return {runId: session.runId, reused: false, results, verdicts: verdictsFor(request.targets, results, recent, sampling)}
   } finally {
     await session.close()

@@ -9,7 +9,8 @@ import type {Executor} from '../checks/executor.js'
 import {CheckHistory} from '../store/history.js'
 import {Inventory} from '../store/inventory.js'
 import {mcPaths} from '../store/paths.js'
-import {diagnosisChecks, fromHistory, verdictsFor} from './diagnose.js'
+import type {CheckSession} from './check-run.js'
+import {diagnoseOver, fromHistory, verdictsFor} from './diagnose.js'
 import {type AllowList, RefusedRequest, resolveDiagnose, resolveProbe} from './exporter-allow.js'
 import {ExporterStats} from './exporter-stats.js'
 import {openVantages, type Vantages} from './vantages.js'
@@ -23,10 +24,25 @@ export type ExporterOptions = {
   defaultTimeoutS: number
   /** A stored verdict older than this (seconds) is measured again. */
   maxAgeS: number
-  /** mtr rounds and pings per vantage point of a diagnosis. */
-  diagnoseCount: number
+  /**
+   * A fixed number of mtr rounds (and up to five pings) per vantage point of a diagnosis. Without it
+   * a diagnosis stops once its verdict is settled (the sequential test of `mc check diagnose`) or at
+   * the scrape's time budget, whichever comes first.
+   */
+  diagnoseCount?: number
   tools?: 'auto' | 'plugins' | 'portable'
+  /**
+   * Why this machine ("local") must not check these targets (the networked sandbox's addresses, see
+   * localVantageRefusal): /probe from local is refused with it, /diagnose leaves local out.
+   */
+  localRefusal?: (targets: string[]) => string | undefined
 }
+
+/**
+ * What a diagnosis leaves of the scrape's budget for stopping its checks (over SSH) and judging:
+ * a second, or a quarter of a budget too short for that.
+ */
+export const DIAGNOSE_STOP_MARGIN_MS = 1000
 
 export type Answer = {status: number; body: string}
 
@@ -87,6 +103,8 @@ export class Exporter {
   async probe(query: URLSearchParams, budgetMs: number): Promise<Answer> {
     const started = performance.now()
     const {definition, vantage} = resolveProbe(this.options.allow, singleValues(query, ['target', 'check', 'from']), this.vantages)
+    const refusal = vantage === 'local' ? this.options.localRefusal?.([definition.target]) : undefined
+    if (refusal) throw new RefusedRequest(`Vantage point "local" may not check ${definition.target}: ${refusal}.`)
     const check = fitToBudget(definition, budgetMs)
     const result = await this.runWithin(this.executors.get(vantage)!, check, started + budgetMs)
     this.store([result])
@@ -129,8 +147,10 @@ export class Exporter {
   /**
    * The latest verdict on a target. A stored one (this exporter's or `mc check diagnose`'s, in the
    * history) younger than --max-age answers at once; else a diagnosis starts (one per target at a
-   * time) and the answer waits for it until the budget runs out, then says it is running, with the
-   * previous verdict if there is one. The next scrape gets the new verdict.
+   * time), measuring until its verdict is settled or the scrape's budget (less
+   * DIAGNOSE_STOP_MARGIN_MS) is spent, so that the answer carries it. Should it still be running at
+   * the budget (a fixed --diagnose-count, a slow probe), the answer says so, with the previous
+   * verdict if there is one; the next scrape gets the new one.
    */
   async diagnose(query: URLSearchParams, budgetMs: number): Promise<Answer> {
     const target = resolveDiagnose(this.options.allow, singleValues(query, ['target']).target)
@@ -146,7 +166,7 @@ export class Exporter {
     if (known && now - known.measuredAt <= this.options.maxAgeS * 1000) {
       return {status: 200, body: renderDiagnosisMetrics({verdict: known.verdict, ageS: (now - known.measuredAt) / 1000, running: this.diagnosing.has(target)})}
     }
-    const running = this.startDiagnosis(target)
+    const running = this.startDiagnosis(target, budgetMs - Math.min(DIAGNOSE_STOP_MARGIN_MS, budgetMs / 4))
     let timer: NodeJS.Timeout | undefined
     const fresh = await Promise.race([
       running,
@@ -158,14 +178,18 @@ export class Exporter {
     return {status: 200, body: renderDiagnosisMetrics({verdict: latest?.verdict, ageS: latest ? (Date.now() - latest.measuredAt) / 1000 : undefined, running: !fresh})}
   }
 
-  private startDiagnosis(target: string): Promise<Diagnosis> {
+  /** Ping and trace the target from every vantage point (local left out where it must not), as `mc check diagnose` does, for at most `maxTimeMs`. */
+  private startDiagnosis(target: string, maxTimeMs: number): Promise<Diagnosis> {
     let running = this.diagnosing.get(target)
     if (running) return running
     const measuredAt = Date.now()
-    running = runChecks([...this.executors.values()], diagnosisChecks([target], this.options.diagnoseCount), {tools: this.options.tools, signal: this.shutdown.signal})
-      .then((results) => {
-        this.store(results)
-        const diagnosis = {verdict: verdictsFor([target], results)[0], measuredAt}
+    const refusal = this.options.localRefusal?.([target])
+    if (refusal) this.options.log.line(`diagnosis of ${target}: local left out: ${refusal}`)
+    const executors = [...this.executors.values()].filter((e) => !(refusal && e.vantage === 'local'))
+    const {log, diagnoseCount: count} = this.options
+    running = diagnoseOver(this.session(executors), target, this.history, {log, count, maxTimeMs, protocol: 'auto'})
+      .then(({verdict}) => {
+        const diagnosis = {verdict, measuredAt}
         this.diagnoses.set(target, diagnosis)
         return diagnosis
       })
@@ -174,6 +198,27 @@ export class Exporter {
     running.catch((error: Error) => this.options.log.line(`diagnosis of ${target} failed: ${error.message}`))
     this.diagnosing.set(target, running)
     return running
+  }
+
+  /** The exporter's SSH connections as a diagnosis's session: results stored in its history run as they come. */
+  private session(executors: Executor[]): CheckSession {
+    return {
+      runId: this.runId ?? 0,
+      vantages: executors.map((e) => e.vantage),
+      run: (definitions, {record = true, stop, onOutput, onResult} = {}) =>
+        runChecks(executors, definitions, {
+          tools: this.options.tools,
+          signal: this.shutdown.signal,
+          stop,
+          onOutput,
+          onResult: (result) => {
+            onResult?.(result)
+            if (record) this.store([result])
+          },
+        }),
+      record: (results) => this.store(results),
+      async close() {},
+    }
   }
 
   private store(results: CheckResult[]): void {

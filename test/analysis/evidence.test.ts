@@ -42,6 +42,12 @@ describe('which trace a verdict reads', () => {
     ])
   })
 
+  it("vantage points come in the session's order, whichever of their results was read first", () => {
+    // dc's ping was stopped (dropped) and pa's finished: dc's first evidence is its TCP trace, read after pa's ping.
+    const results = [silentIcmpTrace('dc'), silentPing('pa'), silentIcmpTrace('pa'), tcpTrace('dc'), tcpTrace('pa')]
+    expect(diagnosisInput(T, results).evidence.map((e) => e.vantage)).toEqual(['dc', 'pa'])
+  })
+
   it('a TCP trace alone (asked for) is read even when ICMP answers; it is not called silent', () => {
     const answered = result('pa', 'ping', {implementation: 'check_ping', metrics: [{name: 'pl', value: 0, unit: '%'}]})
     expect(diagnosisInput(T, [answered, tcpTrace('pa')]).context.tracedOver).toEqual({protocol: 'tcp', port: 443, icmpSilent: false})

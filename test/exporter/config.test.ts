@@ -1,6 +1,7 @@
 import bcrypt from 'bcryptjs'
-import {execFile} from 'node:child_process'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {type ChildProcess, execFile, spawn} from 'node:child_process'
+import {once} from 'node:events'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
@@ -8,10 +9,14 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {parse as parseYaml} from 'yaml'
 
 import {ConfigError} from '../../src/core/errors.js'
+import {silentLog} from '../../src/core/log.js'
+import {defaultSandboxDir, localVantageRefusal} from '../../src/sandbox/control.js'
+import {Exporter} from '../../src/services/exporter.js'
 import {allowedProbes, parseAllowList, RefusedRequest, resolveDiagnose, resolveProbe} from '../../src/services/exporter-allow.js'
 import {renderAlertRules, renderPrometheusConfig} from '../../src/services/exporter-prometheus.js'
 import {parseListen} from '../../src/services/exporter-server.js'
 import {BasicAuth, readWebConfig} from '../../src/services/exporter-web.js'
+import {CheckHistory} from '../../src/store/history.js'
 
 const run = promisify(execFile)
 let work: string
@@ -171,5 +176,53 @@ describe('--listen', () => {
     expect(parseListen(':9469')).toEqual({host: '::', port: 9469})
     expect(() => parseListen('127.0.0.1:99999')).toThrow(/Bad --listen/)
     expect(() => parseListen('nonsense')).toThrow(/Bad --listen/)
+  })
+})
+
+describe('a networked sandbox running on this machine', () => {
+  // Its state names the ranges its namespaces hold; a loopback range here, so that a guard that
+  // failed would send its ping no farther than this machine.
+  const TARGET = '127.77.0.1'
+  let holder: ChildProcess | undefined
+  let exporter: Exporter | undefined
+
+  beforeAll(() => {
+    const dir = defaultSandboxDir()
+    mkdirSync(dir, {recursive: true})
+    // A live process whose command line says sandbox stands for the sandbox server.
+    holder = spawn('sleep', ['600'], {argv0: 'mc-sandbox-stand-in', stdio: 'ignore'})
+    writeFileSync(join(dir, 'sandbox.pid'), `${holder.pid}\n`)
+    writeFileSync(join(dir, 'state.json'), JSON.stringify({networkRanges: ['127.77.0.0/16']}))
+  })
+
+  afterAll(async () => {
+    await exporter?.close()
+    if (holder && holder.exitCode === null) {
+      const exited = once(holder, 'exit')
+      holder.kill('SIGKILL')
+      await exited
+    }
+    rmSync(defaultSandboxDir(), {recursive: true, force: true})
+  })
+
+  it('keeps local out of /diagnose and refuses /probe from local for its addresses, as --from all does', async () => {
+    expect(localVantageRefusal([TARGET])).toMatch(/inside the networked sandbox/)
+    const allow = parseAllowList(`allow:\n  - targets: [${TARGET}]\n    checks: [ping]\n    from: [local]\ndiagnose: [${TARGET}]\n`, 'allow.yml')
+    exporter = Exporter.open({allow, log: silentLog, timeoutOffsetS: 0.5, defaultTimeoutS: 10, maxAgeS: 300, localRefusal: (targets) => localVantageRefusal(targets)})
+    expect(exporter.vantages).toEqual(['local'])
+
+    await expect(exporter.probe(new URLSearchParams({target: TARGET, check: 'ping', from: 'local'}), 5000)).rejects.toThrow(
+      new RefusedRequest(`Vantage point "local" may not check ${TARGET}: ${localVantageRefusal([TARGET])}.`),
+    )
+    // No vantage point is left to measure from: no evidence, and nothing ran from this machine.
+    const answer = await exporter.diagnose(new URLSearchParams({target: TARGET}), 5000)
+    expect(answer.body).toMatch(/^mc_diagnosis\{kind="inconclusive",hop=""\} 1$/m)
+    expect(answer.body).toMatch(/^mc_diagnosis_running 0$/m)
+    const history = CheckHistory.open()
+    try {
+      expect(history.series({target: TARGET})).toEqual([])
+    } finally {
+      history.close()
+    }
   })
 })

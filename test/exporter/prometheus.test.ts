@@ -370,3 +370,58 @@ describe('a real Prometheus scraping mc exporter', () => {
     }
   })
 })
+
+describe('/diagnose: measured as mc check diagnose does, within the scrape timeout', () => {
+  // Its own exporter, after the one above has stopped: that one's SSH logins are counted above.
+  let second: McChild
+  let port: number
+
+  beforeAll(async () => {
+    port = await freePort()
+    writeFileSync(join(work, 'allow-diagnose.yml'), ['allow:', '  - targets: [127.0.0.1]', '    checks: [ping]', 'diagnose: [127.0.0.2, 127.0.0.3]'].join('\n') + '\n')
+    second = spawnMc(['exporter', '--config', join(work, 'allow-diagnose.yml'), '--listen', `127.0.0.1:${port}`], env, 120_000)
+    await second.waitForStderr(/listening on http:\/\/127\.0\.0\.1:\d+/)
+  }, 60_000)
+
+  afterAll(async () => {
+    second.child.kill('SIGTERM')
+    await second.done
+  })
+
+  /** The sample values of /diagnose's answer, by metric name (and labels as written). */
+  async function diagnose(target: string, timeoutS: string): Promise<Map<string, number>> {
+    const response = await fetch(`http://127.0.0.1:${port}/diagnose?target=${target}`, {
+      headers: {'X-Prometheus-Scrape-Timeout-Seconds': timeoutS},
+      signal: AbortSignal.timeout(30_000),
+    })
+    expect(response.status).toBe(200)
+    const body = await response.text()
+    return new Map(
+      body
+        .split('\n')
+        .filter((line) => line && !line.startsWith('#'))
+        .map((line): [string, number] => [line.slice(0, line.lastIndexOf(' ')), Number(line.slice(line.lastIndexOf(' ') + 1))]),
+    )
+  }
+
+  it('stops at the budget of a short scrape timeout and answers the verdict then, saying it did not settle', async () => {
+    // 4 s less the 0.5 s offset and a quarter for stopping: 2.6 s of measuring, under the 27 rounds
+    // (2.7 s as root, 0.1 s apart) a clean path needs to settle.
+    const answer = await diagnose('127.0.0.2', '4')
+    expect(answer.get('mc_diagnosis_running'), JSON.stringify([...answer])).toBe(0)
+    expect(answer.get('mc_diagnosis_settled'), JSON.stringify([...answer])).toBe(0)
+    expect(answer.get('mc_diagnosis_measure_seconds')).toBeLessThanOrEqual(3.5)
+    expect([...answer.keys()].filter((k) => k.startsWith('mc_diagnosis{') && answer.get(k) === 1)).toHaveLength(1)
+  })
+
+  // As anyone else, mtr sends one round a second: 27 rounds would take longer than this scrape timeout.
+  it.skipIf(process.getuid?.() !== 0)('settles well within a long one, healthy, with the rounds it took', async () => {
+    const answer = await diagnose('127.0.0.3', '20')
+    const why = JSON.stringify([...answer])
+    expect(answer.get('mc_diagnosis_settled'), why).toBe(1)
+    expect(answer.get('mc_diagnosis{kind="healthy",hop=""}'), why).toBe(1)
+    // A hop that loses nothing is decided clean after 27 probes (analysis/sequential.ts).
+    expect(answer.get('mc_diagnosis_rounds'), why).toBeGreaterThanOrEqual(27)
+    expect(answer.get('mc_diagnosis_rounds'), why).toBeLessThan(100)
+  })
+})

@@ -154,6 +154,18 @@ describe.skipIf(!isRoot)('network lab (root only: network namespaces, nftables, 
     expectTransitFault(verdict, why)
   })
 
+  // Under auto a TCP trace beside the ICMP one, from the same vantage point, disturbed both mtr runs
+  // (hops misattributed, round trips of seconds) and read transit loss as separate faults. A target
+  // that answers ICMP gets the ICMP trace only: the TCP trace waits for ICMP to be heard first.
+  it('a target that answers ICMP and serves TCP 443 behind a lossy transit is traced over ICMP only: the shared path, pc named clean', async () => {
+    const {verdict, why} = await diagnose('target serves 443 and answers ICMP, transit loss', 'target-serves-port', 'transit-loss')
+    expect(verdict.tracedOver, why).toBeUndefined()
+    expect(verdict.kind, why).toBe('shared-path')
+    expect(verdict.faultHop?.address, why).toBe('10.90.0.1')
+    expect(verdict.affected.toSorted(), why).toEqual(['dc', 'pa', 'pb'])
+    expect(verdict.healthy, why).toEqual(['pc'])
+  })
+
   // Retried: whether pa's handshake gets through 35 % loss within 90 s is chance (it missed about one run in four here).
   it('a probe whose SSH from mc crosses a lossy link still contributes its evidence', {timeout: 180_000, retry: 2}, async () => {
     // An SSH handshake across 35 % loss takes seconds to tens of seconds, now and then more than 40 s

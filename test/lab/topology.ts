@@ -414,7 +414,16 @@ export async function waitUntilReachable(lab: Lab): Promise<void> {
  * nftables table, or by undoing exactly what it set up.
  */
 export type Fault =
-  'target-down' | 'target-inbound-loss' | 'dc-uplink-loss' | 'transit-loss' | 'transit-icmp-limit' | 'dc-uplink-delay' | 'target-no-icmp' | 'pa-control-loss' | 'ecmp-transit'
+  | 'target-down'
+  | 'target-inbound-loss'
+  | 'dc-uplink-loss'
+  | 'transit-loss'
+  | 'transit-icmp-limit'
+  | 'dc-uplink-delay'
+  | 'target-no-icmp'
+  | 'target-serves-port'
+  | 'pa-control-loss'
+  | 'ecmp-transit'
 
 type FaultControl = {inject(lab: Lab): Promise<void>; clear(lab: Lab): Promise<void>}
 
@@ -484,6 +493,17 @@ const together = (...parts: FaultControl[]): FaultControl => ({
   },
 })
 
+/** The target's service on SERVED_PORT (accepting every connection), run while the fault lasts. */
+const servePort: FaultControl = {
+  async inject(lab) {
+    lab.tcpListener = await startHelper(lab, 'tg', [TCP_LISTENER, TARGET, String(SERVED_PORT)])
+  },
+  async clear(lab) {
+    await stopHelper(lab.tcpListener)
+    lab.tcpListener = undefined
+  },
+}
+
 /** The two transit routers the ecmp-transit scenario splits the outside probes' traffic between. */
 export const ECMP_TRANSIT = ['10.90.0.1', '10.90.0.5']
 const ECMP_ROUTERS: Role[] = ['dcr', 'ra', 'rb']
@@ -511,17 +531,10 @@ const FAULTS: Record<Fault, FaultControl> = {
   'pa-control-loss': together(ingressLoss('pa', 'mc_pa_control_in', ['mgmt']), ingressLoss('ctl', 'mc_pa_control_out', ['m-pa'])),
   // Not a fault but the usual cloud firewall: the target drops every ICMP packet (no echo reply,
   // nothing it sends) and every port but SERVED_PORT, where it accepts connections.
-  'target-no-icmp': {
-    async inject(lab) {
-      lab.tcpListener = await startHelper(lab, 'tg', [TCP_LISTENER, TARGET, String(SERVED_PORT)])
-      await noIcmp.inject(lab)
-    },
-    async clear(lab) {
-      await noIcmp.clear(lab)
-      await stopHelper(lab.tcpListener)
-      lab.tcpListener = undefined
-    },
-  },
+  'target-no-icmp': together(servePort, noIcmp),
+  // Not a fault: the target answers ICMP as before and also serves SERVED_PORT, one of the ports
+  // --protocol auto would trace over: a web server that answers ping.
+  'target-serves-port': servePort,
   // The target's link goes down: its router answers for it with host-unreachable, or not at all.
   'target-down': {
     async inject(lab) {

@@ -167,7 +167,7 @@ async function storyPlayedOut(r: Runner, expectedMode: string): Promise<void> {
   expect(add50.code, add50.stderr).toBe(0)
   expect(add50.stdout).toContain('loss=transit:50%')
   const from = ['dc', EC2, LINODE].join(',')
-  const faulty = await r.mc(['check', 'diagnose', '--target', target, '--from', from, '--protocol', 'icmp', '--json'])
+  const faulty = await r.mc(['check', 'diagnose', '--target', target, '--from', from, '--json'])
   expect(faulty.code, faulty.stderr).toBe(0)
   const verdict = (JSON.parse(faulty.stdout) as {verdicts: Verdict[]}).verdicts[0]
   const why = `${verdict.kind}: ${verdict.explanation}`
@@ -178,7 +178,7 @@ async function storyPlayedOut(r: Runner, expectedMode: string): Promise<void> {
 
   const cleared = await r.mc(['sandbox', 'fault', 'clear'])
   expect(cleared.stdout).toContain('No faults active.')
-  const healthy = await r.mc(['check', 'diagnose', '--target', target, '--from', from, '--protocol', 'icmp', '--json'])
+  const healthy = await r.mc(['check', 'diagnose', '--target', target, '--from', from, '--json'])
   expect((JSON.parse(healthy.stdout) as {verdicts: Verdict[]}).verdicts[0].kind).toBe('healthy')
 
   // A region's uplink down: only that region's node loses the target.
