@@ -1,3 +1,5 @@
+import {isIP, isIPv6} from 'node:net'
+
 import {shellQuote as q} from './shell.js'
 import type {CheckDefinition, Implementation} from './types.js'
 import {type ValidCheck, validateCheck} from './validate.js'
@@ -23,6 +25,13 @@ export const PLUGIN_DIRS = ['/usr/lib/nagios/plugins', '/usr/lib/monitoring-plug
 
 export const IMPL_MARKER = 'mc-impl:'
 export const MISSING_MARKER = 'mc-missing:'
+/** The address a vantage point resolved a host name to, printed before the tool runs on it. */
+export const ADDRESS_MARKER = 'mc-address:'
+/** The resolver's error when the name did not resolve there: the tool never ran. */
+export const RESOLVE_ERROR_MARKER = 'mc-resolve-error:'
+
+/** Seconds a vantage point's resolver gets for the name (getent has no timeout of its own). */
+export const RESOLVE_TIMEOUT_S = 5
 
 /** Debian packages that provide each implementation family, named in UNKNOWN results. */
 export const PACKAGES: Record<ValidCheck['kind'], {plugins: string; portable: string}> = {
@@ -39,7 +48,8 @@ const SLACK_S = 5
 /** Validate, then build. Throws ValidationError before anything could run. */
 export function buildCheckCommand(definition: CheckDefinition, tools: ToolChoice = 'auto'): CheckCommand {
   const check = validateCheck(definition)
-  return {check, command: renderCommand(check, tools), timeoutMs: (worstCaseSeconds(check) + SLACK_S) * 1000}
+  const resolving = resolvesOnVantage(check) ? RESOLVE_TIMEOUT_S : 0
+  return {check, command: renderCommand(check, tools), timeoutMs: (worstCaseSeconds(check) + resolving + SLACK_S) * 1000}
 }
 
 /**
@@ -55,6 +65,38 @@ function worstCaseSeconds(check: ValidCheck): number {
   if (check.kind === 'ping') return check.timeoutS + Math.ceil(check.count * 0.2)
   return check.timeoutS
 }
+
+/** A ping or path check with a family, of a host name: the vantage point resolves it and the tool gets the address. */
+export function resolvesOnVantage(check: Pick<ValidCheck, 'family' | 'target'>): boolean {
+  return check.family !== undefined && isIP(check.target) === 0
+}
+
+/** getent's database for a family: ahosts gives every family in the order a client there would try them. */
+const AHOSTS = {auto: 'ahosts', '4': 'ahostsv4', '6': 'ahostsv6'} as const
+
+/**
+ * `mc_resolve NAME DATABASE`: the first address getent gives (v4-mapped ones skipped: ahostsv6 adds
+ * them for a name without IPv6), printed after ADDRESS_MARKER, in $mc_a with the tools' family flag in
+ * $mc_f. Else RESOLVE_ERROR_MARKER and the resolver's own words (getaddrinfo's error, through perl,
+ * which every Debian and Ubuntu image carries in perl-base: "Name or service not known" for NXDOMAIN,
+ * "Temporary failure in name resolution" for SERVFAIL or no answer), and status 1.
+ */
+const RESOLVE = [
+  'mc_resolve() {',
+  `  command -v getent >/dev/null 2>&1 || { echo ${q(`${RESOLVE_ERROR_MARKER} no getent on this vantage point to resolve the name with (libc-bin)`)}; return 1; }`,
+  `  mc_rt=; if command -v timeout >/dev/null 2>&1; then mc_rt=${q(`timeout -k 1 ${RESOLVE_TIMEOUT_S}`)}; fi`,
+  '  mc_o=$($mc_rt getent "$2" "$1"); mc_s=$?',
+  String.raw`  mc_a=$(printf '%s\n' "$mc_o" | while read -r a b; do case $a in ""|::ffff:*) ;; *) echo "$a"; break ;; esac; done)`,
+  `  if [ -n "$mc_a" ]; then case $mc_a in *:*) mc_f=-6 ;; *) mc_f=-4 ;; esac; echo "${ADDRESS_MARKER} $mc_a"; return 0; fi`,
+  `  if [ "$mc_s" = 124 ]; then echo "${RESOLVE_ERROR_MARKER} no answer within ${RESOLVE_TIMEOUT_S} s"; return 1; fi`,
+  '  mc_e=; if command -v perl >/dev/null 2>&1; then',
+  `    mc_e=$(perl -MSocket=:addrinfo,SOCK_RAW,AF_INET,AF_INET6,AF_UNSPEC -e ${q(
+    'my %f = (ahosts => AF_UNSPEC, ahostsv4 => AF_INET, ahostsv6 => AF_INET6); my ($e) = getaddrinfo($ARGV[0], "", {socktype => SOCK_RAW, family => $f{$ARGV[1]}}); print "$e" if $e',
+  )} "$1" "$2" 2>/dev/null)`,
+  '  fi',
+  `  echo "${RESOLVE_ERROR_MARKER} \${mc_e:-no address (getent $2 exit $mc_s)}"; return 1`,
+  '}',
+].join('\n')
 
 interface Branch {
   impl: Implementation
@@ -75,16 +117,22 @@ function thresholdArgs(check: ValidCheck): string {
   return [check.warning === undefined ? '' : ` -w ${q(check.warning)}`, check.critical === undefined ? '' : ` -c ${q(check.critical)}`].join('')
 }
 
+/** A host name the vantage resolves is measured at the address it gave ($mc_a), in its family ($mc_f); an IPv6 literal with -6. */
+function measured(check: ValidCheck): {t: string; family: string} {
+  if (resolvesOnVantage(check)) return {t: '"$mc_a"', family: ' $mc_f'}
+  return {t: q(check.target), family: isIPv6(check.target) ? ' -6' : ''}
+}
+
 function branches(check: ValidCheck): Branch[] {
-  const t = q(check.target)
+  const {t, family} = measured(check)
   const timeout = q(check.timeoutS)
   const limited = `$mc_t` // "timeout -k 2 N" when coreutils' timeout exists, else empty
   switch (check.kind) {
     case 'ping': {
       return [
-        {impl: 'check_ping', family: 'plugins', when: 'P=$(mc_plugin check_ping)', run: `"$P" -H ${t}${thresholdArgs(check)} -p ${q(check.count)} -t ${timeout}`},
+        {impl: 'check_ping', family: 'plugins', when: 'P=$(mc_plugin check_ping)', run: `"$P"${family} -H ${t}${thresholdArgs(check)} -p ${q(check.count)} -t ${timeout}`},
         // Exactly count requests: check_ping adds ping -w, which keeps sending under loss.
-        {impl: 'ping', family: 'portable', when: has('ping'), run: `ping -n -c ${q(check.count)} -i 0.2 -W ${timeout} -- ${t}`},
+        {impl: 'ping', family: 'portable', when: has('ping'), run: `ping${family} -n -c ${q(check.count)} -i 0.2 -W ${timeout} -- ${t}`},
       ]
     }
     case 'tcp': {
@@ -138,7 +186,7 @@ function branches(check: ValidCheck): Branch[] {
           impl: 'mtr',
           family: 'portable',
           when: `${has('mtr')} && { mc_i=1; [ "$(id -u)" = 0 ] && mc_i=0.1; true; }`,
-          run: `${limited} mtr -n${over} -c ${q(check.count)} -i "$mc_i" -G 1 -- ${t}`,
+          run: `${limited} mtr -n${family}${over} -c ${q(check.count)} -i "$mc_i" -G 1 -- ${t}`,
         },
       ]
     }
@@ -150,8 +198,11 @@ export function renderScript(check: ValidCheck, tools: ToolChoice = 'auto'): str
   // mtr is the only path tool; "plugins" still means "the tool the check is defined by" there.
   const chosen = branches(check).filter((b) => tools === 'auto' || b.family === tools || check.kind === 'path')
   const lines = [FIND_PLUGIN, `mc_t=; if ${has('timeout')}; then mc_t=${q(`timeout -k 2 ${check.timeoutS + 1}`)}; fi`]
+  // Resolved after the implementation marker: what a run prints from its marker on is what the parser reads.
+  const resolve = resolvesOnVantage(check) ? `mc_resolve ${q(check.target)} ${AHOSTS[check.family!]} || exit 3; ` : ''
+  if (resolve) lines.push(RESOLVE)
   for (const branch of chosen) {
-    lines.push(`if ${branch.when}; then echo ${q(IMPL_MARKER + branch.impl)}; exec ${branch.run}; fi`)
+    lines.push(`if ${branch.when}; then echo ${q(IMPL_MARKER + branch.impl)}; ${resolve}exec ${branch.run}; fi`)
   }
   const {plugins, portable} = PACKAGES[check.kind]
   const packages = tools === 'auto' ? (plugins === portable ? plugins : `${plugins} (or ${portable})`) : PACKAGES[check.kind][tools]

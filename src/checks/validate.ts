@@ -2,7 +2,7 @@ import {isIPv4, isIPv6} from 'node:net'
 
 import {ValidationError} from '../core/errors.js'
 import {parseRtaLoss, parseSeconds} from './thresholds.js'
-import {CHECK_KINDS, type CheckDefinition, type CheckKind, PATH_PROTOCOLS, type PathProtocol} from './types.js'
+import {ADDRESS_FAMILIES, type AddressFamily, CHECK_KINDS, type CheckDefinition, type CheckKind, PATH_PROTOCOLS, type PathProtocol} from './types.js'
 
 /** A definition that passed validation, with every default filled in. */
 export interface ValidCheck {
@@ -17,6 +17,8 @@ export interface ValidCheck {
   protocol?: PathProtocol
   /** path only: mtr --raw over icmp too (see CheckDefinition.stream). */
   stream?: boolean
+  /** ping and path: resolve on the vantage point, in this family (see CheckDefinition.family). */
+  family?: AddressFamily
   timeoutS: number
   path?: string
   server?: string
@@ -25,16 +27,16 @@ export interface ValidCheck {
 
 type Issue = {field: string; reason: string}
 
-const FIELDS = new Set(['kind', 'target', 'port', 'warning', 'critical', 'count', 'timeoutS', 'path', 'server', 'expect', 'name', 'protocol', 'stream'])
+const FIELDS = new Set(['kind', 'target', 'port', 'warning', 'critical', 'count', 'timeoutS', 'path', 'server', 'expect', 'name', 'protocol', 'stream', 'family'])
 const FIELDS_BY_KIND: Record<CheckKind, Set<string>> = {
-  ping: new Set(['count']),
-  path: new Set(['count', 'port', 'protocol', 'stream']),
+  ping: new Set(['count', 'family']),
+  path: new Set(['count', 'port', 'protocol', 'stream', 'family']),
   tcp: new Set(['port']),
   http: new Set(['port', 'path']),
   https: new Set(['port', 'path']),
   dns: new Set(['port', 'server', 'expect']),
 }
-const KIND_ONLY_FIELDS = new Set(['port', 'count', 'path', 'server', 'expect', 'protocol', 'stream'])
+const KIND_ONLY_FIELDS = new Set(['port', 'count', 'path', 'server', 'expect', 'protocol', 'stream', 'family'])
 const DEFAULT_PORT: Partial<Record<CheckKind, number>> = {http: 80, https: 443, dns: 53}
 const RTA_LOSS_DEFAULTS = {warning: '200,20%', critical: '500,60%'}
 
@@ -129,6 +131,7 @@ export function validateCheck(input: CheckDefinition): ValidCheck {
   const countProblem = raw.count === undefined ? undefined : integer(raw.count, 1, 100)
   if (countProblem) issues.push({field: 'count', reason: countProblem})
   if (raw.stream !== undefined && typeof raw.stream !== 'boolean') issues.push({field: 'stream', reason: 'must be true or false'})
+  issues.push(...familyIssues(raw.family, raw.target))
   const timeoutProblem = raw.timeoutS === undefined ? undefined : integer(raw.timeoutS, 1, 600)
   if (timeoutProblem) issues.push({field: 'timeoutS', reason: timeoutProblem})
   issues.push(...thresholdIssues(kind, raw.warning, raw.critical))
@@ -160,6 +163,7 @@ export function validateCheck(input: CheckDefinition): ValidCheck {
     count,
     protocol: kind === 'path' ? ((raw.protocol as PathProtocol | undefined) ?? 'icmp') : undefined,
     ...(kind === 'path' && raw.stream === true ? {stream: true} : {}),
+    ...(raw.family === undefined ? {} : {family: raw.family as AddressFamily}),
     timeoutS: (raw.timeoutS as number | undefined) ?? defaultTimeoutS(kind, count),
     path: kind === 'http' || kind === 'https' ? ((raw.path as string | undefined) ?? '/') : undefined,
     server: raw.server as string | undefined,
@@ -185,6 +189,15 @@ function protocolIssues(kind: CheckKind, protocol: unknown, port: unknown): Issu
   const overPorts = protocol === 'tcp' || protocol === 'udp'
   if (overPorts && port === undefined) return [{field: 'port', reason: `is required for a path traced over ${String(protocol)}`}]
   if (!overPorts && port !== undefined) return [{field: 'port', reason: 'applies to a path traced over tcp or udp only (protocol tcp or udp)'}]
+  return []
+}
+
+/** A family is auto, 4 or 6, and an IP literal target must be of the family asked for. */
+function familyIssues(family: unknown, target: unknown): Issue[] {
+  if (family === undefined) return []
+  if (!(ADDRESS_FAMILIES as readonly unknown[]).includes(family)) return [{field: 'family', reason: `must be one of ${ADDRESS_FAMILIES.join(', ')}`}]
+  const literal = typeof target === 'string' && isIPv4(target) ? '4' : typeof target === 'string' && isIPv6(target) ? '6' : undefined
+  if (literal && family !== 'auto' && family !== literal) return [{field: 'family', reason: `is IPv${family}, but the target is an IPv${literal} address`}]
   return []
 }
 

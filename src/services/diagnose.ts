@@ -1,7 +1,7 @@
 import {answersIcmp, diagnosisInput, serviceAnswers} from '../analysis/evidence.js'
 import {portOfCheck, triangulate} from '../analysis/triangulate.js'
 import {DEFAULT_THRESHOLDS, type Sampling, type Verdict} from '../analysis/types.js'
-import type {CheckDefinition, CheckResult, PathProtocol} from '../checks/types.js'
+import type {AddressFamily, CheckDefinition, CheckResult, PathProtocol} from '../checks/types.js'
 import type {DebugLog} from '../core/log.js'
 import {CheckHistory} from '../store/history.js'
 import {type CheckSession, openCheckSession} from './check-run.js'
@@ -27,6 +27,11 @@ export type DiagnoseRequest = {
   protocol?: DiagnoseProtocol
   /** The port to trace over tcp or udp (required for udp); for auto and tcp the first port tried. */
   port?: number
+  /**
+   * Which address family to ping and trace over; default auto: each vantage point resolves a host
+   * name itself and measures the address its resolver gives first (what a client there would use).
+   */
+  family?: AddressFamily
   /** Reuse ping/path results this fresh (seconds) from the history instead of measuring again. */
   maxAgeS?: number
   log: DebugLog
@@ -82,11 +87,20 @@ export const RECONNECT_BUDGET_MS = 45_000
 /** Seconds a candidate port gets to answer a TCP connect before the next one is preferred. */
 const PORT_PROBE_TIMEOUT_S = 3
 
-const ping = (target: string, count: number): CheckDefinition => ({kind: 'ping', target, count: Math.min(count, PING_COUNT), timeoutS: PING_TIMEOUT_S})
+/** A family set makes each vantage point resolve a host name itself (see CheckDefinition.family); the exporter's checks leave it unset. */
+const inFamily = (family: AddressFamily | undefined) => (family === undefined ? {} : {family})
+const ping = (target: string, count: number, family?: AddressFamily): CheckDefinition => ({
+  kind: 'ping',
+  target,
+  count: Math.min(count, PING_COUNT),
+  timeoutS: PING_TIMEOUT_S,
+  ...inFamily(family),
+})
 /** A trace of `count` rounds, or (count undefined) one streamed to the stopping rule: mtr --raw, up to STREAM_ROUNDS. */
-const trace = (target: string, count: number | undefined, protocol: PathProtocol = 'icmp', port?: number): CheckDefinition => {
+const trace = (target: string, count: number | undefined, how: {protocol?: PathProtocol; port?: number; family?: AddressFamily} = {}): CheckDefinition => {
+  const {protocol = 'icmp', port, family} = how
   const rounds = count === undefined ? {count: STREAM_ROUNDS, stream: true} : {count}
-  return protocol === 'icmp' ? {kind: 'path', target, ...rounds} : {kind: 'path', target, ...rounds, protocol, port}
+  return protocol === 'icmp' ? {kind: 'path', target, ...rounds, ...inFamily(family)} : {kind: 'path', target, ...rounds, protocol, port, ...inFamily(family)}
 }
 
 /** The path carries the verdict (every hop, `count` rounds); ping confirms reachability. */
@@ -130,15 +144,22 @@ function plan(target: string, request: DiagnoseRequest, history: CheckHistory): 
   const {port} = request
   const count = request.count ?? PING_COUNT
   const protocol = request.protocol ?? 'auto'
+  const family = request.family ?? 'auto'
   if (protocol === 'icmp' || ((protocol === 'tcp' || protocol === 'udp') && port !== undefined)) {
-    return {target, first: [ping(target, count), trace(target, request.count, protocol, port)], portProbes: [], ports: [], needsPort: false}
+    return {target, first: [ping(target, count, family), trace(target, request.count, {protocol, port, family})], portProbes: [], ports: [], needsPort: false}
   }
   // auto (and tcp without a port): find a port that answers while ICMP is tried, so a silent target
   // costs one more trace, not a round of guessing. The probes are not results: a port nobody asked
   // about must not turn up as a failed check in the history or the report.
   const ports = candidatePorts(target, history, port)
   const portProbes = ports.map((p): CheckDefinition => ({kind: 'tcp', target, port: p, timeoutS: PORT_PROBE_TIMEOUT_S}))
-  return {target, first: [ping(target, count), ...(protocol === 'auto' ? [trace(target, request.count)] : [])], portProbes, ports, needsPort: true}
+  return {
+    target,
+    first: [ping(target, count, family), ...(protocol === 'auto' ? [trace(target, request.count, {family})] : [])],
+    portProbes,
+    ports,
+    needsPort: true,
+  }
 }
 
 /** The first candidate port a TCP connect succeeded on from any vantage point. */
@@ -155,7 +176,7 @@ function answeringPort(p: Plan, results: CheckResult[]): number | undefined {
 function tcpTrace(p: Plan, probes: CheckResult[], request: DiagnoseRequest): CheckDefinition | undefined {
   if (!p.needsPort) return undefined
   const port = answeringPort(p, probes) ?? ((request.protocol ?? 'auto') === 'auto' ? undefined : p.ports[0])
-  return port === undefined ? undefined : trace(p.target, request.count, 'tcp', port)
+  return port === undefined ? undefined : trace(p.target, request.count, {protocol: 'tcp', port, family: request.family ?? 'auto'})
 }
 
 function tcpTraces(plans: Plan[], probes: CheckResult[], request: DiagnoseRequest): CheckDefinition[] {
@@ -196,7 +217,7 @@ async function measureUntilSettled(
     plans.map((p) => {
       const overPort = (port: number | undefined) => {
         const chosen = port ?? (auto ? undefined : p.ports[0])
-        return chosen === undefined ? undefined : trace(p.target, undefined, 'tcp', chosen)
+        return chosen === undefined ? undefined : trace(p.target, undefined, {protocol: 'tcp', port: chosen, family: request.family ?? 'auto'})
       }
       return measureSequential(session, {target: p.target, first: p.first, portProbes: p.portProbes, ports: p.ports, tcpTrace: overPort, auto}, deadline, started, request.log)
     }),
@@ -237,6 +258,7 @@ export async function diagnose(request: DiagnoseRequest): Promise<DiagnoseResult
     meta: {
       diagnose: true,
       protocol: request.protocol ?? 'auto',
+      family: request.family ?? 'auto',
       ...(request.port === undefined ? {} : {port: request.port}),
       ...(request.count === undefined ? {maxTimeMs: limitMs} : {count: request.count}),
     },

@@ -37,8 +37,8 @@ export async function adoptProbes(lab: Lab): Promise<void> {
  * What an operator would run: `mc check diagnose` (stopping once its verdict is settled) from every probe, over SSH from the control
  * namespace. Returns mc's verdict and the evidence it was built from (for the failure message).
  */
-export async function diagnoseWithMc(lab: Lab, extra: string[] = [], timeoutMs = 110_000): Promise<{evidence: VantageEvidence[]; verdict: Verdict}> {
-  const out = await mc(lab, ['check', 'diagnose', '--target', lab.target, '--from', VANTAGES.join(','), '--json', ...extra], timeoutMs)
+export async function diagnoseWithMc(lab: Lab, extra: string[] = [], timeoutMs = 110_000, target = lab.target): Promise<{evidence: VantageEvidence[]; verdict: Verdict}> {
+  const out = await mc(lab, ['check', 'diagnose', '--target', target, '--from', VANTAGES.join(','), '--json', ...extra], timeoutMs)
   const result = JSON.parse(out) as {results: CheckResult[]; verdicts: Verdict[]}
-  return {verdict: result.verdicts[0], evidence: evidenceFromResults(lab.target, result.results)}
+  return {verdict: result.verdicts[0], evidence: evidenceFromResults(target, result.results)}
 }
