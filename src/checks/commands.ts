@@ -199,8 +199,10 @@ export function renderScript(check: ValidCheck, tools: ToolChoice = 'auto'): str
   const chosen = branches(check).filter((b) => tools === 'auto' || b.family === tools || check.kind === 'path')
   const lines = [FIND_PLUGIN, `mc_t=; if ${has('timeout')}; then mc_t=${q(`timeout -k 2 ${check.timeoutS + 1}`)}; fi`]
   // Resolved after the implementation marker: what a run prints from its marker on is what the parser reads.
-  const resolve = resolvesOnVantage(check) ? `mc_resolve ${q(check.target)} ${AHOSTS[check.family!]} || exit 3; ` : ''
-  if (resolve) lines.push(RESOLVE)
+  // A literal is its own address, said the same way, so what is stored (the raw output) always names it.
+  const literal = check.family === undefined ? '' : `echo ${q(`${ADDRESS_MARKER} ${check.target}`)}; `
+  const resolve = resolvesOnVantage(check) ? `mc_resolve ${q(check.target)} ${AHOSTS[check.family!]} || exit 3; ` : literal
+  if (resolvesOnVantage(check)) lines.push(RESOLVE)
   for (const branch of chosen) {
     lines.push(`if ${branch.when}; then echo ${q(IMPL_MARKER + branch.impl)}; ${resolve}exec ${branch.run}; fi`)
   }

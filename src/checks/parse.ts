@@ -83,17 +83,31 @@ export function parseCheckOutput(check: ValidCheck, exec: ExecResult, vantage: s
  */
 export function resolution(check: Pick<ValidCheck, 'family' | 'target'>, body: string): {address?: string; error?: string; body: string} {
   if (check.family === undefined) return {body}
-  const lines = body.split('\n')
+  const {address, resolveError} = storedResolution(body)
+  const rest = body
+    .split('\n')
+    .filter((line) => !line.startsWith(ADDRESS_MARKER) && !line.startsWith(RESOLVE_ERROR_MARKER))
+    .join('\n')
+  if (resolveError !== undefined) return {error: resolveError || 'no address', body: rest}
+  const measured = address ?? (isIP(check.target) === 0 ? undefined : check.target)
+  return {...(measured === undefined ? {} : {address: measured}), body: rest}
+}
+
+/**
+ * The address or resolver error a result's raw output names (the markers stay in `raw`): how a result
+ * read back from the history gets them again without a column of their own.
+ */
+export function storedResolution(raw: string): Pick<CheckResult, 'address' | 'resolveError'> {
+  const lines = raw.split('\n')
   const value = (marker: string) =>
     lines
       .find((line) => line.startsWith(marker))
       ?.slice(marker.length)
       .trim()
-  const rest = lines.filter((line) => !line.startsWith(ADDRESS_MARKER) && !line.startsWith(RESOLVE_ERROR_MARKER)).join('\n')
   const error = value(RESOLVE_ERROR_MARKER)
-  if (error !== undefined) return {error: error || 'no address', body: rest}
-  const address = value(ADDRESS_MARKER) ?? (isIP(check.target) === 0 ? undefined : check.target)
-  return {...(address === undefined ? {} : {address}), body: rest}
+  if (error !== undefined) return {resolveError: error}
+  const address = value(ADDRESS_MARKER)
+  return address ? {address} : {}
 }
 
 /** Parse one implementation's own output (exported for fixture tests on captured tool output). */

@@ -48,6 +48,11 @@ describe('mc check diagnose on loopback', () => {
     expect(run.stdout).toMatch(/^VANTAGE\s+ADDRESS\s+STATUS/m)
     expect(run.stdout).toMatch(/^local\s+127\.0\.0\.1\s+healthy/m)
 
+    // Read back from the history (--max-age), the address is still there: the raw output stored names it.
+    const reused = await mc(['check', 'diagnose', '-t', 'localhost', '--from', 'local', '--max-age', '300', '--json'], env)
+    expect(reused.code, reused.stderr).toBe(0)
+    expect(reused.json<DiagnoseResult>()).toMatchObject({reused: true, verdicts: [{addresses: [{address: '127.0.0.1', family: 4, vantages: ['local']}]}]})
+
     const six = await mc(['check', 'diagnose', '--target', '::1', '--from', 'local', '--count', '5', '--json'], env)
     expect(six.code, six.stderr).toBe(0)
     const [verdict] = six.json<DiagnoseResult>().verdicts

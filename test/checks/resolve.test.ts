@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {buildCheckCommand} from '../../src/checks/commands.js'
-import {parseCheckOutput, resolution} from '../../src/checks/parse.js'
+import {parseCheckOutput, resolution, storedResolution} from '../../src/checks/parse.js'
 import {validateCheck} from '../../src/checks/validate.js'
 
 const exec = (stdout: string, exitCode = 0) => ({stdout, stderr: '', exitCode, timedOut: false, durationMs: 10})
@@ -42,6 +42,14 @@ describe('what a vantage point resolved a host name to', () => {
     expect(result).toMatchObject({state: 'UNKNOWN', resolveError: 'No address associated with hostname', implementation: 'ping'})
     expect(result.summary).toBe('PING UNKNOWN - api.test did not resolve on pc: No address associated with hostname')
     expect(result.error).toBeUndefined()
+  })
+})
+
+describe('a result read back from the history', () => {
+  it('gets its address or resolver error again from its raw output', () => {
+    expect(storedResolution('mc-address: 10.0.0.5\nx 0 1\n')).toEqual({address: '10.0.0.5'})
+    expect(storedResolution('mc-resolve-error: Name or service not known')).toEqual({resolveError: 'Name or service not known'})
+    expect(storedResolution('PING OK - Packet loss = 0%')).toEqual({})
   })
 })
 

@@ -1,5 +1,5 @@
 import {spawnSync} from 'node:child_process'
-import {existsSync, readdirSync, readFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, readFileSync} from 'node:fs'
 import {afterAll, afterEach, beforeAll, describe, expect, it, vi} from 'vitest'
 
 import type {PathHop, VantageEvidence, Verdict} from '../../src/analysis/types.js'
@@ -97,6 +97,10 @@ describe.skipIf(!isRoot)('network lab (root only: network namespaces, nftables, 
     await expect(run('ip', ['netns', 'exec', ns.ctl, 'ping', '-n', '-c', '1', '-W', '1', TARGET])).rejects.toThrow(/unreachable/i)
     const outputs = await Promise.all(VANTAGES.map((v) => ssh(lab!, v, `mtr --version && /usr/lib/nagios/plugins/check_ping -H ${TARGET} -w 100,20% -c 200,50% -p 3`)))
     for (const output of outputs) expect(output).toMatch(/^mtr \d[\s\S]*PING OK - Packet loss = 0%/)
+
+    // IPv6 twins of the same routes; each probe's SSH sessions read its own hosts file (/etc/netns/NS/hosts), which knows no lab name yet.
+    for (const v of VANTAGES) expect(await run('ip', ['-n', ns[v], '-6', 'route', 'get', TARGET6])).toMatch(/ via fd00:\d::1 dev lan /)
+    expect(await ssh(lab!, 'pa', `grep -c ${LAB_NAME} /etc/hosts || true`)).toBe('0\n')
 
     const hostAddresses = runSync('ip', ['-o', 'address', 'show'])
     for (const address of LAB_ADDRESSES) expect(hostAddresses).not.toContain(` ${address}/`)
@@ -284,6 +288,7 @@ describe.skipIf(!isRoot)('network lab (root only: network namespaces, nftables, 
     expect(sshdPids.filter((pid) => !exited(pid))).toEqual([])
     expect(labProcesses(process.pid)).toEqual([])
     expect(existsSync(dir)).toBe(false)
+    expect(existsSync(`/etc/netns/mcl${process.pid}-pa`)).toBe(false)
   })
 
   it("cleanupStale removes a dead run's namespaces and leaves live ones alone", () => {
@@ -293,8 +298,12 @@ describe.skipIf(!isRoot)('network lab (root only: network namespaces, nftables, 
     const live = `mcl${process.pid}-probe`
     runSync('ip', ['netns', 'add', stale])
     runSync('ip', ['netns', 'add', live])
+    // A dead run's hosts files alone (its namespaces already gone) are stale too.
+    const staleEtc = `/etc/netns/mcl${dead}-pa`
+    mkdirSync(staleEtc, {recursive: true})
     try {
       cleanupStale()
+      expect(existsSync(staleEtc)).toBe(false)
       expect(labNamespaces()).not.toContain(stale)
       expect(labNamespaces()).toContain(live)
     } finally {
