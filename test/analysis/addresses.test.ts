@@ -3,7 +3,8 @@ import {describe, expect, it} from 'vitest'
 import {addressGroups, describeDnsError} from '../../src/analysis/addresses.js'
 import {diagnosisInput} from '../../src/analysis/evidence.js'
 import {triangulate} from '../../src/analysis/triangulate.js'
-import type {CheckResult, Hop} from '../../src/checks/types.js'
+import type {CheckResult} from '../../src/checks/types.js'
+import {diagnosisResult, hop} from '../helpers/diagnosis-results.js'
 
 /**
  * A host name each vantage point resolved itself (the lab's GeoDNS scenario): dc and pc reached
@@ -20,24 +21,7 @@ const ROUTES: Record<string, string[]> = {
   pc: ['10.4.0.1', '10.94.0.2'],
 }
 
-const hop = (index: number, host: string, lossPct = 0): Hop => ({hop: index, host, lossPct, sent: 40, lastMs: 1, avgMs: 1, bestMs: 1, worstMs: 1, stdevMs: 0})
-
-function result(vantage: string, kind: 'ping' | 'path', extra: Partial<CheckResult>): CheckResult {
-  return {
-    vantage,
-    target: NAME,
-    check: kind,
-    kind,
-    state: 'OK',
-    summary: '',
-    metrics: [],
-    implementation: kind === 'ping' ? 'ping' : 'mtr',
-    durationMs: 1,
-    raw: '',
-    at: '2026-12-02T04:00:00.000Z',
-    ...extra,
-  }
-}
+const result = (vantage: string, kind: 'ping' | 'path', extra: Partial<CheckResult> = {}) => diagnosisResult(NAME, vantage, kind, extra)
 
 /** A trace to `address`, losing `lossFrom` (hop index, 30 %) onwards. */
 function traced(vantage: string, address: string, lossFrom?: number): CheckResult[] {
