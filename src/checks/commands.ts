@@ -75,26 +75,37 @@ export function resolvesOnVantage(check: Pick<ValidCheck, 'family' | 'target'>):
 const AHOSTS = {auto: 'ahosts', '4': 'ahostsv4', '6': 'ahostsv6'} as const
 
 /**
- * `mc_resolve NAME DATABASE`: the first address getent gives (v4-mapped ones skipped: ahostsv6 adds
- * them for a name without IPv6), printed after ADDRESS_MARKER, in $mc_a with the tools' family flag in
- * $mc_f. Else RESOLVE_ERROR_MARKER and the resolver's own words (getaddrinfo's error, through perl,
- * which every Debian and Ubuntu image carries in perl-base: "Name or service not known" for NXDOMAIN,
- * "Temporary failure in name resolution" for SERVFAIL or no answer), and status 1.
+ * getaddrinfo through perl (perl-base on every Debian and Ubuntu image; macOS has perl, not getent):
+ * the addresses in the resolver's order, one a line, or its error ("Name or service not known" for
+ * NXDOMAIN, "Temporary failure in name resolution" for SERVFAIL or no answer) on stderr, status 2.
+ */
+const PERL_RESOLVE = [
+  'my %f = (ahosts => AF_UNSPEC, ahostsv4 => AF_INET, ahostsv6 => AF_INET6);',
+  'my ($e, @r) = getaddrinfo($ARGV[0], "", {socktype => SOCK_RAW, family => $f{$ARGV[1]}});',
+  String.raw`if ($e) { print STDERR "$e\n"; exit 2 }`,
+  String.raw`for (@r) { my ($x, $h) = getnameinfo($_->{addr}, NI_NUMERICHOST, NIx_NOSERV); print "$h\n" }`,
+].join(' ')
+const PERL = `perl -MSocket=:addrinfo,SOCK_RAW,AF_INET,AF_INET6,AF_UNSPEC -e ${q(PERL_RESOLVE)} "$1" "$2"`
+
+/**
+ * `mc_resolve NAME DATABASE`: the first address getent (else perl's getaddrinfo) gives, v4-mapped ones
+ * skipped (ahostsv6 adds them for a name without IPv6), printed after ADDRESS_MARKER, in $mc_a, with
+ * -6 for an IPv6 address in $mc_f (an IPv4 address needs no flag, and macOS's ping takes no -4). Else
+ * RESOLVE_ERROR_MARKER and the resolver's own words, and status 1. With neither getent nor perl the
+ * tool gets the name and resolves it itself, as before names were resolved here.
  */
 const RESOLVE = [
   'mc_resolve() {',
-  `  command -v getent >/dev/null 2>&1 || { echo ${q(`${RESOLVE_ERROR_MARKER} no getent on this vantage point to resolve the name with (libc-bin)`)}; return 1; }`,
   `  mc_rt=; if command -v timeout >/dev/null 2>&1; then mc_rt=${q(`timeout -k 1 ${RESOLVE_TIMEOUT_S}`)}; fi`,
-  '  mc_o=$($mc_rt getent "$2" "$1"); mc_s=$?',
+  '  mc_p=; if command -v perl >/dev/null 2>&1; then mc_p=1; fi',
+  '  if command -v getent >/dev/null 2>&1; then mc_o=$($mc_rt getent "$2" "$1"); mc_s=$?',
+  `  elif [ -n "$mc_p" ]; then mc_o=$($mc_rt ${PERL} 2>/dev/null); mc_s=$?`,
+  '  else mc_a=$1; mc_f=; return 0; fi',
   String.raw`  mc_a=$(printf '%s\n' "$mc_o" | while read -r a b; do case $a in ""|::ffff:*) ;; *) echo "$a"; break ;; esac; done)`,
-  `  if [ -n "$mc_a" ]; then case $mc_a in *:*) mc_f=-6 ;; *) mc_f=-4 ;; esac; echo "${ADDRESS_MARKER} $mc_a"; return 0; fi`,
+  `  if [ -n "$mc_a" ]; then case $mc_a in *:*) mc_f=-6 ;; *) mc_f= ;; esac; echo "${ADDRESS_MARKER} $mc_a"; return 0; fi`,
   `  if [ "$mc_s" = 124 ]; then echo "${RESOLVE_ERROR_MARKER} no answer within ${RESOLVE_TIMEOUT_S} s"; return 1; fi`,
-  '  mc_e=; if command -v perl >/dev/null 2>&1; then',
-  `    mc_e=$(perl -MSocket=:addrinfo,SOCK_RAW,AF_INET,AF_INET6,AF_UNSPEC -e ${q(
-    'my %f = (ahosts => AF_UNSPEC, ahostsv4 => AF_INET, ahostsv6 => AF_INET6); my ($e) = getaddrinfo($ARGV[0], "", {socktype => SOCK_RAW, family => $f{$ARGV[1]}}); print "$e" if $e',
-  )} "$1" "$2" 2>/dev/null)`,
-  '  fi',
-  `  echo "${RESOLVE_ERROR_MARKER} \${mc_e:-no address (getent $2 exit $mc_s)}"; return 1`,
+  `  mc_e=; if [ -n "$mc_p" ]; then mc_e=$($mc_rt ${PERL} 2>&1 >/dev/null); fi`,
+  `  echo "${RESOLVE_ERROR_MARKER} \${mc_e:-no address (exit $mc_s)}"; return 1`,
   '}',
 ].join('\n')
 

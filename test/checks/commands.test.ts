@@ -1,5 +1,5 @@
 import {execFile} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
@@ -145,14 +145,22 @@ describe('a host name resolved on the vantage point (family set)', () => {
       'esac',
     ].join('\n'),
   )
-  stub('perl', 'echo "Name or service not known"')
+  stub('perl', 'echo "Name or service not known" >&2; exit 2')
   stub('ping', 'echo "ping-args: $*"')
   stub('mtr', 'echo "mtr-args: $*"')
 
-  async function output(definition: Parameters<typeof validateCheck>[0]): Promise<{stdout: string; code: number}> {
+  /** A PATH of just these tools (the mtr stub, the rest the system's). */
+  function only(name: string, tools: string[]): string {
+    const bin = join(dir, name)
+    mkdirSync(bin, {recursive: true})
+    for (const tool of tools) if (!existsSync(join(bin, tool))) symlinkSync(tool === 'mtr' ? join(stubs, 'mtr') : `/usr/bin/${tool}`, join(bin, tool))
+    return bin
+  }
+
+  async function output(definition: Parameters<typeof validateCheck>[0], path = `${stubs}:/usr/bin:/bin`): Promise<{stdout: string; code: number}> {
     const text = renderScript(validateCheck(definition), 'portable')
     try {
-      const {stdout} = await run('/bin/sh', ['-c', text], {env: {PATH: `${stubs}:/usr/bin:/bin`}})
+      const {stdout} = await run('/bin/sh', ['-c', text], {env: {PATH: path}})
       return {stdout, code: 0}
     } catch (error) {
       const failed = error as {stdout: string; code: number}
@@ -166,7 +174,8 @@ describe('a host name resolved on the vantage point (family set)', () => {
     expect(auto.stdout).toMatch(/mtr-args: -n -6 --raw -c 2 -i \S+ -G 1 -- fd00::5\n/)
     const four = await output({kind: 'ping', target: 'dual.test', count: 2, family: '4'})
     expect(four.stdout).toContain('mc-address: 10.0.0.5\n')
-    expect(four.stdout).toMatch(/ping-args: -4 -n -c 2 -i 0\.2 -W \d+ -- 10\.0\.0\.5\n/)
+    // An IPv4 address needs no flag (macOS's ping takes no -4); an IPv6 one gets -6.
+    expect(four.stdout).toMatch(/ping-args: -n -c 2 -i 0\.2 -W \d+ -- 10\.0\.0\.5\n/)
   })
 
   it("a name that does not resolve prints the resolver's error, exits 3 and runs no tool", async () => {
@@ -188,5 +197,16 @@ describe('a host name resolved on the vantage point (family set)', () => {
     expect(stdout).toMatch(/mtr-args: -n -6 --raw -c 2 .* -- fd00::9\n/)
     expect(script({kind: 'ping', target: 'fd00::9', count: 2})).toContain(`ping -6 -n -c '2'`)
     expect(script({kind: 'ping', target: '10.0.0.9', count: 2})).toContain(`ping -n -c '2'`)
+  })
+
+  it('without getent, perl resolves the name (macOS); with neither, the tool gets the name as before', async () => {
+    const perl = await output({kind: 'path', target: 'localhost', count: 2, stream: true, family: '4'}, only('perl-only', ['perl', 'timeout', 'mtr']))
+    expect(perl.stdout).toContain('mc-address: 127.0.0.1\n')
+    expect(perl.stdout).toMatch(/mtr-args: -n --raw .* -- 127\.0\.0\.1\n/)
+    const missing = await output({kind: 'path', target: 'no-such-host.invalid', count: 2, stream: true, family: 'auto'}, only('perl-only', []))
+    expect(missing.stdout).toContain('mc-resolve-error: Name or service not known\n')
+    const neither = await output({kind: 'path', target: 'localhost', count: 2, stream: true, family: 'auto'}, only('mtr-only', ['mtr']))
+    expect(neither.stdout).not.toContain('mc-address')
+    expect(neither.stdout).toMatch(/mtr-args: -n --raw .* -- localhost\n/)
   })
 })
