@@ -71,16 +71,7 @@ export function diagnosisInput(target: string, results: CheckResult[]): {evidenc
     }
     if (result.kind === 'ping') pingAddress.set(result.vantage, result.address)
     const evidence = byVantage.get(result.vantage) ?? {vantage: result.vantage}
-    if (result.kind === 'ping' && result.implementation !== 'none') {
-      const loss = result.metrics.find((m) => m.name === 'pl')?.value
-      const rta = result.metrics.find((m) => m.name === 'rta')?.value
-      if (loss !== null && loss !== undefined) evidence.ping = {lossPct: loss, sent: 0, rttAvgMs: rta ?? undefined}
-    }
-
-    if (result.kind === 'path' && result.hops && result.hops.length > 0) {
-      evidence.path = result.hops.map((hop) => toPathHop(hop))
-      if (result.address !== undefined) evidence.targetAddress = result.address
-    }
+    addResult(evidence, result)
     byVantage.set(result.vantage, evidence)
   }
 
@@ -97,6 +88,20 @@ export function diagnosisInput(target: string, results: CheckResult[]): {evidenc
       ...(unavailable.length > 0 ? {unavailable} : {}),
       ...(dns.length > 0 ? {dnsFailures: dns} : {}),
     },
+  }
+}
+
+/** A ping's loss and round trip, or a trace's hops and the address it reached, into one vantage point's evidence. */
+function addResult(evidence: VantageEvidence, result: CheckResult): void {
+  if (result.kind === 'ping' && result.implementation !== 'none') {
+    const loss = result.metrics.find((m) => m.name === 'pl')?.value
+    const rta = result.metrics.find((m) => m.name === 'rta')?.value
+    if (loss !== null && loss !== undefined) evidence.ping = {lossPct: loss, sent: 0, rttAvgMs: rta ?? undefined}
+  }
+
+  if (result.kind === 'path' && result.hops && result.hops.length > 0) {
+    evidence.path = result.hops.map((hop) => toPathHop(hop))
+    if (result.address !== undefined) evidence.targetAddress = result.address
   }
 }
 
