@@ -226,7 +226,7 @@ describe.skipIf(!isRoot)('network lab (root only: network namespaces, nftables, 
     return {evidence, verdict, why}
   }
 
-  // Misread rate: 0 in 16 runs (2026-12-02, load 7-20 on 2 cores, settled in 4.3-7.7 s); in theory as the transit
+  // Misread rate: 0 in 21 runs (2026-12-02, load 6-20 on 2 cores, settled in 4.3-7.7 s); in theory as the transit
   // scenario's, about one in 3,000 or better (collect-mc.ts): two lossy vantage points, each read clean with p ~ 1e-4.
   it('a name that resolves to two addresses, one of whose paths is lossy: the verdict names that address and hop', async () => {
     const {verdict, why} = await diagnoseTarget('name with two addresses, one lossy', LAB_NAME, 'geo-names', 'second-address-loss')
@@ -244,7 +244,7 @@ describe.skipIf(!isRoot)('network lab (root only: network namespaces, nftables, 
     expect(Object.fromEntries(verdict.vantages.map((v) => [v.vantage, v.address])), why).toEqual({dc: TARGET, pa: SECOND_TARGET, pb: SECOND_TARGET, pc: TARGET})
   })
 
-  // Misread rate: 0 in 17 runs (2026-12-02, settled in 4.1-7.2 s); in theory about one in 3,000 (three lossy
+  // Misread rate: 0 in 21 runs (2026-12-02, settled in 4.1-7.2 s); in theory about one in 3,000 (three lossy
   // vantage points). pc's resolver answers from its hosts file only, so its NXDOMAIN is immediate.
   it('a name that does not resolve on one vantage point is a DNS finding for it; the verdict on the others stands', async () => {
     const {verdict, why} = await diagnoseTarget('name missing on pc, transit loss', LAB_NAME, 'name-missing-on-pc', 'transit-loss')
@@ -261,7 +261,7 @@ describe.skipIf(!isRoot)('network lab (root only: network namespaces, nftables, 
     expect(verdict.explanation, why).toContain(`DNS finding: ${LAB_NAME} did not resolve on pc`)
   })
 
-  // Misread rate: 0 in 16 runs (2026-12-02, settled in 4.4-6.1 s); in theory as the IPv4 transit scenario's,
+  // Misread rate: 0 in 21 runs (2026-12-02, settled in 4.1-6.1 s); in theory as the IPv4 transit scenario's,
   // about one in 3,000.
   it('an IPv6 target behind a lossy transit is the shared path at the transit hop, traced over IPv6, pc named clean', async () => {
     const {verdict, why} = await diagnoseTarget('IPv6 target, transit loss', TARGET6, 'transit-loss')
