@@ -1,6 +1,6 @@
 import {hopAddress} from '../checks/mtr.js'
 import type {CheckResult, Hop, PathProtocol} from '../checks/types.js'
-import type {DiagnosisContext, PathHop, ServiceAnswer, UnavailableVantage, VantageEvidence} from './types.js'
+import type {DiagnosisContext, DnsFailure, PathHop, ServiceAnswer, UnavailableVantage, VantageEvidence} from './types.js'
 
 export function toPathHop(hop: Hop): PathHop {
   if (hop.host === '???') return {index: hop.hop, lossPct: hop.lossPct, sent: hop.sent}
@@ -25,7 +25,8 @@ export function serviceAnswers(target: string, results: CheckResult[]): ServiceA
 const pingAnswered = (r: CheckResult) => r.kind === 'ping' && r.implementation !== 'none' && (r.metrics.find((m) => m.name === 'pl')?.value ?? 100) < 100
 
 /** An ICMP trace whose last hop is the target itself, answering. */
-const icmpReached = (target: string, r: CheckResult) => r.kind === 'path' && traceOf(r).protocol === 'icmp' && r.hops?.at(-1)?.host === target && r.hops.at(-1)!.lossPct < 100
+const icmpReached = (target: string, r: CheckResult) =>
+  r.kind === 'path' && traceOf(r).protocol === 'icmp' && r.hops?.at(-1)?.host === (r.address ?? target) && r.hops.at(-1)!.lossPct < 100
 
 /** Does any vantage point get an ICMP answer from the target: an echo reply, or an ICMP trace reaching it? */
 export function answersIcmp(target: string, results: CheckResult[]): boolean {
@@ -59,26 +60,66 @@ function chosenTrace(target: string, results: CheckResult[]): {check: string; co
 export function diagnosisInput(target: string, results: CheckResult[]): {evidence: VantageEvidence[]; context: DiagnosisContext} {
   const {check, context} = chosenTrace(target, results)
   const byVantage = new Map<string, VantageEvidence>()
+  const pingAddress = new Map<string, string | undefined>()
+  const dnsFailures = new Map<string, string>()
   for (const result of results) {
     if (result.target !== target || result.error) continue
     if (result.kind !== 'ping' && !(result.kind === 'path' && result.check === check)) continue
-    const evidence = byVantage.get(result.vantage) ?? {vantage: result.vantage}
-    if (result.kind === 'ping' && result.implementation !== 'none') {
-      const loss = result.metrics.find((m) => m.name === 'pl')?.value
-      const rta = result.metrics.find((m) => m.name === 'rta')?.value
-      if (loss !== null && loss !== undefined) evidence.ping = {lossPct: loss, sent: 0, rttAvgMs: rta ?? undefined}
+    if (result.resolveError !== undefined) {
+      if (!dnsFailures.has(result.vantage)) dnsFailures.set(result.vantage, result.resolveError)
+      continue
     }
-
-    if (result.kind === 'path' && result.hops && result.hops.length > 0) evidence.path = result.hops.map((hop) => toPathHop(hop))
+    if (result.kind === 'ping') pingAddress.set(result.vantage, result.address)
+    const evidence = byVantage.get(result.vantage) ?? {vantage: result.vantage}
+    addResult(evidence, result)
     byVantage.set(result.vantage, evidence)
   }
 
+  for (const evidence of byVantage.values()) reconcileAddresses(evidence, pingAddress.get(evidence.vantage))
+  // A vantage point that resolved the name for one check and not the other still has its evidence.
+  for (const vantage of byVantage.keys()) dnsFailures.delete(vantage)
   const unavailable = unavailableVantages(target, results, new Set(byVantage.keys()))
   // In the order the vantage points first appear among all the results (the session's order), not in
   // the order of the results read: which ping finished before a stop must not reorder the verdict.
   const order = [...new Set(results.filter((r) => r.target === target).map((r) => r.vantage))]
   const evidence = order.flatMap((vantage) => byVantage.get(vantage) ?? [])
-  return {evidence, context: {...context, serviceAnswers: serviceAnswers(target, results), ...(unavailable.length > 0 ? {unavailable} : {})}}
+  const dns: DnsFailure[] = [...dnsFailures].map(([vantage, error]) => ({vantage, error}))
+  return {
+    evidence,
+    context: {
+      ...context,
+      serviceAnswers: serviceAnswers(target, results),
+      ...(unavailable.length > 0 ? {unavailable} : {}),
+      ...(dns.length > 0 ? {dnsFailures: dns} : {}),
+    },
+  }
+}
+
+/** A ping's loss and round trip, or a trace's hops and the address it reached, into one vantage point's evidence. */
+function addResult(evidence: VantageEvidence, result: CheckResult): void {
+  if (result.kind === 'ping' && result.implementation !== 'none') {
+    const loss = result.metrics.find((m) => m.name === 'pl')?.value
+    const rta = result.metrics.find((m) => m.name === 'rta')?.value
+    if (loss !== null && loss !== undefined) evidence.ping = {lossPct: loss, sent: 0, rttAvgMs: rta ?? undefined}
+  }
+
+  if (result.kind === 'path' && result.hops && result.hops.length > 0) {
+    evidence.path = result.hops.map((hop) => toPathHop(hop))
+    if (result.address !== undefined) evidence.targetAddress = result.address
+  }
+}
+
+/**
+ * Ping and the trace each resolve the name on the vantage point: a resolver that rotates its answers
+ * may give them different addresses. The trace carries the verdict, so a ping of another address is
+ * no evidence for its path; without a trace, the ping's address is the one measured.
+ */
+function reconcileAddresses(evidence: VantageEvidence, pinged: string | undefined): void {
+  if (evidence.path === undefined) {
+    if (pinged !== undefined) evidence.targetAddress = pinged
+    return
+  }
+  if (evidence.ping && pinged !== undefined && evidence.targetAddress !== undefined && pinged !== evidence.targetAddress) delete evidence.ping
 }
 
 /** Vantage points whose every result for the target is a failure to reach them, with the first reason. */

@@ -10,6 +10,7 @@ import {
   type Verdict,
 } from './types.js'
 import {privilegeNote} from './privilege.js'
+import {addressGroups, addressNote, dnsNote} from './addresses.js'
 import {roundsOf} from './sequential.js'
 import {commonStart, hopAt, lostText, possibleStarts, routerOf, undecidedHop} from './undecided.js'
 import {analyseVantage} from './vantage.js'
@@ -35,6 +36,8 @@ function startOf(finding: VantageFinding): HopRef | undefined {
 
 /** Everything the classifiers share about one target's evidence. */
 class Evidence {
+  /** false: the bare verdict of one address's vantage points, which the whole verdict quotes (no notes). */
+  protected readonly withNotes: boolean = true
   readonly vantages: VantageFinding[]
   readonly withData: VantageFinding[]
   readonly healthy: string[]
@@ -77,13 +80,24 @@ class Evidence {
   }
 
   verdict(kind: Verdict['kind'], explanation: string, extra: Partial<Verdict> = {}): Verdict {
-    const {tracedOver, unavailable = []} = this.context
+    const {tracedOver, unavailable = [], dnsFailures = []} = this.context
     const rateLimits = kind === 'target-down' || kind === 'inconclusive' ? '' : this.rateLimitNote()
     const sampling = this.sampling()
+    const addresses = addressGroups(this.raw)
+    const text = this.withNotes
+      ? this.protocolNote() +
+        addressNote(this.target, addresses) +
+        explanation +
+        this.notes.join('') +
+        rateLimits +
+        this.absenceNote(extra.faultHop) +
+        dnsNote(this.target, dnsFailures) +
+        samplingNote(sampling)
+      : explanation + this.notes.join('')
     return {
       target: this.target,
       kind,
-      explanation: this.protocolNote() + explanation + this.notes.join('') + rateLimits + this.absenceNote(extra.faultHop) + samplingNote(sampling),
+      explanation: text,
       affected: this.bad.map((v) => v.vantage),
       healthy: this.healthy,
       vantages: this.vantages,
@@ -91,6 +105,8 @@ class Evidence {
       ...(tracedOver ? {tracedOver} : {}),
       ...(unavailable.length > 0 ? {unavailable} : {}),
       ...(sampling ? {sampling} : {}),
+      ...(addresses.length > 0 ? {addresses} : {}),
+      ...(dnsFailures.length > 0 ? {dnsFailures} : {}),
       ...extra,
     }
   }
@@ -161,8 +177,51 @@ function measuredNote(s: SamplingSummary): string {
  * the same verdict, which is what the lab scenarios and the unit tests pin down.
  */
 export function triangulate(target: string, evidence: VantageEvidence[], thresholds: Thresholds = DEFAULT_THRESHOLDS, context: DiagnosisContext = {}): Verdict {
-  const e = new Evidence(target, evidence, thresholds, context)
+  return perAddress(target, evidence, thresholds, context) ?? classify(new Evidence(target, evidence, thresholds, context))
+}
+
+/** One address's vantage points, judged for the whole verdict to quote: no notes of their own. */
+class QuotedEvidence extends Evidence {
+  protected override readonly withNotes = false
+}
+
+function classify(e: Evidence): Verdict {
   return noEvidence(e) ?? allHealthy(e) ?? answersServices(e) ?? targetDown(e) ?? unplaced(e) ?? singleVantage(e) ?? placeFault(e)
+}
+
+/**
+ * Vantage points that resolved the target's name to different addresses measured different paths:
+ * a router one of them crosses cleanly toward its address says nothing about the path to another.
+ * Each address's vantage points are judged on their own; when exactly one address's verdict is not
+ * healthy, that is the verdict, named with its address. Otherwise (one address, or faults toward
+ * several) the paths are judged together, as for one address.
+ */
+function perAddress(target: string, evidence: VantageEvidence[], thresholds: Thresholds, context: DiagnosisContext): Verdict | undefined {
+  const groups = addressGroups(evidence)
+  if (groups.length < 2) return undefined
+  const judged = groups.map((group) => ({
+    group,
+    verdict: classify(
+      new QuotedEvidence(
+        target,
+        evidence.filter((e) => e.targetAddress === group.address),
+        thresholds,
+        context,
+      ),
+    ),
+  }))
+  const faulty = judged.filter((j) => j.verdict.kind !== 'healthy')
+  if (faulty.length !== 1) return undefined
+  const [{group, verdict}] = faulty
+  const whole = new Evidence(target, evidence, thresholds, context)
+  const clean = judged.filter((j) => j !== faulty[0]).flatMap((j) => j.verdict.healthy.map((v) => ({v, address: j.group.address})))
+  const cleanNote =
+    clean.length === 0 ? '' : ` ${names(clean.map((c) => c.v))}, which reached ${names([...new Set(clean.map((c) => c.address))])}, ${clean.length === 1 ? 'is' : 'are'} clean.`
+  return whole.verdict(verdict.kind, `On the path to ${group.address} (${names(group.vantages)}): ${verdict.explanation}${cleanNote}`, {
+    ...(verdict.faultHop ? {faultHop: verdict.faultHop} : {}),
+    missing: verdict.missing,
+    faultAddress: group.address,
+  })
 }
 
 /**
@@ -193,6 +252,11 @@ export function portOfCheck(check: string): number | undefined {
 
 function noEvidence(e: Evidence): undefined | Verdict {
   if (e.withData.length > 0) return undefined
+  if ((e.context.dnsFailures ?? []).length > 0 && e.vantages.length === 0) {
+    return e.verdict('inconclusive', `${e.target} did not resolve on any vantage point that answered, so no path was traced.`, {
+      missing: [`an address for ${e.target} (check the name and the vantage points' resolvers)`],
+    })
+  }
   return e.verdict(
     'inconclusive',
     `No vantage point returned results for ${e.target}, so there is nothing to judge. Check that the probes answer ("mc probe list") and run the checks again.`,

@@ -39,7 +39,15 @@ export type DiagnosisContext = {
   unavailable?: UnavailableVantage[]
   /** Why measuring stopped, when a diagnosis measured (absent for stored results and plain check runs). */
   sampling?: Sampling
+  /** Vantage points where the target's name did not resolve: DNS findings, not path faults. */
+  dnsFailures?: DnsFailure[]
 }
+
+/** A host name that did not resolve on one vantage point, with its resolver's error. */
+export type DnsFailure = {vantage: string; error: string}
+
+/** The vantage points that reached one address of the target (each resolved the name itself), and its family. */
+export type AddressGroup = {address: string; family: 4 | 6; vantages: string[]}
 
 /**
  * How a diagnosis stopped measuring. settled: the sequential test (analysis/sequential.ts) decided
@@ -70,6 +78,8 @@ export type HopRef = {index: number; address?: string; asn?: string; lossPct: nu
 
 export type VantageFinding = {
   vantage: string
+  /** The address this vantage point measured (its own resolution of a host name), when known. */
+  address?: string
   status: 'healthy' | 'degraded' | 'down' | 'no-data'
   lossPct?: number
   rttAvgMs?: number
@@ -99,6 +109,12 @@ export type Verdict = {
   unavailable?: UnavailableVantage[]
   /** How much evidence the verdict rests on and why measuring stopped; set by a diagnosis that measured. */
   sampling?: SamplingSummary
+  /** The addresses measured and who reached each (with its family), when known: a host name or an IPv6 target. */
+  addresses?: AddressGroup[]
+  /** The address whose path the fault is on, when vantage points reached different addresses and only one's path is faulty. */
+  faultAddress?: string
+  /** Vantage points where the target's name did not resolve, with the resolver's error: DNS findings, not path faults. */
+  dnsFailures?: DnsFailure[]
 }
 
 export type Thresholds = {

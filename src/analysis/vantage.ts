@@ -53,7 +53,7 @@ function reachedTarget(path: PathHop[], targetAddress: string | undefined): bool
 
 export function analyseVantage(evidence: VantageEvidence, t: Thresholds): VantageFinding {
   const {ping, path, vantage} = evidence
-  const finding: VantageFinding = {vantage, status: 'no-data', rateLimitedHops: []}
+  const finding: VantageFinding = {vantage, ...(evidence.targetAddress === undefined ? {} : {address: evidence.targetAddress}), status: 'no-data', rateLimitedHops: []}
   const last = path?.at(-1)
   const reached = path ? reachedTarget(path, evidence.targetAddress) : true
   // The path's last hop has as many rounds as any hop it is compared with; ping only fills in without one.

@@ -1,3 +1,5 @@
+import {isIP, isIPv6} from 'node:net'
+
 import {shellQuote as q} from './shell.js'
 import type {CheckDefinition, Implementation} from './types.js'
 import {type ValidCheck, validateCheck} from './validate.js'
@@ -23,6 +25,13 @@ export const PLUGIN_DIRS = ['/usr/lib/nagios/plugins', '/usr/lib/monitoring-plug
 
 export const IMPL_MARKER = 'mc-impl:'
 export const MISSING_MARKER = 'mc-missing:'
+/** The address a vantage point resolved a host name to, printed before the tool runs on it. */
+export const ADDRESS_MARKER = 'mc-address:'
+/** The resolver's error when the name did not resolve there: the tool never ran. */
+export const RESOLVE_ERROR_MARKER = 'mc-resolve-error:'
+
+/** Seconds a vantage point's resolver gets for the name (getent has no timeout of its own). */
+export const RESOLVE_TIMEOUT_S = 5
 
 /** Debian packages that provide each implementation family, named in UNKNOWN results. */
 export const PACKAGES: Record<ValidCheck['kind'], {plugins: string; portable: string}> = {
@@ -39,7 +48,8 @@ const SLACK_S = 5
 /** Validate, then build. Throws ValidationError before anything could run. */
 export function buildCheckCommand(definition: CheckDefinition, tools: ToolChoice = 'auto'): CheckCommand {
   const check = validateCheck(definition)
-  return {check, command: renderCommand(check, tools), timeoutMs: (worstCaseSeconds(check) + SLACK_S) * 1000}
+  const resolving = resolvesOnVantage(check) ? RESOLVE_TIMEOUT_S : 0
+  return {check, command: renderCommand(check, tools), timeoutMs: (worstCaseSeconds(check) + resolving + SLACK_S) * 1000}
 }
 
 /**
@@ -55,6 +65,49 @@ function worstCaseSeconds(check: ValidCheck): number {
   if (check.kind === 'ping') return check.timeoutS + Math.ceil(check.count * 0.2)
   return check.timeoutS
 }
+
+/** A ping or path check with a family, of a host name: the vantage point resolves it and the tool gets the address. */
+export function resolvesOnVantage(check: Pick<ValidCheck, 'family' | 'target'>): boolean {
+  return check.family !== undefined && isIP(check.target) === 0
+}
+
+/** getent's database for a family: ahosts gives every family in the order a client there would try them. */
+const AHOSTS = {auto: 'ahosts', '4': 'ahostsv4', '6': 'ahostsv6'} as const
+
+/**
+ * getaddrinfo through perl (perl-base on every Debian and Ubuntu image; macOS has perl, not getent):
+ * the addresses in the resolver's order, one a line, or its error ("Name or service not known" for
+ * NXDOMAIN, "Temporary failure in name resolution" for SERVFAIL or no answer) on stderr, status 2.
+ */
+const PERL_RESOLVE = [
+  'my %f = (ahosts => AF_UNSPEC, ahostsv4 => AF_INET, ahostsv6 => AF_INET6);',
+  'my ($e, @r) = getaddrinfo($ARGV[0], "", {socktype => SOCK_RAW, family => $f{$ARGV[1]}});',
+  String.raw`if ($e) { print STDERR "$e\n"; exit 2 }`,
+  String.raw`for (@r) { my ($x, $h) = getnameinfo($_->{addr}, NI_NUMERICHOST, NIx_NOSERV); print "$h\n" }`,
+].join(' ')
+const PERL = `perl -MSocket=:addrinfo,SOCK_RAW,AF_INET,AF_INET6,AF_UNSPEC -e ${q(PERL_RESOLVE)} "$1" "$2"`
+
+/**
+ * `mc_resolve NAME DATABASE`: the first address getent (else perl's getaddrinfo) gives, v4-mapped ones
+ * skipped (ahostsv6 adds them for a name without IPv6), printed after ADDRESS_MARKER, in $mc_a, with
+ * -6 for an IPv6 address in $mc_f (an IPv4 address needs no flag, and macOS's ping takes no -4). Else
+ * RESOLVE_ERROR_MARKER and the resolver's own words, and status 1. With neither getent nor perl the
+ * tool gets the name and resolves it itself, as before names were resolved here.
+ */
+const RESOLVE = [
+  'mc_resolve() {',
+  `  mc_rt=; if command -v timeout >/dev/null 2>&1; then mc_rt=${q(`timeout -k 1 ${RESOLVE_TIMEOUT_S}`)}; fi`,
+  '  mc_p=; if command -v perl >/dev/null 2>&1; then mc_p=1; fi',
+  '  if command -v getent >/dev/null 2>&1; then mc_o=$($mc_rt getent "$2" "$1"); mc_s=$?',
+  `  elif [ -n "$mc_p" ]; then mc_o=$($mc_rt ${PERL} 2>/dev/null); mc_s=$?`,
+  '  else mc_a=$1; mc_f=; return 0; fi',
+  String.raw`  mc_a=$(printf '%s\n' "$mc_o" | while read -r a b; do case $a in ""|::ffff:*) ;; *) echo "$a"; break ;; esac; done)`,
+  `  if [ -n "$mc_a" ]; then case $mc_a in *:*) mc_f=-6 ;; *) mc_f= ;; esac; echo "${ADDRESS_MARKER} $mc_a"; return 0; fi`,
+  `  if [ "$mc_s" = 124 ]; then echo "${RESOLVE_ERROR_MARKER} no answer within ${RESOLVE_TIMEOUT_S} s"; return 1; fi`,
+  `  mc_e=; if [ -n "$mc_p" ]; then mc_e=$($mc_rt ${PERL} 2>&1 >/dev/null); fi`,
+  `  echo "${RESOLVE_ERROR_MARKER} \${mc_e:-no address (exit $mc_s)}"; return 1`,
+  '}',
+].join('\n')
 
 interface Branch {
   impl: Implementation
@@ -77,16 +130,22 @@ function thresholdArgs(check: ValidCheck): string {
   return [check.warning === undefined ? '' : ` -w ${q(check.warning)}`, check.critical === undefined ? '' : ` -c ${q(check.critical)}`].join('')
 }
 
+/** A host name the vantage resolves is measured at the address it gave ($mc_a), in its family ($mc_f); an IPv6 literal with -6. */
+function measured(check: ValidCheck): {t: string; family: string} {
+  if (resolvesOnVantage(check)) return {t: '"$mc_a"', family: ' $mc_f'}
+  return {t: q(check.target), family: isIPv6(check.target) ? ' -6' : ''}
+}
+
 function branches(check: ValidCheck): Branch[] {
-  const t = q(check.target)
+  const {t, family} = measured(check)
   const timeout = q(check.timeoutS)
   const limited = `$mc_t` // "timeout -k 2 N" when coreutils' timeout exists, else empty
   switch (check.kind) {
     case 'ping': {
       return [
-        {impl: 'check_ping', family: 'plugins', when: 'P=$(mc_plugin check_ping)', run: `"$P" -H ${t}${thresholdArgs(check)} -p ${q(check.count)} -t ${timeout}`},
+        {impl: 'check_ping', family: 'plugins', when: 'P=$(mc_plugin check_ping)', run: `"$P"${family} -H ${t}${thresholdArgs(check)} -p ${q(check.count)} -t ${timeout}`},
         // Exactly count requests: check_ping adds ping -w, which keeps sending under loss.
-        {impl: 'ping', family: 'portable', when: has('ping'), run: `ping -n -c ${q(check.count)} -i 0.2 -W ${timeout} -- ${t}`},
+        {impl: 'ping', family: 'portable', when: has('ping'), run: `ping${family} -n -c ${q(check.count)} -i 0.2 -W ${timeout} -- ${t}`},
       ]
     }
     case 'tcp': {
@@ -131,7 +190,7 @@ function branches(check: ValidCheck): Branch[] {
       return out
     }
     case 'path': {
-      return [pathBranch(check, t, limited)]
+      return [pathBranch(check, t, family, limited)]
     }
   }
 }
@@ -153,7 +212,7 @@ export const PRIVILEGE_MARKER = 'mc-privilege:'
 /** Prefixes each line a side-by-side mtr prints with its lane ("L2 x 0 33000"): checks/mtr.ts keeps their sequence numbers apart. */
 const LANE = `mc_lane() { while IFS= read -r mc_l; do printf 'L%s %s\\n' "$1" "$mc_l"; done; }`
 
-function pathBranch(check: ValidCheck, t: string, limited: string): Branch {
+function pathBranch(check: ValidCheck, t: string, family: string, limited: string): Branch {
   // Over tcp, each round is a SYN to the port: routers answer time-exceeded, the target SYN-ACK (open)
   // or RST (closed), never ICMP echo. Over tcp and udp mtr prints every reply (--raw): a reply to a
   // retransmitted SYN is loss (see parseMtrRaw).
@@ -164,7 +223,7 @@ function pathBranch(check: ValidCheck, t: string, limited: string): Branch {
   // closes the channel and mtr dies of the broken pipe, its mtr-packet exits within 2 s, also one
   // that runs as root through sudo, which the login user cannot kill (without -Z it lingered ~8 s).
   const mtr = (count: number, interval: string, timeout = limited) =>
-    `$mc_s ${timeout}${timeout ? ' ' : ''}mtr -n${over}${raw ? ' -Z 2' : ''} -c ${q(count)} -i ${interval} -G 1 -- ${t}`
+    `$mc_s ${timeout}${timeout ? ' ' : ''}mtr -n${family}${over}${raw ? ' -Z 2' : ''} -c ${q(count)} -i ${interval} -G 1 -- ${t}`
   const lanes = raw ? (check.lanes ?? 1) : 1
   const announce = `[ -z "$mc_p" ] || { if [ "$mc_p" = user ]; then echo ${q(`${PRIVILEGE_MARKER}user ${lanes}`)}; else echo ${q(`${PRIVILEGE_MARKER}sudo 1`)}; fi; }`
   const before = [announce]
@@ -184,9 +243,14 @@ export function renderScript(check: ValidCheck, tools: ToolChoice = 'auto'): str
   // mtr is the only path tool; "plugins" still means "the tool the check is defined by" there.
   const chosen = branches(check).filter((b) => tools === 'auto' || b.family === tools || check.kind === 'path')
   const lines = [FIND_PLUGIN, `mc_t=; if ${has('timeout')}; then mc_t=${q(`timeout -k 2 ${check.timeoutS + 1}`)}; fi`]
+  // Resolved after the implementation marker: what a run prints from its marker on is what the parser reads.
+  // A literal is its own address, said the same way, so what is stored (the raw output) always names it.
+  const literal = check.family === undefined ? '' : `echo ${q(`${ADDRESS_MARKER} ${check.target}`)}; `
+  const resolve = resolvesOnVantage(check) ? `mc_resolve ${q(check.target)} ${AHOSTS[check.family!]} || exit 3; ` : literal
+  if (resolvesOnVantage(check)) lines.push(RESOLVE)
   for (const branch of chosen) {
-    const before = branch.before ? `\n${branch.before}\n` : ' '
-    lines.push(`if ${branch.when}; then echo ${q(IMPL_MARKER + branch.impl)};${before}exec ${branch.run}; fi`)
+    const marker = `echo ${q(IMPL_MARKER + branch.impl)};${resolve ? ` ${resolve.trimEnd()}` : ''}`
+    lines.push(`if ${branch.when}; then ${marker}${branch.before ? `\n${branch.before}\n` : ' '}exec ${branch.run}; fi`)
   }
   const {plugins, portable} = PACKAGES[check.kind]
   const packages = tools === 'auto' ? (plugins === portable ? plugins : `${plugins} (or ${portable})`) : PACKAGES[check.kind][tools]

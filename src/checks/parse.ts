@@ -1,5 +1,7 @@
 import type {ExecResult} from './executor.js'
-import {IMPL_MARKER, MISSING_MARKER, PRIVILEGE_MARKER} from './commands.js'
+import {isIP} from 'node:net'
+
+import {ADDRESS_MARKER, IMPL_MARKER, MISSING_MARKER, PRIVILEGE_MARKER, RESOLVE_ERROR_MARKER} from './commands.js'
 import {ToolOutputError} from './errors.js'
 import {parseMtrJson, parseMtrRaw} from './mtr.js'
 import {parsePluginOutput, stateFromExitCode} from './nagios.js'
@@ -75,14 +77,56 @@ export function parseCheckOutput(check: ValidCheck, exec: ExecResult, vantage: s
     const reason = firstLine(exec.stderr) || firstLine(exec.stdout) || `exit code ${exec.exitCode}`
     return {...base, implementation: 'none', state: 'UNKNOWN', summary: `${service} UNKNOWN - the check script did not run on ${vantage}: ${reason}`, metrics: []}
   }
+  const resolved = resolution(check, body)
+  if (resolved.error !== undefined) {
+    const message = `${check.target} did not resolve on ${vantage}: ${resolved.error}`
+    return {...base, implementation: impl, state: 'UNKNOWN', summary: `${service} UNKNOWN - ${message}`, metrics: [], resolveError: resolved.error}
+  }
+  const address = resolved.address === undefined ? {} : {address: resolved.address}
+  // The tool measured the address, not the name: its output names the address.
+  const measured = resolved.address === undefined ? check : {...check, target: resolved.address}
   let verdict: Verdict
   try {
-    verdict = parseImplementation(impl, check, body, exec.stderr, exec.exitCode, vantage)
+    verdict = parseImplementation(impl, measured, resolved.body, exec.stderr, exec.exitCode, vantage)
   } catch (error) {
     if (!(error instanceof ToolOutputError)) throw error
     verdict = {state: 'UNKNOWN', summary: `${service} UNKNOWN - ${error.message}`, metrics: []}
   }
-  return {...base, implementation: impl, ...verdict}
+  return {...base, implementation: impl, ...verdict, ...address}
+}
+
+/**
+ * What a check with a family measured (see CheckDefinition.family): the address the vantage point
+ * resolved the name to (ADDRESS_MARKER), the literal itself, or the resolver's error; and the tool's
+ * output without those lines.
+ */
+export function resolution(check: Pick<ValidCheck, 'family' | 'target'>, body: string): {address?: string; error?: string; body: string} {
+  if (check.family === undefined) return {body}
+  const {address, resolveError} = storedResolution(body)
+  const rest = body
+    .split('\n')
+    .filter((line) => !line.startsWith(ADDRESS_MARKER) && !line.startsWith(RESOLVE_ERROR_MARKER))
+    .join('\n')
+  if (resolveError !== undefined) return {error: resolveError || 'no address', body: rest}
+  const measured = address ?? (isIP(check.target) === 0 ? undefined : check.target)
+  return {...(measured === undefined ? {} : {address: measured}), body: rest}
+}
+
+/**
+ * The address or resolver error a result's raw output names (the markers stay in `raw`): how a result
+ * read back from the history gets them again without a column of their own.
+ */
+export function storedResolution(raw: string): Pick<CheckResult, 'address' | 'resolveError'> {
+  const lines = raw.split('\n')
+  const value = (marker: string) =>
+    lines
+      .find((line) => line.startsWith(marker))
+      ?.slice(marker.length)
+      .trim()
+  const error = value(RESOLVE_ERROR_MARKER)
+  if (error !== undefined) return {resolveError: error}
+  const address = value(ADDRESS_MARKER)
+  return address ? {address} : {}
 }
 
 /** Parse one implementation's own output (exported for fixture tests on captured tool output). */

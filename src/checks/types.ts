@@ -6,6 +6,15 @@ export type CheckKind = (typeof CHECK_KINDS)[number]
 export const PATH_PROTOCOLS = ['icmp', 'tcp', 'udp'] as const
 export type PathProtocol = (typeof PATH_PROTOCOLS)[number]
 
+/**
+ * ping and path: which address family to measure over. auto: an IP literal's own family; a host name
+ * is resolved on the vantage point itself (getent ahosts: the address its resolver gives first, the one
+ * a client there would connect to) and the tool is given that address. 4 or 6 force one family, as
+ * `ping -4`/`ping -6` do.
+ */
+export const ADDRESS_FAMILIES = ['auto', '4', '6'] as const
+export type AddressFamily = (typeof ADDRESS_FAMILIES)[number]
+
 /** Nagios states; the exit codes 0..3 of a plugin, in that order. */
 export const CHECK_STATES = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const
 export type CheckState = (typeof CHECK_STATES)[number]
@@ -40,6 +49,11 @@ export interface CheckDefinition {
    * there is 1 s; see analysis/round-sizing.ts). Default 1. Root, and sudo, run one mtr at 0.1 s.
    */
   lanes?: number
+  /**
+   * ping and path: resolve a host name on the vantage point itself and measure the address it gave
+   * (in this family; see AddressFamily). Unset: the tool resolves the name as it always did.
+   */
+  family?: AddressFamily
   /** Seconds the remote tool may take before it gives up itself. */
   timeoutS?: number
   /** http/https: the request path, default "/". */
@@ -123,4 +137,12 @@ export interface CheckResult {
   stopped?: true
   /** path: set when mtr did not run as the login user root (see Privilege). */
   privilege?: Privilege
+  /**
+  /** ping and path with a family: the address the vantage point measured (its own resolution of a host name, or the literal). */
+  address?: string
+  /**
+   * ping and path with a family: the host name did not resolve on this vantage point, with the
+   * resolver's error (a DNS finding for that vantage point; nothing was measured).
+   */
+  resolveError?: string
 }

@@ -2,7 +2,7 @@ import {isIPv4, isIPv6} from 'node:net'
 
 import {ValidationError} from '../core/errors.js'
 import {parseRtaLoss, parseSeconds} from './thresholds.js'
-import {CHECK_KINDS, type CheckDefinition, type CheckKind, PATH_PROTOCOLS, type PathProtocol} from './types.js'
+import {ADDRESS_FAMILIES, type AddressFamily, CHECK_KINDS, type CheckDefinition, type CheckKind, PATH_PROTOCOLS, type PathProtocol} from './types.js'
 
 /** A definition that passed validation, with every default filled in. */
 export interface ValidCheck {
@@ -19,6 +19,8 @@ export interface ValidCheck {
   stream?: boolean
   /** path only: mtr processes side by side for a non-root login (see CheckDefinition.lanes); 1 unless asked. */
   lanes?: number
+  /** ping and path: resolve on the vantage point, in this family (see CheckDefinition.family). */
+  family?: AddressFamily
   timeoutS: number
   path?: string
   server?: string
@@ -27,16 +29,16 @@ export interface ValidCheck {
 
 type Issue = {field: string; reason: string}
 
-const FIELDS = new Set(['kind', 'target', 'port', 'warning', 'critical', 'count', 'timeoutS', 'path', 'server', 'expect', 'name', 'protocol', 'stream', 'lanes'])
+const FIELDS = new Set(['kind', 'target', 'port', 'warning', 'critical', 'count', 'timeoutS', 'path', 'server', 'expect', 'name', 'protocol', 'stream', 'lanes', 'family'])
 const FIELDS_BY_KIND: Record<CheckKind, Set<string>> = {
-  ping: new Set(['count']),
-  path: new Set(['count', 'port', 'protocol', 'stream', 'lanes']),
+  ping: new Set(['count', 'family']),
+  path: new Set(['count', 'port', 'protocol', 'stream', 'lanes', 'family']),
   tcp: new Set(['port']),
   http: new Set(['port', 'path']),
   https: new Set(['port', 'path']),
   dns: new Set(['port', 'server', 'expect']),
 }
-const KIND_ONLY_FIELDS = new Set(['port', 'count', 'path', 'server', 'expect', 'protocol', 'stream', 'lanes'])
+const KIND_ONLY_FIELDS = new Set(['port', 'count', 'path', 'server', 'expect', 'protocol', 'stream', 'lanes', 'family'])
 const DEFAULT_PORT: Partial<Record<CheckKind, number>> = {http: 80, https: 443, dns: 53}
 /** The most mtr processes one path check may run side by side (analysis/round-sizing.ts asks for up to 8). */
 const MAX_LANES = 16
@@ -135,6 +137,7 @@ export function validateCheck(input: CheckDefinition): ValidCheck {
   if (raw.stream !== undefined && typeof raw.stream !== 'boolean') issues.push({field: 'stream', reason: 'must be true or false'})
   const lanesProblem = raw.lanes === undefined ? undefined : integer(raw.lanes, 1, MAX_LANES)
   if (lanesProblem) issues.push({field: 'lanes', reason: lanesProblem})
+  issues.push(...familyIssues(raw.family, raw.target))
   const timeoutProblem = raw.timeoutS === undefined ? undefined : integer(raw.timeoutS, 1, 600)
   if (timeoutProblem) issues.push({field: 'timeoutS', reason: timeoutProblem})
   issues.push(...thresholdIssues(kind, raw.warning, raw.critical))
@@ -167,6 +170,7 @@ export function validateCheck(input: CheckDefinition): ValidCheck {
     protocol: kind === 'path' ? ((raw.protocol as PathProtocol | undefined) ?? 'icmp') : undefined,
     ...(kind === 'path' && raw.stream === true ? {stream: true} : {}),
     ...(kind === 'path' && typeof raw.lanes === 'number' && raw.lanes > 1 ? {lanes: raw.lanes} : {}),
+    ...(raw.family === undefined ? {} : {family: raw.family as AddressFamily}),
     timeoutS: (raw.timeoutS as number | undefined) ?? defaultTimeoutS(kind, count),
     path: kind === 'http' || kind === 'https' ? ((raw.path as string | undefined) ?? '/') : undefined,
     server: raw.server as string | undefined,
@@ -192,6 +196,15 @@ function protocolIssues(kind: CheckKind, protocol: unknown, port: unknown): Issu
   const overPorts = protocol === 'tcp' || protocol === 'udp'
   if (overPorts && port === undefined) return [{field: 'port', reason: `is required for a path traced over ${String(protocol)}`}]
   if (!overPorts && port !== undefined) return [{field: 'port', reason: 'applies to a path traced over tcp or udp only (protocol tcp or udp)'}]
+  return []
+}
+
+/** A family is auto, 4 or 6, and an IP literal target must be of the family asked for. */
+function familyIssues(family: unknown, target: unknown): Issue[] {
+  if (family === undefined) return []
+  if (!(ADDRESS_FAMILIES as readonly unknown[]).includes(family)) return [{field: 'family', reason: `must be one of ${ADDRESS_FAMILIES.join(', ')}`}]
+  const literal = typeof target === 'string' && isIPv4(target) ? '4' : typeof target === 'string' && isIPv6(target) ? '6' : undefined
+  if (literal && family !== 'auto' && family !== literal) return [{field: 'family', reason: `is IPv${family}, but the target is an IPv${literal} address`}]
   return []
 }
 

@@ -1,3 +1,5 @@
+import {isIPv4} from 'node:net'
+
 import {describeHop} from '../analysis/triangulate.js'
 import {VERDICT_STATE} from '../analysis/verdict-state.js'
 import type {Verdict} from '../analysis/types.js'
@@ -21,6 +23,18 @@ const vantageColumns: Column<VantageRow>[] = [
   {header: 'starts at', value: (v) => (v.onset ? `${describeHop(v.onset)} (${v.onset.cause})` : v.lastResponding ? `after ${describeHop(v.lastResponding)}` : '')},
   {header: 'rate-limited hops', value: (v) => v.rateLimitedHops.map((h) => h.address ?? `#${h.index}`).join(' ')},
 ]
+
+/** With a host name or an IPv6 target, the address each vantage point measured comes second. */
+const addressColumn: Column<VantageRow> = {header: 'address', value: (v) => v.address ?? ''}
+const withAddress = (v: Verdict) => !isIPv4(v.target) && v.vantages.some((x) => x.address !== undefined)
+const columnsFor = (v: Verdict) => (withAddress(v) ? [vantageColumns[0], addressColumn, ...vantageColumns.slice(1)] : vantageColumns)
+
+/** "dc 10.8.1.10, pa 10.8.1.11; pc: no address (Name or service not known)": who measured which address, and the DNS findings. */
+export function addressesText(v: Verdict): string {
+  const measured = withAddress(v) ? v.vantages.filter((x) => x.address !== undefined).map((x) => `${x.vantage} ${x.address}`) : []
+  const dns = (v.dnsFailures ?? []).map((f) => `${f.vantage}: no address (${f.error})`)
+  return [measured.join(', '), dns.join(', ')].filter(Boolean).join('; ')
+}
 
 /** One row per verdict, for CSV and --columns. */
 export const verdictColumns: Column<Verdict>[] = [
@@ -59,7 +73,8 @@ export function renderDiagnosis(verdicts: Verdict[], results: CheckResult[], opt
       const state = VERDICT_STATE[v.kind]
       const head = `${paint('bold', v.target, options.color)}: ${paint(STYLE[state], v.kind, options.color)}${tracedOverNote(v)}`
       const hops = hopTable(v.target, v.tracedOver ? `path:${v.tracedOver.protocol}:${v.tracedOver.port}` : 'path', results)
-      return [head, v.explanation, '', renderTable(v.vantages, vantageColumns), ...(hops ? ['', hops] : [])].join('\n')
+      const dns = (v.dnsFailures ?? []).map((f) => `${f.vantage}: ${v.target} did not resolve (${f.error})`)
+      return [head, v.explanation, '', renderTable(v.vantages, columnsFor(v)), ...dns, ...(hops ? ['', hops] : [])].join('\n')
     })
     .join('\n\n')
 }
@@ -76,11 +91,13 @@ export function tracedOverNote(v: Verdict): string {
 export function renderDiagnosisNagios(verdicts: Verdict[]): {exitCode: number; state: CheckState; text: string} {
   const state = verdicts.length === 0 ? 'UNKNOWN' : worstState(verdicts.map((v) => VERDICT_STATE[v.kind]))
   const worstFirst = [...verdicts].sort((a, b) => ORDER.indexOf(VERDICT_STATE[a.kind]) - ORDER.indexOf(VERDICT_STATE[b.kind]))
-  const summary = worstFirst.map((v) => clean(`${v.target} ${v.kind}${v.faultHop?.address ? ` at ${v.faultHop.address}` : ''}${tracedOverNote(v)}`))
+  const summary = worstFirst.map((v) =>
+    clean(`${v.target} ${v.kind}${v.faultHop?.address ? ` at ${v.faultHop.address}` : ''}${v.faultAddress ? ` on the path to ${v.faultAddress}` : ''}${tracedOverNote(v)}`),
+  )
   const perfdata = verdicts.flatMap((v) =>
     v.vantages.filter((x) => x.lossPct !== undefined).map((x) => formatPerfdata({name: `${x.vantage}/${v.target}/pl`, value: x.lossPct!, unit: '%', min: 0, max: 100})),
   )
-  const long = verdicts.map((v) => clean(`${v.target}: ${v.explanation}`))
+  const long = verdicts.flatMap((v) => [clean(`${v.target}: ${v.explanation}`), ...(addressesText(v) ? [clean(`${v.target} addresses: ${addressesText(v)}`)] : [])])
   const status = verdicts.length === 0 ? `MC DIAGNOSE ${state} - no targets` : statusLine(`MC DIAGNOSE ${state} -`, summary, ' ')
   return {exitCode: STATE_EXIT_CODE[state], state, text: pluginText(status, long, perfdata)}
 }

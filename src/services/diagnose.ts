@@ -3,7 +3,7 @@ import {privilegesOf} from '../analysis/privilege.js'
 import {userLanes} from '../analysis/round-sizing.js'
 import {portOfCheck, triangulate} from '../analysis/triangulate.js'
 import {DEFAULT_THRESHOLDS, type Sampling, type Verdict} from '../analysis/types.js'
-import type {CheckDefinition, CheckResult, PathProtocol} from '../checks/types.js'
+import type {AddressFamily, CheckDefinition, CheckResult, PathProtocol} from '../checks/types.js'
 import type {DebugLog} from '../core/log.js'
 import {CheckHistory} from '../store/history.js'
 import {type CheckSession, openCheckSession} from './check-run.js'
@@ -29,6 +29,11 @@ export type DiagnoseRequest = {
   protocol?: DiagnoseProtocol
   /** The port to trace over tcp or udp (required for udp); for auto and tcp the first port tried. */
   port?: number
+  /**
+   * Which address family to ping and trace over; default auto: each vantage point resolves a host
+   * name itself and measures the address its resolver gives first (what a client there would use).
+   */
+  family?: AddressFamily
   /** Reuse ping/path results this fresh (seconds) from the history instead of measuring again. */
   maxAgeS?: number
   log: DebugLog
@@ -43,7 +48,7 @@ export type DiagnoseRequest = {
 export type DiagnoseResult = {runId?: number; reused: boolean; verdicts: Verdict[]; results: CheckResult[]}
 
 /** What measuring needs besides the targets and the session: how to trace, the limits, the log. */
-export type MeasureRequest = Pick<DiagnoseRequest, 'protocol' | 'port' | 'count' | 'maxTimeMs' | 'log'>
+export type MeasureRequest = Pick<DiagnoseRequest, 'protocol' | 'port' | 'count' | 'maxTimeMs' | 'log' | 'family'>
 
 /**
  * With --count: 50 rounds: a link dropping 30 % loses 15 ± 3 probes, far over the 10 % loss
@@ -87,15 +92,24 @@ export const RECONNECT_BUDGET_MS = 45_000
 /** Seconds a candidate port gets to answer a TCP connect before the next one is preferred. */
 const PORT_PROBE_TIMEOUT_S = 3
 
-const ping = (target: string, count: number): CheckDefinition => ({kind: 'ping', target, count: Math.min(count, PING_COUNT), timeoutS: PING_TIMEOUT_S})
+/** A family set makes each vantage point resolve a host name itself (see CheckDefinition.family). */
+const inFamily = (family: AddressFamily | undefined) => (family === undefined ? {} : {family})
+const ping = (target: string, count: number, family?: AddressFamily): CheckDefinition => ({
+  kind: 'ping',
+  target,
+  count: Math.min(count, PING_COUNT),
+  timeoutS: PING_TIMEOUT_S,
+  ...inFamily(family),
+})
 /**
  * A trace of `count` rounds, or (count undefined) one streamed to the stopping rule: mtr --raw, up to
  * STREAM_ROUNDS, in `lanes` mtr processes side by side where the login user is not root and has no
  * passwordless sudo (userLanes: sized to the time limit).
  */
-const trace = (target: string, count: number | undefined, {protocol = 'icmp', port, lanes = 1}: {protocol?: PathProtocol; port?: number; lanes?: number} = {}): CheckDefinition => {
+const trace = (target: string, count: number | undefined, how: {protocol?: PathProtocol; port?: number; family?: AddressFamily; lanes?: number} = {}): CheckDefinition => {
+  const {protocol = 'icmp', port, family, lanes = 1} = how
   const rounds = count === undefined ? {count: STREAM_ROUNDS, stream: true, ...(lanes > 1 ? {lanes} : {})} : {count}
-  return protocol === 'icmp' ? {kind: 'path', target, ...rounds} : {kind: 'path', target, ...rounds, protocol, port}
+  return protocol === 'icmp' ? {kind: 'path', target, ...rounds, ...inFamily(family)} : {kind: 'path', target, ...rounds, protocol, port, ...inFamily(family)}
 }
 
 /** mtr processes a non-root vantage point runs side by side within the diagnosis's time limit (none with a fixed --count). */
@@ -137,8 +151,15 @@ function plan(target: string, request: MeasureRequest, history: CheckHistory): P
   const {port} = request
   const count = request.count ?? PING_COUNT
   const protocol = request.protocol ?? 'auto'
+  const family = request.family ?? 'auto'
   if (protocol === 'icmp' || ((protocol === 'tcp' || protocol === 'udp') && port !== undefined)) {
-    return {target, first: [ping(target, count), trace(target, request.count, {protocol, port, lanes: lanesFor(request)})], portProbes: [], ports: [], needsPort: false}
+    return {
+      target,
+      first: [ping(target, count, family), trace(target, request.count, {protocol, port, family, lanes: lanesFor(request)})],
+      portProbes: [],
+      ports: [],
+      needsPort: false,
+    }
   }
   // auto (and tcp without a port): find a port that answers while ICMP is tried, so a silent target
   // costs one more trace, not a round of guessing. The probes are not results: a port nobody asked
@@ -147,7 +168,7 @@ function plan(target: string, request: MeasureRequest, history: CheckHistory): P
   const portProbes = ports.map((p): CheckDefinition => ({kind: 'tcp', target, port: p, timeoutS: PORT_PROBE_TIMEOUT_S}))
   return {
     target,
-    first: [ping(target, count), ...(protocol === 'auto' ? [trace(target, request.count, {lanes: lanesFor(request)})] : [])],
+    first: [ping(target, count, family), ...(protocol === 'auto' ? [trace(target, request.count, {family, lanes: lanesFor(request)})] : [])],
     portProbes,
     ports,
     needsPort: true,
@@ -165,13 +186,13 @@ function answeringPort(p: Plan, results: CheckResult[]): number | undefined {
 }
 
 /** The TCP trace a target may need, over the first candidate port that answered (tcp: else the first candidate). */
-function tcpTrace(p: Plan, probes: CheckResult[], request: Pick<DiagnoseRequest, 'protocol' | 'count'>): CheckDefinition | undefined {
+function tcpTrace(p: Plan, probes: CheckResult[], request: Pick<DiagnoseRequest, 'protocol' | 'count' | 'family'>): CheckDefinition | undefined {
   if (!p.needsPort) return undefined
   const port = answeringPort(p, probes) ?? ((request.protocol ?? 'auto') === 'auto' ? undefined : p.ports[0])
-  return port === undefined ? undefined : trace(p.target, request.count, {protocol: 'tcp', port})
+  return port === undefined ? undefined : trace(p.target, request.count, {protocol: 'tcp', port, family: request.family ?? 'auto'})
 }
 
-function tcpTraces(plans: Plan[], probes: CheckResult[], request: Pick<DiagnoseRequest, 'protocol' | 'count'>): CheckDefinition[] {
+function tcpTraces(plans: Plan[], probes: CheckResult[], request: Pick<DiagnoseRequest, 'protocol' | 'count' | 'family'>): CheckDefinition[] {
   return plans.flatMap((p) => tcpTrace(p, probes, request) ?? [])
 }
 
@@ -181,7 +202,7 @@ function tcpTraces(plans: Plan[], probes: CheckResult[], request: Pick<DiagnoseR
  * disturb each other's replies. Otherwise (tcp without a port, no ICMP trace) it starts as soon as
  * the probes name a port.
  */
-export async function measureFixedCount(session: CheckSession, plans: Plan[], request: Pick<DiagnoseRequest, 'protocol' | 'count'>): Promise<CheckResult[]> {
+export async function measureFixedCount(session: CheckSession, plans: Plan[], request: Pick<DiagnoseRequest, 'protocol' | 'count' | 'family'>): Promise<CheckResult[]> {
   const auto = (request.protocol ?? 'auto') === 'auto'
   const probing = session.run(
     plans.flatMap((p) => p.portProbes),
@@ -207,7 +228,7 @@ async function measureUntilSettled(session: CheckSession, plans: Plan[], request
     plans.map((p) => {
       const overPort = (port: number | undefined) => {
         const chosen = port ?? (auto ? undefined : p.ports[0])
-        return chosen === undefined ? undefined : trace(p.target, undefined, {protocol: 'tcp', port: chosen, lanes: lanesFor(request)})
+        return chosen === undefined ? undefined : trace(p.target, undefined, {protocol: 'tcp', port: chosen, family: request.family ?? 'auto', lanes: lanesFor(request)})
       }
       return measureSequential(session, {target: p.target, first: p.first, portProbes: p.portProbes, ports: p.ports, tcpTrace: overPort, auto}, deadline, started, request.log)
     }),
@@ -275,6 +296,7 @@ export async function diagnose(request: DiagnoseRequest): Promise<DiagnoseResult
     meta: {
       diagnose: true,
       protocol: request.protocol ?? 'auto',
+      family: request.family ?? 'auto',
       ...(request.port === undefined ? {} : {port: request.port}),
       ...(request.count === undefined ? {maxTimeMs: limitMs} : {count: request.count}),
     },

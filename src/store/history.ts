@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3'
 
+import {storedResolution} from '../checks/parse.js'
 import {worstState} from '../checks/thresholds.js'
 import type {CheckResult, CheckState, Hop, Metric} from '../checks/types.js'
 import {NotFoundError} from '../core/errors.js'
@@ -77,6 +78,8 @@ function resultFromRow(row: ResultRow): CheckResult {
   }
   if (row.hops !== null) result.hops = JSON.parse(row.hops) as Hop[]
   if (row.error_code !== null) result.error = {code: row.error_code, message: row.error_message ?? ''}
+  // A diagnosis's address (or resolver error) per vantage point is in its raw output.
+  if (row.kind === 'ping' || row.kind === 'path') Object.assign(result, storedResolution(row.raw))
   return result
 }
 

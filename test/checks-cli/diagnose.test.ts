@@ -40,4 +40,40 @@ describe('mc check diagnose on loopback', () => {
     expect(result.verdicts[0].vantages).toEqual([expect.objectContaining({vantage: 'local', status: 'healthy', lossPct: 0})])
     expect(result.results.map((r) => `${r.vantage} ${r.kind} ${r.state}`).sort()).toEqual(['local path OK', 'local ping OK'])
   })
+
+  it('a host name is resolved on the vantage point and traced at that address; an IPv6 address over IPv6', async () => {
+    const run = await mc(['check', 'diagnose', '--target', 'localhost', '--from', 'local', '--count', '5', '--family', '4'], env)
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stdout).toMatch(/^localhost: healthy\nlocal resolved localhost to 127\.0\.0\.1; traced over IPv4\. /)
+    expect(run.stdout).toMatch(/^VANTAGE\s+ADDRESS\s+STATUS/m)
+    expect(run.stdout).toMatch(/^local\s+127\.0\.0\.1\s+healthy/m)
+
+    // Read back from the history (--max-age), the address is still there: the raw output stored names it.
+    const reused = await mc(['check', 'diagnose', '-t', 'localhost', '--from', 'local', '--max-age', '300', '--json'], env)
+    expect(reused.code, reused.stderr).toBe(0)
+    expect(reused.json<DiagnoseResult>()).toMatchObject({reused: true, verdicts: [{addresses: [{address: '127.0.0.1', family: 4, vantages: ['local']}]}]})
+
+    const six = await mc(['check', 'diagnose', '--target', '::1', '--from', 'local', '--count', '5', '--json'], env)
+    expect(six.code, six.stderr).toBe(0)
+    const [verdict] = six.json<DiagnoseResult>().verdicts
+    expect(verdict).toMatchObject({kind: 'healthy', addresses: [{address: '::1', family: 6, vantages: ['local']}]})
+    expect(verdict.explanation).toMatch(/^Traced over IPv6\. /)
+  })
+
+  it('a name that does not resolve is a DNS finding, not target-down; a bad --family is a usage error (2)', async () => {
+    const run = await mc(['check', 'diagnose', '--target', 'no-such-host.invalid', '--from', 'local', '--count', '5', '--json'], env)
+    expect(run.code, run.stderr).toBe(0)
+    const [verdict] = run.json<DiagnoseResult>().verdicts
+    expect(verdict.kind).toBe('inconclusive')
+    expect(verdict.dnsFailures).toEqual([{vantage: 'local', error: expect.any(String)}])
+    expect(verdict.explanation).toContain('DNS finding: no-such-host.invalid did not resolve on local')
+
+    for (const args of [
+      ['--family', '5'],
+      ['--family', '6'],
+    ]) {
+      const bad = await mc(['check', 'diagnose', '--target', '127.0.0.1', '--from', 'local', ...args], env)
+      expect(bad.code, bad.stderr).toBe(2)
+    }
+  })
 })

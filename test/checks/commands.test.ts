@@ -1,5 +1,5 @@
 import {execFile} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
@@ -124,5 +124,89 @@ describe('command structure', () => {
   it('waits for the tool timeout plus slack', () => {
     expect(buildCheckCommand({kind: 'tcp', target: 'h', port: 1, timeoutS: 3}).timeoutMs).toBe(8000)
     expect(buildCheckCommand({kind: 'ping', target: 'h', count: 10, timeoutS: 15}).timeoutMs).toBe(22_000)
+  })
+})
+
+describe('a host name resolved on the vantage point (family set)', () => {
+  const stubs = join(dir, 'resolver-stubs')
+  /** getent answers from a table (name -> lines), perl prints getaddrinfo's error; ping and mtr print what they were given. */
+  function stub(name: string, body: string): void {
+    mkdirSync(stubs, {recursive: true})
+    writeFileSync(join(stubs, name), `#!/bin/sh\n${body}\n`, {mode: 0o755})
+  }
+  stub(
+    'getent',
+    [
+      'case "$1 $2" in',
+      String.raw`  "ahosts dual.test") printf "fd00::5 STREAM dual.test\nfd00::5 DGRAM\n10.0.0.5 STREAM\n" ;;`,
+      String.raw`  "ahostsv4 dual.test") printf "10.0.0.5 STREAM dual.test\n10.0.0.5 DGRAM\n" ;;`,
+      String.raw`  "ahostsv6 v4only.test") printf "::ffff:10.0.0.7 STREAM v4only.test\n" ;;`,
+      '  *) exit 2 ;;',
+      'esac',
+    ].join('\n'),
+  )
+  stub('perl', 'echo "Name or service not known" >&2; exit 2')
+  stub('ping', 'echo "ping-args: $*"')
+  stub('mtr', 'echo "mtr-args: $*"')
+
+  /** A PATH of just these tools (the mtr stub, the rest the system's). */
+  function only(name: string, tools: string[]): string {
+    const bin = join(dir, name)
+    mkdirSync(bin, {recursive: true})
+    for (const tool of tools) if (!existsSync(join(bin, tool))) symlinkSync(tool === 'mtr' ? join(stubs, 'mtr') : `/usr/bin/${tool}`, join(bin, tool))
+    return bin
+  }
+
+  async function output(definition: Parameters<typeof validateCheck>[0], path = `${stubs}:/usr/bin:/bin`): Promise<{stdout: string; code: number}> {
+    const text = renderScript(validateCheck(definition), 'portable')
+    try {
+      const {stdout} = await run('/bin/sh', ['-c', text], {env: {PATH: path}})
+      return {stdout, code: 0}
+    } catch (error) {
+      const failed = error as {stdout: string; code: number}
+      return {stdout: failed.stdout, code: failed.code}
+    }
+  }
+
+  it('traces the address the resolver gives first, in its family, and prints it', async () => {
+    const auto = await output({kind: 'path', target: 'dual.test', count: 2, stream: true, family: 'auto'})
+    expect(auto.stdout).toContain('mc-address: fd00::5\n')
+    expect(auto.stdout).toMatch(/mtr-args: -n -6 --raw -c 2 -i \S+ -G 1 -- fd00::5\n/)
+    const four = await output({kind: 'ping', target: 'dual.test', count: 2, family: '4'})
+    expect(four.stdout).toContain('mc-address: 10.0.0.5\n')
+    // An IPv4 address needs no flag (macOS's ping takes no -4); an IPv6 one gets -6.
+    expect(four.stdout).toMatch(/ping-args: -n -c 2 -i 0\.2 -W \d+ -- 10\.0\.0\.5\n/)
+  })
+
+  it("a name that does not resolve prints the resolver's error, exits 3 and runs no tool", async () => {
+    for (const [target, family] of [
+      ['missing.test', 'auto'],
+      ['v4only.test', '6'],
+    ] as const) {
+      const {stdout, code} = await output({kind: 'ping', target, count: 2, family})
+      expect(code).toBe(3)
+      expect(stdout).toContain('mc-resolve-error: Name or service not known\n')
+      expect(stdout).not.toContain('ping-args')
+    }
+  })
+
+  it('an IPv6 literal is pinged and traced with -6, resolving nothing', async () => {
+    const {stdout} = await output({kind: 'path', target: 'fd00::9', count: 2, stream: true, family: 'auto'})
+    // Nothing to resolve; the literal is named as the measured address all the same (the stored raw output carries it).
+    expect(stdout).toContain('mc-address: fd00::9\n')
+    expect(stdout).toMatch(/mtr-args: -n -6 --raw -c 2 .* -- fd00::9\n/)
+    expect(script({kind: 'ping', target: 'fd00::9', count: 2})).toContain(`ping -6 -n -c '2'`)
+    expect(script({kind: 'ping', target: '10.0.0.9', count: 2})).toContain(`ping -n -c '2'`)
+  })
+
+  it('without getent, perl resolves the name (macOS); with neither, the tool gets the name as before', async () => {
+    const perl = await output({kind: 'path', target: 'localhost', count: 2, stream: true, family: '4'}, only('perl-only', ['perl', 'timeout', 'mtr']))
+    expect(perl.stdout).toContain('mc-address: 127.0.0.1\n')
+    expect(perl.stdout).toMatch(/mtr-args: -n --raw .* -- 127\.0\.0\.1\n/)
+    const missing = await output({kind: 'path', target: 'no-such-host.invalid', count: 2, stream: true, family: 'auto'}, only('perl-only', []))
+    expect(missing.stdout).toContain('mc-resolve-error: Name or service not known\n')
+    const neither = await output({kind: 'path', target: 'localhost', count: 2, stream: true, family: 'auto'}, only('mtr-only', ['mtr']))
+    expect(neither.stdout).not.toContain('mc-address')
+    expect(neither.stdout).toMatch(/mtr-args: -n --raw .* -- localhost\n/)
   })
 })

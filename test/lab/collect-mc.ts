@@ -50,8 +50,9 @@ export async function diagnoseWithMc(
   extra: string[] = [],
   timeoutMs = 110_000,
   from: readonly string[] = VANTAGES,
+  target = lab.target,
 ): Promise<{evidence: VantageEvidence[]; verdict: Verdict}> {
-  const out = await mc(lab, ['check', 'diagnose', '--target', lab.target, '--from', from.join(','), '--json', ...extra], timeoutMs)
+  const out = await mc(lab, ['check', 'diagnose', '--target', target, '--from', from.join(','), '--json', ...extra], timeoutMs)
   const result = JSON.parse(out) as {results: CheckResult[]; verdicts: Verdict[]}
-  return {verdict: result.verdicts[0], evidence: evidenceFromResults(lab.target, result.results)}
+  return {verdict: result.verdicts[0], evidence: evidenceFromResults(target, result.results)}
 }

@@ -25,6 +25,11 @@ import {alive, run, runSync} from './exec.js'
  *
  * Every probe's sshd lets in root and two non-root users named from the lab's PID, as cloud images
  * log in as admin, ubuntu or ec2-user: mcuPID (no sudo) and mcsPID (passwordless sudo).
+ * Every lab link also carries IPv6: each address 10.B.C.D/24 has the ULA twin fd00:B:C::D/64 (v6()),
+ * and each route its twin, so the same paths are traced over IPv6 (the control /30s stay IPv4 only).
+ * The target also answers on SECOND_TARGET (10.8.1.11), the second address of the lab's host name
+ * LAB_NAME, which each vantage point resolves through its own hosts file (/etc/netns/NS/hosts, which
+ * `ip netns exec` mounts over /etc/hosts for the sshd it starts and every session of it).
  *
  * The transit router answers every vantage point from the one address of its bridge, so mtr shows
  * it as the same hop from everywhere and triangulation can see that the hop is shared. pc reaches
@@ -34,6 +39,20 @@ import {alive, run, runSync} from './exec.js'
  */
 
 export const TARGET = '10.8.1.10'
+
+/** The lab's IPv6 twin of an IPv4 address or /24: 10.B.C.D -> fd00:B:C::D (canonical form, as mtr prints it), /24 -> /64. */
+export function v6(v4: string): string {
+  const [address, length] = v4.split('/')
+  const [, b, c, d] = address.split('.')
+  const base = c === '0' ? `fd00:${b}::` : `fd00:${b}:${c}::`
+  return `${base}${d === '0' ? '' : d}${length === undefined ? '' : '/64'}`
+}
+
+export const TARGET6 = v6(TARGET)
+/** The target's second IPv4 address, on the same link: the lab name's other answer. */
+export const SECOND_TARGET = '10.8.1.11'
+/** A host name only the vantage points' own hosts files know (RFC 6761 .test). */
+export const LAB_NAME = 'api.mc-lab.test'
 export const VANTAGES = ['dc', 'pa', 'pb', 'pc'] as const
 export type Vantage = (typeof VANTAGES)[number]
 
@@ -48,6 +67,12 @@ export const EXPECTED_PATHS: Record<Vantage, string[]> = {
   pb: ['10.3.0.1', '10.90.0.1', '10.94.0.2', TARGET],
   pc: ['10.4.0.1', '10.94.0.2', TARGET],
 }
+
+/** The same paths over IPv6. */
+export const EXPECTED_PATHS6: Record<Vantage, string[]> = Object.fromEntries(Object.entries(EXPECTED_PATHS).map(([v, path]) => [v, path.map((address) => v6(address))])) as Record<
+  Vantage,
+  string[]
+>
 
 const MGMT: Record<Vantage, {ctl: string; vantage: string}> = {
   dc: {ctl: '10.250.1.1', vantage: '10.250.1.2'},
@@ -123,7 +148,11 @@ const BRIDGES: Array<{role: Role; address: string; ports: string[]}> = [
 ]
 
 /** Every address the lab uses, none of which may ever appear in the host's own namespace. */
-export const LAB_ADDRESSES = [...BRIDGES.map((b) => b.address.split('/')[0]), ...LINKS.flat().flatMap((end) => (end.address ? [end.address.split('/')[0]] : []))]
+const V4_ADDRESSES = [...BRIDGES.map((b) => b.address.split('/')[0]), ...LINKS.flat().flatMap((end) => (end.address ? [end.address.split('/')[0]] : []))]
+export const LAB_ADDRESSES = [...V4_ADDRESSES, SECOND_TARGET, ...V4_ADDRESSES.filter((a) => !a.startsWith('10.250.')).map((a) => v6(a))]
+
+/** Lab traffic links carry IPv6 too; the control /30s (ctl, mgmt) do not. */
+const dualStack = (end: End) => end.role !== 'ctl' && end.dev !== 'mgmt'
 
 /** Static routes. ctl has none: it reaches only the /30s it is connected to, so no lab traffic crosses it. */
 const ROUTES: Partial<Record<Role, string[][]>> = {
@@ -209,6 +238,7 @@ export async function setupLab(): Promise<Lab> {
   disarm = armExitTeardown(pid)
   try {
     mkdirSync(dir, {recursive: true, mode: 0o700})
+    for (const v of VANTAGES) writeHosts(lab, v, [])
     await buildNetwork(lab)
     await startProbesSshd(lab)
     await addLoginUsers(lab)
@@ -221,6 +251,7 @@ export async function setupLab(): Promise<Lab> {
 }
 
 const ip = (lab: Lab, role: Role, ...args: string[]) => run('ip', ['-n', lab.ns[role], ...args])
+const sysctl = (lab: Lab, role: Role, settings: string[]) => run('ip', ['netns', 'exec', lab.ns[role], 'sysctl', '-q', '-w', ...settings])
 
 async function buildNetwork(lab: Lab): Promise<void> {
   for (const role of ROLES) {
@@ -233,25 +264,34 @@ async function buildNetwork(lab: Lab): Promise<void> {
   // router's time-exceeded replies are all sent unless a scenario drops some on purpose. No
   // reverse-path filter: the delay forwarder's device hands back packets from the vantage's LAN.
   for (const role of ROUTERS) {
-    await run('ip', [
-      'netns',
-      'exec',
-      lab.ns[role],
-      'sysctl',
-      '-q',
-      '-w',
+    await sysctl(lab, role, [
       'net.ipv4.ip_forward=1',
       'net.ipv4.icmp_ratelimit=0',
       'net.ipv4.conf.all.send_redirects=0',
       'net.ipv4.conf.default.send_redirects=0',
       'net.ipv4.conf.all.rp_filter=0',
       'net.ipv4.conf.default.rp_filter=0',
+      'net.ipv6.conf.all.forwarding=1',
+      'net.ipv6.icmp.ratelimit=0',
+    ])
+  }
+
+  // IPv6 everywhere without duplicate address detection (an address is usable at once, not after a
+  // second or two), and kept when a link goes down (the target-down fault), as IPv4 addresses are.
+  for (const role of ROLES) {
+    await sysctl(lab, role, [
+      'net.ipv6.conf.all.accept_dad=0',
+      'net.ipv6.conf.default.accept_dad=0',
+      'net.ipv6.conf.all.keep_addr_on_down=1',
+      'net.ipv6.conf.default.keep_addr_on_down=1',
     ])
   }
 
   for (const bridge of BRIDGES) {
-    await ip(lab, bridge.role, 'link', 'add', 'br0', 'type', 'bridge')
+    // No multicast snooping: IPv6 neighbour discovery is multicast, and nothing here is an MLD querier.
+    await ip(lab, bridge.role, 'link', 'add', 'br0', 'type', 'bridge', 'mcast_snooping', '0')
     await ip(lab, bridge.role, 'address', 'add', bridge.address, 'dev', 'br0')
+    await ip(lab, bridge.role, 'address', 'add', v6(bridge.address), 'dev', 'br0', 'nodad')
     await ip(lab, bridge.role, 'link', 'set', 'br0', 'up')
   }
 
@@ -260,14 +300,42 @@ async function buildNetwork(lab: Lab): Promise<void> {
     await run('ip', ['link', 'add', 'name', a.dev, 'netns', lab.ns[a.role], 'type', 'veth', 'peer', 'name', b.dev, 'netns', lab.ns[b.role]])
     for (const end of [a, b]) {
       if (end.address) await ip(lab, end.role, 'address', 'add', end.address, 'dev', end.dev)
+      if (end.address && dualStack(end)) await ip(lab, end.role, 'address', 'add', v6(end.address), 'dev', end.dev, 'nodad')
       if (BRIDGES.some((b) => b.role === end.role && b.ports.includes(end.dev))) await ip(lab, end.role, 'link', 'set', end.dev, 'master', 'br0')
       await ip(lab, end.role, 'link', 'set', end.dev, 'up')
     }
   }
 
+  await ip(lab, 'tg', 'address', 'add', `${SECOND_TARGET}/24`, 'dev', 'lan')
   for (const [role, routes] of Object.entries(ROUTES) as Array<[Role, string[][]]>) {
-    for (const route of routes) await ip(lab, role, 'route', 'add', ...route)
+    for (const route of routes) {
+      await ip(lab, role, 'route', 'add', ...route)
+      await ip(lab, role, '-6', 'route', 'add', ...route6(route))
+    }
   }
+}
+
+/** A route's IPv6 twin: the same destination and gateway through v6(). */
+const route6 = (route: string[]) => route.map((word) => (word === 'default' || word === 'via' ? word : v6(word)))
+
+/** What every vantage point's hosts file holds besides the lab's names. */
+const BASE_HOSTS = '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n'
+const NETNS_ETC = '/etc/netns'
+const hostsDir = (lab: Lab, v: Vantage) => join(NETNS_ETC, lab.ns[v])
+
+/**
+ * Each vantage point's own /etc/hosts: `ip netns exec` mounts /etc/netns/NS/hosts over /etc/hosts
+ * (and nsswitch.conf over /etc/nsswitch.conf)
+ * for what it starts (the probe's sshd, so every SSH session there), if the file exists by then.
+ * Rewritten in place (same inode), so a scenario can change a running probe's answers.
+ */
+function writeHosts(lab: Lab, v: Vantage, entries: Array<[address: string, name: string]>): void {
+  mkdirSync(hostsDir(lab, v), {recursive: true})
+  // The hosts file only (no DNS server in the lab, whose queries would time out): a name it lacks is
+  // NXDOMAIN at once, "Name or service not known".
+  const nsswitch = join(hostsDir(lab, v), 'nsswitch.conf')
+  if (!existsSync(nsswitch)) writeFileSync(nsswitch, readFileSync('/etc/nsswitch.conf', 'utf8').replace(/^hosts:.*$/m, 'hosts: files'))
+  writeFileSync(join(hostsDir(lab, v), 'hosts'), BASE_HOSTS + entries.map(([address, name]) => `${address} ${name}\n`).join(''))
 }
 
 const sshdFiles = (lab: Lab, v: Vantage) => ({
@@ -424,6 +492,9 @@ export type Fault =
   | 'target-serves-port'
   | 'pa-control-loss'
   | 'ecmp-transit'
+  | 'geo-names'
+  | 'second-address-loss'
+  | 'name-missing-on-pc'
 
 type FaultControl = {inject(lab: Lab): Promise<void>; clear(lab: Lab): Promise<void>}
 
@@ -439,13 +510,35 @@ function nftFault(role: Role, family: 'inet' | 'ip' | 'netdev', name: string, ch
   }
 }
 
-const ingressLoss = (role: Role, name: string, devices: string[]) =>
+/**
+ * Both families: IPv4 and IPv6 packets alike. IPv6's neighbour discovery passes (as IPv4's ARP, not an
+ * IP packet, always did): a router that loses its neighbours would drop far more than 30 %.
+ */
+const ingressLoss = (role: Role, name: string, devices: string[], match = 'meta protocol { ip, ip6 }') =>
   nftFault(
     role,
     'netdev',
     name,
-    devices.map((device) => `type filter hook ingress device "${device}" priority 0; meta protocol ip numgen random mod 100 < 30 counter drop`),
+    devices.map(
+      (device) =>
+        `type filter hook ingress device "${device}" priority 0; icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert } accept; ${match} numgen random mod 100 < 30 counter drop`,
+    ),
   )
+
+/** Hosts files as a fault: written on inject, back to BASE_HOSTS on clear. */
+const names = (perVantage: Partial<Record<Vantage, string[]>>): FaultControl => ({
+  async inject(lab) {
+    for (const v of VANTAGES)
+      writeHosts(
+        lab,
+        v,
+        (perVantage[v] ?? []).map((address) => [address, LAB_NAME]),
+      )
+  },
+  async clear(lab) {
+    for (const v of VANTAGES) writeHosts(lab, v, [])
+  },
+})
 
 /** Added to the path of dc's traffic to the target at dc's router: 2x the analysis's 100 ms step. */
 export const DELAY_MS = 200
@@ -509,6 +602,14 @@ export const ECMP_TRANSIT = ['10.90.0.1', '10.90.0.5']
 const ECMP_ROUTERS: Role[] = ['dcr', 'ra', 'rb']
 
 const FAULTS: Record<Fault, FaultControl> = {
+  // Not a fault: LAB_NAME answers as GeoDNS would, each vantage point with one address: dc and pc
+  // get the target's first address, pa and pb its second.
+  'geo-names': names({dc: [TARGET], pc: [TARGET], pa: [SECOND_TARGET], pb: [SECOND_TARGET]}),
+  // LAB_NAME resolves on dc, pa and pb, and not on pc (no such name there: NXDOMAIN, as getaddrinfo says it).
+  'name-missing-on-pc': names({dc: [TARGET], pa: [TARGET], pb: [TARGET]}),
+  // Loss on the path to the second address only: dropped by destination as it arrives at the
+  // transit router, so the path to TARGET through the same router stays clean.
+  'second-address-loss': ingressLoss('tr', 'mc_second_address', BRIDGE_PORTS, `ip daddr ${SECOND_TARGET}`),
   // Not a fault: per-flow load balancing (ECMP). dcr, ra and rb route to the target over tr and tr2
   // at once, hashing each flow's addresses and ports (fib_multipath_hash_policy=1), as clouds and
   // carriers do: a TCP trace, whose every probe is a new flow, meets both routers at hop 2.
@@ -544,6 +645,7 @@ const FAULTS: Record<Fault, FaultControl> = {
       await ip(lab, 'tg', 'link', 'set', 'lan', 'up')
       // The default route went away with the link.
       await ip(lab, 'tg', 'route', 'replace', 'default', 'via', '10.8.1.1')
+      await ip(lab, 'tg', '-6', 'route', 'replace', 'default', 'via', v6('10.8.1.1'))
     },
   },
   // Probes dropped as they arrive at the target: every vantage point's loss starts at the target.
@@ -636,6 +738,8 @@ export function teardownLab(pid: number): void {
     () => `processes ${killed.join(', ')} of lab ${pid} to exit`,
   )
   for (const name of namespaces) runSync('ip', ['netns', 'delete', name])
+  // The vantage points' hosts files (writeHosts), whether or not their namespaces still exist.
+  for (const name of ownedNetnsEtc(pid)) rmSync(join(NETNS_ETC, name), {recursive: true, force: true})
 
   removeLoginUsers(pid)
   rmSync(dir, {recursive: true, force: true})
@@ -643,6 +747,12 @@ export function teardownLab(pid: number): void {
     disarm()
     disarm = undefined
   }
+}
+
+/** This lab's directories under /etc/netns (of one owner PID, or of every owner). */
+function ownedNetnsEtc(pid?: number): string[] {
+  if (!existsSync(NETNS_ETC)) return []
+  return readdirSync(NETNS_ETC).filter((name) => OWNED.test(name) && (pid === undefined || name.startsWith(`mcl${pid}-`)))
 }
 
 /** Gone, or a zombie: a zombie has already left its namespaces. */
@@ -672,7 +782,7 @@ function waitSync(condition: () => boolean, timeoutMs: number, what: () => strin
  */
 export function cleanupStale(): void {
   const owners = new Set<number>()
-  for (const name of labNamespaces()) owners.add(Number(OWNED.exec(name)![1]))
+  for (const name of [...labNamespaces(), ...ownedNetnsEtc()]) owners.add(Number(OWNED.exec(name)![1]))
   for (const name of readdirSync(tmpdir())) {
     const match = /^mcl(\d+)$/.exec(name) ?? /^mcl-home-mc[us](\d+)$/.exec(name)
     if (match) owners.add(Number(match[1]))

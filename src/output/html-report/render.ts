@@ -115,7 +115,7 @@ function diagnosisSection(diagnosis: Diagnosis | undefined): string {
   const {verdict} = diagnosis
   const findings = verdict.vantages.map(
     (v) =>
-      `<tr><th>${escapeHtml(v.vantage)}</th><td>${escapeHtml(v.status)}</td><td class="num">${num(v.lossPct, 0, '%')}</td>` +
+      `<tr><th>${escapeHtml(v.vantage)}${v.address ? ` <span class="meta">${escapeHtml(v.address)}</span>` : ''}</th><td>${escapeHtml(v.status)}</td><td class="num">${num(v.lossPct, 0, '%')}</td>` +
       `<td class="num">${num(v.rttAvgMs)}</td><td>${escapeHtml(findingStart(v))}</td><td>${escapeHtml(v.rateLimitedHops.map((h) => h.address ?? `#${h.index}`).join(' '))}</td></tr>`,
   )
   const missing = verdict.missing.length > 0 ? `<p class="meta">Missing evidence: ${escapeHtml(verdict.missing.join('; '))}</p>` : ''
