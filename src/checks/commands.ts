@@ -94,18 +94,19 @@ const PERL = `perl -MSocket=:addrinfo,SOCK_RAW,AF_INET,AF_INET6,AF_UNSPEC -e ${q
  * RESOLVE_ERROR_MARKER and the resolver's own words, and status 1. With neither getent nor perl the
  * tool gets the name and resolves it itself, as before names were resolved here.
  */
+// Its variables (mc_r*, mc_o, mc_a, mc_f, mc_e) are its own: it runs after PRIVILEGE has set mc_i, mc_s and mc_p.
 const RESOLVE = [
   'mc_resolve() {',
   `  mc_rt=; if command -v timeout >/dev/null 2>&1; then mc_rt=${q(`timeout -k 1 ${RESOLVE_TIMEOUT_S}`)}; fi`,
-  '  mc_p=; if command -v perl >/dev/null 2>&1; then mc_p=1; fi',
-  '  if command -v getent >/dev/null 2>&1; then mc_o=$($mc_rt getent "$2" "$1"); mc_s=$?',
-  `  elif [ -n "$mc_p" ]; then mc_o=$($mc_rt ${PERL} 2>/dev/null); mc_s=$?`,
+  '  mc_rp=; if command -v perl >/dev/null 2>&1; then mc_rp=1; fi',
+  '  if command -v getent >/dev/null 2>&1; then mc_o=$($mc_rt getent "$2" "$1"); mc_rs=$?',
+  `  elif [ -n "$mc_rp" ]; then mc_o=$($mc_rt ${PERL} 2>/dev/null); mc_rs=$?`,
   '  else mc_a=$1; mc_f=; return 0; fi',
   String.raw`  mc_a=$(printf '%s\n' "$mc_o" | while read -r a b; do case $a in ""|::ffff:*) ;; *) echo "$a"; break ;; esac; done)`,
   `  if [ -n "$mc_a" ]; then case $mc_a in *:*) mc_f=-6 ;; *) mc_f= ;; esac; echo "${ADDRESS_MARKER} $mc_a"; return 0; fi`,
-  `  if [ "$mc_s" = 124 ]; then echo "${RESOLVE_ERROR_MARKER} no answer within ${RESOLVE_TIMEOUT_S} s"; return 1; fi`,
-  `  mc_e=; if [ -n "$mc_p" ]; then mc_e=$($mc_rt ${PERL} 2>&1 >/dev/null); fi`,
-  `  echo "${RESOLVE_ERROR_MARKER} \${mc_e:-no address (exit $mc_s)}"; return 1`,
+  `  if [ "$mc_rs" = 124 ]; then echo "${RESOLVE_ERROR_MARKER} no answer within ${RESOLVE_TIMEOUT_S} s"; return 1; fi`,
+  `  mc_e=; if [ -n "$mc_rp" ]; then mc_e=$($mc_rt ${PERL} 2>&1 >/dev/null); fi`,
+  `  echo "${RESOLVE_ERROR_MARKER} \${mc_e:-no address (exit $mc_rs)}"; return 1`,
   '}',
 ].join('\n')
 
