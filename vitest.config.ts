@@ -1,5 +1,7 @@
 import {defineConfig} from 'vitest/config'
 
+import {SlowestFirst} from './test/sequencer.js'
+
 /**
  * Three tiers (CONTRIBUTING.md): `npm run test:unit`, `test:integration`, `test:lab`; `npm test` runs
  * all three. A file is in the integration tier when it starts anything outside the test process:
@@ -66,6 +68,8 @@ export default defineConfig({
     // Most files wait on processes, servers and sockets rather than on a core, and every file stays
     // green when run twice at once (CONTRIBUTING.md), so two files run side by side.
     maxWorkers: 2,
+    // The slowest files first (test/durations.json), so no long file starts last and runs alone.
+    sequence: {sequencer: SlowestFirst},
     setupFiles: ['test/setup.ts'],
     projects: [
       {extends: true, test: {name: 'unit', include: ['test/**/*.test.ts'], exclude: [...INTEGRATION, ...LAB], setupFiles: ['test/setup-unit.ts']}},

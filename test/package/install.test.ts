@@ -1,5 +1,5 @@
 import {execFile, execFileSync, spawnSync} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {promisify} from 'node:util'
@@ -11,8 +11,10 @@ import {startLockfileRegistry} from '../helpers/local-registry.js'
  * Issue 16: `npm pack` makes a tarball that `npm install -g` installs into an empty prefix, and the
  * installed mc works: --version, --help, the sandbox and a listing. No internet: npm resolves mc's
  * dependencies from a registry on loopback that serves only the runtime packages of package-lock.json
- * (tarballs from the local npm cache), into a fresh npm cache. better-sqlite3 compiles from source
- * (no prebuilt binary can be downloaded), which takes minutes on a loaded machine.
+ * (tarballs from the local npm cache), into a fresh npm cache. better-sqlite3's install script takes
+ * a prebuilt addon, as it does for a user (who downloads one): here the addon `npm ci` built for this
+ * Node in the repository, handed to prebuild-install as a local prebuild; compiling it again from
+ * source took two of this file's minutes. Without that addon it compiles from source.
  */
 
 const root = new URL('../..', import.meta.url).pathname
@@ -30,6 +32,21 @@ function npmEnv(): NodeJS.ProcessEnv {
   const nodeDir = dirname(dirname(process.execPath))
   const headers = existsSync(join(nodeDir, 'include', 'node', 'node_api.h')) ? {npm_config_nodedir: nodeDir} : {}
   return {...env, ...headers, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false'}
+}
+
+/**
+ * The better-sqlite3 addon in this repository's node_modules, packed under the name prebuild-install
+ * looks for in its local-prebuilds folder (`<name>-v<version>-node-v<abi>-<platform>-<arch>.tar.gz`).
+ */
+function localPrebuild(): NodeJS.ProcessEnv {
+  const pkg = join(root, 'node_modules', 'better-sqlite3')
+  const addon = 'build/Release/better_sqlite3.node'
+  if (!existsSync(join(pkg, addon))) return {}
+  const {version} = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')) as {version: string}
+  const dir = join(work, 'prebuilds')
+  mkdirSync(dir)
+  execFileSync('tar', ['czf', join(dir, `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`), '-C', pkg, addon])
+  return {npm_config_better_sqlite3_local_prebuilds: dir}
 }
 
 function mc(args: string[]): {code: number | null; stdout: string; stderr: string} {
@@ -52,7 +69,7 @@ beforeAll(async () => {
     // Asynchronous: the registry answers from this process's event loop.
     await promisify(execFile)('npm', ['install', '-g', '--prefix', prefix, '--registry', registry.url, '--cache', join(work, 'npm-cache'), tarball], {
       cwd: work,
-      env: npmEnv(),
+      env: {...npmEnv(), ...localPrebuild()},
       timeout: 1_200_000,
       maxBuffer: 64 * 1024 * 1024,
     })

@@ -1,8 +1,10 @@
 import {spawn} from 'node:child_process'
-import {mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync} from 'node:fs'
+import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it, vi} from 'vitest'
+
+import {inside, killAll, namespacesOf, processesWith} from './netns.js'
 
 /**
  * `npm run demo` (scripts/demo.mjs, after a build) on the networked sandbox: it ends with the
@@ -18,44 +20,14 @@ vi.setConfig({testTimeout: 420_000})
 const dirs: string[] = []
 afterAll(() => {
   for (const dir of dirs) {
-    for (const pid of processesUnder(dir)) {
-      try {
-        process.kill(pid, 'SIGKILL')
-      } catch {
-        // already gone
-      }
-    }
-
+    killAll(processesUnder(dir))
     rmSync(dir, {recursive: true, force: true})
   }
 })
 
 /** Processes whose MC_HOME lies under dir: the demo's mc commands, the sandbox, its namespace holders and nodes' shells. */
 function processesUnder(dir: string): number[] {
-  const found: number[] = []
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      if (
-        readFileSync(`/proc/${entry}/environ`, 'utf8')
-          .split('\0')
-          .some((v) => v.startsWith(`MC_HOME=${dir}/`))
-      )
-        found.push(Number(entry))
-    } catch {
-      // gone
-    }
-  }
-
-  return found
-}
-
-function netnsOf(pid: number | 'self'): string | undefined {
-  try {
-    return readlinkSync(`/proc/${pid}/ns/net`)
-  } catch {
-    return undefined
-  }
+  return processesWith((mcHome) => mcHome.startsWith(`${dir}/`))
 }
 
 type Demo = {pid: number; stdout(): string; until(text: string): Promise<void>; exit: Promise<number | null>}
@@ -115,19 +87,13 @@ describe.skipIf(!isRoot)('npm run demo on the networked sandbox (root)', () => {
     const demo = startDemo(dir)
     // From here until its teardown the sandbox runs with its namespaces and five vantage points.
     await demo.until('==> The night of the story')
-    const host = netnsOf('self')
-    const namespaces = new Set(
-      processesUnder(dir)
-        .map((pid) => netnsOf(pid))
-        .filter((ns): ns is string => ns !== undefined && ns !== host),
-    )
+    const namespaces = namespacesOf(processesUnder(dir))
     expect(namespaces.size).toBeGreaterThanOrEqual(13) // dc, dcr, tr, tgr, tg, and a host and a router per region
     process.kill(demo.pid, 'SIGINT')
     const code = await demo.exit
     expect(code, demo.stdout()).toBe(130)
     expect(demo.stdout()).toContain('Tear down: stop the sandbox')
     expect(processesUnder(dir)).toEqual([])
-    const holdingOn = readdirSync('/proc').filter((e) => /^\d+$/.test(e) && namespaces.has(netnsOf(Number(e)) ?? ''))
-    expect(holdingOn).toEqual([])
+    expect(inside(namespaces)).toEqual([])
   })
 })

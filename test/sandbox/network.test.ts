@@ -1,10 +1,11 @@
 import {execFile, execFileSync} from 'node:child_process'
-import {chmodSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync} from 'node:fs'
+import {chmodSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it, vi} from 'vitest'
 
 import type {Verdict} from '../../src/analysis/types.js'
+import {inside, killAll, namespacesOf, netnsOf, processesWith} from './netns.js'
 
 /**
  * The networked sandbox end to end, as a user runs it: `mc sandbox start --network`, probes deployed
@@ -64,38 +65,7 @@ function runner(user?: string, noNetns = false): Runner {
 
 /** Processes carrying this run's MC_HOME (the sandbox, its namespace holders, the nodes' shells). */
 function processesOf(home: string): number[] {
-  const found: number[] = []
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      if (
-        readFileSync(`/proc/${entry}/environ`, 'utf8')
-          .split('\0')
-          .includes(`MC_HOME=${join(home, 'mc')}`)
-      )
-        found.push(Number(entry))
-    } catch {
-      // gone, or not readable
-    }
-  }
-
-  return found
-}
-
-function netnsOf(pid: number | 'self'): string | undefined {
-  try {
-    return readlinkSync(`/proc/${pid}/ns/net`)
-  } catch {
-    return undefined
-  }
-}
-
-/** Every process in one of these network namespaces, whoever started it. */
-function inside(namespaces: Set<string>): number[] {
-  return readdirSync('/proc')
-    .filter((e) => /^\d+$/.test(e))
-    .filter((e) => namespaces.has(netnsOf(Number(e)) ?? ''))
-    .map(Number)
+  return processesWith((mcHome) => mcHome === join(home, 'mc'))
 }
 
 const started: Runner[] = []
@@ -104,13 +74,7 @@ afterAll(async () => {
   // A failed test still stops its sandbox (by its data dir, hence its pidfile) and removes its files.
   for (const r of started) {
     await r.mc(['sandbox', 'stop'], 30_000)
-    for (const pid of processesOf(r.home)) {
-      try {
-        process.kill(pid, 'SIGKILL')
-      } catch {
-        // already gone
-      }
-    }
+    killAll(processesOf(r.home))
 
     rmSync(r.home, {recursive: true, force: true})
   }
@@ -151,12 +115,7 @@ async function storyPlayedOut(r: Runner, expectedMode: string): Promise<void> {
   if (!r.user) expect(execFileSync('ip', ['-o', 'addr'], {encoding: 'utf8'})).not.toMatch(/ (10\.1\.0|10\.8\.1|10\.90\.0|10\.94\.0|172\.16\.\d+)\.\d+\//)
 
   // Namespaces exist only while processes hold them: these are this sandbox's.
-  const host = netnsOf('self')
-  const namespaces = new Set(
-    processesOf(r.home)
-      .map((pid) => netnsOf(pid))
-      .filter((ns): ns is string => ns !== undefined && ns !== host),
-  )
+  const namespaces = namespacesOf(processesOf(r.home))
   expect(namespaces.size).toBeGreaterThanOrEqual(9) // dc, dcr, tr, tgr, tg and a host and a router per site
 
   const bad = await r.mc(['sandbox', 'fault', 'add', 'loss=nowhere:30%'])

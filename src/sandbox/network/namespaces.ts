@@ -219,12 +219,20 @@ export class Namespaces {
    */
   async close(): Promise<void> {
     for (const child of this.helpers) if (!gone(child)) child.kill('SIGKILL')
-    for (const pid of this.processesInside()) {
-      try {
-        process.kill(pid, 'SIGKILL')
-      } catch {
-        // already gone, or not ours
+    // Again until none is left (for at most 5 s): one killed a moment ago may still be exiting, and an
+    // SSH session may have been forked inside after the last look. One that outlived its holders
+    // would keep its namespace (and its veths) alive after the sandbox said it stopped.
+    const killUntil = Date.now() + 5000
+    for (let inside = this.processesInside(); inside.length > 0 && Date.now() < killUntil; inside = this.processesInside()) {
+      for (const pid of inside) {
+        try {
+          process.kill(pid, 'SIGKILL')
+        } catch {
+          // already gone, or not ours
+        }
       }
+
+      await sleep(20)
     }
 
     const all = [...this.holders.values(), ...(this.userns ? [this.userns] : [])]
