@@ -2,7 +2,7 @@ import type {SandboxHandle} from '../src/sandbox/index.js'
 import {type Bench, mcClient} from './lib/context.js'
 import {type Client, compare, type Stats} from './lib/measure.js'
 import {code, maxBy, mb, ratio, type Section, seconds, spread, table, type Target} from './lib/report.js'
-import {awsEnv, type Cloud, CLOUDS, libcloudConfig} from './lib/sandbox.js'
+import {ALL_ROW_CLOUDS, awsEnv, type Cloud, CLOUDS, libcloudConfig} from './lib/sandbox.js'
 import {countAwsInstances, libcloudClient, listedIds, mcJsonNodes, tableRows} from './verify.js'
 
 export interface ListingOptions {
@@ -16,7 +16,7 @@ export interface ListingOptions {
   condition?: string
 }
 
-const TITLE: Record<Cloud, string> = {ec2: 'EC2', rackspace: 'Rackspace', openstack: 'OpenStack', linode: 'Linode'}
+const TITLE: Record<Cloud, string> = {ec2: 'EC2', rackspace: 'Rackspace', openstack: 'OpenStack', linode: 'Linode', digitalocean: 'DigitalOcean'}
 
 const BARE_SDK_SCRIPT = `
 const {EC2Client, paginateDescribeInstances} = await import('@aws-sdk/client-ec2')
@@ -33,8 +33,7 @@ console.log(n)`
 export async function listingSection(bench: Bench, sandbox: SandboxHandle, options: ListingOptions): Promise<Section> {
   const {nodes, runs} = options
   const mc = (cloud: Cloud) => mcClient(bench, `mc ${cloud}`, ['nodes', 'list', '--provider', cloud, '--json'], {verify: mcJsonNodes(nodes, `mc ${cloud}`)})
-  // The four clouds with a Libcloud peer here; DigitalOcean (also in --provider all) has no listing row yet.
-  const all = mcClient(bench, 'mc all', ['nodes', 'list', '--provider', CLOUDS.join(','), '--json'], {verify: mcJsonNodes(nodes * CLOUDS.length)})
+  const all = mcClient(bench, 'mc all', ['nodes', 'list', '--provider', ALL_ROW_CLOUDS.join(','), '--json'], {verify: mcJsonNodes(nodes * ALL_ROW_CLOUDS.length)})
   const clients: Client[] = []
   for (const cloud of CLOUDS) {
     clients.push(mc(cloud))
@@ -99,14 +98,14 @@ export async function listingSection(bench: Bench, sandbox: SandboxHandle, optio
       if (s) rows.push(row(TITLE[cloud], label, s, m))
     }
   }
-  const singles = CLOUDS.map((c) => get(`mc ${c}`)!)
+  const singles = ALL_ROW_CLOUDS.map((c) => get(`mc ${c}`)!)
   const allStats = get('mc all')!
   let sum = 0
   for (const s of singles) sum += s.wallMs
   const slowest = maxBy(singles, (s) => s.wallMs)
   rows.push([
     'all four',
-    code(`mc nodes list --provider ${CLOUDS.join(',')} --json`),
+    code(`mc nodes list --provider ${ALL_ROW_CLOUDS.join(',')} --json`),
     allStats.note || 'all',
     seconds(allStats.wallMs),
     `${ratio(allStats.wallMs / slowest.wallMs)} the slowest`,
@@ -121,7 +120,7 @@ export async function listingSection(bench: Bench, sandbox: SandboxHandle, optio
     '',
     table(['cloud', 'client', 'nodes listed', 'wall (median)', 'wall vs mc', 'peak RSS', 'RSS vs mc', 'fastest–slowest'], rows),
     '',
-    `\`--provider ${CLOUDS.join(',')}\`: ${seconds(allStats.wallMs)}; the four single-provider runs sum to ${seconds(sum)} and the slowest (${slowest.name.replace('mc ', '')}) takes ${seconds(slowest.wallMs)}: all = ${ratio(allStats.wallMs / slowest.wallMs)} the slowest, ${ratio(allStats.wallMs / sum)} the sum.`,
+    `\`--provider ${ALL_ROW_CLOUDS.join(',')}\`: ${seconds(allStats.wallMs)}; the four single-provider runs sum to ${seconds(sum)} and the slowest (${slowest.name.replace('mc ', '')}) takes ${seconds(slowest.wallMs)}: all = ${ratio(allStats.wallMs / slowest.wallMs)} the slowest, ${ratio(allStats.wallMs / sum)} the sum.`,
     ...(sameIds ? ['', sameIds] : []),
   ].join('\n')
 
@@ -156,10 +155,11 @@ export async function listingSection(bench: Bench, sandbox: SandboxHandle, optio
     }
   }
   if (nodes === 10_000) {
-    const worst = maxBy(singles, (s) => s.rssMb)
+    const everyCloud = CLOUDS.map((c) => get(`mc ${c}`)!)
+    const worst = maxBy(everyCloud, (s) => s.rssMb)
     targets.push({
       target: '10,000 nodes listed in under 200 MB peak memory',
-      measured: `${mb(worst.rssMb)} at most (${worst.name.replace('mc ', '')}); ${singles.map((s) => `${s.name.replace('mc ', '')} ${mb(s.rssMb)}`).join(', ')}`,
+      measured: `${mb(worst.rssMb)} at most (${worst.name.replace('mc ', '')}); ${everyCloud.map((s) => `${s.name.replace('mc ', '')} ${mb(s.rssMb)}`).join(', ')}`,
       met: worst.rssMb < 200,
     })
   }

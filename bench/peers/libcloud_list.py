@@ -1,6 +1,6 @@
 """List every node of one sandbox cloud with Apache Libcloud's own driver, as a user script would.
 
-Usage: /usr/bin/python3 libcloud_list.py <ec2|rackspace|openstack|linode> '<json config>'
+Usage: /usr/bin/python3 libcloud_list.py <ec2|rackspace|openstack|linode|digitalocean> '<json config>'
 Prints one JSON array of {id, name, state, public_ips, private_ips, size, image}, the fields mc's
 --json output carries too, so both clients do comparable work after the listing.
 """
@@ -31,9 +31,12 @@ def driver_for(which, cfg):
     if which == "rackspace":
         cls = get_driver(Provider.RACKSPACE)
         return cls(cfg["username"], cfg["apiKey"], region=cfg["region"].lower(), ex_force_auth_url=cfg["identity"] + "/v2.0/tokens")
-    if which == "linode":
-        driver = get_driver(Provider.LINODE)(cfg["token"], api_version="4.0")
-        # Libcloud's Linode driver ignores host and port in its constructor.
+    if which in ("linode", "digitalocean"):
+        if which == "linode":
+            driver = get_driver(Provider.LINODE)(cfg["token"], api_version="4.0")
+        else:
+            driver = get_driver(Provider.DIGITAL_OCEAN)(cfg["token"], api_version="v2")
+        # Libcloud's Linode and DigitalOcean drivers ignore host and port in their constructors.
         driver.connection.host = "127.0.0.1"
         driver.connection.port = cfg["port"]
         driver.connection.secure = False
@@ -53,8 +56,9 @@ def main():
                 "state": n.state,
                 "public_ips": n.public_ips,
                 "private_ips": n.private_ips,
-                "size": n.extra.get("instance_type") or n.extra.get("flavorId") or n.extra.get("size") or n.size,
-                "image": n.extra.get("image_id") or n.extra.get("imageId") or n.extra.get("image") or n.image,
+                "size": n.extra.get("instance_type") or n.extra.get("flavorId") or n.extra.get("size_slug") or n.extra.get("size") or n.size,
+                # DigitalOcean's extra "image" is the whole image object: its id, as the others give.
+                "image": n.extra.get("image_id") or n.extra.get("imageId") or (n.image.id if which == "digitalocean" and n.image else None) or n.extra.get("image") or n.image,
             }
             for n in nodes
         ],

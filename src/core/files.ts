@@ -1,6 +1,15 @@
 import {readFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
 
 import {ConfigError} from './errors.js'
+
+/**
+ * The YAML and INI parsers load when a file is actually parsed, not with the driver: most runs read no
+ * clouds.yaml, doctl or linode-cli config, and `yaml` alone is ~70 files (~50 ms and ~7 MB of RSS
+ * for an OpenStack listing that never needed it). Both packages are CommonJS, so require() loads them
+ * synchronously where the credential lookups run.
+ */
+const requirePackage = createRequire(import.meta.url)
 
 /** Read a file that may legitimately be absent (undefined); any other failure is a ConfigError naming it. */
 export function readOptionalFile(path: string, what: string): string | undefined {
@@ -14,10 +23,10 @@ export function readOptionalFile(path: string, what: string): string | undefined
 }
 
 /** A YAML provider file (clouds.yaml, secure.yaml): a parse error is a ConfigError naming the file and line, never the line's text. */
-export function parseConfigYaml(text: string, path: string, parse: (text: string) => unknown): Record<string, unknown> {
+export function parseConfigYaml(text: string, path: string): Record<string, unknown> {
   let doc: unknown
   try {
-    doc = parse(text)
+    doc = (requirePackage('yaml') as typeof import('yaml')).parse(text)
   } catch (error) {
     const where = (error as {linePos?: {line: number; col: number}[]}).linePos?.[0]
     throw new ConfigError(
@@ -53,4 +62,10 @@ export function checkIniSyntax(text: string, path: string, what: string): void {
     if (/^[^=:[\]\s][^=:]*\s*[=:]/.test(trimmed)) continue
     throw new ConfigError(`${what} ${path} is malformed at line ${i + 1}: expected "[section]" or "key = value". Fix the file.`)
   }
+}
+
+/** An INI provider file (~/.aws/credentials, linode-cli's config), checked line by line (checkIniSyntax), then parsed. */
+export function parseConfigIni(text: string, path: string, what: string): Record<string, unknown> {
+  checkIniSyntax(text, path, what)
+  return (requirePackage('ini') as typeof import('ini')).parse(text)
 }

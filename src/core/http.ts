@@ -3,7 +3,6 @@ import type {Agent, ClientRequest, IncomingMessage, OutgoingHttpHeaders} from 'n
 import {Agent as HttpAgent, request as plainRequest} from 'node:http'
 import {BlockList, isIP} from 'node:net'
 import type {Transform} from 'node:stream'
-import {rootCertificates} from 'node:tls'
 import {createBrotliDecompress, createGunzip, createInflate} from 'node:zlib'
 
 import type {HttpsProxyAgent as HttpsProxyAgentType} from 'https-proxy-agent'
@@ -294,20 +293,30 @@ const DECODERS: Record<string, () => Transform> = {gzip: createGunzip, 'x-gzip':
 function readBody(res: IncomingMessage, max: number, where: string): Promise<string> {
   const decoder = DECODERS[(res.headers['content-encoding'] ?? '').trim().toLowerCase()]?.()
   const stream = decoder ? res.pipe(decoder) : res
+  // A body of known length goes straight into one buffer of that size: gathering the chunks and then
+  // concatenating them held the body twice (a 1.5 MB page of 1,000 servers: 1.5 MB more at the peak).
+  const length = decoder ? Number.NaN : Number(res.headers['content-length'])
+  let whole = Number.isSafeInteger(length) && length > 0 ? Buffer.allocUnsafe(length) : undefined
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
     stream.on('data', (chunk: Buffer) => {
-      size += chunk.length
-      if (size > max) {
+      if (size + chunk.length > max) {
         reject(tooLarge(where, max))
         stream.destroy()
         return
       }
-      chunks.push(chunk)
+      if (whole && size + chunk.length <= whole.length) chunk.copy(whole, size)
+      else {
+        // More than Content-Length said (node's parser stops that; kept for safety): gather instead.
+        if (whole) chunks.push(whole.subarray(0, size))
+        whole = undefined
+        chunks.push(chunk)
+      }
+      size += chunk.length
     })
     stream.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8')
+      const text = whole ? whole.toString('utf8', 0, size) : Buffer.concat(chunks).toString('utf8')
       // As fetch's text(): a UTF-8 byte order mark is not part of the text.
       resolve(text.codePointAt(0) === 0xfe_ff ? text.slice(1) : text)
     })
@@ -401,7 +410,7 @@ export async function agentFor(url: URL, network: NetworkOptions = {}): Promise<
   let agent = agents.get(key)
   if (agent) return agent
   // CA files are read once per agent, not once per request (a paged listing sends hundreds).
-  const tls = secure ? tlsOptions(network) : {}
+  const tls = secure ? await tlsOptions(network) : {}
   const base = {keepAlive: true, ...tls}
   if (proxy) {
     if (secure) {
@@ -428,11 +437,13 @@ export async function agentFor(url: URL, network: NetworkOptions = {}): Promise<
 }
 
 /** Extra trust: node's own CAs and NODE_EXTRA_CA_CERTS stay trusted when a CA file is added. */
-function tlsOptions(network: NetworkOptions): {ca?: string[]; rejectUnauthorized?: boolean} {
+async function tlsOptions(network: NetworkOptions): Promise<{ca?: string[]; rejectUnauthorized?: boolean}> {
   if (network.insecure) return {rejectUnauthorized: false}
   if (!network.caFiles?.length) return {}
   const env = network.env ?? process.env
   const files = [env.NODE_EXTRA_CA_CERTS, ...network.caFiles].filter((file): file is string => typeof file === 'string' && file !== '')
+  // node:tls (with node:https) loads only for https endpoints.
+  const {rootCertificates} = await import('node:tls')
   return {ca: [...rootCertificates, ...files.map((file) => readCaFile(file))]}
 }
 

@@ -1,4 +1,4 @@
-import stringWidth from 'string-width'
+import {createRequire} from 'node:module'
 
 import {paint} from './color.js'
 import {cellText, type Column} from './columns.js'
@@ -9,9 +9,17 @@ const GAP = '  '
 const SGR = /\u001B\[(?:\d*;){0,5}\d*m/g
 const PRINTABLE_ASCII = /^[\u0020-\u007E]*$/
 
+/** string-width (and its emoji table) loads at the first cell that is not plain ASCII: most tables, and every --json run, have none. */
+let stringWidth: ((text: string) => number) | undefined
+const requirePackage = createRequire(import.meta.url)
+
 /** Terminal columns one line of a cell takes: wide characters count 2, colour codes and control characters 0. */
 function width(line: string): number {
-  return PRINTABLE_ASCII.test(line) ? line.length : stringWidth(line.replaceAll(SGR, ''))
+  if (PRINTABLE_ASCII.test(line)) return line.length
+  const text = line.replaceAll(SGR, '')
+  if (PRINTABLE_ASCII.test(text)) return text.length
+  stringWidth ??= requirePackage('string-width') as (text: string) => number
+  return stringWidth(text)
 }
 
 interface Cell {

@@ -1,5 +1,4 @@
 import {join} from 'node:path'
-import {parse as parseYaml} from 'yaml'
 
 import {configMapping, parseConfigYaml, readOptionalFile} from '../../core/files.js'
 import {registerSecret} from '../../core/redact.js'
@@ -24,7 +23,7 @@ function doctlToken(settings: ProviderSettings): {token?: string; where: string}
   const path = doctlConfigPath(settings)
   const text = readOptionalFile(path, 'doctl config')
   if (text === undefined) return {where: path}
-  const doc = parseConfigYaml(text, path, parseYaml)
+  const doc = parseConfigYaml(text, path)
   const context = settings.env.DIGITALOCEAN_CONTEXT || (typeof doc.context === 'string' ? doc.context : undefined)
   if (context && context !== 'default') {
     const token = configMapping(doc['auth-contexts'] ?? {}, path, 'auth-contexts')[context]

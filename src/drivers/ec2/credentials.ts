@@ -1,7 +1,6 @@
-import {parse as parseIni} from 'ini'
 import {join} from 'node:path'
 
-import {checkIniSyntax, readOptionalFile} from '../../core/files.js'
+import {parseConfigIni, readOptionalFile} from '../../core/files.js'
 import {registerSecret} from '../../core/redact.js'
 import type {CredentialReport, ProviderSettings} from '../types.js'
 
@@ -25,8 +24,7 @@ type IniSection = Record<string, string | undefined>
 function section(path: string, name: string): IniSection | undefined {
   const text = readOptionalFile(path, 'AWS shared file')
   if (text === undefined) return undefined
-  checkIniSyntax(text, path, 'AWS shared file')
-  return parseIni(text)[name] as IniSection | undefined
+  return parseConfigIni(text, path, 'AWS shared file')[name] as IniSection | undefined
 }
 
 function configSectionName(profile: string): string {

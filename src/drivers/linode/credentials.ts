@@ -1,7 +1,6 @@
-import {parse as parseIni} from 'ini'
 import {join} from 'node:path'
 
-import {checkIniSyntax, readOptionalFile} from '../../core/files.js'
+import {parseConfigIni, readOptionalFile} from '../../core/files.js'
 import {registerSecret} from '../../core/redact.js'
 import type {CredentialReport, ProviderSettings} from '../types.js'
 
@@ -19,8 +18,7 @@ function linodeCliConfig(settings: ProviderSettings): string {
 function linodeCliSetting(path: string, key: 'token' | 'region'): string | undefined {
   const text = readOptionalFile(path, 'linode-cli config')
   if (text === undefined) return undefined
-  checkIniSyntax(text, path, 'linode-cli config')
-  const ini = parseIni(text) as Record<string, Record<string, string> | string>
+  const ini = parseConfigIni(text, path, 'linode-cli config') as Record<string, Record<string, string> | string>
   const defaults = (ini.DEFAULT ?? {}) as Record<string, string>
   const user = defaults['default-user']
   const section = user ? (ini[user] as Record<string, string> | undefined) : undefined

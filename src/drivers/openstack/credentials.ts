@@ -1,5 +1,4 @@
 import {join} from 'node:path'
-import {parse as parseYaml} from 'yaml'
 
 import {ConfigError} from '../../core/errors.js'
 import {configMapping, parseConfigYaml, readOptionalFile} from '../../core/files.js'
@@ -54,13 +53,13 @@ function fromCloudsYaml(settings: ProviderSettings, cloud: string): OpenStackAut
   for (const path of searched) {
     const text = readOptionalFile(path, 'clouds.yaml')
     if (text === undefined) continue
-    const doc = parseConfigYaml(text, path, parseYaml)
+    const doc = parseConfigYaml(text, path)
     const clouds = configMapping(doc.clouds ?? {}, path, 'clouds')
     if (clouds[cloud] === undefined) continue
     const entry = configMapping(clouds[cloud], path, `clouds.${cloud}`)
     const securePath = path.replace(/clouds\.yaml$/, 'secure.yaml')
     const secureText = readOptionalFile(securePath, 'secure.yaml')
-    const secureClouds = secureText ? configMapping(parseConfigYaml(secureText, securePath, parseYaml).clouds ?? {}, securePath, 'clouds') : {}
+    const secureClouds = secureText ? configMapping(parseConfigYaml(secureText, securePath).clouds ?? {}, securePath, 'clouds') : {}
     const secure = secureClouds[cloud] === undefined ? {} : configMapping(secureClouds[cloud], securePath, `clouds.${cloud}`)
     const auth = {
       ...authSettings(secure.auth, securePath, cloud),
