@@ -1,5 +1,5 @@
-import {adoptProbes, diagnoseWithMc} from '../test/lab/collect-mc.js'
-import {clearFaults, type Fault, injectFault, setupLab, teardownLab, VANTAGES, waitUntilReachable} from '../test/lab/topology.js'
+import {adoptAs, adoptProbes, diagnoseWithMc} from '../test/lab/collect-mc.js'
+import {clearFaults, type Fault, injectFault, type Lab, LAB_NAME, setupLab, TARGET6, teardownLab, VANTAGES, waitUntilReachable} from '../test/lab/topology.js'
 import type {Bench} from './lib/context.js'
 import {median} from './lib/measure.js'
 import {type Section, seconds, table} from './lib/report.js'
@@ -10,8 +10,11 @@ const TARGET_MS = 10_000
 /** The fixed count every diagnosis sent before the stopping rule, timed beside it. */
 const FIXED_ROUNDS = 50
 
-/** The lab's scenarios (test/lab/scenarios.test.ts) and the verdict each must get. */
-const SCENARIOS: Array<{name: string; faults: Fault[]; kind: string}> = [
+/**
+ * The lab's scenarios (test/lab/scenarios.test.ts) and the verdict each must get; `target` when it is
+ * not the lab's target address, `from` when a probe logs in as another user (adopted once, by name).
+ */
+const SCENARIOS: Array<{name: string; faults: Fault[]; kind: string; target?: (lab: Lab) => string; from?: readonly string[]}> = [
   {name: 'healthy', faults: [], kind: 'healthy'},
   {name: 'target down', faults: ['target-down'], kind: 'target-down'},
   {name: 'target inbound loss', faults: ['target-inbound-loss'], kind: 'target-side'},
@@ -24,6 +27,12 @@ const SCENARIOS: Array<{name: string; faults: Fault[]; kind: string}> = [
   {name: 'two faults', faults: ['dc-uplink-loss', 'target-inbound-loss'], kind: 'multiple-faults'},
   {name: 'data center uplink latency', faults: ['dc-uplink-delay'], kind: 'vantage-side'},
   {name: 'ECMP transit (TCP 443)', faults: ['target-no-icmp', 'ecmp-transit'], kind: 'healthy'},
+  {name: 'target answers ICMP and serves 443, transit loss', faults: ['target-serves-port', 'transit-loss'], kind: 'shared-path'},
+  {name: 'name with two addresses, one lossy', faults: ['geo-names', 'second-address-loss'], kind: 'shared-path', target: () => LAB_NAME},
+  {name: 'name missing on pc, transit loss', faults: ['name-missing-on-pc', 'transit-loss'], kind: 'shared-path', target: () => LAB_NAME},
+  {name: 'IPv6 target, transit loss', faults: ['transit-loss'], kind: 'shared-path', target: () => TARGET6},
+  {name: 'transit loss, pb as a non-root user (no sudo)', faults: ['transit-loss'], kind: 'shared-path', from: ['dc', 'pa', 'pbu', 'pc']},
+  {name: 'transit loss, pb through passwordless sudo', faults: ['transit-loss'], kind: 'shared-path', from: ['dc', 'pa', 'pbs', 'pc']},
 ]
 
 /**
@@ -37,6 +46,9 @@ export async function diagnosisSection(bench: Bench, runs: number): Promise<Sect
   const lab = await setupLab()
   try {
     await adoptProbes(lab)
+    // pb's sshd again, logged into as a user without sudo (pbu) and as one with passwordless sudo (pbs).
+    await adoptAs(lab, 'pbu', lab.users.user)
+    await adoptAs(lab, 'pbs', lab.users.sudoer)
     const rows: string[][] = []
     let worst = 0
     let wrong = 0
@@ -50,7 +62,8 @@ export async function diagnosisSection(bench: Bench, runs: number): Promise<Sect
         for (const mode of ['settled', 'fixed'] as const) {
           for (const fault of scenario.faults) await injectFault(lab, fault)
           const started = performance.now()
-          const {verdict} = await diagnoseWithMc(lab, mode === 'fixed' ? ['--count', String(FIXED_ROUNDS)] : [])
+          const args = mode === 'fixed' ? ['--count', String(FIXED_ROUNDS)] : []
+          const {verdict} = await diagnoseWithMc(lab, args, undefined, scenario.from, scenario.target?.(lab))
           times[mode].push(performance.now() - started)
           if (mode === 'settled') {
             kinds.push(verdict.kind)
@@ -77,7 +90,7 @@ export async function diagnosisSection(bench: Bench, runs: number): Promise<Sect
       ])
     }
     const markdown = [
-      `\`mc check diagnose\` from ${VANTAGES.length} probes over SSH in the network lab (test/lab: namespaces, nftables drops, sshd, mtr as root), the whole process timed; median of ${runs} runs per scenario. The default stops once the verdict is settled (sequential test, at most --max-time 10s); beside it, interleaved, the same diagnosis with a fixed --count ${FIXED_ROUNDS} (what every diagnosis sent before the stopping rule).`,
+      `\`mc check diagnose\` from ${VANTAGES.length} vantage points (three probes over SSH and the data center) in the network lab (test/lab: namespaces, nftables drops, sshd, mtr as root unless a scenario says otherwise), the whole process timed; median of ${runs} runs per scenario. The default stops once the verdict is settled (sequential test, at most --max-time 10s); beside it, interleaved, the same diagnosis with a fixed --count ${FIXED_ROUNDS} (what every diagnosis sent before the stopping rule).`,
       '',
       table(
         ['scenario', 'expected verdict', 'time to verdict (median)', 'range', 'how it stopped (rounds per vantage point)', `--count ${FIXED_ROUNDS} (median)`, 'right verdicts'],

@@ -44,8 +44,12 @@ function splitMarker(stdout: string): {impl?: Implementation; privilege?: Privil
   const at = lines.findIndex((line) => line.startsWith(IMPL_MARKER))
   if (at === -1) return {body: stdout}
   const name = lines[at].slice(IMPL_MARKER.length).trim() as Implementation
-  const privilege = parsePrivilege(lines[at + 1])
-  return {impl: IMPLEMENTATIONS.has(name) ? name : undefined, ...(privilege ? {privilege} : {}), body: lines.slice(privilege ? at + 2 : at + 1).join('\n')}
+  // The privilege line follows the marker, after the resolved address when the vantage resolved a name.
+  let next = at + 1
+  while (lines[next]?.startsWith(ADDRESS_MARKER)) next++
+  const privilege = parsePrivilege(lines[next])
+  const body = privilege ? [...lines.slice(at + 1, next), ...lines.slice(next + 1)] : lines.slice(at + 1)
+  return {impl: IMPLEMENTATIONS.has(name) ? name : undefined, ...(privilege ? {privilege} : {}), body: body.join('\n')}
 }
 
 /** "mc-privilege:sudo 1" or "mc-privilege:user 6" (see checks/commands.ts), else undefined. */

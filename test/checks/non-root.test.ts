@@ -59,6 +59,15 @@ describe('what a path check that did not run as root printed', () => {
     expect(parsePrivilege(`${PRIVILEGE_MARKER}admin 6`)).toBeUndefined()
   })
 
+  it('finds the privilege line after the address a vantage point resolved, and keeps both', () => {
+    const check = validateCheck({kind: 'path', target: 'name.test', count: 2, family: 'auto'})
+    const result = parseCheckOutput(check, {...exec, stdout: `mc-impl:mtr\nmc-address: 10.0.0.5\n${PRIVILEGE_MARKER}user 6\n${json.replaceAll('"h"', '"10.0.0.5"')}\n`}, 'pu')
+    expect(result.privilege).toEqual({runAs: 'user', lanes: 6})
+    expect(result.address).toBe('10.0.0.5')
+    expect(result.state).toBe('OK')
+    expect(result.raw).not.toContain(PRIVILEGE_MARKER)
+  })
+
   it("adds up side-by-side mtr processes' probes per hop, their sequence numbers kept apart", () => {
     expect(unlane('L2 x 0 33000')).toBe('x 0 233000')
     expect(unlane('L2 p 1 450 33001')).toBe('p 1 450 233001')
