@@ -1,5 +1,3 @@
-import {setTimeout as sleep} from 'node:timers/promises'
-
 import {answersIcmp, diagnosisInput} from '../analysis/evidence.js'
 import {privilegesOf} from '../analysis/privilege.js'
 import {MIN_ROUNDS, roundsOf, vantageSettled} from '../analysis/sequential.js'
@@ -39,11 +37,19 @@ export type SequentialPlan = {
   auto: boolean
   /** ICMP_GRACE_MS unless told (tests). */
   icmpGraceMs?: number
+  /** The time limit the verdict names (the deadline comes a stop margin before it); default deadline - started. */
+  limitMs?: number
 }
 
 export type SequentialOutcome = {results: CheckResult[]; sampling: Sampling}
 
 const key = (vantage: string, check: string) => `${vantage}\n${check}`
+
+/** The global timer (not node:timers/promises), so tests can run the stopping rule on a fake clock. */
+const sleep = (ms: number) =>
+  new Promise<void>((resolve) => {
+    setTimeout(resolve, ms)
+  })
 
 /** Promise.withResolvers, which Node 20 lacks. */
 function deferred<T>(): {promise: Promise<T>; resolve: (value: T) => void} {
@@ -194,13 +200,14 @@ export async function measureSequential(session: CheckSession, plan: SequentialP
   })
   // Heard at all, also by a trace too short to judge the path by: the target answers ICMP.
   const icmp = heard || answersIcmp(plan.target, kept)
-  if (stopReason !== 'settled') for (const [i, r] of kept.entries()) kept[i] = tooShort(r, deadline - started)
+  const limitMs = plan.limitMs ?? deadline - started
+  if (stopReason !== 'settled') for (const [i, r] of kept.entries()) kept[i] = tooShort(r, limitMs)
   // A vantage point without one trace long enough gives no evidence: its ping alone would read as a loss mc cannot place.
   const traced = new Set(kept.filter((r) => r.kind === 'path' && !r.error).map((r) => r.vantage))
   // auto: a TCP trace of a target that answers ICMP is no evidence (the verdict reads the ICMP trace).
   const tcpName = tcpStarted && buildCheckCommand(tcpStarted).check.name
   const results = kept.filter((r) => (r.kind !== 'ping' || traced.has(r.vantage)) && !(plan.auto && icmp && r.check === tcpName))
-  const sampling: Sampling = {stop: stopReason, elapsedMs: stoppedAt - started, limitMs: deadline - started, ...(stopReason === 'settled' ? {} : {open}), ...privilegesOf(results)}
+  const sampling: Sampling = {stop: stopReason, elapsedMs: stoppedAt - started, limitMs, ...(stopReason === 'settled' ? {} : {open}), ...privilegesOf(results)}
   return {results, sampling}
 }
 

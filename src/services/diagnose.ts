@@ -218,11 +218,21 @@ export async function measureFixedCount(session: CheckSession, plans: Plan[], re
 }
 
 /**
+ * What a diagnosis keeps of its time limit for stopping its checks (over SSH), judging and answering:
+ * measuring stops this long before the limit (or a quarter of a limit too short for that), so that
+ * `mc check diagnose --max-time 10s` answers within 10 s, and the exporter within the scrape's budget.
+ * Measured in the lab: 0.3-0.6 s from the limit to the verdict printed, on a 2-core machine.
+ */
+export const STOP_MARGIN_MS = 1000
+
+/**
  * Without --count: each target measured until its verdict is settled or the time limit, all targets
  * at once; the results are recorded at the end, with how each target's measuring stopped.
  */
 async function measureUntilSettled(session: CheckSession, plans: Plan[], request: MeasureRequest, started: number): Promise<Measured> {
-  const deadline = started + (request.maxTimeMs ?? DEFAULT_MAX_TIME_MS)
+  const limitMs = request.maxTimeMs ?? DEFAULT_MAX_TIME_MS
+  // The limit is for the answer, not for the measuring: stopping every check over SSH and judging come after.
+  const deadline = started + limitMs - Math.min(STOP_MARGIN_MS, limitMs / 4)
   const auto = (request.protocol ?? 'auto') === 'auto'
   const outcomes = await Promise.all(
     plans.map((p) => {
@@ -230,7 +240,13 @@ async function measureUntilSettled(session: CheckSession, plans: Plan[], request
         const chosen = port ?? (auto ? undefined : p.ports[0])
         return chosen === undefined ? undefined : trace(p.target, undefined, {protocol: 'tcp', port: chosen, family: request.family ?? 'auto', lanes: lanesFor(request)})
       }
-      return measureSequential(session, {target: p.target, first: p.first, portProbes: p.portProbes, ports: p.ports, tcpTrace: overPort, auto}, deadline, started, request.log)
+      return measureSequential(
+        session,
+        {target: p.target, first: p.first, portProbes: p.portProbes, ports: p.ports, tcpTrace: overPort, auto, limitMs},
+        deadline,
+        started,
+        request.log,
+      )
     }),
   )
   const results = outcomes.flatMap((o) => o.results)
@@ -241,7 +257,7 @@ async function measureUntilSettled(session: CheckSession, plans: Plan[], request
 type Measured = {results: CheckResult[]; sampling: Map<string, Sampling>}
 
 /** --count rounds, or (without) until each target's verdict is settled or the time limit from `started`. Results are recorded. */
-async function measurePlans(session: CheckSession, plans: Plan[], request: MeasureRequest, started: number): Promise<Measured> {
+export async function measurePlans(session: CheckSession, plans: Plan[], request: MeasureRequest, started: number): Promise<Measured> {
   if (request.count === undefined) return measureUntilSettled(session, plans, request, started)
   const results = await measureFixedCount(session, plans, request)
   return {results, sampling: new Map(plans.map((p): [string, Sampling] => [p.target, {stop: 'fixed-count', elapsedMs: Date.now() - started, ...privilegesOf(results)}]))}

@@ -38,12 +38,6 @@ export type ExporterOptions = {
   localRefusal?: (targets: string[]) => string | undefined
 }
 
-/**
- * What a diagnosis leaves of the scrape's budget for stopping its checks (over SSH) and judging:
- * a second, or a quarter of a budget too short for that.
- */
-export const DIAGNOSE_STOP_MARGIN_MS = 1000
-
 export type Answer = {status: number; body: string}
 
 type Diagnosis = {verdict: Verdict; measuredAt: number}
@@ -147,8 +141,8 @@ export class Exporter {
   /**
    * The latest verdict on a target. A stored one (this exporter's or `mc check diagnose`'s, in the
    * history) younger than --max-age answers at once; else a diagnosis starts (one per target at a
-   * time), measuring until its verdict is settled or the scrape's budget (less
-   * DIAGNOSE_STOP_MARGIN_MS) is spent, so that the answer carries it. Should it still be running at
+   * time), measuring until its verdict is settled or the scrape's budget (less diagnose.ts's
+   * STOP_MARGIN_MS, for stopping and judging) is spent, so that the answer carries it. Should it still be running at
    * the budget (a fixed --diagnose-count, a slow probe), the answer says so, with the previous
    * verdict if there is one; the next scrape gets the new one.
    */
@@ -166,7 +160,7 @@ export class Exporter {
     if (known && now - known.measuredAt <= this.options.maxAgeS * 1000) {
       return {status: 200, body: renderDiagnosisMetrics({verdict: known.verdict, ageS: (now - known.measuredAt) / 1000, running: this.diagnosing.has(target)})}
     }
-    const running = this.startDiagnosis(target, budgetMs - Math.min(DIAGNOSE_STOP_MARGIN_MS, budgetMs / 4))
+    const running = this.startDiagnosis(target, budgetMs)
     let timer: NodeJS.Timeout | undefined
     const fresh = await Promise.race([
       running,

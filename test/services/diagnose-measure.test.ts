@@ -1,10 +1,10 @@
-import {describe, expect, it} from 'vitest'
+import {describe, expect, it, vi} from 'vitest'
 
 import {buildCheckCommand} from '../../src/checks/commands.js'
 import type {CheckDefinition, CheckResult, Hop} from '../../src/checks/types.js'
 import {silentLog} from '../../src/core/log.js'
 import type {CheckSession, SessionRunOptions} from '../../src/services/check-run.js'
-import {measureFixedCount, type Plan} from '../../src/services/diagnose.js'
+import {measureFixedCount, measurePlans, type Plan} from '../../src/services/diagnose.js'
 import {measureSequential, type SequentialPlan} from '../../src/services/diagnose-sequential.js'
 
 /**
@@ -189,5 +189,43 @@ describe('--protocol auto with a fixed --count', () => {
     expect(tcpStarted).toBeGreaterThan(icmpEnded)
     expect(icmpEnded).toBeGreaterThanOrEqual(0)
     expect(results.filter((r) => r.check === 'path:tcp:443').map((r) => r.vantage)).toEqual(VANTAGES)
+  })
+})
+
+describe('the time limit (--max-time), on a fake clock', () => {
+  it('measuring stops a stop margin before the limit, and the verdict names the limit asked for', async () => {
+    vi.useFakeTimers({toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date']})
+    try {
+      const started = Date.now()
+      let stoppedAt: number | undefined
+      // dc's trace reaches the target, pa's prints nothing: never settled, so only the limit ends it.
+      const {session} = fakeSession(async (vantage, d, options) => {
+        if (d.kind === 'path' && vantage === 'dc') options.onOutput?.(vantage, nameOf(d), raw(true))
+        await aborted(options.stop)
+        stoppedAt ??= Date.now()
+        return result(vantage, d, {stopped: true})
+      })
+      const icmpOnly: Plan = {
+        target: TARGET,
+        first: [
+          {kind: 'ping', target: TARGET, count: 5},
+          {kind: 'path', target: TARGET, count: 100, stream: true},
+        ],
+        portProbes: [],
+        ports: [],
+        needsPort: false,
+      }
+      const measuring = measurePlans(session, [icmpOnly], {protocol: 'icmp', maxTimeMs: 4000, log: silentLog}, started)
+      // A 4 s limit keeps a quarter (1 s) for stopping and judging: still measuring at 2.9 s, stopped by 3.2 s.
+      await vi.advanceTimersByTimeAsync(2900)
+      expect(stoppedAt).toBeUndefined()
+      await vi.advanceTimersByTimeAsync(300)
+      expect(stoppedAt! - started).toBeGreaterThanOrEqual(3000)
+      expect(stoppedAt! - started).toBeLessThanOrEqual(3200)
+      const {sampling} = await measuring
+      expect(sampling.get(TARGET)).toMatchObject({stop: 'time-limit', limitMs: 4000})
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
