@@ -1,3 +1,5 @@
+import {setMaxListeners} from 'node:events'
+
 import {answersIcmp, diagnosisInput} from '../analysis/evidence.js'
 import {privilegesOf} from '../analysis/privilege.js'
 import {MIN_ROUNDS, roundsOf, vantageSettled} from '../analysis/sequential.js'
@@ -70,6 +72,8 @@ function deferred<T>(): {promise: Promise<T>; resolve: (value: T) => void} {
  */
 export async function measureSequential(session: CheckSession, plan: SequentialPlan, deadline: number, started: number, log: DebugLog): Promise<SequentialOutcome> {
   const stop = new AbortController()
+  // Every check of every vantage point listens for this one stop (4 vantage points x 3 checks > Node's warning at 10).
+  setMaxListeners(0, stop.signal)
   const streams = new Map<string, MtrRawStream>()
   const finals = new Map<string, CheckResult>()
   const checks = new Map<string, ValidCheck>()
@@ -125,6 +129,7 @@ export async function measureSequential(session: CheckSession, plan: SequentialP
   // from one vantage point disturb each other's replies (hops misattributed, round trips of
   // seconds), so a target that answers ICMP gets the ICMP trace only.
   const tcpStop = new AbortController()
+  setMaxListeners(0, tcpStop.signal)
   const tcp = Promise.all([port, plan.auto ? icmpHeard : false]).then(([chosen, heard]) => {
     probing = false
     tcpStarted = stop.signal.aborted || heard || plan.portProbes.length === 0 ? undefined : plan.tcpTrace(chosen)

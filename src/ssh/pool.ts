@@ -210,7 +210,8 @@ export class SshExecutor implements Executor {
       const fail = (error: Error) => {
         if (settled) return
         settled = true
-        client.end()
+        // Cut, as close() cuts an abandoned handshake: a polite end may never get through a lossy path.
+        client.destroy()
         reject(error)
       }
       client.on('ready', () => {
@@ -347,14 +348,15 @@ export class SshExecutor implements Executor {
       let finished = false
       let timer: NodeJS.Timeout | undefined
       let graceTimer: NodeJS.Timeout | undefined
-      const stop = () => {
+      const stopWithin = (graceMs: number) => {
         if (finished || graceTimer || !stream) return
         this.kill(client, stream, PID_LINE.exec(stderr.text())?.[1])
-        graceTimer = setTimeout(finish, 3000)
+        graceTimer = setTimeout(finish, graceMs)
       }
+      const stop = () => stopWithin(STOP_GRACE_MS)
       const stopEarly = () => {
         stopped = true
-        stop()
+        stopWithin(STOPPED_EARLY_GRACE_MS)
       }
       const finish = () => {
         if (finished) return
@@ -401,19 +403,21 @@ export class SshExecutor implements Executor {
   }
 
   async close(): Promise<void> {
-    // A handshake still under way (a probe behind a lossy path) is abandoned: nothing waits for it any more.
-    if (!this.client) this.handshaking?.end()
+    // A handshake still under way (a probe behind a lossy path) is abandoned: nothing waits for it any
+    // more. Cut, not ended: a polite end sent into a lossy path kept the process alive for ~50 s.
+    if (!this.client) this.handshaking?.destroy()
     const client = this.client ?? (await this.connecting?.catch(() => {}))
     this.client = undefined
     this.connecting = undefined
     if (!client) return
     await new Promise<void>((resolve) => {
       // A polite end that the server does not answer in time (its packets lost on a lossy path) would
-      // keep the socket, and with it this process, alive through TCP's retransmissions: cut it.
+      // keep the socket, and with it this process, alive through TCP's retransmissions: cut it. Many
+      // round trips on a healthy path; on a lossy one it would hold a diagnosis's verdict.
       const timer = setTimeout(() => {
         client.destroy()
         resolve()
-      }, 2000)
+      }, POLITE_END_MS)
       client.once('close', () => {
         clearTimeout(timer)
         resolve()
@@ -424,6 +428,16 @@ export class SshExecutor implements Executor {
 }
 
 const OPEN_FAILED = 'CHANNEL_OPEN_FAILED'
+
+/** How long a killed command (a timeout, an interrupt) gets to end and report before it is given up. */
+const STOP_GRACE_MS = 3000
+/**
+ * The same for a command stopped early because its output is all that is wanted (a settled diagnosis
+ * has read its streamed rounds): a lossy path to the probe must not hold the verdict for a channel's close.
+ */
+const STOPPED_EARLY_GRACE_MS = 400
+/** How long close() waits for the server to answer a polite end before it cuts the connection. */
+const POLITE_END_MS = 400
 
 /** "10s", "1.5s", "0.2s": a sub-second timeout must not read as "within 0s". */
 function formatSeconds(ms: number): string {
