@@ -13,6 +13,7 @@ export class PersistentExecutor implements Executor {
   reconnects = 0
   private current: Executor
   private generation = 0
+  private closed = false
 
   constructor(
     readonly vantage: string,
@@ -30,7 +31,7 @@ export class PersistentExecutor implements Executor {
         return await this.current.exec(command, options)
       } catch (error) {
         if (error instanceof InterruptedError || !(error instanceof TimeoutError || error instanceof TransientError)) throw error
-        if (this.now() >= this.deadline || options.signal?.aborted || options.stop?.aborted) throw error
+        if (this.closed || this.now() >= this.deadline || options.signal?.aborted || options.stop?.aborted) throw error
         this.replace(generation)
       }
     }
@@ -38,7 +39,8 @@ export class PersistentExecutor implements Executor {
 
   /** One reconnect per failed connection, however many commands were waiting on it. */
   private replace(failed: number): void {
-    if (this.generation !== failed) return
+    // Closed (the diagnosis is over): a command failing now opens no new connection to linger.
+    if (this.closed || this.generation !== failed) return
     const old = this.current
     this.generation++
     this.reconnects++
@@ -47,6 +49,7 @@ export class PersistentExecutor implements Executor {
   }
 
   close(): Promise<void> {
+    this.closed = true
     return this.current.close()
   }
 }

@@ -117,6 +117,8 @@ export class SshExecutor implements Executor {
   readonly vantage: string
   private client?: Client
   private handshaking?: Client
+  /** Every client this executor opened and that has not closed: close() leaves none behind, whatever state each is in. */
+  private readonly opened = new Set<Client>()
   private connecting?: Promise<Client>
   private readonly channels: Semaphore
   private readonly port: number
@@ -205,6 +207,8 @@ export class SshExecutor implements Executor {
     return new Promise<Client>((resolve, reject) => {
       const client = new ssh2.Client()
       this.handshaking = client
+      this.opened.add(client)
+      client.once('close', () => this.opened.delete(client))
       let hostKeyError: Error | undefined
       let settled = false
       const fail = (error: Error) => {
@@ -409,6 +413,8 @@ export class SshExecutor implements Executor {
     const client = this.client ?? (await this.connecting?.catch(() => {}))
     this.client = undefined
     this.connecting = undefined
+    // Any other (a connection that dropped while ending, a handshake given up) is cut now.
+    for (const other of this.opened) if (other !== client) other.destroy()
     if (!client) return
     await new Promise<void>((resolve) => {
       // A polite end that the server does not answer in time (its packets lost on a lossy path) would

@@ -37,6 +37,15 @@ describe('PersistentExecutor', () => {
     expect(f.closed).toEqual([0, 1])
   })
 
+  it('once closed, a command that fails opens no new connection (nothing left to linger after the verdict)', async () => {
+    const f = fleet([new TransientError('The SSH connection to p1 closed before the command finished'), undefined])
+    const executor = new PersistentExecutor('p1', f.open, 1000, () => 0)
+    await executor.close()
+    await expect(executor.exec('true', {timeoutMs: 5000})).rejects.toThrow(/closed before the command finished/)
+    expect(f.opened).toEqual(['connection 0'])
+    expect(executor.reconnects).toBe(0)
+  })
+
   it('gives up with the last failure once the budget is spent', async () => {
     let now = 0
     const f = fleet([new TimeoutError('first'), new TimeoutError('second'), undefined])
