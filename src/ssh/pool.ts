@@ -215,7 +215,7 @@ export class SshExecutor implements Executor {
         if (settled) return
         settled = true
         // Cut, as close() cuts an abandoned handshake: a polite end may never get through a lossy path.
-        client.destroy()
+        cut(client)
         reject(error)
       }
       client.on('ready', () => {
@@ -369,6 +369,7 @@ export class SshExecutor implements Executor {
         clearTimeout(graceTimer)
         options.signal?.removeEventListener('abort', stop)
         options.stop?.removeEventListener('abort', stopEarly)
+        options.stop?.removeEventListener('abort', stopBeforeOpen)
         const durationMs = performance.now() - started
         if (options.signal?.aborted && !timedOut) {
           reject(new InterruptedError('Interrupted while a check was running'))
@@ -379,7 +380,18 @@ export class SshExecutor implements Executor {
           resolve({stdout: stdout.text(), stderr: errors, exitCode, signal: exitSignal, timedOut, ...(stopped ? {stopped} : {}), durationMs})
         }
       }
+      // Stopped before its channel opened (a probe behind a lossy path): nothing was printed, so
+      // nothing is waited for; a channel that opens after all is closed at once.
+      const stopBeforeOpen = () => {
+        if (stream) return
+        stopped = true
+        finish()
+      }
       const attach = (channel: ClientChannel) => {
+        if (finished) {
+          channel.close()
+          return
+        }
         // stdin stays open: ssh2 sends a "signal" request only on a channel that is still writable.
         stream = channel
         channel.on('data', (chunk: Buffer) => {
@@ -402,26 +414,33 @@ export class SshExecutor implements Executor {
         else options.stop?.addEventListener('abort', stopEarly, {once: true})
       }
       // The shell announces its PID on stderr first, so an overrunning command can be killed.
-      this.openChannel(client, `printf '${PID_MARKER}%s\\n' "$$" >&2; ${command}`, attach).catch(reject)
+      if (options.stop?.aborted) {
+        stopBeforeOpen()
+        return
+      }
+      options.stop?.addEventListener('abort', stopBeforeOpen, {once: true})
+      this.openChannel(client, `printf '${PID_MARKER}%s\\n' "$$" >&2; ${command}`, attach).catch((error: unknown) => {
+        if (!finished) reject(error)
+      })
     })
   }
 
   async close(): Promise<void> {
     // A handshake still under way (a probe behind a lossy path) is abandoned: nothing waits for it any
     // more. Cut, not ended: a polite end sent into a lossy path kept the process alive for ~50 s.
-    if (!this.client) this.handshaking?.destroy()
+    if (!this.client && this.handshaking) cut(this.handshaking)
     const client = this.client ?? (await this.connecting?.catch(() => {}))
     this.client = undefined
     this.connecting = undefined
     // Any other (a connection that dropped while ending, a handshake given up) is cut now.
-    for (const other of this.opened) if (other !== client) other.destroy()
+    for (const other of this.opened) if (other !== client) cut(other)
     if (!client) return
     await new Promise<void>((resolve) => {
       // A polite end that the server does not answer in time (its packets lost on a lossy path) would
       // keep the socket, and with it this process, alive through TCP's retransmissions: cut it. Many
       // round trips on a healthy path; on a lossy one it would hold a diagnosis's verdict.
       const timer = setTimeout(() => {
-        client.destroy()
+        cut(client)
         resolve()
       }, POLITE_END_MS)
       client.once('close', () => {
@@ -444,6 +463,17 @@ const STOP_GRACE_MS = 3000
 const STOPPED_EARLY_GRACE_MS = 400
 /** How long close() waits for the server to answer a polite end before it cuts the connection. */
 const POLITE_END_MS = 400
+
+/**
+ * Cut a connection whatever its state. ssh2's destroy() does nothing once end() has half-closed the
+ * socket (it checks that the socket is still writable), and a socket half-closed into a lossy path
+ * waits for a FIN that may not come for a minute, keeping mc alive after its answer: so the socket
+ * itself is destroyed too.
+ */
+function cut(client: Client): void {
+  client.destroy()
+  ;(client as unknown as {_sock?: {destroy(): void}})._sock?.destroy()
+}
 
 /** "10s", "1.5s", "0.2s": a sub-second timeout must not read as "within 0s". */
 function formatSeconds(ms: number): string {
